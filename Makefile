@@ -1,0 +1,81 @@
+# strata -- one Makefile.
+#
+#   make            release build: build/release/strata
+#   make debug      ASan + UBSan build: build/debug/strata (the tests use it)
+#   make check      build debug, run unit + system tests; last line "N passed, N failed"
+#   make run        build release, run an interactive busybox container with its own IP
+#   make bench      benchmarks against runc (printed as ratios)
+#   V=1             show the commands
+
+CC      ?= cc
+PKGS    := jansson libmnl libseccomp libcap
+WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
+           -Wundef -Wshadow -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lmnl -lseccomp -lcap)
+ifeq ($(CI),true)
+CFLAGS  += -Werror
+endif
+SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+SRCS    := $(wildcard src/*.c src/lib/*.c src/ct/*.c)
+LIBSRCS := $(filter-out src/main.c,$(SRCS))
+UNITS   := $(wildcard tests/unit/*.c)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.PHONY: all release debug check unit system run bench clean deps fuzz
+
+all: release
+release: build/release/strata
+debug: build/debug/strata
+
+build/release/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+build/debug/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC [san] $<")
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -MMD -MP -c $< -o $@
+
+build/release/strata: $(SRCS:%.c=build/release/%.o)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+build/debug/strata: $(SRCS:%.c=build/debug/%.o)
+	@$(if $(Q),echo "  LD [san] $@")
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LDLIBS)
+
+# Each tests/unit/X.c is one program linked against the library objects.
+build/debug/unit/%: tests/unit/%.c $(LIBSRCS:%.c=build/debug/%.o)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  UNIT    $@")
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -Itests $^ -o $@ $(LDLIBS)
+
+# Static helper programs run inside containers by the system tests.
+build/tests/%: tests/system/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -O2 -Wall -static $< -o $@
+
+unit: $(UNITS:tests/unit/%.c=build/debug/unit/%)
+system: debug build/tests/probe
+check: debug unit build/tests/probe
+	$(Q)tests/run.sh
+
+run: release
+	$(Q)build/release/strata ct run -it --rm
+
+bench: release
+	$(Q)bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,226 @@
+/*
+ * init -- the container's pid 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ct/init.h"
+#include "ct/network.h"
+#include "ct/rootfs.h"
+#include "ct/security.h"
+#include "lib/chan.h"
+#include "lib/fs.h"
+#include "lib/tty.h"
+
+static const char *const env_defaults[] = {
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	"HOME=/root",
+	"container=strata",
+};
+
+static int env_find(char **env, int n, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strncmp(env[i], kv, klen) && env[i][klen] == '=')
+			return i;
+	return -1;
+}
+
+static void env_put(char **env, int *n, const char *kv)
+{
+	int i = env_find(env, *n, kv);
+
+	if (i >= 0)
+		env[i] = strdup(kv);
+	else
+		env[(*n)++] = strdup(kv);
+}
+
+char **init_environ(const struct ct_config *c)
+{
+	int n = 0, cap = 8, i;
+	char **env, buf[128];
+
+	for (i = 0; c->env && c->env[i]; i++)
+		cap++;
+	env = calloc(cap + 1, sizeof(char *));
+	if (!env)
+		return NULL;
+	for (i = 0; i < (int)(sizeof(env_defaults) / sizeof(env_defaults[0])); i++)
+		env_put(env, &n, env_defaults[i]);
+	snprintf(buf, sizeof(buf), "HOSTNAME=%s", c->hostname ? c->hostname : c->name);
+	env_put(env, &n, buf);
+	if (c->tty) {
+		const char *term = getenv("TERM");
+
+		snprintf(buf, sizeof(buf), "TERM=%s", term && *term ? term : "xterm");
+		env_put(env, &n, buf);
+	}
+	for (i = 0; c->env && c->env[i]; i++)
+		env_put(env, &n, c->env[i]);
+	return env;
+}
+
+int init_confine(struct err *e)
+{
+	int ret;
+
+	ret = security_caps_apply(security_default_caps(), e);
+	if (ret < 0 || (ret = security_no_new_privs(e)) < 0)
+		return ret;
+	return security_seccomp_default(e);
+}
+
+/* Steps inside the new namespaces, before the command is started. */
+static int init_setup(const struct ct_config *c, const char *dir, int sock,
+		      int *console, struct err *e)
+{
+	const char *host = c->hostname ? c->hostname : c->name;
+	char rootfs[PATH_LEN];
+	int master = -1, ret;
+
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return err_set(e, -errno, "new cgroup namespace");
+	if (sethostname(host, strnlen(host, 64)) < 0)
+		return err_set(e, -errno, "set hostname");
+	if (c->net) {
+		struct net_def d;
+
+		ret = network_load(c->net, &d, e);
+		if (ret < 0 || (ret = network_setup_inside(&d, c->ip, e)) < 0)
+			return ret;
+	}
+	ret = fs_path(rootfs, e, "%s/rootfs", dir);
+	if (ret < 0)
+		return ret;
+	ret = rootfs_enter(c, rootfs, c->tty ? &master : NULL, console, e);
+	if (ret < 0)
+		return ret;
+	if (master >= 0) {
+		chan_send(sock, RT_PTY, 0, NULL, master);
+		close(master);
+	}
+	return 0;
+}
+
+/* The command's process: its own session, the console as controlling
+ * terminal, the config's environment.  Reports an exec failure as an
+ * errno on @errpipe (close-on-exec: silence means success). */
+static void __attribute__((noreturn)) init_exec(const struct ct_config *c,
+						int console, int errpipe)
+{
+	char **env = init_environ(c);
+	sigset_t none;
+	int err;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setsid();
+	if (console >= 0 && tty_make_controlling(console) < 0) {
+		err = errno;
+		goto fail;
+	}
+	if (chdir(c->cwd ? c->cwd : "/") < 0) {
+		err = errno;
+		goto fail;
+	}
+	if (env)
+		environ = env;
+	execvp(c->argv[0], c->argv);
+	err = errno;
+fail:
+	if (write(errpipe, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* Start the command; 0 once it has exec'd, -errno with @e set if not. */
+static int init_spawn(const struct ct_config *c, int console, pid_t *child,
+		      struct err *e)
+{
+	int p[2], err = 0;
+	ssize_t n;
+
+	if (!c->argv || !c->argv[0])
+		return err_msg(e, -EINVAL, "no command to run");
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return err_set(e, -errno, "pipe");
+	*child = fork();
+	if (*child < 0) {
+		close(p[0]);
+		close(p[1]);
+		return err_set(e, -errno, "fork");
+	}
+	if (*child == 0)
+		init_exec(c, console, p[1]);
+	close(p[1]);
+	do
+		n = read(p[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n == sizeof(err))
+		return err_set(e, -err, "exec %s", c->argv[0]);
+	return 0;
+}
+
+/* pid 1's job: reap everything, pass signals on to the command, exit
+ * with the command's status once it is gone. */
+static void __attribute__((noreturn)) init_wait(pid_t child)
+{
+	sigset_t all;
+	int status = 0, sig;
+
+	sigfillset(&all);
+	for (;;) {
+		pid_t pid;
+
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			if (pid == child)
+				goto done;
+		sig = sigwaitinfo(&all, NULL);
+		if (sig > 0 && sig != SIGCHLD)
+			kill(child, sig);
+	}
+done:
+	if (WIFEXITED(status))
+		_exit(WEXITSTATUS(status));
+	_exit(128 + WTERMSIG(status));
+}
+
+void init_main(const struct ct_config *c, const char *dir, int sock)
+{
+	struct err e = { 0 };
+	struct chan_msg m;
+	int console = -1;
+	sigset_t all;
+	pid_t child = 0;
+
+	/* Signals wait for sigwaitinfo(); blocked before anything can come. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (chan_recv(sock, &m, NULL) < 0 || m.type != RT_GO)
+		_exit(1);	/* the monitor is gone */
+	if (init_setup(c, dir, sock, &console, &e) < 0 ||
+	    init_confine(&e) < 0 || init_spawn(c, console, &child, &e) < 0) {
+		chan_send_err(sock, RT_ERROR, &e);
+		_exit(e.code == -ENOENT ? 127 : 126);
+	}
+	if (console >= 0)
+		close(console);
+	chan_send(sock, RT_STARTED, child, NULL, -1);
+	close(sock);
+	init_wait(child);
+}

@@ -1,0 +1,497 @@
+/*
+ * runtime -- the monitor, the setup child and the container's init.
+ * See runtime.h for the process tree.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ct/cgroup.h"
+#include "ct/init.h"
+#include "ct/network.h"
+#include "ct/rootfs.h"
+#include "ct/runtime.h"
+#include "ct/store.h"
+#include "ct/template.h"
+#include "lib/chan.h"
+#include "lib/fs.h"
+#include "lib/proc.h"
+#include "lib/tty.h"
+
+/* One container being started: everything the monitor must undo. */
+struct rt {
+	struct ct_config *c;
+	char cgroup[CT_CGROUP_LEN];
+	char dir[PATH_LEN];
+	char lower[PATH_LEN];
+	struct net_def net;
+	int lock;
+	int sock;		/* monitor's end of the setup channel */
+	pid_t setup;
+	pid_t init;
+	int pty;		/* master of the console, or -1 */
+	int have_cgroup;
+	int mounted;
+};
+
+static volatile pid_t forward_to;
+
+static void forward_signal(int sig)
+{
+	if (forward_to > 0)
+		kill(forward_to, sig);
+}
+
+static void forward_signals(pid_t pid)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+	size_t i;
+
+	forward_to = pid;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static int write_map(pid_t pid, const char *file, const struct ct_config *c,
+		     struct err *e)
+{
+	char path[64], map[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	snprintf(map, sizeof(map), "0 %u %u\n", c->uid_host, c->uid_count);
+	return fs_write_str(path, map, e);
+}
+
+/* Runs in the setup child: never returns. */
+static void __attribute__((noreturn)) setup_child(struct rt *r, int sock)
+{
+	const int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+			  CLONE_NEWNET | CLONE_NEWPID;
+	struct chan_msg m;
+	struct err e = { 0 };
+	pid_t pid;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Keep stdio and the channel; every other inherited descriptor (the
+	 * state lock, a waiting `start`'s socket) must not live on in the
+	 * container. */
+	if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == 3)
+		sock = 3;
+	syscall(SYS_close_range, 4, ~0U, 0);
+	if (unshare(CLONE_NEWUSER) < 0) {
+		err_set(&e, -errno, "new user namespace");
+		goto fail;
+	}
+	chan_send(sock, RT_USERNS_READY, 0, NULL, -1);
+	if (chan_recv(sock, &m, NULL) < 0 || m.type != RT_MOUNTS_READY)
+		_exit(1);
+	/* Become the container's root: uid/gid 0 of the new namespace. */
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
+	    setgroups(0, NULL) < 0) {
+		err_set(&e, -errno, "become container root");
+		goto fail;
+	}
+	if (unshare(flags) < 0) {
+		err_set(&e, -errno, "new namespaces");
+		goto fail;
+	}
+	/* CLONE_PARENT: init is the monitor's child, so the monitor waits for
+	 * it directly and init's parent-death signal points at the monitor. */
+	pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		err_set(&e, -errno, "clone init");
+		goto fail;
+	}
+	if (pid == 0)
+		init_main(r->c, r->dir, sock);
+	chan_send(sock, RT_INIT_PID, pid, NULL, -1);
+	_exit(0);
+fail:
+	chan_send_err(sock, RT_ERROR, &e);
+	_exit(1);
+}
+
+/* Receive one message of type @want, turning an error report or a dead
+ * peer into @e. */
+static int expect(struct rt *r, int want, struct chan_msg *m, int *fd,
+		  struct err *e)
+{
+	int ret = chan_recv(r->sock, m, fd);
+
+	if (ret == -EPIPE)
+		return err_msg(e, -EPIPE, "container setup died unexpectedly");
+	if (ret < 0)
+		return err_set(e, ret, "container setup channel");
+	if (m->type == RT_ERROR)
+		return err_msg(e, m->value ? m->value : -EIO, "%s", m->text);
+	if (m->type != want)
+		return err_msg(e, -EPROTO, "container setup: unexpected message %d", m->type);
+	return 0;
+}
+
+static int rt_spawn(struct rt *r, struct err *e)
+{
+	struct chan_msg m;
+	int sv[2], ret;
+
+	ret = chan_pair(sv, e);
+	if (ret < 0)
+		return ret;
+	r->setup = fork();
+	if (r->setup < 0) {
+		ret = err_set(e, -errno, "fork");
+		close(sv[0]);
+		close(sv[1]);
+		return ret;
+	}
+	if (r->setup == 0) {
+		setup_child(r, sv[1]);
+	}
+	close(sv[1]);
+	r->sock = sv[0];
+	ret = expect(r, RT_USERNS_READY, &m, NULL, e);
+	if (ret < 0)
+		return ret;
+	ret = write_map(r->setup, "uid_map", r->c, e);
+	if (ret < 0 || (ret = write_map(r->setup, "gid_map", r->c, e)) < 0)
+		return ret;
+	ret = rootfs_mount_host(r->c, r->dir, r->lower, r->setup, e);
+	if (ret < 0)
+		return ret;
+	r->mounted = 1;
+	chan_send(r->sock, RT_MOUNTS_READY, 0, NULL, -1);
+	ret = expect(r, RT_INIT_PID, &m, NULL, e);
+	if (ret < 0)
+		return ret;
+	r->init = m.value;
+	waitpid(r->setup, NULL, 0);
+	r->setup = 0;
+	return 0;
+}
+
+/* Host-side steps before the container may go on: cgroup, network. */
+static int rt_attach(struct rt *r, struct err *e)
+{
+	char veth[16];
+	int ret;
+
+	ret = cgroup_attach(r->cgroup, r->init, e);
+	if (ret < 0)
+		return ret;
+	if (!r->c->net)
+		return 0;
+	ct_veth_name(r->c, veth);
+	return network_attach(&r->net, veth, r->init, e);
+}
+
+static int rt_prepare(struct rt *r, struct err *e)
+{
+	int ret;
+
+	ret = store_path(r->dir, r->c->name, NULL, e);
+	if (ret < 0)
+		return ret;
+	if (r->c->rootfs)
+		snprintf(r->lower, sizeof(r->lower), "%s", r->c->rootfs);
+	else if ((ret = template_rootfs(r->c->template, r->lower, e)) < 0)
+		return ret;
+	if (r->c->net) {
+		ret = network_load(r->c->net, &r->net, e);
+		if (ret < 0 || (ret = network_ensure_bridge(&r->net, e)) < 0)
+			return ret;
+	}
+	ct_cgroup_name(r->c, r->cgroup);
+	ret = cgroup_create(r->cgroup, &r->c->limits, e);
+	if (ret < 0)
+		return ret;
+	r->have_cgroup = 1;
+	/* A private mount namespace for the monitor: the container's
+	 * mounts exist only here and vanish with it. */
+	if (unshare(CLONE_NEWNS) < 0)
+		return err_set(e, -errno, "new mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return err_set(e, -errno, "make / private");
+	return 0;
+}
+
+static void rt_undo(struct rt *r)
+{
+	struct err ignore;
+
+	if (r->init > 0) {
+		kill(r->init, SIGKILL);
+		waitpid(r->init, NULL, 0);
+		r->init = 0;
+	}
+	if (r->setup > 0) {
+		kill(r->setup, SIGKILL);
+		waitpid(r->setup, NULL, 0);
+		r->setup = 0;
+	}
+	if (r->mounted)
+		rootfs_umount_host(r->dir);
+	r->mounted = 0;
+	if (r->have_cgroup)
+		cgroup_destroy(r->cgroup, &ignore);
+	r->have_cgroup = 0;
+}
+
+static int rt_save_running(struct rt *r, struct err *e)
+{
+	struct ct_state s = {
+		.status = CT_RUNNING,
+		.pid = r->init,
+		.pid_start = proc_start_time(r->init),
+		.monitor = getpid(),
+		.monitor_start = proc_start_time(getpid()),
+		.exit_code = -1,
+		.started = time(NULL),
+	};
+
+	return store_save_state(r->c->name, &s, e);
+}
+
+/* Everything up to "the command runs": on failure all is undone. */
+static int rt_start(struct rt *r, struct err *e)
+{
+	struct chan_msg m;
+	struct ct_state s;
+	int ret;
+
+	r->lock = store_lock(e);
+	if (r->lock < 0)
+		return r->lock;
+	ret = store_load(r->c->name, NULL, &s, e);
+	if (ret == 0 && store_is_running(&s))
+		ret = err_msg(e, -EBUSY, "container %s is already running", r->c->name);
+	if (ret == 0)
+		ret = rt_prepare(r, e);
+	if (ret == 0)
+		ret = rt_spawn(r, e);
+	if (ret == 0)
+		ret = rt_attach(r, e);
+	if (ret == 0)
+		ret = rt_save_running(r, e);
+	store_unlock(r->lock);
+	r->lock = -1;
+	if (ret < 0)
+		goto fail;
+	chan_send(r->sock, RT_GO, 0, NULL, -1);
+	if (r->c->tty) {
+		ret = expect(r, RT_PTY, &m, &r->pty, e);
+		if (ret < 0)
+			goto fail;
+	}
+	ret = expect(r, RT_STARTED, &m, NULL, e);
+	if (ret < 0)
+		goto fail;
+	return 0;
+fail:
+	rt_undo(r);
+	return ret;
+}
+
+static int status_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
+/* After init exited: record it, free the host resources, remove the
+ * container when it was --rm. */
+static void rt_finish(struct rt *r, int code)
+{
+	struct ct_state s;
+	struct err e;
+
+	r->init = 0;
+	rt_undo(r);
+	if (r->c->autoremove) {
+		if (store_remove(r->c->name, &e) < 0)
+			err_print(&e);
+		return;
+	}
+	if (store_load(r->c->name, NULL, &s, &e) < 0)
+		return;
+	s.status = CT_STOPPED;
+	s.exit_code = code;
+	s.finished = time(NULL);
+	if (store_save_state(r->c->name, &s, &e) < 0)
+		err_print(&e);
+}
+
+int runtime_run(struct ct_config *c, const struct rt_opts *o, struct err *e)
+{
+	struct rt r = { .c = c, .lock = -1, .sock = -1, .pty = -1 };
+	int status = 0, ret;
+
+	ret = rt_start(&r, e);
+	if (ret < 0) {
+		if (c->autoremove) {
+			struct err ignore;
+
+			store_remove(c->name, &ignore);
+		}
+		if (r.sock >= 0)
+			close(r.sock);
+		return ret;
+	}
+	if (o->notify >= 0) {
+		chan_send(o->notify, RT_STARTED, r.init, NULL, -1);
+		close(o->notify);
+	}
+	forward_signals(r.init);
+	if (r.pty >= 0 && !o->detached) {
+		tty_relay(r.pty, r.init, &status);
+	} else {
+		while (waitpid(r.init, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	forward_to = 0;
+	if (r.pty >= 0)
+		close(r.pty);
+	close(r.sock);
+	ret = status_code(status);
+	rt_finish(&r, ret);
+	return ret;
+}
+
+/* The background monitor: its own session, output to the log file. */
+static void __attribute__((noreturn)) monitor_main(struct ct_config *c, int notify)
+{
+	struct rt_opts o = { .detached = 1, .notify = notify };
+	char log[PATH_LEN];
+	struct err e = { 0 };
+	int fd, ret;
+
+	setsid();
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0)
+		dup2(fd, 0);
+	if (store_path(log, c->name, "log", &e) == 0) {
+		int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+
+		if (lfd >= 0) {
+			dup2(lfd, 1);
+			dup2(lfd, 2);
+			close(lfd);
+		}
+	}
+	ret = runtime_run(c, &o, &e);
+	if (ret < 0)
+		chan_send_err(notify, RT_ERROR, &e);
+	_exit(ret < 0 ? 1 : 0);
+}
+
+int runtime_start_detached(struct ct_config *c, struct err *e)
+{
+	struct chan_msg m;
+	int sv[2], ret;
+	pid_t pid;
+
+	ret = chan_pair(sv, e);
+	if (ret < 0)
+		return ret;
+	pid = fork();
+	if (pid < 0) {
+		ret = err_set(e, -errno, "fork");
+		close(sv[0]);
+		close(sv[1]);
+		return ret;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		/* A grandchild, so the monitor is nobody's zombie to reap. */
+		if (fork() != 0)
+			_exit(0);
+		monitor_main(c, sv[1]);
+	}
+	close(sv[1]);
+	waitpid(pid, NULL, 0);
+	ret = chan_recv(sv[0], &m, NULL);
+	close(sv[0]);
+	if (ret < 0)
+		return err_msg(e, -EIO, "container monitor died before the container started");
+	if (m.type == RT_ERROR)
+		return err_msg(e, m.value ? m.value : -EIO, "%s", m.text);
+	return 0;
+}
+
+static int wait_gone(pid_t pid, uint64_t start, int ms)
+{
+	for (; ms > 0; ms -= 20) {
+		if (!proc_alive(pid, start))
+			return 1;
+		usleep(20000);
+	}
+	return !proc_alive(pid, start);
+}
+
+int runtime_stop(const char *name, int timeout, struct err *e)
+{
+	struct ct_state s;
+	int ret;
+
+	ret = store_load(name, NULL, &s, e);
+	if (ret < 0)
+		return ret;
+	if (!store_is_running(&s)) {
+		runtime_reap_dead(name, e);
+		return 0;
+	}
+	kill(s.pid, SIGTERM);
+	if (!wait_gone(s.pid, s.pid_start, timeout * 1000)) {
+		kill(s.pid, SIGKILL);
+		wait_gone(s.pid, s.pid_start, 5000);
+	}
+	/* The monitor records the exit; give it a moment, then do its job
+	 * ourselves if it is gone. */
+	wait_gone(s.monitor, s.monitor_start, 5000);
+	runtime_reap_dead(name, e);
+	return 0;
+}
+
+int runtime_reap_dead(const char *name, struct err *e)
+{
+	struct ct_config c;
+	struct ct_state s;
+	int ret;
+
+	ret = store_load(name, &c, &s, e);
+	if (ret < 0)
+		return ret;
+	ret = 0;
+	if (s.status == CT_RUNNING && !proc_alive(s.pid, s.pid_start) &&
+	    !proc_alive(s.monitor, s.monitor_start)) {
+		char cg[CT_CGROUP_LEN];
+
+		ct_cgroup_name(&c, cg);
+		cgroup_destroy(cg, e);
+		if (c.autoremove) {
+			store_remove(name, e);
+		} else {
+			s.status = CT_STOPPED;
+			s.finished = time(NULL);
+			store_save_state(name, &s, e);
+		}
+		ret = 1;
+	}
+	ct_config_free(&c);
+	return ret;
+}

@@ -1,0 +1,32 @@
+/*
+ * security -- what a container's processes may not do: capabilities cut to
+ * Docker's default set, no_new_privs, a default seccomp profile, and
+ * Docker's masked and read-only paths under /proc and /sys.
+ */
+#ifndef STRATA_CT_SECURITY_H
+#define STRATA_CT_SECURITY_H
+
+#include <stdint.h>
+
+#include "lib/err.h"
+
+/* Bit mask (1 << CAP_X) of Docker's default capabilities. */
+uint64_t security_default_caps(void);
+
+/* Drop every capability not in @keep from the bounding, permitted,
+ * effective and inheritable sets; clear the ambient set. */
+int security_caps_apply(uint64_t keep, struct err *e);
+
+int security_no_new_privs(struct err *e);
+
+/* Load the default seccomp profile (denies mount, kexec, module loading,
+ * keyctl, bpf, new user namespaces, ... with EPERM). Call it last, just
+ * before execve: afterwards the caller itself is confined. */
+int security_seccomp_default(struct err *e);
+
+/* In the container's mount namespace after pivot_root: bind /dev/null over
+ * masked files, an empty read-only tmpfs over masked folders, and remount
+ * read-only paths read-only.  Paths that do not exist are skipped. */
+int security_mask_paths(struct err *e);
+
+#endif

@@ -1,0 +1,513 @@
+/*
+ * nl -- rtnetlink requests over libmnl (see rtnetlink(7), and
+ * include/uapi/linux/{rtnetlink,if_link,veth}.h for the attributes).
+ *
+ * Every request opens its own NETLINK_ROUTE socket, asks for an ACK
+ * (NLM_F_ACK) and waits for it, so a failure comes back as the errno of
+ * the kernel's nlmsgerr and is reported with the interface it was about:
+ * "veth sv1234: File exists".  One socket per request costs a few system
+ * calls and keeps the calls usable from any thread and any namespace.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <libmnl/libmnl.h>
+
+#include "nl.h"
+
+/* Large enough for a link dump's multi-part messages (the kernel fills
+ * up to 32 KiB per recv when the buffer allows it). */
+#define NL_BUF_LEN 32768
+
+static int nl_check_name(const char *ifname, struct err *e)
+{
+	size_t len = ifname ? strlen(ifname) : 0;
+
+	if (len == 0)
+		return err_msg(e, -EINVAL, "interface name is empty");
+	if (len >= IFNAMSIZ)
+		return err_msg(e, -EINVAL,
+			       "interface name '%s' is longer than %d characters",
+			       ifname, IFNAMSIZ - 1);
+	return 0;
+}
+
+/* The index of @ifname, or -ENODEV with "link NAME: No such device". */
+static int nl_index(const char *ifname, struct err *e)
+{
+	unsigned int idx;
+	int ret;
+
+	ret = nl_check_name(ifname, e);
+	if (ret < 0)
+		return ret;
+	idx = if_nametoindex(ifname);
+	if (!idx)
+		return err_set(e, errno == ENXIO || !errno ? -ENODEV : -errno,
+			       "link %s", ifname);
+	return (int)idx;
+}
+
+static struct nlmsghdr *nl_msg(char *buf, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	return nlh;
+}
+
+/*
+ * Send @nlh and read replies until the ACK (or the end of a dump), handing
+ * data messages to @cb.  On failure @e reads "<what>: <strerror>"; when @cb
+ * stopped the walk with a negative result, that result is returned as is.
+ */
+static int nl_talk(char *buf, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+		   const char *what, struct err *e)
+{
+	struct mnl_socket *nl;
+	unsigned int portid;
+	uint32_t seq = nlh->nlmsg_seq;
+	ssize_t n;
+	int ret;
+
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl)
+		return err_set(e, -errno, "%s: netlink socket", what);
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = err_set(e, -errno, "%s: netlink bind", what);
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = err_set(e, -errno, "%s", what);
+		goto out;
+	}
+	do {
+		n = mnl_socket_recvfrom(nl, buf, NL_BUF_LEN);
+		if (n < 0) {
+			ret = err_set(e, -errno, "%s", what);
+			goto out;
+		}
+		ret = mnl_cb_run(buf, n, seq, portid, cb, data);
+	} while (ret == MNL_CB_OK);
+	if (ret < 0)
+		ret = err_set(e, errno ? -errno : -EIO, "%s", what);
+	else
+		ret = 0;
+out:
+	mnl_socket_close(nl);
+	return ret;
+}
+
+/* One request that only wants its ACK. */
+static int nl_request(char *buf, struct nlmsghdr *nlh, const char *what,
+		      struct err *e)
+{
+	return nl_talk(buf, nlh, NULL, NULL, what, e);
+}
+
+static char *nl_buf(struct err *e)
+{
+	char *buf = calloc(1, NL_BUF_LEN);
+
+	if (!buf)
+		err_set(e, -ENOMEM, "netlink buffer");
+	return buf;
+}
+
+int nl_link_exists(const char *ifname)
+{
+	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ)
+		return 0;
+	return if_nametoindex(ifname) != 0;
+}
+
+/* RTM_NEWLINK that creates @ifname and fails when it exists. */
+static struct nlmsghdr *nl_newlink(char *buf, const char *ifname)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	nlh = nl_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	return nlh;
+}
+
+int nl_bridge_add(const char *name, struct err *e)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *info;
+	char what[64];
+	char *buf;
+	int ret;
+
+	ret = nl_check_name(name, e);
+	if (ret < 0)
+		return ret;
+	buf = nl_buf(e);
+	if (!buf)
+		return -ENOMEM;
+	nlh = nl_newlink(buf, name);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	mnl_attr_nest_end(nlh, info);
+	snprintf(what, sizeof(what), "bridge %s", name);
+	ret = nl_request(buf, nlh, what, e);
+	free(buf);
+	return ret;
+}
+
+/*
+ * The peer is described inside IFLA_INFO_DATA as VETH_INFO_PEER, whose
+ * payload is a struct ifinfomsg followed by the peer's own attributes;
+ * IFLA_NET_NS_PID there makes the kernel create it in that namespace, so
+ * it never appears in ours.
+ */
+int nl_veth_add(const char *host_if, const char *peer_if, pid_t peer_pid,
+		struct err *e)
+{
+	struct nlattr *info, *data, *peer;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *pifi;
+	char what[64];
+	char *buf;
+	int ret;
+
+	ret = nl_check_name(host_if, e);
+	if (ret == 0)
+		ret = nl_check_name(peer_if, e);
+	if (ret < 0)
+		return ret;
+	buf = nl_buf(e);
+	if (!buf)
+		return -ENOMEM;
+	nlh = nl_newlink(buf, host_if);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
+	pifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer_if);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t)peer_pid);
+	mnl_attr_nest_end(nlh, peer);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	snprintf(what, sizeof(what), "veth %s", host_if);
+	ret = nl_request(buf, nlh, what, e);
+	free(buf);
+	return ret;
+}
+
+/* RTM_NEWLINK on an existing link (no NLM_F_CREATE): change flags or
+ * attributes of link @idx. */
+static struct nlmsghdr *nl_setlink(char *buf, int idx, struct ifinfomsg **ifi)
+{
+	struct nlmsghdr *nlh = nl_msg(buf, RTM_NEWLINK, 0);
+
+	*ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(**ifi));
+	(*ifi)->ifi_family = AF_UNSPEC;
+	(*ifi)->ifi_index = idx;
+	return nlh;
+}
+
+int nl_link_set_master(const char *ifname, const char *master, struct err *e)
+{
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh;
+	char what[64];
+	int idx, midx, ret;
+	char *buf;
+
+	idx = nl_index(ifname, e);
+	if (idx < 0)
+		return idx;
+	midx = nl_index(master, e);
+	if (midx < 0)
+		return midx;
+	buf = nl_buf(e);
+	if (!buf)
+		return -ENOMEM;
+	nlh = nl_setlink(buf, idx, &ifi);
+	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)midx);
+	snprintf(what, sizeof(what), "link %s master %s", ifname, master);
+	ret = nl_request(buf, nlh, what, e);
+	free(buf);
+	return ret;
+}
+
+int nl_link_up(const char *ifname, struct err *e)
+{
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh;
+	char what[64];
+	int idx, ret;
+	char *buf;
+
+	idx = nl_index(ifname, e);
+	if (idx < 0)
+		return idx;
+	buf = nl_buf(e);
+	if (!buf)
+		return -ENOMEM;
+	nlh = nl_setlink(buf, idx, &ifi);
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	snprintf(what, sizeof(what), "link %s up", ifname);
+	ret = nl_request(buf, nlh, what, e);
+	free(buf);
+	return ret;
+}
+
+int nl_link_del(const char *ifname, struct err *e)
+{
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh;
+	char what[64];
+	int idx, ret;
+	char *buf;
+
+	idx = nl_index(ifname, e);
+	if (idx < 0)
+		return idx;
+	buf = nl_buf(e);
+	if (!buf)
+		return -ENOMEM;
+	nlh = nl_msg(buf, RTM_DELLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = idx;
+	snprintf(what, sizeof(what), "delete link %s", ifname);
+	ret = nl_request(buf, nlh, what, e);
+	free(buf);
+	return ret;
+}
+
+int nl_addr_add(const char *ifname, uint32_t addr, int prefix, struct err *e)
+{
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	char what[80], a[INET_ADDRSTRLEN];
+	uint32_t naddr = htonl(addr);
+	int idx, ret;
+	char *buf;
+
+	if (prefix < 0 || prefix > 32)
+		return err_msg(e, -EINVAL, "bad prefix length %d", prefix);
+	idx = nl_index(ifname, e);
+	if (idx < 0)
+		return idx;
+	buf = nl_buf(e);
+	if (!buf)
+		return -ENOMEM;
+	nlh = nl_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = (unsigned char)prefix;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = (unsigned int)idx;
+	mnl_attr_put_u32(nlh, IFA_LOCAL, naddr);
+	mnl_attr_put_u32(nlh, IFA_ADDRESS, naddr);
+	if (prefix < 31)
+		mnl_attr_put_u32(nlh, IFA_BROADCAST,
+				 htonl(addr | ~(prefix ? 0xffffffffu << (32 - prefix) : 0)));
+	inet_ntop(AF_INET, &naddr, a, sizeof(a));
+	snprintf(what, sizeof(what), "address %s/%d on %s", a, prefix, ifname);
+	ret = nl_request(buf, nlh, what, e);
+	free(buf);
+	return ret;
+}
+
+int nl_route_add_default(uint32_t gw, struct err *e)
+{
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	char what[64], a[INET_ADDRSTRLEN];
+	uint32_t ngw = htonl(gw);
+	char *buf;
+	int ret;
+
+	buf = nl_buf(e);
+	if (!buf)
+		return -ENOMEM;
+	nlh = nl_msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 0;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_GATEWAY, ngw);
+	inet_ntop(AF_INET, &ngw, a, sizeof(a));
+	snprintf(what, sizeof(what), "default route via %s", a);
+	ret = nl_request(buf, nlh, what, e);
+	free(buf);
+	return ret;
+}
+
+int nl_link_set_alias(const char *ifname, const char *alias, struct err *e)
+{
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh;
+	char what[64];
+	int idx, ret;
+	char *buf;
+
+	idx = nl_index(ifname, e);
+	if (idx < 0)
+		return idx;
+	buf = nl_buf(e);
+	if (!buf)
+		return -ENOMEM;
+	nlh = nl_setlink(buf, idx, &ifi);
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	snprintf(what, sizeof(what), "link %s alias", ifname);
+	ret = nl_request(buf, nlh, what, e);
+	free(buf);
+	return ret;
+}
+
+struct nl_walk {
+	int (*fn)(const char *ifname, const char *kind, void *arg);
+	void *arg;
+	int ret;
+};
+
+/* Find IFLA_INFO_KIND inside an IFLA_LINKINFO nest. */
+static const char *nl_kind(const struct nlattr *linkinfo)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, linkinfo) {
+		if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+			return mnl_attr_get_str(a);
+	}
+	return "";
+}
+
+/* Name, kind and alias of one RTM_NEWLINK message ("" when absent). */
+static void nl_link_attrs(const struct nlmsghdr *nlh, const char **name,
+			  const char **kind, const char **alias)
+{
+	const struct nlattr *a;
+
+	*name = NULL;
+	*kind = *alias = "";
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg)) {
+		switch (mnl_attr_get_type(a)) {
+		case IFLA_IFNAME:
+			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+				*name = mnl_attr_get_str(a);
+			break;
+		case IFLA_IFALIAS:
+			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+				*alias = mnl_attr_get_str(a);
+			break;
+		case IFLA_LINKINFO:
+			if (mnl_attr_validate(a, MNL_TYPE_NESTED) >= 0)
+				*kind = nl_kind(a);
+			break;
+		}
+	}
+}
+
+static int nl_link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_walk *w = data;
+	const char *name, *kind, *alias;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	nl_link_attrs(nlh, &name, &kind, &alias);
+	if (!name)
+		return MNL_CB_OK;
+	w->ret = w->fn(name, kind, w->arg);
+	return w->ret < 0 ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+struct nl_info {
+	char *kind;
+	char *alias;
+	size_t len;
+};
+
+static int nl_info_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_info *in = data;
+	const char *name, *kind, *alias;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	nl_link_attrs(nlh, &name, &kind, &alias);
+	if (in->kind)
+		snprintf(in->kind, in->len, "%s", kind);
+	if (in->alias)
+		snprintf(in->alias, in->len, "%s", alias);
+	return MNL_CB_OK;
+}
+
+int nl_link_get(const char *ifname, char *kind, char *alias, size_t len,
+		struct err *e)
+{
+	struct nl_info in = { kind, alias, len };
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh;
+	char what[64];
+	int idx, ret;
+	char *buf;
+
+	if (kind && len)
+		kind[0] = '\0';
+	if (alias && len)
+		alias[0] = '\0';
+	idx = nl_index(ifname, e);
+	if (idx < 0)
+		return idx;
+	buf = nl_buf(e);
+	if (!buf)
+		return -ENOMEM;
+	nlh = nl_msg(buf, RTM_GETLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = idx;
+	snprintf(what, sizeof(what), "link %s", ifname);
+	ret = nl_talk(buf, nlh, nl_info_cb, &in, what, e);
+	free(buf);
+	return ret;
+}
+
+int nl_link_foreach(int (*fn)(const char *ifname, const char *kind, void *arg),
+		    void *arg, struct err *e)
+{
+	struct nl_walk w = { fn, arg, 0 };
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	char *buf;
+	int ret;
+
+	buf = nl_buf(e);
+	if (!buf)
+		return -ENOMEM;
+	nlh = nl_msg(buf, RTM_GETLINK, NLM_F_DUMP);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ret = nl_talk(buf, nlh, nl_link_cb, &w, "list links", e);
+	free(buf);
+	if (ret < 0)
+		return ret;
+	return w.ret < 0 ? w.ret : 0;
+}

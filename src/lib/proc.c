@@ -1,0 +1,88 @@
+/*
+ * proc -- pid identity and running helper programs.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "proc.h"
+
+/* Parse /proc/PID/stat: the comm field may hold spaces and parentheses,
+ * so fields are counted from the last ')'. */
+static int proc_stat_fields(pid_t pid, char *state, uint64_t *start)
+{
+	char path[64], *buf, *p;
+	struct err e;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (fs_read_file(path, &buf, NULL, &e) < 0)
+		return -1;
+	p = strrchr(buf, ')');
+	if (!p) {
+		free(buf);
+		return -1;
+	}
+	*state = p[2];
+	for (field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	*start = p ? strtoull(p + 1, NULL, 10) : 0;
+	free(buf);
+	return 0;
+}
+
+uint64_t proc_start_time(pid_t pid)
+{
+	uint64_t start;
+	char state;
+
+	if (pid <= 0 || proc_stat_fields(pid, &state, &start) < 0)
+		return 0;
+	return start;
+}
+
+int proc_alive(pid_t pid, uint64_t start_time)
+{
+	uint64_t start;
+	char state;
+
+	if (pid <= 0 || proc_stat_fields(pid, &state, &start) < 0)
+		return 0;
+	if (state == 'Z' || state == 'X')
+		return 0;
+	return start == start_time;
+}
+
+int proc_run(const char *const argv[], int quiet, struct err *e)
+{
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	if (pid < 0)
+		return err_set(e, -errno, "fork");
+	if (pid == 0) {
+		if (quiet) {
+			int fd = open("/dev/null", O_WRONLY);
+
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return err_set(e, -errno, "wait %s", argv[0]);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return err_msg(e, -ENOENT, "%s: not found", argv[0]);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}

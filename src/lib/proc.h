@@ -1,0 +1,24 @@
+/*
+ * proc -- facts about processes that strata needs to trust a pid it wrote
+ * down earlier: a pid alone can be reused, a (pid, start time) pair cannot.
+ */
+#ifndef STRATA_LIB_PROC_H
+#define STRATA_LIB_PROC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* Start time of @pid in clock ticks since boot (field 22 of
+ * /proc/PID/stat), or 0 when the process does not exist. */
+uint64_t proc_start_time(pid_t pid);
+
+/* 1 when @pid exists, is not a zombie, and started at @start_time. */
+int proc_alive(pid_t pid, uint64_t start_time);
+
+/* fork+exec argv, wait, return its exit status (0..255) or -errno.
+ * stdout/stderr of the child go to /dev/null when @quiet. */
+int proc_run(const char *const argv[], int quiet, struct err *e);
+
+#endif
