@@ -65,8 +65,8 @@ build/tests/%: tests/system/%.c
 	$(Q)$(CC) -O2 -Wall -static $< -o $@
 
 unit: $(UNITS:tests/unit/%.c=build/debug/unit/%)
-system: debug build/tests/probe
-check: debug unit build/tests/probe
+system: debug build/tests/probe build/tests/httplog
+check: debug unit build/tests/probe build/tests/httplog
 	$(Q)tests/run.sh
 
 run: release

@@ -13,12 +13,14 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 pass=0
 fail=0
 
-add_counts() {	# parse "...: N passed, N failed" from a log
-	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
-	p=$(echo "$line" | sed -E 's/.*[^0-9]?([0-9]+) passed.*/\1/')
-	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-	pass=$((pass + ${p:-0}))
-	fail=$((fail + ${f:-0}))
+add_counts() {	# add "...: N passed, N failed" of a log to the totals
+	set -- $(grep -E '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1 |
+		awk '{ for (i = 2; i <= NF; i++) {
+			if ($i == "passed,") p = $(i - 1)
+			if ($i ~ /^failed/) f = $(i - 1) }
+		} END { print p + 0, f + 0 }')
+	pass=$((pass + ${1:-0}))
+	fail=$((fail + ${2:-0}))
 }
 
 log=$(mktemp)

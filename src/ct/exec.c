@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/close_range.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
@@ -91,6 +92,9 @@ static void __attribute__((noreturn)) exec_command(const struct ct_config *c,
 		goto fail;
 	}
 	environ = init_environ(c);
+	/* Nothing of the host's may leak in: descriptors that strata inherited
+	 * from its caller close on exec (the error pipe is close-on-exec too). */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execvp(o->argv[0], o->argv);
 	err = errno;
 fail:

@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/close_range.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,6 +140,9 @@ static void __attribute__((noreturn)) init_exec(const struct ct_config *c,
 	}
 	if (env)
 		environ = env;
+	/* Nothing of the host's may leak in: descriptors that strata inherited
+	 * from its caller close on exec (the error pipe is close-on-exec too). */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execvp(c->argv[0], c->argv);
 	err = errno;
 fail:
