@@ -212,7 +212,8 @@ static int build_config(const struct create_args *a, char **cmd, int ncmd,
 
 /* Under the lock: the name is free, the template exists, the address is
  * free; then the container's folder is made. */
-static int create_locked(struct ct_config *c, const char *want_ip, struct err *e)
+static int create_locked(struct ct_config *c, const char *want_ip, pid_t owner,
+			 struct err *e)
 {
 	char path[PATH_LEN];
 	uint32_t want = 0, *used = NULL;
@@ -224,7 +225,7 @@ static int create_locked(struct ct_config *c, const char *want_ip, struct err *e
 	if (c->template && (ret = template_rootfs(c->template, path, e)) < 0)
 		return ret;
 	if (!c->net)
-		return store_create(c, e);
+		return store_create(c, owner, e);
 	ret = network_load(c->net, &d, e);
 	if (ret < 0)
 		return ret;
@@ -235,16 +236,17 @@ static int create_locked(struct ct_config *c, const char *want_ip, struct err *e
 		return ret;
 	ret = network_alloc_ip(&d, used, nused, want, &c->ip, e);
 	free(used);
-	return ret < 0 ? ret : store_create(c, e);
+	return ret < 0 ? ret : store_create(c, owner, e);
 }
 
-static int do_create(struct ct_config *c, const char *want_ip, struct err *e)
+static int do_create(struct ct_config *c, const char *want_ip, pid_t owner,
+		     struct err *e)
 {
 	int lock = store_lock(e), ret;
 
 	if (lock < 0)
 		return lock;
-	ret = create_locked(c, want_ip, e);
+	ret = create_locked(c, want_ip, owner, e);
 	store_unlock(lock);
 	return ret;
 }
@@ -277,7 +279,7 @@ static int cmd_create(int argc, char **argv)
 	a.name = r.pos[0];
 	ret = build_config(&a, r.rest, r.nrest, &c, &e);
 	if (ret == 0)
-		ret = do_create(&c, a.ip, &e);
+		ret = do_create(&c, a.ip, 0, &e);
 	if (ret == 0)
 		printf("%s\n", c.name);
 	ct_config_free(&c);
@@ -331,7 +333,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	ret = build_config(&a, r.rest, r.nrest, &c, &e);
 	if (ret == 0)
-		ret = do_create(&c, a.ip, &e);
+		ret = do_create(&c, a.ip, getpid(), &e);
 	if (ret == 0 && a.detach) {
 		ret = runtime_start_detached(&c, &e);
 		if (ret == 0)

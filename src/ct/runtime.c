@@ -27,6 +27,7 @@
 #include "ct/template.h"
 #include "lib/chan.h"
 #include "lib/fs.h"
+#include "lib/nl.h"
 #include "lib/proc.h"
 #include "lib/tty.h"
 
@@ -44,6 +45,7 @@ struct rt {
 	int pty;		/* master of the console, or -1 */
 	int have_cgroup;
 	int mounted;
+	char veth[16];		/* host end, "" until made */
 };
 
 static volatile pid_t forward_to;
@@ -185,7 +187,6 @@ static int rt_spawn(struct rt *r, struct err *e)
 /* Host-side steps before the container may go on: cgroup, network. */
 static int rt_attach(struct rt *r, struct err *e)
 {
-	char veth[16];
 	int ret;
 
 	ret = cgroup_attach(r->cgroup, r->init, e);
@@ -193,8 +194,8 @@ static int rt_attach(struct rt *r, struct err *e)
 		return ret;
 	if (!r->c->net)
 		return 0;
-	ct_veth_name(r->c, veth);
-	return network_attach(&r->net, veth, r->init, e);
+	ct_veth_name(r->c, r->veth);
+	return network_attach(&r->net, r->veth, r->init, e);
 }
 
 static int rt_prepare(struct rt *r, struct err *e)
@@ -241,6 +242,12 @@ static void rt_undo(struct rt *r)
 		waitpid(r->setup, NULL, 0);
 		r->setup = 0;
 	}
+	/* The kernel drops the veth with the container's network namespace,
+	 * but later, from a work queue: delete it now so that a finished
+	 * command leaves nothing behind, even for a moment. */
+	if (r->veth[0] && nl_link_exists(r->veth))
+		nl_link_del(r->veth, &ignore);
+	r->veth[0] = '\0';
 	if (r->mounted)
 		rootfs_umount_host(r->dir);
 	r->mounted = 0;
@@ -477,12 +484,20 @@ int runtime_reap_dead(const char *name, struct err *e)
 	if (ret < 0)
 		return ret;
 	ret = 0;
-	if (s.status == CT_RUNNING && !proc_alive(s.pid, s.pid_start) &&
+	if (s.status == CT_CREATED && c.autoremove && s.monitor &&
 	    !proc_alive(s.monitor, s.monitor_start)) {
-		char cg[CT_CGROUP_LEN];
+		/* a `run --rm` that died before its container ran */
+		store_remove(name, e);
+		ret = 1;
+	} else if (s.status == CT_RUNNING && !proc_alive(s.pid, s.pid_start) &&
+	    !proc_alive(s.monitor, s.monitor_start)) {
+		char cg[CT_CGROUP_LEN], veth[16];
 
 		ct_cgroup_name(&c, cg);
 		cgroup_destroy(cg, e);
+		ct_veth_name(&c, veth);
+		if (c.net && nl_link_exists(veth))
+			nl_link_del(veth, e);
 		if (c.autoremove) {
 			store_remove(name, e);
 		} else {

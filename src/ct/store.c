@@ -67,10 +67,13 @@ void store_unlock(int fd)
 }
 
 static int store_fill_dir(const struct ct_config *c, const char *dir,
-			  struct err *e)
+			  pid_t owner, struct err *e)
 {
 	static const char *const sub[] = { "upper", "work", "rootfs", "lower" };
-	struct ct_state st = { .status = CT_CREATED, .exit_code = -1 };
+	struct ct_state st = {
+		.status = CT_CREATED, .exit_code = -1,
+		.monitor = owner, .monitor_start = proc_start_time(owner),
+	};
 	char p[PATH_LEN];
 	size_t i;
 	int ret;
@@ -98,7 +101,7 @@ static int store_fill_dir(const struct ct_config *c, const char *dir,
 	return ct_state_save(&st, p, e);
 }
 
-int store_create(const struct ct_config *c, struct err *e)
+int store_create(const struct ct_config *c, pid_t owner, struct err *e)
 {
 	char tmp[PATH_LEN], dst[PATH_LEN];
 	struct err ignore;
@@ -117,7 +120,7 @@ int store_create(const struct ct_config *c, struct err *e)
 		ret = err_set(e, -errno, "chmod %s", tmp);
 		goto fail;
 	}
-	ret = store_fill_dir(c, tmp, e);
+	ret = store_fill_dir(c, tmp, owner, e);
 	if (ret < 0)
 		goto fail;
 	if (rename(tmp, dst) < 0) {

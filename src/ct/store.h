@@ -32,8 +32,10 @@ int store_exists(const char *name);
 /* Make the container's folder with config.json and state.json (status
  * created).  Built under a temporary name and renamed into place, so a
  * crash leaves either the whole container or a ".tmp-" folder gc removes.
+ * @owner (or 0) is the command that will start it right away (`run`):
+ * if it dies first, gc knows the container was never going to run.
  * Call with the lock held. */
-int store_create(const struct ct_config *c, struct err *e);
+int store_create(const struct ct_config *c, pid_t owner, struct err *e);
 
 int store_load(const char *name, struct ct_config *c, struct ct_state *s,
 	       struct err *e);

@@ -49,15 +49,21 @@ st() {
 	"$STRATA" "$@"
 }
 
-# Host objects a container of this root may own: for leak checks.
-host_leftovers() {
-	ip -o link show type veth 2>/dev/null | grep -o 'sv[0-9a-f]\{10\}' || true
-	grep -F "$STRATA_ROOT" /proc/self/mountinfo || true
-	for ids in $(ls "$STRATA_ROOT/containers" 2>/dev/null); do :; done
-	find /sys/fs/cgroup -maxdepth 3 -path '*/strata/*' -type d 2>/dev/null |
-		grep -F -- "-$T_ID_PATTERN" || true
+# leftovers PREFIX: host objects that containers named PREFIX* could have
+# left: veths, cgroups, mounts under the state root, staging folders.
+leftovers() {
+	ip -o link show type veth 2>/dev/null | grep -o ' sv[0-9a-f]\{10\}' || true
+	find /sys/fs/cgroup /run/strata/cgroup -maxdepth 3 -path '*/strata/*' \
+		-name "$1*" 2>/dev/null || true
+	grep -F " $STRATA_ROOT/" /proc/self/mountinfo || true
+	ls -a "$STRATA_ROOT/containers" 2>/dev/null | grep -E '^\.(tmp|rm)-' || true
 }
-T_ID_PATTERN="never-matches"
+
+# no_leftovers NAME PREFIX
+no_leftovers() {
+	_left=$(leftovers "$2")
+	if [ -z "$_left" ]; then ok "$1"; else not_ok "$1" "$_left"; fi
+}
 
 finish() {
 	for n in $(st ct ls --json 2>/dev/null | sed -n 's/.*"name": "\(.*\)".*/\1/p'); do
