@@ -3,7 +3,7 @@
 # Idempotent: packages already present are not fetched again.
 set -e
 PKGS="build-essential pkg-config libjansson-dev libmnl-dev libseccomp-dev
-libcap-dev busybox-static iproute2 iptables procps util-linux tar runc"
+libcap-dev busybox-static iproute2 iptables procps util-linux tar runc tmux"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

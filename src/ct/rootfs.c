@@ -39,10 +39,12 @@ static int sys_move_mount(int from, const char *fpath, int to, const char *tpath
 
 /* Clone @src as a detached mount seen through the user namespace of
  * @pid, and attach it at @dst. */
-static int idmap_bind(const char *src, const char *dst, pid_t pid,
+static int idmap_bind(const char *src, const char *dst, pid_t pid, int ro,
 		      struct err *e)
 {
-	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_IDMAP | (ro ? MOUNT_ATTR_RDONLY : 0),
+	};
 	char ns[64];
 	int tree, userns, ret = 0;
 
@@ -50,7 +52,8 @@ static int idmap_bind(const char *src, const char *dst, pid_t pid,
 	userns = open(ns, O_RDONLY | O_CLOEXEC);
 	if (userns < 0)
 		return err_set(e, -errno, "open %s", ns);
-	tree = sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	tree = sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+			     AT_RECURSIVE);
 	if (tree < 0) {
 		ret = err_set(e, -errno, "clone mount of %s", src);
 		goto out;
@@ -67,45 +70,6 @@ out:
 		close(tree);
 	close(userns);
 	return ret;
-}
-
-int rootfs_mount_host(const struct ct_config *c, const char *dir,
-		      const char *lower, pid_t userns_pid, struct err *e)
-{
-	char low[PATH_LEN], root[PATH_LEN], opts[3 * PATH_LEN + 64];
-	int ret;
-
-	ret = fs_path(root, e, "%s/rootfs", dir);
-	if (ret < 0 || (ret = fs_path(low, e, "%s/lower", dir)) < 0)
-		return ret;
-	if (c->rootfs)		/* the user's folder, used in place */
-		return idmap_bind(lower, root, userns_pid, e);
-	ret = idmap_bind(lower, low, userns_pid, e);
-	if (ret < 0)
-		return ret;
-	ret = fs_path(opts, e, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
-		      low, dir, dir);
-	if (ret < 0)
-		goto fail;
-	if (mount("overlay", root, "overlay", MS_NOSUID | MS_NODEV, opts) < 0) {
-		ret = err_set(e, -errno, "overlay mount on %s", root);
-		goto fail;
-	}
-	return 0;
-fail:
-	umount2(low, MNT_DETACH);
-	return ret;
-}
-
-void rootfs_umount_host(const char *dir)
-{
-	char p[PATH_LEN];
-	struct err e;
-
-	if (fs_path(p, &e, "%s/rootfs", dir) == 0)
-		umount2(p, MNT_DETACH);
-	if (fs_path(p, &e, "%s/lower", dir) == 0)
-		umount2(p, MNT_DETACH);
 }
 
 /* Create @path as an empty file or folder to mount on. */
@@ -151,8 +115,37 @@ static int remount_ro(const char *path, struct err *e)
 	return 0;
 }
 
+/* Make the folders leading to a mount point inside the rootfs owned by
+ * the container's root, as if it had made them itself. */
+static int mountpoint_in_rootfs(const struct ct_config *c, const char *rootfs,
+				const char *dst, int dir, struct err *e)
+{
+	char p[PATH_LEN];
+	size_t skip = strlen(rootfs);
+	char *s;
+	int ret;
+
+	ret = fs_path(p, e, "%s/%s", rootfs, dst);
+	if (ret < 0)
+		return ret;
+	for (s = p + skip + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		if (!fs_exists(p) && mkdir(p, 0755) == 0 &&
+		    chown(p, c->uid_host, c->uid_host) < 0)
+			log_debug("chown %s: %s", p, strerror(errno));
+		*s = '/';
+	}
+	ret = mountpoint_make(p, dir, e);
+	if (ret == 0 && chown(p, c->uid_host, c->uid_host) < 0)
+		log_debug("chown %s: %s", p, strerror(errno));
+	return ret;
+}
+
+/* Volumes are idmapped like the template: host uid N shows as container
+ * uid N, so a folder root owns on the host is root's inside, as users of
+ * other runtimes expect from -v. */
 static int mount_volumes(const struct ct_config *c, const char *rootfs,
-			 struct err *e)
+			 pid_t userns_pid, struct err *e)
 {
 	char dst[PATH_LEN];
 	struct stat st;
@@ -163,16 +156,60 @@ static int mount_volumes(const struct ct_config *c, const char *rootfs,
 
 		if (stat(v->src, &st) < 0)
 			return err_set(e, -errno, "volume %s", v->src);
-		ret = fs_path(dst, e, "%s/%s", rootfs, v->dst);
-		if (ret < 0 || (ret = mountpoint_make(dst, S_ISDIR(st.st_mode), e)) < 0)
+		ret = mountpoint_in_rootfs(c, rootfs, v->dst, S_ISDIR(st.st_mode), e);
+		if (ret < 0 || (ret = fs_path(dst, e, "%s/%s", rootfs, v->dst)) < 0)
 			return ret;
-		ret = bind(v->src, dst, MS_REC, e);
-		if (ret == 0 && v->ro)
-			ret = remount_ro(dst, e);
+		ret = idmap_bind(v->src, dst, userns_pid, v->ro, e);
 		if (ret < 0)
-			return ret;
+			return err_wrap(e, "volume %s", v->src);
 	}
 	return 0;
+}
+
+int rootfs_mount_host(const struct ct_config *c, const char *dir,
+		      const char *lower, pid_t userns_pid, struct err *e)
+{
+	char low[PATH_LEN], root[PATH_LEN], opts[3 * PATH_LEN + 64];
+	int ret;
+
+	ret = fs_path(root, e, "%s/rootfs", dir);
+	if (ret < 0 || (ret = fs_path(low, e, "%s/lower", dir)) < 0)
+		return ret;
+	if (c->rootfs) {	/* the user's folder, used in place */
+		ret = idmap_bind(lower, root, userns_pid, 0, e);
+		goto volumes;
+	}
+	ret = idmap_bind(lower, low, userns_pid, 0, e);
+	if (ret < 0)
+		return ret;
+	ret = fs_path(opts, e, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
+		      low, dir, dir);
+	if (ret < 0)
+		goto fail;
+	if (mount("overlay", root, "overlay", MS_NOSUID | MS_NODEV, opts) < 0) {
+		ret = err_set(e, -errno, "overlay mount on %s", root);
+		goto fail;
+	}
+volumes:
+	if (ret == 0)
+		ret = mount_volumes(c, root, userns_pid, e);
+	if (ret == 0)
+		return 0;
+fail:
+	umount2(root, MNT_DETACH | UMOUNT_NOFOLLOW);
+	umount2(low, MNT_DETACH);
+	return ret;
+}
+
+void rootfs_umount_host(const char *dir)
+{
+	char p[PATH_LEN];
+	struct err e;
+
+	if (fs_path(p, &e, "%s/rootfs", dir) == 0)
+		umount2(p, MNT_DETACH);
+	if (fs_path(p, &e, "%s/lower", dir) == 0)
+		umount2(p, MNT_DETACH);
 }
 
 static int mount_proc_sys(const char *rootfs, struct err *e)
@@ -290,9 +327,6 @@ int rootfs_enter(const struct ct_config *c, const char *rootfs, int *master,
 	 * locked here and pivot_root would refuse it: a bind of it made in
 	 * this namespace is ours to pivot into. */
 	ret = bind(rootfs, rootfs, MS_REC, e);
-	if (ret < 0)
-		return ret;
-	ret = mount_volumes(c, rootfs, e);
 	if (ret < 0)
 		return ret;
 	ret = mount_proc_sys(rootfs, e);

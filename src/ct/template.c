@@ -232,23 +232,28 @@ int template_import(const char *name, const char *src, struct err *e)
 	return ret < 0 ? err_wrap(e, "template import %s", name) : 0;
 }
 
+static int hidden(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
 static int template_ls(void)
 {
+	struct dirent **names;
 	char dir[PATH_LEN];
-	struct dirent *d;
 	struct err e;
-	DIR *dp;
+	int n, i;
 
 	if (fs_path(dir, &e, "%s/templates", fs_root()) < 0)
 		return 1;
 	printf("NAME\n");
-	dp = opendir(dir);
-	if (!dp)
-		return 0;
-	while ((d = readdir(dp)))
-		if (d->d_name[0] != '.')
-			printf("%s\n", d->d_name);
-	closedir(dp);
+	n = scandir(dir, &names, hidden, alphasort);
+	for (i = 0; i < n; i++) {
+		printf("%s\n", names[i]->d_name);
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
 	return 0;
 }
 
