@@ -46,7 +46,7 @@ struct create_args {
 	const char *name, *template, *rootfs, *net, *ip, *hostname;
 	const char *memory, *cpus, *cpu_shares, *pids, *user_map, *workdir;
 	struct strlist vols, env;
-	int rm, interactive, tty, detach, help;
+	int rm, interactive, tty, detach, nat, help;
 };
 
 #define CREATE_OPTS(a)							\
@@ -54,6 +54,7 @@ struct create_args {
 	{ "rootfs", 0, OPT_STR, &(a).rootfs, "DIR", "use DIR as the root file system, in place" }, \
 	{ "net", 0, OPT_STR, &(a).net, "NAME", "network to join (default strata0; 'none': loopback only)" }, \
 	{ "ip", 0, OPT_STR, &(a).ip, "ADDR", "address in the network's subnet (default: next free)" }, \
+	{ "nat", 0, OPT_FLAG, &(a).nat, NULL, "masquerade the network's traffic to the outside" }, \
 	{ "hostname", 0, OPT_STR, &(a).hostname, "H", "host name inside (default: the container name)" }, \
 	{ "memory", 'm', OPT_STR, &(a).memory, "SIZE", "memory limit, e.g. 64M (OOM kills inside only)" }, \
 	{ "cpus", 0, OPT_STR, &(a).cpus, "N.N", "CPU quota in CPUs, e.g. 0.5" }, \
@@ -212,8 +213,18 @@ static int build_config(const struct create_args *a, char **cmd, int ncmd,
 
 /* Under the lock: the name is free, the template exists, the address is
  * free; then the container's folder is made. */
-static int create_locked(struct ct_config *c, const char *want_ip, pid_t owner,
-			 struct err *e)
+/* --nat turns NAT on for the container's network, for good: it is the
+ * network's property (the bridge's masquerade rule), not the container's. */
+static int network_enable_nat(struct net_def *d, struct err *e)
+{
+	if (d->nat)
+		return 0;
+	d->nat = 1;
+	return network_save(d, e);
+}
+
+static int create_locked(struct ct_config *c, const char *want_ip, int nat,
+			 pid_t owner, struct err *e)
 {
 	char path[PATH_LEN];
 	uint32_t want = 0, *used = NULL;
@@ -225,9 +236,12 @@ static int create_locked(struct ct_config *c, const char *want_ip, pid_t owner,
 	if (c->template && (ret = template_rootfs(c->template, path, e)) < 0)
 		return ret;
 	if (!c->net)
-		return store_create(c, owner, e);
+		return nat ? err_msg(e, -EINVAL, "--nat needs a network (not --net none)") :
+			     store_create(c, owner, e);
 	ret = network_load(c->net, &d, e);
 	if (ret < 0)
+		return ret;
+	if (nat && (ret = network_enable_nat(&d, e)) < 0)
 		return ret;
 	if (want_ip && (ret = parse_ipv4(want_ip, &want, e)) < 0)
 		return ret;
@@ -239,14 +253,14 @@ static int create_locked(struct ct_config *c, const char *want_ip, pid_t owner,
 	return ret < 0 ? ret : store_create(c, owner, e);
 }
 
-static int do_create(struct ct_config *c, const char *want_ip, pid_t owner,
-		     struct err *e)
+static int do_create(struct ct_config *c, const char *want_ip, int nat,
+		     pid_t owner, struct err *e)
 {
 	int lock = store_lock(e), ret;
 
 	if (lock < 0)
 		return lock;
-	ret = create_locked(c, want_ip, owner, e);
+	ret = create_locked(c, want_ip, nat, owner, e);
 	store_unlock(lock);
 	return ret;
 }
@@ -279,7 +293,7 @@ static int cmd_create(int argc, char **argv)
 	a.name = r.pos[0];
 	ret = build_config(&a, r.rest, r.nrest, &c, &e);
 	if (ret == 0)
-		ret = do_create(&c, a.ip, 0, &e);
+		ret = do_create(&c, a.ip, a.nat, 0, &e);
 	if (ret == 0)
 		printf("%s\n", c.name);
 	ct_config_free(&c);
@@ -333,7 +347,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	ret = build_config(&a, r.rest, r.nrest, &c, &e);
 	if (ret == 0)
-		ret = do_create(&c, a.ip, getpid(), &e);
+		ret = do_create(&c, a.ip, a.nat, getpid(), &e);
 	if (ret == 0 && a.detach) {
 		ret = runtime_start_detached(&c, &e);
 		if (ret == 0)

@@ -48,3 +48,12 @@ refuse "the bridge is gone" ip link show lab2
 
 out=$(st ct run --rm --net none -- ip -o link 2>&1 | grep -c eth0)
 expect_eq "--net none has no eth0" "0" "$out"
+
+# --nat: the network masquerades what leaves its subnet (checked on the
+# rule; no traffic is sent anywhere outside this namespace).
+check "a container with --nat runs" st ct run -d --name natted --nat -- sleep 300
+out=$(iptables -t nat -S POSTROUTING 2>&1)
+expect_match "the masquerade rule is in place" '-s 10\.77\.0\.0/16 ! -o strata0 -j MASQUERADE' "$out"
+expect_eq "forwarding is on in this namespace" "1" "$(cat /proc/sys/net/ipv4/ip_forward)"
+out=$(st ct network ls 2>&1 | awk '$1 == "strata0" { print $4 }')
+expect_eq "the network is listed with NAT" "yes" "$out"
