@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ct/ct.h"
+#include "lib/proc.h"
 
 #define STRATA_VERSION "0.1.0"
 
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
 {
 	const struct command *c;
 
+	proc_save_argv(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

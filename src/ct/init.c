@@ -21,6 +21,7 @@
 #include "ct/security.h"
 #include "lib/chan.h"
 #include "lib/fs.h"
+#include "lib/proc.h"
 #include "lib/tty.h"
 
 static const char *const env_defaults[] = {
@@ -216,6 +217,8 @@ void init_main(const struct ct_config *c, const char *dir, int sock)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	proc_set_title("strata-init");
+	prctl(PR_SET_NAME, "strata-init");
 	if (chan_recv(sock, &m, NULL) < 0 || m.type != RT_GO)
 		_exit(1);	/* the monitor is gone */
 	if (init_setup(c, dir, sock, &console, &e) < 0 ||

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ct/store.h"
 #include "ct/template.h"
 #include "lib/fs.h"
 #include "lib/opt.h"
@@ -257,15 +258,50 @@ static int template_ls(void)
 	return 0;
 }
 
+struct tmpl_users {
+	const char *name;
+	char first[64];
+	int n;
+};
+
+static int tmpl_user(const char *ct, void *arg)
+{
+	struct tmpl_users *u = arg;
+	struct ct_config c;
+	struct err e;
+
+	if (store_load(ct, &c, NULL, &e) < 0)
+		return 0;
+	if (c.template && !strcmp(c.template, u->name) && !u->n++)
+		snprintf(u->first, sizeof(u->first), "%s", ct);
+	ct_config_free(&c);
+	return 0;
+}
+
+/* A template is the lower layer of its containers: it goes only when
+ * none is left. */
 static int template_rm(const char *name, struct err *e)
 {
+	struct tmpl_users u = { .name = name };
 	char dir[PATH_LEN];
-	int ret;
+	int ret, lock;
 
 	if (!template_exists(name))
 		return err_msg(e, -ENOENT, "template rm: no such template: %s", name);
+	lock = store_lock(e);
+	if (lock < 0)
+		return lock;
+	store_foreach(tmpl_user, &u, e);
+	if (u.n) {
+		store_unlock(lock);
+		return err_msg(e, -EBUSY, "template rm %s: used by %d container%s (%s%s)",
+			       name, u.n, u.n > 1 ? "s" : "", u.first, u.n > 1 ? ", ..." : "");
+	}
 	ret = template_dir(name, dir, e);
-	return ret < 0 ? ret : fs_rm_rf(dir, e);
+	if (ret == 0)
+		ret = fs_rm_rf(dir, e);
+	store_unlock(lock);
+	return ret;
 }
 
 static void template_help(FILE *f)

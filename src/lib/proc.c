@@ -59,6 +59,28 @@ int proc_alive(pid_t pid, uint64_t start_time)
 	return start == start_time;
 }
 
+static char *argv_start;
+static size_t argv_len;
+
+void proc_save_argv(int argc, char **argv)
+{
+	if (argc < 1)
+		return;
+	argv_start = argv[0];
+	argv_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
+}
+
+void proc_set_title(const char *title)
+{
+	size_t n;
+
+	if (!argv_start || argv_len < 2)
+		return;
+	n = strnlen(title, argv_len - 1);
+	memset(argv_start, 0, argv_len);
+	memcpy(argv_start, title, n);
+}
+
 int proc_run(const char *const argv[], int quiet, struct err *e)
 {
 	pid_t pid;

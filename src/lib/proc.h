@@ -21,4 +21,13 @@ int proc_alive(pid_t pid, uint64_t start_time);
  * stdout/stderr of the child go to /dev/null when @quiet. */
 int proc_run(const char *const argv[], int quiet, struct err *e);
 
+/* Remember where argv lives so proc_set_title() can rewrite it; call
+ * once from main(). */
+void proc_save_argv(int argc, char **argv);
+
+/* Replace what `ps` shows as this process's command line (for a
+ * forked helper such as a container's init), within the space the
+ * original argv had. */
+void proc_set_title(const char *title);
+
 #endif

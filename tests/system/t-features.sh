@@ -93,3 +93,9 @@ if command -v tmux >/dev/null; then
 else
 	not_ok "tmux is installed for the terminal test" "scripts/deps.sh installs it"
 fi
+
+# a template in use stays
+check "a container on an imported template" st ct create keep --template mine
+refuse "its template cannot be removed" st ct template rm mine
+check "a template nobody uses is removed" st ct template rm tarred
+expect_eq "and is gone" "" "$(st ct template ls | grep -x tarred)"
