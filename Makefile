@@ -2,7 +2,9 @@
 #
 #   make            release build: build/release/strata
 #   make debug      ASan + UBSan build: build/debug/strata (the tests use it)
-#   make check      build debug, run unit + system tests; last line "N passed, N failed"
+#   make check      build debug (+ fuzz with clang), run unit, fuzz, system tests;
+#                   last line "N passed, N failed"
+#   make fuzz       libFuzzer targets (clang): build/fuzz/fuzz_*
 #   make run        build release, run an interactive busybox container with its own IP
 #   make bench      benchmarks against runc (printed as ratios)
 #   V=1             show the commands
@@ -22,6 +24,18 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 SRCS    := $(wildcard src/*.c src/lib/*.c src/ct/*.c)
 LIBSRCS := $(filter-out src/main.c,$(SRCS))
 UNITS   := $(wildcard tests/unit/*.c)
+FUZZS   := $(wildcard tests/fuzz/*.c)
+
+# Fuzzing needs clang and its libFuzzer runtime (libclang-rt-14-dev);
+# without them `make check` skips the fuzz targets.
+FUZZ_CC  ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+# clang, unlike gcc, warns about vsnprintf(fmt) in err_vset() (no format
+# attribute there); keep it a warning, not a -Werror stop, until it has one.
+FUZZ_WARN := -Wno-error=format-nonliteral
+FUZZ_RT  := $(wildcard $(shell $(FUZZ_CC) -print-resource-dir 2>/dev/null)/lib/linux/libclang_rt.fuzzer-$(shell uname -m).a)
+CHECK_FUZZ := $(if $(FUZZ_RT),fuzz)
 
 ifeq ($(V),1)
 Q :=
@@ -66,8 +80,25 @@ build/tests/%: tests/system/%.c
 
 unit: $(UNITS:tests/unit/%.c=build/debug/unit/%)
 system: debug build/tests/probe build/tests/httplog
-check: debug unit build/tests/probe build/tests/httplog
+check: debug unit $(CHECK_FUZZ) build/tests/probe build/tests/httplog
 	$(Q)tests/run.sh
+
+# Library objects are built again for fuzzing (coverage instrumentation,
+# no main); each tests/fuzz/X.c is one target linked against them.
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC [fuzz] $<")
+	$(Q)$(FUZZ_CC) $(CFLAGS) $(FUZZ_WARN) -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+build/fuzz/%: tests/fuzz/%.c $(LIBSRCS:%.c=build/fuzz/obj/%.o)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(CFLAGS) $(FUZZ_WARN) -O1 $(FUZZ_SAN) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+
+# Only pattern rules name these objects: keep make from deleting them.
+.SECONDARY: $(LIBSRCS:%.c=build/fuzz/obj/%.o)
+
+fuzz: $(FUZZS:tests/fuzz/%.c=build/fuzz/%)
 
 run: release
 	$(Q)build/release/strata ct run -it --rm

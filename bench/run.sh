@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2002,SC2010,SC2045,SC2046,SC2086,SC2116
 # strata benchmarks (make bench).  Results are printed as ratios against
 # runc on the same root file system, or against the goals in
 # bench/README.md.  Everything runs inside a network namespace made here,
@@ -10,7 +11,8 @@
 #
 # Always exits 0: a failure is reported in the output, not as a status.
 set -u
-cd "$(dirname "$0")/.." || exit 0
+SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+cd "$(dirname "$SELF")/.." || exit 0
 STRATA=${STRATA:-$PWD/build/release/strata}
 N=${BENCH_N:-30}
 COUNT=${BENCH_COUNT:-100}
@@ -41,7 +43,9 @@ if [ "${1:-}" != "--inner" ]; then
 		exit 0
 	fi
 	ip -n "$ns" link set lo up
-	ip netns exec "$ns" sh "$0" --inner "$work" "$ns"
+	# On ^C the inner part cleans up; this part then still removes the rest.
+	trap : INT TERM
+	ip netns exec "$ns" sh "$SELF" --inner "$work"
 	ip netns del "$ns"
 	rm -rf "$work"
 	exit 0
@@ -49,13 +53,23 @@ fi
 
 # ---- inner: inside the namespace ---------------------------------------
 work=$2
-ns=$3
 export STRATA_ROOT="$work/root"
 RUNC_ROOT="$work/runc"
 BUNDLE="$work/bundle"
 mkdir -p "$STRATA_ROOT" "$RUNC_ROOT"
 
 say() { printf '%s\n' "$*"; }
+
+# Whatever a failure or ^C left: containers, runc state.
+inner_cleanup() {
+	for n in $("$STRATA" ct ls --json 2>/dev/null | sed -n 's/.*"name": "\(.*\)".*/\1/p'); do
+		"$STRATA" ct rm -f "$n" >/dev/null 2>&1
+	done
+	for c in $(ls "$RUNC_ROOT" 2>/dev/null); do
+		runc --root "$RUNC_ROOT" delete -f "$c" >/dev/null 2>&1
+	done
+}
+trap 'trap - INT TERM; echo "bench: interrupted, cleaning up"; inner_cleanup; exit 0' INT TERM
 
 # Mount the host's cgroup hierarchies where they were (private mount ns).
 restore_cgroups() {
@@ -219,15 +233,20 @@ cgroup_procs() {	# pids in the container's cgroup (any hierarchy)
 
 sync
 sleep 1
+snap() { grep -E '^(MemAvailable|AnonPages|Slab|SUnreclaim|KernelStack|PageTables|Percpu):' /proc/meminfo >"$1"; }
 avail0=$(meminfo MemAvailable)
 used0=$(mem_used)
-slab0=$(meminfo Slab)
+snap "$work/mem0"
 start_fail=0
 start_err=""
+: >"$work/t-start"
 t0=$(now_us)
 i=1
 while [ "$i" -le "$COUNT" ]; do
-	if ! out=$("$STRATA" ct run -d --name "b$i" -- sleep 1000 2>&1); then
+	t1=$(now_us)
+	if out=$("$STRATA" ct run -d --name "b$i" -- sleep 1000 2>&1); then
+		echo $(($(now_us) - t1)) >>"$work/t-start"
+	else
 		start_fail=$((start_fail + 1))
 		[ -z "$start_err" ] && start_err="b$i: $out"
 	fi
@@ -237,7 +256,7 @@ t_start=$(($(now_us) - t0))
 sleep 1
 avail1=$(meminfo MemAvailable)
 used1=$(mem_used)
-slab1=$(meminfo Slab)
+snap "$work/mem1"
 
 # Pss of the monitors (state.json "monitor") and of the processes in each
 # container's cgroup (the container's init and the sleep).
@@ -289,8 +308,10 @@ t0=$(now_us)
 rm_out=$("$STRATA" ct rm -f $names 2>&1)
 rm_rc=$?
 t_rm=$(($(now_us) - t0))
-sleep 1
+# The kernel frees network namespaces from a work queue: give it a moment.
+sleep 3
 avail2=$(meminfo MemAvailable)
+snap "$work/mem2"
 
 # What the teardown left behind.
 left_ct=$("$STRATA" ct ls --json 2>/dev/null | grep -c '"name"')
@@ -310,10 +331,22 @@ printf '  started %d/%d in %.2f s (%.1f ms each); %d running, %d addresses, %d d
 	$((COUNT - start_fail)) "$COUNT" "$(awk -v t="$t_start" 'BEGIN { print t / 1e6 }')" \
 	"$(awk -v t="$t_start" -v n="$per" 'BEGIN { print t / 1e3 / n }')" "$nrun" "$nip" "$nuniq" "$nveth"
 [ -n "$start_err" ] && say "  first start failure: $start_err"
-say "  host memory per container: MemAvailable $(kib $((avail0 - avail1))), used $(kib $((used1 - used0))), of which Slab $(kib $((slab1 - slab0)))"
+dec=$((COUNT / 10 > 0 ? COUNT / 10 : 1))
+head -n "$dec" "$work/t-start" >"$work/t-first"
+tail -n "$dec" "$work/t-start" >"$work/t-last"
+t_sum=$(awk '{ s += $1 } END { print s + 0 }' "$work/t-start")
+set -- $(stats "$work/t-start")
+say "  one start (ct run -d): median $1 ms, p90 $2 ms, max $4 ms; sum of the starts $(awk -v t="$t_sum" 'BEGIN { printf "%.2f", t / 1e6 }') s (the rest of the total is this script's loop)"
+f_med=$(stats "$work/t-first" | cut -d' ' -f1)
+l_med=$(stats "$work/t-last" | cut -d' ' -f1)
+say "  first $dec starts median $f_med ms, last $dec starts median $l_med ms (growth with the count: $(ratio "$l_med" "$f_med"))"
+say "  host memory per container: MemAvailable $(kib $((avail0 - avail1))), used $(kib $((used1 - used0)))"
+say "    of which (meminfo deltas per container):$(paste "$work/mem0" "$work/mem1" |
+	awk -v n="$per" '$1 != "MemAvailable:" { sub(":", "", $1); printf " %s %.0f", $1, ($5 - $2) / n }') KiB"
 say "  Pss per container: monitor $(kib "$pss_mon") ($nmon monitors), container processes $(kib "$pss_ct") ($nproc processes)"
-say "  MemAvailable after teardown vs before start: $(((avail0 - avail2) / 1024)) MiB less"
-printf '  teardown (one ct rm -f of all): %.2f s, exit %d\n' "$(awk -v t="$t_rm" 'BEGIN { print t / 1e6 }')" "$rm_rc"
+say "  3 s after teardown, against the start (whole host, so anything else running shows too): MemAvailable $(((avail2 - avail0) / 1024)) MiB,$(paste "$work/mem0" "$work/mem2" |
+	awk '$1 != "MemAvailable:" { sub(":", "", $1); printf " %s %+.1f", $1, ($5 - $2) / 1024 }') MiB"
+printf '  teardown (one ct rm -f of all): %.2f s (%.1f ms each), exit %d\n' "$(awk -v t="$t_rm" 'BEGIN { print t / 1e6 }')" "$(awk -v t="$t_rm" -v n="$per" 'BEGIN { print t / 1e3 / n }')" "$rm_rc"
 [ "$rm_rc" != 0 ] && printf '%s\n' "$rm_out" | head -n 5 | sed 's/^/    /'
 [ "$left_ct" != 0 ] && say "  LEAK: $left_ct containers still listed"
 [ -n "$left_veth" ] && say "  LEAK: veths left: $(echo $left_veth)"
@@ -336,14 +369,8 @@ row "teardown of $COUNT (ct rm -f)" "$(awk -v t="$t_rm" 'BEGIN { printf "%.2f s\
 
 # ---- summary --------------------------------------------------------------
 say ""
-printf '%-40s %-14s %-16s %s\n' bench strata "anchor" ratio
+printf '%-40s %-14s %-16s %s\n' bench strata "anchor(runc/goal)" ratio
 cat "$SUMMARY"
 
-# Anything the failures above left.
-for n in $("$STRATA" ct ls --json 2>/dev/null | sed -n 's/.*"name": "\(.*\)".*/\1/p'); do
-	"$STRATA" ct rm -f "$n" >/dev/null 2>&1
-done
-for c in $(ls "$RUNC_ROOT" 2>/dev/null); do
-	runc --root "$RUNC_ROOT" delete -f "$c" >/dev/null 2>&1
-done
+inner_cleanup
 exit 0

@@ -3,7 +3,8 @@
 # Idempotent: packages already present are not fetched again.
 set -e
 PKGS="build-essential pkg-config libjansson-dev libmnl-dev libseccomp-dev
-libcap-dev busybox-static iproute2 iptables procps util-linux tar runc tmux"
+libcap-dev busybox-static iproute2 iptables procps util-linux tar runc tmux
+clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -1,8 +1,9 @@
 #!/bin/sh
-# The whole suite: unit tests, then system tests against the real
-# build/debug/strata (ASan + UBSan).  System tests run inside a network
-# namespace made here, so bridges and veths never touch the host's own
-# network.  Last line: "N passed, N failed".
+# The whole suite: unit tests, fuzz targets (a short run each, when
+# built), then system tests against the real build/debug/strata (ASan +
+# UBSan).  System tests run inside a network namespace made here, so
+# bridges and veths never touch the host's own network.
+# Last line: "N passed, N failed".
 cd "$(dirname "$0")/.." || exit 1
 export STRATA="$PWD/build/debug/strata"
 export STRATA_TESTS="$PWD/build/tests"
@@ -35,6 +36,44 @@ for t in build/debug/unit/*; do
 		echo "unit $(basename "$t"): crashed (exit $rc)"
 		fail=$((fail + 1))
 	fi
+done
+
+# Fuzz targets (make fuzz; absent without clang): each runs for
+# FUZZ_TIME seconds (FUZZ_RUNS inputs at most) on a copy of its corpus,
+# so the repository is never written, and counts as one test.  A crash
+# input is kept in build/fuzz/crashes/ for replay: build/fuzz/TARGET FILE.
+for t in build/fuzz/fuzz_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	[ -n "$ONLY" ] && [ "${name#*"$ONLY"}" = "$name" ] && continue
+	echo "== fuzz $name"
+	work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
+	mkdir "$work/corpus" "$work/tmp"
+	cp tests/fuzz/corpus/"$name"/* "$work/corpus/" 2>/dev/null
+	dict=""
+	[ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
+	# shellcheck disable=SC2086
+	TMPDIR="$work/tmp" ASAN_OPTIONS="detect_leaks=1" "$t" \
+		-max_total_time="${FUZZ_TIME:-15}" -runs="${FUZZ_RUNS:--1}" \
+		-artifact_prefix="$work/" $dict "$work/corpus" >"$log" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "ok fuzz $name ($(grep -oE 'Done [0-9]+ runs' "$log" | cut -d' ' -f2) runs)"
+		pass=$((pass + 1))
+	else
+		echo "FAIL fuzz $name (exit $rc)"
+		grep -E 'ERROR|SUMMARY|runtime error|broken|cannot|changed|^ +#[0-9]+ .* in ' "$log" |
+			grep -vE 'in (fuzzer::|__sanitizer|__asan|__interceptor|__libc_start|_start|main )' |
+			head -n 25
+		mkdir -p build/fuzz/crashes
+		for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+			[ -f "$a" ] || continue
+			cp "$a" "build/fuzz/crashes/$name-${a##*/}"
+			echo "input: build/fuzz/crashes/$name-${a##*/}"
+		done
+		fail=$((fail + 1))
+	fi
+	rm -rf "$work"
 done
 
 ns="strata-test-$$"

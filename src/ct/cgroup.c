@@ -335,17 +335,26 @@ static int layout_hiers(struct cgroup_layout *l,
 
 /* ---- small file helpers ------------------------------------------------ */
 
+/* A plain name lives under strata/; an absolute path (OCI's cgroupsPath)
+ * is taken from the root of each hierarchy as it is. */
 static int name_check(const char *name, struct err *e)
 {
-	if (!name[0] || strchr(name, '/') || !strcmp(name, ".") ||
-	    !strcmp(name, ".."))
+	const char *p;
+
+	if (!name[0] || !strcmp(name, ".") || !strcmp(name, "..") ||
+	    (name[0] != '/' && strchr(name, '/')) || !strcmp(name, "/"))
 		return err_msg(e, -EINVAL, "bad cgroup name '%s'", name);
+	for (p = name; (p = strstr(p, "/..")); p += 3)
+		if (p[3] == '/' || p[3] == '\0')
+			return err_msg(e, -EINVAL, "bad cgroup path '%s'", name);
 	return 0;
 }
 
 static int group_path(char *buf, const char *mount, const char *name,
 		      struct err *e)
 {
+	if (name[0] == '/')
+		return fs_path(buf, e, "%s%s", mount, name);
 	return fs_path(buf, e, "%s/" CGROUP_PARENT "/%s", mount, name);
 }
 
@@ -495,9 +504,6 @@ static int hier_create(const struct cgroup_hier *h, const char *name,
 	int cpuset = h->version == 1 && (h->mask & (1u << CGROUP_CPUSET));
 	int ret;
 
-	ret = fs_path(parent, e, "%s/" CGROUP_PARENT, h->mount);
-	if (ret < 0)
-		return ret;
 	ret = group_path(dir, h->mount, name, e);
 	if (ret < 0)
 		return ret;
@@ -506,17 +512,20 @@ static int hier_create(const struct cgroup_hier *h, const char *name,
 		if (ret < 0)
 			return ret;
 	}
-	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
-		return err_set(e, -errno, "mkdir %s", parent);
-	if (cpuset) {
-		ret = cpuset_inherit(parent, e);
-		if (ret < 0)
+	/* Every folder above the group: made if missing, given cpus/mems
+	 * (v1 cpuset) and the controllers (v2) its children need. */
+	ret = fs_path(parent, e, "%s", dir);
+	if (ret < 0)
+		return ret;
+	for (char *s = parent + strlen(h->mount) + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+			return err_set(e, -errno, "mkdir %s", parent);
+		if (cpuset && (ret = cpuset_inherit(parent, e)) < 0)
 			return ret;
-	}
-	if (h->version == 2) {
-		ret = v2_enable(parent, h->mask, e);
-		if (ret < 0)
+		if (h->version == 2 && (ret = v2_enable(parent, h->mask, e)) < 0)
 			return ret;
+		*s = '/';
 	}
 	if (mkdir(dir, 0755) < 0)
 		return err_set(e, -errno, "mkdir %s", dir);

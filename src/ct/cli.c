@@ -68,6 +68,12 @@ struct create_args {
 	{ "tty", 't', OPT_FLAG, &(a).tty, NULL, "give the command a terminal" }, \
 	{ "help", 'h', OPT_FLAG, &(a).help, NULL, "show this help" }
 
+static void create_args_free(struct create_args *a)
+{
+	strlist_free(&a->vols);
+	strlist_free(&a->env);
+}
+
 static int parse_user_map(const char *s, struct ct_config *c, struct err *e)
 {
 	const char *colon = s ? strchr(s, ':') : NULL;
@@ -281,15 +287,16 @@ static int cmd_create(int argc, char **argv)
 	struct err e = { 0 };
 	int ret;
 
-	if (opt_parse(opts, argc, argv, &r, &e) < 0)
-		return usage_error("create", e.msg);
-	if (a.help) {
+	if (opt_parse(opts, argc, argv, &r, &e) < 0 || a.help || r.npos != 1) {
+		create_args_free(&a);
+		if (e.code)
+			return usage_error("create", e.msg);
+		if (!a.help)
+			return usage_error("create", "expected one NAME");
 		fputs(create_help, stdout);
 		opt_help(stdout, opts);
 		return 0;
 	}
-	if (r.npos != 1)
-		return usage_error("create", "expected one NAME");
 	a.name = r.pos[0];
 	ret = build_config(&a, r.rest, r.nrest, &c, &e);
 	if (ret == 0)
@@ -297,9 +304,7 @@ static int cmd_create(int argc, char **argv)
 	if (ret == 0)
 		printf("%s\n", c.name);
 	ct_config_free(&c);
-	opt_args_free(&r);
-	strlist_free(&a.vols);
-	strlist_free(&a.env);
+	create_args_free(&a);
 	if (ret < 0) {
 		err_wrap(&e, "ct create %s", a.name);
 		return fail(&e);
@@ -332,15 +337,16 @@ static int cmd_run(int argc, char **argv)
 	struct err e = { 0 };
 	int ret;
 
-	if (opt_parse(opts, argc, argv, &r, &e) < 0)
-		return usage_error("run", e.msg);
-	if (a.help) {
+	if (opt_parse(opts, argc, argv, &r, &e) < 0 || a.help || r.npos) {
+		create_args_free(&a);
+		if (e.code)
+			return usage_error("run", e.msg);
+		if (!a.help)
+			return usage_error("run", "put the command after --");
 		fputs(run_help, stdout);
 		opt_help(stdout, opts + 3);
 		return 0;
 	}
-	if (r.npos)
-		return usage_error("run", "put the command after --");
 	if (!argc) {		/* the built-in default: interactive shell */
 		a.interactive = a.tty = 1;
 		a.rm = 1;
@@ -355,9 +361,7 @@ static int cmd_run(int argc, char **argv)
 	} else if (ret == 0) {
 		ret = runtime_run(&c, &ro, &e);
 	}
-	opt_args_free(&r);
-	strlist_free(&a.vols);
-	strlist_free(&a.env);
+	create_args_free(&a);
 	if (ret < 0) {
 		err_wrap(&e, "ct run %s", c.name ? c.name : "");
 		ct_config_free(&c);
@@ -499,21 +503,23 @@ static int cmd_exec(int argc, char **argv)
 	struct opt_args r;
 	struct err e = { 0 };
 
-	if (opt_parse(opts, argc, argv, &r, &e) < 0)
-		return usage_error("exec", e.msg);
-	if (help) {
+	if (opt_parse(opts, argc, argv, &r, &e) < 0 || help || r.npos < 1) {
+		strlist_free(&env);
+		if (e.code)
+			return usage_error("exec", e.msg);
+		if (!help)
+			return usage_error("exec", "expected NAME -- CMD");
 		printf("SYNOPSIS\n  strata ct exec [-it] NAME -- CMD [ARG...]\n\nOPTIONS\n");
 		opt_help(stdout, opts);
 		return 0;
 	}
-	if (r.npos < 1)
-		return usage_error("exec", "expected NAME -- CMD");
 	/* "exec NAME CMD ARGS" without "--" is accepted too. */
 	if (r.nrest) {
 		o.argv = r.rest;
 	} else if (r.npos > 1) {
 		o.argv = r.pos + 1;
 	} else {
+		strlist_free(&env);
 		return usage_error("exec", "expected a command after --");
 	}
 	o.env = (char **)env.v;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ct/config.h"
+#include "ct/oci_spec.h"
 #include "lib/jsonf.h"
 #include "lib/parse.h"
 
@@ -50,6 +51,10 @@ void ct_config_free(struct ct_config *c)
 		free(c->vols[i].dst);
 	}
 	free(c->vols);
+	if (c->oci) {
+		oci_spec_free(c->oci);
+		free(c->oci);
+	}
 	memset(c, 0, sizeof(*c));
 }
 
@@ -163,6 +168,17 @@ static int vols_from_json(struct ct_config *c, const json_t *a)
 	return 0;
 }
 
+/* An id is exactly CT_ID_LEN lower-case hex digits: it names host objects. */
+static int config_id_ok(const char *id)
+{
+	int i;
+
+	for (i = 0; i < CT_ID_LEN; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+			return 0;
+	return id[i] == '\0';
+}
+
 int ct_config_load(struct ct_config *c, const char *path, struct err *e)
 {
 	const json_t *lim, *map;
@@ -174,7 +190,10 @@ int ct_config_load(struct ct_config *c, const char *path, struct err *e)
 	if (!j)
 		return e->code;
 	c->name = strdup(jsonf_str(j, "name", ""));
-	snprintf(c->id, sizeof(c->id), "%s", jsonf_str(j, "id", "000000000000"));
+	if (config_id_ok(jsonf_str(j, "id", "")))
+		memcpy(c->id, jsonf_str(j, "id", ""), CT_ID_LEN + 1);
+	else
+		memset(c->id, '0', CT_ID_LEN);
 	c->template = dup_or_null(jsonf_str(j, "template", NULL));
 	c->rootfs = dup_or_null(jsonf_str(j, "rootfs", NULL));
 	c->hostname = dup_or_null(jsonf_str(j, "hostname", NULL));

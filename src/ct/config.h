@@ -19,6 +19,8 @@
 #define CT_DEFAULT_UID_BASE 100000u
 #define CT_DEFAULT_UID_COUNT 65536u
 
+struct ct_oci;
+
 struct ct_volume {
 	char *src;		/* host path */
 	char *dst;		/* path inside the container */
@@ -43,6 +45,7 @@ struct ct_config {
 	uint32_t ip;		/* host byte order */
 	int tty;
 	int autoremove;
+	struct ct_oci *oci;	/* set by the OCI front door (oci_spec.h) */
 };
 
 enum ct_status {

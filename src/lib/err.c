@@ -10,6 +10,9 @@
 #include "err.h"
 
 static int err_vset(struct err *e, int code, int with_errno, const char *fmt,
+		    va_list ap) __attribute__((format(printf, 4, 0)));
+
+static int err_vset(struct err *e, int code, int with_errno, const char *fmt,
 		    va_list ap)
 {
 	int n;

@@ -119,9 +119,9 @@ int opt_parse(const struct opt *opts, int argc, char **argv,
 	int i, ret;
 
 	memset(out, 0, sizeof(*out));
-	out->pos = calloc(argc + 1, sizeof(char *));
-	if (!out->pos)
-		return err_set(e, -ENOMEM, "parse options");
+	/* Positionals are gathered at the front of argv itself (slots before
+	 * i are all read already), so nothing is allocated or leaked. */
+	out->pos = argv;
 	out->rest = argv + argc;
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
@@ -137,20 +137,21 @@ int opt_parse(const struct opt *opts, int argc, char **argv,
 		else if (a[0] == '-' && a[1])
 			ret = opt_short(opts, argc, argv, &i, e);
 		else {
-			out->pos[out->npos++] = argv[i];
+			/* swap, not overwrite: argv stays a permutation of itself */
+			char *tmp = argv[out->npos];
+
+			argv[out->npos++] = argv[i];
+			argv[i] = tmp;
 			ret = 0;
 		}
-		if (ret < 0) {
-			opt_args_free(out);
+		if (ret < 0)
 			return ret;
-		}
 	}
 	return 0;
 }
 
 void opt_args_free(struct opt_args *a)
 {
-	free(a->pos);
 	a->pos = NULL;
 	a->npos = 0;
 }

@@ -44,7 +44,8 @@ struct opt_args {
 };
 
 /* Parse argv[0..argc) (argv[0] is the first argument, not the command).
- * pos is allocated; free it with opt_args_free(). */
+ * Positionals are moved to the front of argv (out->pos points there);
+ * nothing is allocated, opt_args_free() only clears. */
 int opt_parse(const struct opt *opts, int argc, char **argv,
 	      struct opt_args *out, struct err *e);
 void opt_args_free(struct opt_args *a);

@@ -65,7 +65,8 @@ int parse_cpus(const char *s, double max, double *out, struct err *e)
 	char *end;
 	double v;
 
-	if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
+	if (!s || !(isdigit((unsigned char)*s) || *s == '.') ||
+	    strspn(s, "0123456789.") != strlen(s))
 		return err_msg(e, -EINVAL, "bad CPU count '%s'", s ? s : "");
 	v = strtod(s, &end);
 	if (*end)

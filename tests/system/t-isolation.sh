@@ -27,8 +27,9 @@ out=$(st ct exec iso -- sh -c "test -e $marker && echo visible || echo hidden" 2
 expect_eq "host files outside the root are unreachable" "hidden" "$out"
 rm -f "$marker"
 
-out=$(st ct exec iso -- sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo' 2>&1)
-expect_match "exec joins the container's pid namespace" 'sleep 300' "$out"
+out=$(st ct exec iso -- ps -o pid,args 2>&1)
+expect_match "exec joins the container's pid namespace" '^ *2 +sleep 300' "$out"
+expect_match "where init is pid 1" '^ *1 +strata-init' "$out"
 
 check "writes land in the container's own layer" \
 	st ct exec iso -- sh -c 'echo hello > /root/f && cat /root/f'
