@@ -62,10 +62,12 @@ build/debug/%.o: %.c
 build/release/strata: $(SRCS:%.c=build/release/%.o)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)ln -sf strata build/release/strata-runc
 
 build/debug/strata: $(SRCS:%.c=build/debug/%.o)
 	@$(if $(Q),echo "  LD [san] $@")
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LDLIBS)
+	$(Q)ln -sf strata build/debug/strata-runc
 
 # Each tests/unit/X.c is one program linked against the library objects.
 build/debug/unit/%: tests/unit/%.c $(LIBSRCS:%.c=build/debug/%.o)

@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config libjansson-dev libmnl-dev libseccomp-dev
 libcap-dev busybox-static iproute2 iptables procps util-linux tar runc tmux
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev podman conmon slirp4netns uidmap containerd wget"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ct/ct.h"
+#include "ct/oci.h"
 #include "lib/proc.h"
 
 #define STRATA_VERSION "0.1.0"
@@ -18,6 +19,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "ct", ct_main, "containers: isolated userlands on this kernel" },
+	{ "oci", oci_main, "OCI runtime with runc's command line (podman, containerd)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -46,8 +48,15 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const struct command *c;
+	const char *base;
 
 	proc_save_argv(argc, argv);
+	/* Called as strata-runc (or runc): the OCI runtime, for tools that
+	 * only know how to run runc. */
+	base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	if (!strcmp(base, "strata-runc") || !strcmp(base, "runc"))
+		return oci_main(argc - 1, argv + 1);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -818,6 +818,75 @@ int cgroup_stats(const char *name, struct cgroup_stats *st, struct err *e)
 		if (ret < 0)
 			return ret;
 	}
+	v = l.ctl[CGROUP_FREEZER].version;
+	if (v && group_path(dir, l.ctl[CGROUP_FREEZER].mount, name, e) == 0) {
+		char path[PATH_LEN], *text = NULL;
+		struct err ignore;
+
+		if (fs_path(path, e, "%s/%s", dir, v == 1 ? "freezer.state" :
+			    "cgroup.events") == 0 &&
+		    fs_read_file(path, &text, NULL, &ignore) == 0) {
+			st->frozen = v == 1 ? !strncmp(text, "FROZEN", 6) :
+				     strstr(text, "frozen 1") != NULL;
+			free(text);
+		}
+	}
+	return 0;
+}
+
+static int tree_walk(const char *dir, int depth,
+		     int (*fn)(const char *dir, void *arg), void *arg);
+
+struct pid_list {
+	pid_t *v;
+	int n;
+};
+
+static int pids_collect(const char *dir, void *arg)
+{
+	struct pid_list *l = arg;
+	char path[PATH_LEN], *text, *line, *save = NULL;
+	struct err e;
+
+	if (fs_path(path, &e, "%s/cgroup.procs", dir) < 0 ||
+	    fs_read_file(path, &text, NULL, &e) < 0)
+		return 0;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		pid_t *nv = realloc(l->v, sizeof(pid_t) * (l->n + 1));
+
+		if (!nv)
+			break;
+		l->v = nv;
+		l->v[l->n++] = (pid_t)atoi(line);
+	}
+	free(text);
+	return 0;
+}
+
+int cgroup_pids(const char *name, pid_t **pids, int *n, struct err *e)
+{
+	struct pid_list l = { 0 };
+	struct cgroup_layout lay;
+	enum cgroup_ctl c;
+	char dir[PATH_LEN];
+	int ret;
+
+	ret = name_check(name, e);
+	if (ret == 0)
+		ret = cgroup_layout_read(&lay, e);
+	if (ret < 0)
+		return ret;
+	c = lay.ctl[CGROUP_PIDS].version ? CGROUP_PIDS : CGROUP_MEMORY;
+	if (!lay.ctl[c].version)
+		return err_msg(e, -EOPNOTSUPP, "no pids or memory cgroup on this host");
+	ret = group_path(dir, lay.ctl[c].mount, name, e);
+	if (ret < 0)
+		return ret;
+	if (!fs_exists(dir))
+		return err_msg(e, -ENOENT, "cgroup %s does not exist", name);
+	tree_walk(dir, 0, pids_collect, &l);
+	*pids = l.v;
+	*n = l.n;
 	return 0;
 }
 

@@ -70,6 +70,7 @@ struct cgroup_stats {
 	uint64_t memory_current;	/* bytes */
 	uint64_t pids_current;
 	uint64_t oom_kills;
+	int frozen;
 };
 
 /* Create strata/<name> everywhere it is needed and write the limits.
@@ -92,6 +93,10 @@ int cgroup_foreach(int (*fn)(const char *name, void *arg), void *arg,
 		   struct err *e);
 
 int cgroup_stats(const char *name, struct cgroup_stats *st, struct err *e);
+
+/* The pids in the group (and its subgroups), from the pids or memory
+ * hierarchy; *pids is malloc'ed. */
+int cgroup_pids(const char *name, pid_t **pids, int *n, struct err *e);
 
 /* Freeze / thaw every task of the container (freezer on v1,
  * cgroup.freeze on v2). */

@@ -577,6 +577,18 @@ static const struct {
 	{ "strictatime", 0, MS_STRICTATIME },
 	{ "nostrictatime", 1, MS_STRICTATIME },
 	{ "bind", 0, MS_BIND },		{ "rbind", 0, MS_BIND | MS_REC },
+	{ "nosymfollow", 0, MS_NOSYMFOLLOW }, { "symfollow", 1, MS_NOSYMFOLLOW },
+	/* runtime-spec 1.1's recursive attributes (mount_setattr with
+	 * AT_RECURSIVE); applied to the top mount of the tree for now */
+	{ "rro", 0, MS_RDONLY },	{ "rrw", 1, MS_RDONLY },
+	{ "rnosuid", 0, MS_NOSUID },	{ "rsuid", 1, MS_NOSUID },
+	{ "rnodev", 0, MS_NODEV },	{ "rdev", 1, MS_NODEV },
+	{ "rnoexec", 0, MS_NOEXEC },	{ "rexec", 1, MS_NOEXEC },
+	{ "rnoatime", 0, MS_NOATIME },	{ "ratime", 1, MS_NOATIME },
+	{ "rnodiratime", 0, MS_NODIRATIME }, { "rdiratime", 1, MS_NODIRATIME },
+	{ "rrelatime", 0, MS_RELATIME }, { "rnorelatime", 1, MS_RELATIME },
+	{ "rstrictatime", 0, MS_STRICTATIME }, { "rnostrictatime", 1, MS_STRICTATIME },
+	{ "rnosymfollow", 0, MS_NOSYMFOLLOW }, { "rsymfollow", 1, MS_NOSYMFOLLOW },
 };
 
 static const struct {
@@ -637,6 +649,13 @@ static int mount_option(struct oci_mount *m, const char *opt, struct err *e)
 		m->idmap = opt[0] == 'r' ? 2 : 1;
 		return 0;
 	}
+	/* podman's --read-only tmpfs mounts: copy the image's files up */
+	if (!strcmp(opt, "tmpcopyup")) {
+		m->copyup = 1;
+		return 0;
+	}
+	if (!strcmp(opt, "defaults"))
+		return 0;
 	return mount_data_add(m, opt, e);
 }
 

@@ -30,6 +30,7 @@ struct oci_mount {
 	unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (|MS_REC), 0 none */
 	char *data;		/* the options that are not flags, comma-joined; NULL when none */
 	int idmap;		/* "idmap"/"ridmap" option given (2 for ridmap: recursive) */
+	int copyup;		/* "tmpcopyup": fill a tmpfs with what it covers */
 	struct oci_idmap *uid_maps, *gid_maps;	/* 1.1 idmapped mounts; NULL = none */
 	int nuid_maps, ngid_maps;
 };

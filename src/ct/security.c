@@ -66,6 +66,47 @@ static int cap_last(void)
 	return last > 0 && last < 64 ? last : CAP_LAST_CAP;
 }
 
+int security_caps_bound(uint64_t bounding, struct err *e)
+{
+	int c, last = cap_last();
+
+	for (c = 0; c <= last; c++) {
+		if (bounding & CAP(c))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			return err_set(e, -errno, "drop capability %d from bounding set", c);
+	}
+	return 0;
+}
+
+int security_caps_sets(uint64_t effective, uint64_t inheritable, uint64_t permitted,
+		       uint64_t ambient, struct err *e)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	int c, last = cap_last();
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
+		return err_set(e, -errno, "clear ambient capabilities");
+	d[0].effective = (uint32_t)effective;
+	d[1].effective = (uint32_t)(effective >> 32);
+	d[0].permitted = (uint32_t)permitted;
+	d[1].permitted = (uint32_t)(permitted >> 32);
+	d[0].inheritable = (uint32_t)inheritable;
+	d[1].inheritable = (uint32_t)(inheritable >> 32);
+	if (syscall(SYS_capset, &hdr, d) < 0)
+		return err_set(e, -errno, "capset");
+	/* The kernel raises an ambient capability only when it is both
+	 * permitted and inheritable; runc's default spec lists ambient ones
+	 * without inheritable, and runc skips those too. */
+	for (c = 0; c <= last; c++)
+		if ((ambient & CAP(c)) && (inheritable & permitted & CAP(c)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+			return err_set(e, -errno, "raise ambient capability %d", c);
+	return 0;
+}
+
 int security_caps_apply(uint64_t keep, struct err *e)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };

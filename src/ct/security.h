@@ -17,6 +17,13 @@ uint64_t security_default_caps(void);
  * effective and inheritable sets; clear the ambient set. */
 int security_caps_apply(uint64_t keep, struct err *e);
 
+/* OCI process.capabilities, in two steps around the change of user:
+ * first the bounding set (needs CAP_SETPCAP, so while still root), then
+ * after setuid (with PR_SET_KEEPCAPS) the other four sets exactly. */
+int security_caps_bound(uint64_t bounding, struct err *e);
+int security_caps_sets(uint64_t effective, uint64_t inheritable, uint64_t permitted,
+		       uint64_t ambient, struct err *e);
+
 int security_no_new_privs(struct err *e);
 
 /* Load the default seccomp profile (denies mount, kexec, module loading,

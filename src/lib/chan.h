@@ -25,6 +25,10 @@ int chan_send(int sock, int type, int value, const char *text, int fd);
  * word (it died), or -errno.  *fd (if non-NULL) gets a passed fd or -1. */
 int chan_recv(int sock, struct chan_msg *m, int *fd);
 
+/* Send @payload (a short string) with @fd over any unix socket: the
+ * form runc's --console-socket peers (conmon, containerd) expect. */
+int chan_send_raw(int sock, const char *payload, int fd);
+
 /* Send an error message carrying e's text and code. */
 int chan_send_err(int sock, int type, const struct err *e);
 

@@ -4,9 +4,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,6 +81,28 @@ void proc_set_title(const char *title)
 	n = strnlen(title, argv_len - 1);
 	memset(argv_start, 0, argv_len);
 	memcpy(argv_start, title, n);
+}
+
+int proc_wait_gone(pid_t pid, uint64_t start_time, int ms)
+{
+	struct pollfd p = { .events = POLLIN };
+	int fd;
+
+	if (!proc_alive(pid, start_time))
+		return 1;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0) {
+		/* the pid may have been reused between the check and the open */
+		if (proc_alive(pid, start_time)) {
+			p.fd = fd;
+			poll(&p, 1, ms);
+		}
+		close(fd);
+		return !proc_alive(pid, start_time);
+	}
+	for (; ms > 0 && proc_alive(pid, start_time); ms -= 10)
+		usleep(10000);
+	return !proc_alive(pid, start_time);
 }
 
 int proc_run(const char *const argv[], int quiet, struct err *e)

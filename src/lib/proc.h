@@ -17,6 +17,11 @@ uint64_t proc_start_time(pid_t pid);
 /* 1 when @pid exists, is not a zombie, and started at @start_time. */
 int proc_alive(pid_t pid, uint64_t start_time);
 
+/* Wait up to @ms for the process (pid + start time) to be gone; a zombie
+ * counts as gone.  Returns 1 when gone.  Sleeps on a pidfd, so it wakes
+ * the moment the process exits. */
+int proc_wait_gone(pid_t pid, uint64_t start_time, int ms);
+
 /* fork+exec argv, wait, return its exit status (0..255) or -errno.
  * stdout/stderr of the child go to /dev/null when @quiet. */
 int proc_run(const char *const argv[], int quiet, struct err *e);

@@ -59,9 +59,14 @@ leftovers() {
 	ls -a "$STRATA_ROOT/containers" 2>/dev/null | grep -E '^\.(tmp|rm)-' || true
 }
 
-# no_leftovers NAME PREFIX
+# no_leftovers NAME PREFIX: the kernel drops a container's veth with its
+# network namespace from a work queue, so give it a moment.
 no_leftovers() {
-	_left=$(leftovers "$2")
+	for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		_left=$(leftovers "$2")
+		[ -z "$_left" ] && break
+		sleep 0.1
+	done
 	if [ -z "$_left" ]; then ok "$1"; else not_ok "$1" "$_left"; fi
 }
 

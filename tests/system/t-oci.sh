@@ -1,0 +1,189 @@
+# strata as an OCI runtime, driven with runc's command line on hand-written
+# config.json files: each field of the spec is checked inside the container.
+. "$(dirname "$0")/lib.sh"
+
+RUNC="$(dirname "$STRATA")/strata-runc"
+ROOT=$(mktemp -d /var/tmp/strata-oci.XXXXXX)
+B=$(mktemp -d /var/tmp/strata-bundle.XXXXXX)
+LOG="$B/log.json"
+oci() { "$RUNC" --root "$ROOT" --log "$LOG" --log-format json "$@"; }
+st ct run --rm --net none -- true >/dev/null 2>&1	# makes the busybox template
+mkdir -p "$B/rootfs"
+cp -a "$STRATA_ROOT/templates/busybox/rootfs/." "$B/rootfs/"
+echo 'tester:x:1000:1000::/tmp:/bin/sh' >> "$B/rootfs/etc/passwd"
+trap 'oci_finish' EXIT
+oci_finish() {
+	for id in $(oci list -q 2>/dev/null); do oci delete -f "$id" >/dev/null 2>&1; done
+	rm -rf "$ROOT" "$B"
+	finish
+}
+
+# config ARGS [PROCESS_EXTRA] [LINUX_EXTRA] [MOUNTS_EXTRA] [TOP_EXTRA]
+config() {
+	cat > "$B/config.json" <<JSON
+{
+  "ociVersion": "1.1.0",
+  "process": {
+    "terminal": false,
+    "user": { "uid": 0, "gid": 0 },
+    "args": $1,
+    "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"],
+    "cwd": "/",
+    "capabilities": {
+      "bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETUID", "CAP_SETGID"],
+      "effective": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETUID", "CAP_SETGID"],
+      "permitted": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETUID", "CAP_SETGID"]
+    },
+    "rlimits": [{ "type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024 }],
+    "noNewPrivileges": true${2:-}
+  },
+  "root": { "path": "rootfs", "readonly": false },
+  "hostname": "ocibox",
+  "mounts": [
+    { "destination": "/proc", "type": "proc", "source": "proc" },
+    { "destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+      "options": ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+    { "destination": "/dev/pts", "type": "devpts", "source": "devpts",
+      "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"] },
+    { "destination": "/dev/shm", "type": "tmpfs", "source": "shm",
+      "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
+    { "destination": "/sys", "type": "sysfs", "source": "sysfs",
+      "options": ["nosuid", "noexec", "nodev", "ro"] }${4:-}
+  ],
+  "linux": {
+    "namespaces": [{ "type": "pid" }, { "type": "network" }, { "type": "ipc" },
+                   { "type": "uts" }, { "type": "mount" }],
+    "maskedPaths": ["/proc/kcore", "/proc/timer_list", "/proc/keys"],
+    "readonlyPaths": ["/proc/sys", "/proc/sysrq-trigger"]${3:-}
+  }${5:-}
+}
+JSON
+}
+
+n=0
+run() {	# run ARGS...: strata-runc run of the current config, output only
+	n=$((n + 1))
+	oci run --bundle "$B" "t$n" 2>&1
+}
+
+config '["sh", "-c", "echo hello; hostname; id -u"]'
+out=$(run)
+expect_eq "run prints the process's output" "hello
+ocibox
+0" "$out"
+
+config '["sh", "-c", "exit 7"]'
+run >/dev/null
+expect_eq "run returns the process's exit code" "7" "$?"
+
+config '["sh", "-c", "pwd; id -u; id -G; echo $FOO; umask"]' ',
+    "cwd": "/tmp", "user": { "uid": 1000, "gid": 1000, "additionalGids": [5, 6], "umask": 18 },
+    "env": ["PATH=/bin", "FOO=bar"]'
+out=$(run)
+expect_eq "cwd, user, groups, env and umask are the process's" "/tmp
+1000
+1000 5 6
+bar
+0022" "$out"
+
+config '["sh", "-c", "grep -E \"^Cap(Eff|Bnd)\" /proc/self/status; ulimit -n"]'
+out=$(run)
+expect_match "the effective set is the listed capabilities" 'CapEff:.*00000000000004e1' "$out"
+expect_match "and so is the bounding set" 'CapBnd:.*00000000000004e1' "$out"
+expect_match "rlimits are set" '^1024$' "$out"
+
+config '["sh", "-c", "wc -c < /proc/kcore 2>/dev/null || echo none; echo 1 > /proc/sysrq-trigger && echo wrote"]'
+out=$(run)
+expect_match "masked paths read empty" '^(0|none)$' "$out"
+if echo "$out" | grep -q wrote; then not_ok "read-only paths refuse writes" "$out"; else ok "read-only paths refuse writes"; fi
+
+host=$(mktemp -d)
+echo from-host > "$host/f"
+config '["sh", "-c", "cat /data/f; echo x 2>/dev/null > /data/g && echo wrote; grep -c \" /scratch tmpfs\" /proc/mounts"]' '' '' ',
+    { "destination": "/data", "type": "bind", "source": "'"$host"'", "options": ["rbind", "ro"] },
+    { "destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"] }'
+out=$(run)
+expect_eq "a read-only bind mount shows the host's file and refuses writes; a tmpfs is mounted" \
+	"from-host
+1" "$out"
+rm -rf "$host"
+
+config '["sh", "-c", "mkdir /tmp/x && echo made; echo done"]' '' ',
+    "seccomp": { "defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+      "syscalls": [{ "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1 }] }'
+out=$(run)
+expect_eq "a seccomp rule denies mkdir" "done" "$(echo "$out" | grep -v 'Operation not permitted')"
+
+config '["sh", "-c", "cat /proc/sys/kernel/msgmax"]' '' ',
+    "sysctl": { "kernel.msgmax": "4242" }'
+expect_eq "sysctl is written" "4242" "$(run)"
+
+config '["sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null; cat /proc/self/cgroup | grep -c pids"]' '' ',
+    "resources": { "memory": { "limit": 33554432 }, "pids": { "limit": 30 } },
+    "cgroupsPath": "/strata-oci-test/t-limits"'
+out=$(run)
+n=$((n))
+lim=$(cat /sys/fs/cgroup/memory/strata-oci-test/t-limits/memory.limit_in_bytes \
+	/run/strata/cgroup/memory/strata-oci-test/t-limits/memory.limit_in_bytes 2>/dev/null | head -n 1)
+[ -z "$lim" ] && ok "the cgroup is removed after run" || not_ok "the cgroup is removed after run" "$lim"
+
+# create / start / state / kill / delete, with hooks
+hooklog="$B/hooks.log"
+printf '#!/bin/sh\n{ echo "$1"; cat; echo; } >> %s\n' "$hooklog" > "$B/hook.sh"
+chmod +x "$B/hook.sh"
+config '["sleep", "300"]' '' '' '' ',
+  "hooks": {
+    "prestart": [{ "path": "'"$B"'/hook.sh", "args": ["hook.sh", "prestart"] }],
+    "createRuntime": [{ "path": "'"$B"'/hook.sh", "args": ["hook.sh", "createRuntime"] }],
+    "poststart": [{ "path": "'"$B"'/hook.sh", "args": ["hook.sh", "poststart"] }],
+    "poststop": [{ "path": "'"$B"'/hook.sh", "args": ["hook.sh", "poststop"] }]
+  },
+  "annotations": { "org.example.key": "value" }'
+# the process keeps create's stdio (as with runc): not a pipe the test waits on
+oci create --bundle "$B" --pid-file "$B/pid" life >"$B/life.out" 2>&1
+expect_eq "create" "0" "$?"
+expect_match "state after create is created" '"status": "created"' "$(oci state life)"
+pid=$(cat "$B/pid")
+expect_match "the pid file holds the process" '^[0-9]+$' "$pid"
+expect_match "state shows the pid and annotations" "\"pid\": $pid.*org.example.key|org.example.key.*\"pid\": $pid" "$(oci state life | tr -d '\n')"
+check "start" oci start life
+expect_match "state after start is running" '"status": "running"' "$(oci state life)"
+expect_match "list shows it" '^life +[0-9]+ +running' "$(oci list)"
+expect_match "ps lists its pid" "^$pid\$" "$(oci ps life)"
+check "pause" oci pause life
+expect_match "state after pause is paused" '"status": "paused"' "$(oci state life)"
+check "resume" oci resume life
+out=$(oci exec life sh -c 'hostname; echo $$' 2>&1)
+expect_match "exec runs in the container" '^ocibox' "$out"
+printf '{"args":["sh","-c","id -u; pwd"],"cwd":"/tmp","user":{"uid":1000,"gid":1000},"env":["PATH=/bin"]}' > "$B/process.json"
+out=$(oci exec --process "$B/process.json" life 2>&1)
+expect_eq "exec --process takes the process's user and cwd" "1000
+/tmp" "$out"
+refuse "delete of a running container is refused" oci delete life
+check "kill" oci kill life KILL
+sleep 0.3
+expect_match "state after kill is stopped" '"status": "stopped"' "$(oci state life)"
+check "delete" oci delete life
+refuse "state of a deleted container fails" oci state life
+hooks=$(cut -c1-14 "$hooklog" | grep -E '^(prestart|createRuntime|poststart|poststop)$' | tr '\n' ' ')
+expect_eq "hooks ran in order" "prestart createRuntime poststart poststop " "$hooks"
+expect_match "hooks got the state on stdin" '"id": *"life"|"id":"life"' "$(cat "$hooklog")"
+
+# errors: one line, non-zero, a JSON log line, nothing left behind
+before=$(ls "$ROOT")
+echo '{ "ociVersion": "1.1.0", "process": ' > "$B/config.json"
+: > "$LOG"
+out=$(oci create --bundle "$B" bad1 2>&1); rc=$?
+[ $rc -ne 0 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && ok "malformed config.json: $out" ||
+	not_ok "malformed config.json" "rc=$rc $out"
+expect_match "the error is in the JSON log" '"level": *"error"' "$(cat "$LOG")"
+config '["true"]' '' ',
+    "namespaces": [{ "type": "pid" }, { "type": "mount" }, { "type": "bogus" }]'
+refuse "an unknown namespace type is refused" oci create --bundle "$B" bad2
+config '["true"]' '' '' '' ',
+  "hooks": { "prestart": [{ "path": "/bin/false" }] }'
+refuse "a failing hook fails create" oci create --bundle "$B" bad3
+config '["/no/such/program"]'
+refuse "a missing program fails create" oci create --bundle "$B" bad4
+expect_eq "failed creates leave no state" "$before" "$(ls "$ROOT")"
+no_leftovers "failed creates leave no cgroup" "oci-bad"
