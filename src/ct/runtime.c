@@ -324,26 +324,60 @@ static int status_code(int status)
 
 /* After init exited: record it, free the host resources, remove the
  * container when it was --rm. */
+/*
+ * Unmounting waits for an RCU grace period (20-30 ms here), as does the
+ * end of a mount namespace.  These mounts exist only in the monitor's
+ * private namespace, so a child nobody waits for unmounts them (and
+ * removes a --rm container's folder, already renamed out of sight), and
+ * the command returns at once.  If that child dies, gc removes the folder.
+ */
+static void rt_release_mounts(const char *dir, int remove)
+{
+	struct err ignore;
+	pid_t pid = fork();
+	int fd;
+
+	if (pid > 0)
+		return;
+	if (pid == 0) {
+		/* let go of the caller's pipes: $(strata ...) must not wait */
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+	}
+	rootfs_umount_host(dir);
+	if (remove)
+		fs_rm_rf(dir, &ignore);
+	if (pid == 0)
+		_exit(0);
+}
+
 static void rt_finish(struct rt *r, int code)
 {
+	char gone[PATH_LEN] = "";
+	int mounted = r->mounted;
 	struct ct_state s;
 	struct err e;
 
 	r->init = 0;
 	r->exited = 1;
+	r->mounted = 0;		/* rt_release_mounts() does it */
 	rt_undo(r);
 	if (r->c->autoremove) {
-		if (store_remove(r->c->name, &e) < 0)
+		if (store_hide(r->c->name, gone, &e) < 0)
 			err_print(&e);
-		return;
+	} else if (store_load(r->c->name, NULL, &s, &e) == 0) {
+		s.status = CT_STOPPED;
+		s.exit_code = code;
+		s.finished = time(NULL);
+		if (store_save_state(r->c->name, &s, &e) < 0)
+			err_print(&e);
 	}
-	if (store_load(r->c->name, NULL, &s, &e) < 0)
-		return;
-	s.status = CT_STOPPED;
-	s.exit_code = code;
-	s.finished = time(NULL);
-	if (store_save_state(r->c->name, &s, &e) < 0)
-		err_print(&e);
+	if (mounted || gone[0])
+		rt_release_mounts(gone[0] ? gone : r->dir, gone[0] != 0);
 }
 
 int runtime_run(struct ct_config *c, const struct rt_opts *o, struct err *e)

@@ -164,9 +164,9 @@ int store_save_state(const char *name, const struct ct_state *s, struct err *e)
 	return ret < 0 ? ret : ct_state_save(s, p, e);
 }
 
-int store_remove(const char *name, struct err *e)
+int store_hide(const char *name, char *gone, struct err *e)
 {
-	char dir[PATH_LEN], gone[PATH_LEN];
+	char dir[PATH_LEN];
 	int ret;
 
 	ret = store_path(dir, name, NULL, e);
@@ -178,7 +178,15 @@ int store_remove(const char *name, struct err *e)
 		return ret;
 	if (rename(dir, gone) < 0)
 		return err_set(e, -errno, "remove container %s", name);
-	return fs_rm_rf(gone, e);
+	return 0;
+}
+
+int store_remove(const char *name, struct err *e)
+{
+	char gone[PATH_LEN];
+	int ret = store_hide(name, gone, e);
+
+	return ret < 0 ? ret : fs_rm_rf(gone, e);
 }
 
 static int name_cmp(const void *a, const void *b)

@@ -44,6 +44,11 @@ int store_save_state(const char *name, const struct ct_state *s, struct err *e);
 /* Remove the folder: renamed away first so it disappears at once. */
 int store_remove(const char *name, struct err *e);
 
+/* Only the first half of store_remove(): rename the folder to a hidden
+ * ".rm-NAME-PID" (returned in @gone, a PATH_LEN buffer) that the caller
+ * removes, or gc does if the caller dies. */
+int store_hide(const char *name, char *gone, struct err *e);
+
 /* Call @fn for every container, in name order; stops at fn() < 0. */
 int store_foreach(int (*fn)(const char *name, void *arg), void *arg,
 		  struct err *e);
