@@ -107,6 +107,7 @@ run: release
 
 bench: release
 	$(Q)bench/run.sh
+	$(Q)bench/oci.sh
 
 clean:
 	rm -rf build

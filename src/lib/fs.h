@@ -28,7 +28,8 @@ int fs_mkdir_p(const char *path, mode_t mode, struct err *e);
  * a crash left behind is never emptied through). Missing path is fine. */
 int fs_rm_rf(const char *path, struct err *e);
 
-/* Write the whole buffer to path.tmp, fsync, rename over path. */
+/* Write the whole buffer to path.tmp and rename it over path: readers see
+ * the old file or the new one, never a part (not synced to disk). */
 int fs_write_atomic(const char *path, const void *buf, size_t len,
 		    struct err *e);
 
