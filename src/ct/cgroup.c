@@ -38,6 +38,10 @@ static const char *const cgroup_ctl_names[CGROUP_NCTL] = {
 	[CGROUP_FREEZER] = "freezer",
 	[CGROUP_CPUSET] = "cpuset",
 	[CGROUP_DEVICES] = "devices",
+	[CGROUP_BLKIO] = "blkio",
+	[CGROUP_HUGETLB] = "hugetlb",
+	[CGROUP_NET_CLS] = "net_cls",
+	[CGROUP_NET_PRIO] = "net_prio",
 };
 
 /*
@@ -166,9 +170,8 @@ static int layout_v2(struct cgroup_layout *out, const char *ctls,
 	int i, ret;
 
 	for (i = 0; i < CGROUP_NCTL; i++) {
-		if (out->ctl[i].version || i == CGROUP_CPUSET ||
-		    i == CGROUP_DEVICES)
-			continue;
+		if (out->ctl[i].version || i >= CGROUP_CPUSET)
+			continue;	/* cpuset and after: v1 only */
 		/* the v2 freezer is core: every non-root group has one */
 		if (i != CGROUP_FREEZER && !word_in(ctls, cgroup_ctl_names[i], " \t\n"))
 			continue;
@@ -593,16 +596,22 @@ static int limit_cpu(const char *dir, int version, const struct ct_limits *lim,
 	return knob_writeu(dir, "cpu.weight", 1 + ((shares - 2) * 9999) / 262142, e);
 }
 
-static int limit_devices(const char *dir, struct err *e)
+int cgroup_devices_defaults(const char *dir, struct err *e)
 {
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
-	ret = knob_write(dir, "devices.deny", "a", e);
 	for (i = 0; ret == 0 && i < sizeof(cgroup_dev_allow) /
 					sizeof(cgroup_dev_allow[0]); i++)
 		ret = knob_write(dir, "devices.allow", cgroup_dev_allow[i], e);
 	return ret;
+}
+
+static int limit_devices(const char *dir, struct err *e)
+{
+	int ret = knob_write(dir, "devices.deny", "a", e);
+
+	return ret < 0 ? ret : cgroup_devices_defaults(dir, e);
 }
 
 /* The group directory of controller @c; an error if the host lacks it
@@ -614,6 +623,23 @@ static int ctl_dir(char *dir, const struct cgroup_layout *l, enum cgroup_ctl c,
 		return err_msg(e, -EOPNOTSUPP, "no %s cgroup controller on this host",
 			       cgroup_ctl_names[c]);
 	return group_path(dir, l->ctl[c].mount, name, e);
+}
+
+int cgroup_ctl_dir(const char *name, enum cgroup_ctl c, char *dir,
+		   int *version, struct err *e)
+{
+	struct cgroup_layout l;
+	int ret;
+
+	ret = name_check(name, e);
+	if (ret == 0)
+		ret = cgroup_layout_read(&l, e);
+	if (ret == 0)
+		ret = ctl_dir(dir, &l, c, name, e);
+	if (ret < 0)
+		return ret;
+	*version = l.ctl[c].version;
+	return 0;
 }
 
 static int limits_write(const struct cgroup_layout *l, const char *name,

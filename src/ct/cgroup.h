@@ -33,6 +33,10 @@ enum cgroup_ctl {
 	CGROUP_FREEZER,
 	CGROUP_CPUSET,		/* v1 only */
 	CGROUP_DEVICES,		/* v1 only */
+	CGROUP_BLKIO,		/* v1 only; these four only for OCI resources */
+	CGROUP_HUGETLB,		/* v1 only */
+	CGROUP_NET_CLS,		/* v1 only */
+	CGROUP_NET_PRIO,	/* v1 only */
 	CGROUP_NCTL
 };
 
@@ -76,6 +80,17 @@ struct cgroup_stats {
 /* Create strata/<name> everywhere it is needed and write the limits.
  * On failure nothing is left behind. */
 int cgroup_create(const char *name, const struct ct_limits *lim, struct err *e);
+
+/* The directory of the container's group in the hierarchy of @c (at
+ * least PATH_LEN bytes) and that hierarchy's version (1 or 2).  An error
+ * (-EOPNOTSUPP) when the host has no @c: a limit was asked for that
+ * cannot be enforced. */
+int cgroup_ctl_dir(const char *name, enum cgroup_ctl c, char *dir,
+		   int *version, struct err *e);
+
+/* Append strata's default device allow list (Docker's) to the v1
+ * devices group @dir, after the bundle's own rules, as runc does. */
+int cgroup_devices_defaults(const char *dir, struct err *e);
 
 /* Move @pid into the container's groups (all hierarchies). */
 int cgroup_attach(const char *name, pid_t pid, struct err *e);

@@ -260,11 +260,9 @@ static int oci_process_setup(const struct oci_init_args *a, pid_t host_pid,
 	free(state);
 	if (ret < 0)
 		return ret;
-	/* exec.fifo is on the host: hold it by an O_PATH descriptor across
+	/* exec.fifo is on the host: held by an O_PATH descriptor across
 	 * pivot_root, reopened through /proc/self/fd once start comes. */
-	*fifo = open(a->fifo, O_PATH | O_CLOEXEC);
-	if (*fifo < 0)
-		return err_set(e, -errno, "open %s", a->fifo);
+	*fifo = a->fifo_fd;
 	if (master >= 0) {
 		chan_send(a->sock, OCI_PTY, 0, NULL, master);
 		close(master);

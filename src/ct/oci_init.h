@@ -36,7 +36,10 @@ enum oci_msg {
 struct oci_init_args {
 	const struct ct_config *c;
 	const char *id;
-	const char *fifo;	/* host path of exec.fifo */
+	const char *fifo;	/* host path of exec.fifo (for messages) */
+	int fifo_fd;		/* O_PATH descriptor of it, opened by the runtime:
+				 * a process mapped into a user namespace may not
+				 * search the runtime's 0700 state directory */
 	int sock;
 };
 

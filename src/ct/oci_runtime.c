@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ct/cgroup.h"
+#include "ct/cgroup_oci.h"
 #include "ct/oci_hooks.h"
 #include "ct/oci_init.h"
 #include "ct/oci_runtime.h"
@@ -112,6 +113,7 @@ static int job_prepare(struct oci_job *j, const struct oci_create_opts *o,
 		ret = 0;
 	} else if (ret == 0) {
 		j->have_cgroup = 1;
+		ret = cgroup_oci_apply(j->cgroup, &j->c, e);
 	}
 	return ret;
 }
@@ -184,13 +186,19 @@ static int job_spawn(struct oci_job *j, const struct oci_create_opts *o,
 	struct chan_msg m;
 	int sv[2], ret;
 
+	a.fifo_fd = open(j->fifo, O_PATH | O_CLOEXEC);
+	if (a.fifo_fd < 0)
+		return err_set(e, -errno, "open %s", j->fifo);
 	ret = chan_pair(sv, e);
-	if (ret < 0)
+	if (ret < 0) {
+		close(a.fifo_fd);
 		return ret;
+	}
 	j->setup = fork();
 	if (j->setup < 0) {
 		close(sv[0]);
 		close(sv[1]);
+		close(a.fifo_fd);
 		return err_set(e, -errno, "fork");
 	}
 	if (j->setup == 0) {
@@ -199,6 +207,7 @@ static int job_spawn(struct oci_job *j, const struct oci_create_opts *o,
 		oci_setup_main(&a);
 	}
 	close(sv[1]);
+	close(a.fifo_fd);
 	j->sock = sv[0];
 	if (oci_ns_new(&j->c, CLONE_NEWUSER)) {
 		ret = job_expect(j, OCI_USERNS, &m, NULL, e);
@@ -380,9 +389,12 @@ int oci_start(const char *root, const char *id, struct err *e)
 	ret = fifo_release(root, &s, e);
 	if (ret < 0)
 		goto out;
-	/* poststart failures are warnings: the container already runs */
+	/* poststart failures are warnings: the container already runs.  The
+	 * hooks see the state start made, "running" with its pid, even when
+	 * a short process has exited by the time they read it. */
 	if (load_config(root, id, &c, &hook) == 0) {
-		state = oci_state_json(root, &s, 0);
+		state = oci_state_json_raw(s.id, "running", s.pid, s.bundle,
+					   s.annotations, 0);
 		if (oci_hooks_run(c.oci, OCI_HOOK_POSTSTART, state, &hook) < 0)
 			log_warn("%s", hook.msg);
 		free(state);

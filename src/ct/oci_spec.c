@@ -1216,7 +1216,6 @@ static int parse_memory(const json_t *res, struct ct_config *c, struct ct_oci *o
 			struct err *e)
 {
 	static const char *const ignored[] = {
-		"kernel", "kernelTCP", "swappiness", "disableOOMKiller",
 		"useHierarchy", "checkBeforeUpdate", NULL,
 	};
 	const char *where = "linux.resources.memory";
@@ -1235,8 +1234,23 @@ static int parse_memory(const json_t *res, struct ct_config *c, struct ct_oci *o
 	o->memory_reservation = v;
 	v = -1;
 	if (!ret)
-		ret = get_int(m, where, "swap", LLONG_MIN, LLONG_MAX, &v, &has, e);
+		ret = get_int(m, where, "swap", LLONG_MIN, LLONG_MAX, &v,
+			      &o->has_memory_swap, e);
 	o->memory_swap = v;
+	v = -1;
+	if (!ret)
+		ret = get_int(m, where, "kernel", LLONG_MIN, LLONG_MAX, &v, &has, e);
+	o->memory_kernel = v;
+	v = -1;
+	if (!ret)
+		ret = get_int(m, where, "kernelTCP", LLONG_MIN, LLONG_MAX, &v, &has, e);
+	o->memory_kernel_tcp = v;
+	v = -1;
+	if (!ret)
+		ret = get_int(m, where, "swappiness", 0, 100, &v, &has, e);
+	o->memory_swappiness = v;
+	if (!ret)
+		ret = get_bool(m, where, "disableOOMKiller", &o->disable_oom_killer, e);
 	if (!ret)
 		ret = warn_present(o, m, where, ignored, e);
 	return ret;
@@ -1245,11 +1259,9 @@ static int parse_memory(const json_t *res, struct ct_config *c, struct ct_oci *o
 static int parse_cpu(const json_t *res, struct ct_config *c, struct ct_oci *o,
 		     struct err *e)
 {
-	static const char *const ignored[] = {
-		"realtimeRuntime", "realtimePeriod", "idle", "burst", NULL,
-	};
+	static const char *const ignored[] = { "idle", "burst", NULL };
 	const char *where = "linux.resources.cpu";
-	long long quota = 0;
+	long long quota = 0, rt = 0;
 	json_t *cpu;
 	int ret, has;
 
@@ -1265,6 +1277,12 @@ static int parse_cpu(const json_t *res, struct ct_config *c, struct ct_oci *o,
 	if (quota > 0)
 		c->limits.cpus = (double)quota / (double)(o->cpu_period ? o->cpu_period : 100000);
 	if (!ret)
+		ret = get_int(cpu, where, "realtimeRuntime", LLONG_MIN, LLONG_MAX,
+			      &rt, &o->has_cpu_rt_runtime, e);
+	o->cpu_rt_runtime = rt;
+	if (!ret)
+		ret = get_u64(cpu, where, "realtimePeriod", &o->cpu_rt_period, &has, e);
+	if (!ret)
 		ret = get_str(cpu, where, "cpus", 0, &o->cpuset_cpus, e);
 	if (!ret)
 		ret = get_str(cpu, where, "mems", 0, &o->cpuset_mems, e);
@@ -1273,16 +1291,96 @@ static int parse_cpu(const json_t *res, struct ct_config *c, struct ct_oci *o,
 	return ret;
 }
 
-static int parse_pids_blkio(const json_t *res, struct ct_config *c,
-			    struct ct_oci *o, struct err *e)
+/* Append one entry to blockIO list @k. */
+static int blkio_add(struct ct_oci *o, enum oci_blkio_kind k, int64_t major,
+		     int64_t minor, uint64_t value, struct err *e)
 {
-	static const char *const ignored[] = {
-		"leafWeight", "weightDevice", "throttleReadBpsDevice",
-		"throttleWriteBpsDevice", "throttleReadIOPSDevice",
-		"throttleWriteIOPSDevice", NULL,
+	struct oci_blkio_dev *nv;
+
+	nv = realloc(o->blkio_dev[k], (o->nblkio_dev[k] + 1) * sizeof(*nv));
+	if (!nv)
+		return nomem(e);
+	o->blkio_dev[k] = nv;
+	nv[o->nblkio_dev[k]++] = (struct oci_blkio_dev){ major, minor, value };
+	return 0;
+}
+
+/* blockIO.weightDevice or a throttle list: [{major, minor, weight|rate}]. */
+static int parse_blkio_devs(const json_t *b, const char *key, struct ct_oci *o,
+			    enum oci_blkio_kind k, struct err *e)
+{
+	char w[WHERE_LEN], base[WHERE_LEN];
+	long long major, minor, v;
+	const json_t *d;
+	json_t *a;
+	size_t i;
+	int ret, has;
+
+	at(base, "linux.resources.blockIO", key);
+	ret = get_arr(b, "linux.resources.blockIO", key, &a, e);
+	for (i = 0; !ret && i < json_array_size(a); i++) {
+		d = json_array_get(a, i);
+		at_idx(w, base, i);
+		if (!json_is_object(d))
+			return bad(e, w, "must be an object");
+		ret = get_int(d, w, "major", 0, LLONG_MAX, &major, NULL, e);
+		if (!ret)
+			ret = get_int(d, w, "minor", 0, LLONG_MAX, &minor, NULL, e);
+		if (ret)
+			break;
+		if (k != OCI_BLKIO_WEIGHT) {
+			uint64_t rate;
+
+			ret = get_u64(d, w, "rate", &rate, NULL, e);
+			if (!ret)
+				ret = blkio_add(o, k, major, minor, rate, e);
+			continue;
+		}
+		ret = get_int(d, w, "weight", 0, 1000, &v, &has, e);
+		if (!ret && has)
+			ret = blkio_add(o, OCI_BLKIO_WEIGHT, major, minor, (uint64_t)v, e);
+		if (!ret)
+			ret = get_int(d, w, "leafWeight", 0, 1000, &v, &has, e);
+		if (!ret && has)
+			ret = blkio_add(o, OCI_BLKIO_LEAF_WEIGHT, major, minor, (uint64_t)v, e);
+	}
+	return ret;
+}
+
+static int parse_blkio(const json_t *res, struct ct_oci *o, struct err *e)
+{
+	static const char *const lists[] = {
+		[OCI_BLKIO_WEIGHT] = "weightDevice",
+		[OCI_BLKIO_READ_BPS] = "throttleReadBpsDevice",
+		[OCI_BLKIO_WRITE_BPS] = "throttleWriteBpsDevice",
+		[OCI_BLKIO_READ_IOPS] = "throttleReadIOPSDevice",
+		[OCI_BLKIO_WRITE_IOPS] = "throttleWriteIOPSDevice",
 	};
+	const char *where = "linux.resources.blockIO";
 	long long v = 0;
-	json_t *p, *b;
+	unsigned int k;
+	json_t *b;
+	int ret, has;
+
+	ret = get_obj(res, "linux.resources", "blockIO", &b, e);
+	if (ret || !b)
+		return ret;
+	ret = get_int(b, where, "weight", 0, 1000, &v, &has, e);
+	o->blkio_weight = (uint16_t)v;
+	v = 0;
+	if (!ret)
+		ret = get_int(b, where, "leafWeight", 0, 1000, &v, &has, e);
+	o->blkio_leaf_weight = (uint16_t)v;
+	for (k = 0; !ret && k < OCI_BLKIO_NKINDS; k++)
+		if (lists[k])
+			ret = parse_blkio_devs(b, lists[k], o, k, e);
+	return ret;
+}
+
+static int parse_pids(const json_t *res, struct ct_config *c, struct err *e)
+{
+	long long v = 0;
+	json_t *p;
 	int ret, has;
 
 	ret = get_obj(res, "linux.resources", "pids", &p, e);
@@ -1290,24 +1388,85 @@ static int parse_pids_blkio(const json_t *res, struct ct_config *c,
 		ret = get_int(p, "linux.resources.pids", "limit", LLONG_MIN,
 			      LLONG_MAX, &v, &has, e);
 	c->limits.pids = v > 0 ? (uint64_t)v : 0;
-	if (!ret)
-		ret = get_obj(res, "linux.resources", "blockIO", &b, e);
-	if (ret || !b)
+	return ret;
+}
+
+static int parse_hugepages(const json_t *res, struct ct_oci *o, struct err *e)
+{
+	char w[WHERE_LEN];
+	const json_t *h;
+	json_t *a;
+	size_t i, n;
+	int ret;
+
+	ret = get_arr(res, "linux.resources", "hugepageLimits", &a, e);
+	n = json_array_size(a);
+	if (ret || !n)
 		return ret;
-	v = 0;
-	ret = get_int(b, "linux.resources.blockIO", "weight", 0, 1000, &v, &has, e);
-	o->blkio_weight = (uint16_t)v;
+	o->hugepages = calloc(n, sizeof(*o->hugepages));
+	if (!o->hugepages)
+		return nomem(e);
+	for (i = 0; !ret && i < n; i++) {
+		struct oci_hugepage *hp = &o->hugepages[i];
+
+		h = json_array_get(a, i);
+		at_idx(w, "linux.resources.hugepageLimits", i);
+		if (!json_is_object(h))
+			return bad(e, w, "must be an object");
+		o->nhugepages++;
+		ret = get_str(h, w, "pageSize", 1, &hp->page_size, e);
+		if (!ret && (strchr(hp->page_size, '/') || !hp->page_size[0]))
+			ret = bad_key(e, w, "pageSize", "must be a size like \"2MB\"");
+		if (!ret)
+			ret = get_u64(h, w, "limit", &hp->limit, NULL, e);
+	}
+	return ret;
+}
+
+static int parse_network(const json_t *res, struct ct_oci *o, struct err *e)
+{
+	const char *where = "linux.resources.network";
+	char w[WHERE_LEN];
+	const json_t *p;
+	long long v = -1;
+	json_t *net, *a;
+	size_t i, n;
+	int ret, has;
+
+	ret = get_obj(res, "linux.resources", "network", &net, e);
+	if (ret || !net)
+		return ret;
+	ret = get_int(net, where, "classID", 0, UINT32_MAX, &v, &has, e);
+	o->net_classid = v;
 	if (!ret)
-		ret = warn_present(o, b, "linux.resources.blockIO", ignored, e);
+		ret = get_arr(net, where, "priorities", &a, e);
+	n = json_array_size(a);
+	if (ret || !n)
+		return ret;
+	o->net_prios = calloc(n, sizeof(*o->net_prios));
+	if (!o->net_prios)
+		return nomem(e);
+	for (i = 0; !ret && i < n; i++) {
+		struct oci_net_prio *np = &o->net_prios[i];
+
+		p = json_array_get(a, i);
+		at_idx(w, "linux.resources.network.priorities", i);
+		if (!json_is_object(p))
+			return bad(e, w, "must be an object");
+		o->nnet_prios++;
+		ret = get_str(p, w, "name", 1, &np->name, e);
+		if (!ret && (!np->name[0] || strpbrk(np->name, " \n/")))
+			ret = bad_key(e, w, "name", "must be an interface name");
+		if (!ret)
+			ret = get_u32(p, w, "priority", &np->priority, NULL, e);
+	}
 	return ret;
 }
 
 static int parse_resources(const json_t *lin, struct ct_config *c,
 			   struct ct_oci *o, struct err *e)
 {
-	static const char *const ignored[] = {
-		"hugepageLimits", "network", "rdma", "unified", NULL,
-	};
+	static const char *const ignored[] = { "rdma", "unified", NULL };
 	json_t *res;
 	int ret;
 
@@ -1320,7 +1479,13 @@ static int parse_resources(const json_t *lin, struct ct_config *c,
 	if (!ret)
 		ret = parse_cpu(res, c, o, e);
 	if (!ret)
-		ret = parse_pids_blkio(res, c, o, e);
+		ret = parse_pids(res, c, e);
+	if (!ret)
+		ret = parse_blkio(res, o, e);
+	if (!ret)
+		ret = parse_hugepages(res, o, e);
+	if (!ret)
+		ret = parse_network(res, o, e);
 	if (!ret)
 		ret = warn_present(o, res, "linux.resources", ignored, e);
 	return ret;
@@ -1704,6 +1869,10 @@ int oci_spec_parse(const char *json, size_t len, const char *bundle,
 	o->umask = 0022;
 	o->memory_reservation = -1;
 	o->memory_swap = -1;
+	o->memory_kernel = -1;
+	o->memory_kernel_tcp = -1;
+	o->memory_swappiness = -1;
+	o->net_classid = -1;
 	o->bundle = bundle_abs(bundle);
 	c->env = calloc(1, sizeof(char *));
 	wide = widen_u64(json, len, &wlen);
@@ -1801,6 +1970,14 @@ static void linux_free(struct ct_oci *o)
 	free(o->cgroups_path);
 	free(o->cpuset_cpus);
 	free(o->cpuset_mems);
+	for (i = 0; i < OCI_BLKIO_NKINDS; i++)
+		free(o->blkio_dev[i]);
+	for (i = 0; i < o->nhugepages; i++)
+		free(o->hugepages[i].page_size);
+	free(o->hugepages);
+	for (i = 0; i < o->nnet_prios; i++)
+		free(o->net_prios[i].name);
+	free(o->net_prios);
 	seccomp_free(o->seccomp);
 }
 

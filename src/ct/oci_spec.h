@@ -60,6 +60,31 @@ struct oci_dev_rule {		/* linux.resources.devices: the device cgroup */
 	char access[4];		/* subset of "rwm" */
 };
 
+enum oci_blkio_kind {		/* linux.resources.blockIO per-device lists */
+	OCI_BLKIO_WEIGHT,	/* weightDevice[].weight */
+	OCI_BLKIO_LEAF_WEIGHT,	/* weightDevice[].leafWeight */
+	OCI_BLKIO_READ_BPS,
+	OCI_BLKIO_WRITE_BPS,
+	OCI_BLKIO_READ_IOPS,
+	OCI_BLKIO_WRITE_IOPS,
+	OCI_BLKIO_NKINDS
+};
+
+struct oci_blkio_dev {
+	int64_t major, minor;
+	uint64_t value;		/* weight or rate */
+};
+
+struct oci_hugepage {		/* linux.resources.hugepageLimits */
+	char *page_size;	/* "2MB", "1GB" */
+	uint64_t limit;		/* bytes */
+};
+
+struct oci_net_prio {		/* linux.resources.network.priorities */
+	char *name;		/* interface */
+	uint32_t priority;
+};
+
 struct oci_sysctl {
 	char *key, *value;
 };
@@ -157,10 +182,25 @@ struct ct_oci {
 	/* resources beyond ct_limits */
 	int64_t memory_reservation;	/* -1 = unset */
 	int64_t memory_swap;		/* -1 = unset (also "-1" = unlimited) */
+	int has_memory_swap;
+	int64_t memory_kernel, memory_kernel_tcp;	/* -1 = unset */
+	int64_t memory_swappiness;	/* -1 = unset */
+	int disable_oom_killer;		/* 1 = set to true */
 	uint64_t cpu_period;		/* 0 = unset; with ct_limits.cpus = quota/period */
 	int64_t cpu_quota;		/* 0 = unset, -1 = unlimited */
 	char *cpuset_cpus, *cpuset_mems;
+	int64_t cpu_rt_runtime;		/* with has_cpu_rt_runtime */
+	int has_cpu_rt_runtime;
+	uint64_t cpu_rt_period;		/* 0 = unset */
 	uint16_t blkio_weight;		/* 0 = unset */
+	uint16_t blkio_leaf_weight;	/* 0 = unset */
+	struct oci_blkio_dev *blkio_dev[OCI_BLKIO_NKINDS];
+	int nblkio_dev[OCI_BLKIO_NKINDS];
+	struct oci_hugepage *hugepages;
+	int nhugepages;
+	int64_t net_classid;		/* -1 = unset */
+	struct oci_net_prio *net_prios;
+	int nnet_prios;
 
 	struct oci_hook *hooks[OCI_HOOK_NKINDS];
 	int nhooks[OCI_HOOK_NKINDS];

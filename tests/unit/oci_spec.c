@@ -239,8 +239,9 @@ static void check_full_linux(const struct ct_config *c)
 		    c->limits.cpus > 1.49 && c->limits.cpus < 1.51, "cpu quota/period become cpus");
 	test_assert(!strcmp(o->cpuset_cpus, "0-1") && !strcmp(o->cpuset_mems, "0"), "cpusets are read");
 	test_assert(c->limits.pids == 64 && o->blkio_weight == 300, "pids and blkio weight are read");
-	test_assert(has_warning(o, "linux.resources.memory.swappiness") && has_warning(o, "linux.intelRdt"),
-		    "unapplied resources are warnings");
+	test_assert(o->memory_swappiness == 0 && !has_warning(o, "linux.resources.memory.swappiness"),
+		    "memory swappiness is read");
+	test_assert(has_warning(o, "linux.intelRdt"), "unapplied resources are warnings");
 	test_assert(!strcmp(o->cgroups_path, "/strata/box"), "cgroupsPath is kept");
 	test_assert(o->nsysctl == 2 && !strcmp(o->sysctl[0].key, "net.ipv4.ip_forward") &&
 		    !strcmp(o->sysctl[0].value, "1"), "sysctl keys and values are kept");
