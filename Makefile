@@ -16,15 +16,24 @@ WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lmnl -lseccomp -lcap)
+LDLIBS  += -lm	# emu: fma, sqrt, rounding for the RISC-V F/D extensions
 ifeq ($(CI),true)
 CFLAGS  += -Werror
 endif
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-SRCS    := $(wildcard src/*.c src/lib/*.c src/ct/*.c)
+SRCS    := $(wildcard src/*.c src/lib/*.c src/ct/*.c src/emu/*.c)
 LIBSRCS := $(filter-out src/main.c,$(SRCS))
 UNITS   := $(wildcard tests/unit/*.c)
 FUZZS   := $(wildcard tests/fuzz/*.c)
+
+# riscv64 test programs for strata emu (gcc-riscv64-linux-gnu): each
+# tests/emu/X.c is built twice, build/emu-tests/X-static and X-dynamic.
+RV_CC    ?= riscv64-linux-gnu-gcc
+EMUSRCS  := $(wildcard tests/emu/*.c)
+EMUTESTS := $(EMUSRCS:tests/emu/%.c=build/emu-tests/%-static) \
+            $(EMUSRCS:tests/emu/%.c=build/emu-tests/%-dynamic)
+CHECK_EMU := $(if $(shell command -v $(RV_CC) 2>/dev/null),emu-tests)
 
 # Fuzzing needs clang and its libFuzzer runtime (libclang-rt-14-dev);
 # without them `make check` skips the fuzz targets.
@@ -43,7 +52,7 @@ else
 Q := @
 endif
 
-.PHONY: all release debug check unit system run bench clean deps fuzz
+.PHONY: all release debug check unit system run bench clean deps fuzz emu-tests
 
 all: release
 release: build/release/strata
@@ -80,9 +89,21 @@ build/tests/%: tests/system/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -O2 -Wall -static $< -o $@
 
+build/emu-tests/%-static: tests/emu/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  RVCC    $@")
+	$(Q)$(RV_CC) -O2 -Wall -static $< -o $@ -lm
+
+build/emu-tests/%-dynamic: tests/emu/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  RVCC    $@")
+	$(Q)$(RV_CC) -O2 -Wall $< -o $@ -lm
+
+emu-tests: $(EMUTESTS)
+
 unit: $(UNITS:tests/unit/%.c=build/debug/unit/%)
 system: debug build/tests/probe build/tests/httplog
-check: debug unit $(CHECK_FUZZ) build/tests/probe build/tests/httplog
+check: debug unit $(CHECK_FUZZ) $(CHECK_EMU) build/tests/probe build/tests/httplog
 	$(Q)tests/run.sh
 
 # Library objects are built again for fuzzing (coverage instrumentation,

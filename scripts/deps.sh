@@ -4,7 +4,8 @@
 set -e
 PKGS="build-essential pkg-config libjansson-dev libmnl-dev libseccomp-dev
 libcap-dev busybox-static iproute2 iptables procps util-linux tar runc tmux
-clang libclang-rt-14-dev podman conmon slirp4netns uidmap containerd wget"
+clang libclang-rt-14-dev podman conmon slirp4netns uidmap containerd wget
+gcc-riscv64-linux-gnu libc6-riscv64-cross qemu-user-static"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

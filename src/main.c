@@ -7,6 +7,7 @@
 
 #include "ct/ct.h"
 #include "ct/oci.h"
+#include "emu/emu.h"
 #include "lib/proc.h"
 
 #define STRATA_VERSION "0.1.0"
@@ -20,6 +21,7 @@ struct command {
 static const struct command commands[] = {
 	{ "ct", ct_main, "containers: isolated userlands on this kernel" },
 	{ "oci", oci_main, "OCI runtime with runc's command line (podman, containerd)" },
+	{ "emu", emu_main, "riscv64 Linux programs on this x86-64 (binary translation)" },
 	{ NULL, NULL, NULL },
 };
 

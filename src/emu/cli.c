@@ -1,0 +1,223 @@
+/*
+ * cli -- `strata emu ...`: parses the command line, runs the guest
+ * through src/emu/user.c, prints how it ended.  Like qemu-user, strata
+ * exits with the guest's exit code, or 128 + N when the guest died of
+ * signal N.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emu/emu.h"
+#include "emu/user.h"
+#include "lib/opt.h"
+
+extern char **environ;
+
+struct run_args {
+	const char *sysroot, *argv0;
+	struct strlist env;
+	int strace, stats, help;
+};
+
+#define RUN_OPTS(a)							\
+	{ "sysroot", 'L', OPT_STR, &(a).sysroot, "SYSROOT", "riscv64 root for the dynamic loader and libraries (default " EMU_DEFAULT_SYSROOT ")" }, \
+	{ "env", 'E', OPT_LIST, &(a).env, "K=V", "set (or with K alone, unset) a variable of the program's environment" }, \
+	{ "argv0", 0, OPT_STR, &(a).argv0, "NAME", "the program's argv[0] (default: PROGRAM)" }, \
+	{ "strace", 0, OPT_FLAG, &(a).strace, NULL, "print each system call of the program on stderr" }, \
+	{ "stats", 0, OPT_FLAG, &(a).stats, NULL, "print instructions and system calls at the end" }, \
+	{ "help", 'h', OPT_FLAG, &(a).help, NULL, "show this help" }
+
+static void emu_help(FILE *f)
+{
+	struct run_args a = { 0 };
+	const struct opt opts[] = { RUN_OPTS(a), OPT_END };
+
+	fprintf(f,
+		"NAME\n"
+		"  strata emu - run riscv64 Linux programs on this x86-64\n\n"
+		"SYNOPSIS\n"
+		"  strata emu run [OPTIONS] PROGRAM [ARGS...]\n\n"
+		"DESCRIPTION\n"
+		"  Runs a riscv64 Linux ELF program (static or dynamic) as a process of\n"
+		"  this machine: its files, pipes and sockets are the host's, its exit code\n"
+		"  is strata's.  Options end at PROGRAM; what follows is the program's.\n\n"
+		"OPTIONS (run)\n");
+	opt_help(f, opts);
+	fprintf(f,
+		"\nEXIT STATUS\n"
+		"  the program's exit code; 128+N when it died of signal N (132: illegal\n"
+		"  instruction, 139: bad memory access); 126 when it cannot be loaded,\n"
+		"  127 when it does not exist, 2 for a usage error\n\n"
+		"EXAMPLES\n"
+		"  strata emu run ./hello-rv64                  a static or dynamic program\n"
+		"  strata emu run -L /srv/rv-root /srv/rv-root/bin/ls -l\n"
+		"  strata emu run --env LANG=C --strace ./prog\n");
+}
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "strata: emu run: %s (see strata emu --help)\n", msg);
+	return 2;
+}
+
+/* Where strata's options end: the first word that is not an option or
+ * an option's value, or just after "--".  The program's own options
+ * (`ls -l`) must not be read as strata's. */
+static int emu_split(const struct opt *opts, int argc, char **argv)
+{
+	const struct opt *o;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (!strcmp(s, "--"))
+			return i + 1;
+		if (s[0] != '-' || !s[1])
+			return i;
+		for (o = opts; o->name; o++) {
+			int takes = o->type != OPT_FLAG;
+
+			if (s[1] == '-' && !strcmp(s + 2, o->name) && takes)
+				break;
+			if (s[1] != '-' && !s[2] && s[1] == o->short_name && takes)
+				break;
+		}
+		if (o->name)
+			i++;	/* skip the value */
+	}
+	return argc;
+}
+
+/* The host's environment with the --env changes: the program's envp. */
+static char **emu_env(const struct strlist *changes)
+{
+	int n = 0, i, j, k;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + changes->n + 1, sizeof(char *));
+	if (!env)
+		return NULL;
+	for (i = 0; i < n; i++)
+		env[i] = environ[i];
+	for (j = 0; j < changes->n; j++) {
+		const char *c = changes->v[j], *eq = strchr(c, '=');
+		size_t klen = eq ? (size_t)(eq - c) : strlen(c);
+
+		for (k = 0; k < n; k++)
+			if (!strncmp(env[k], c, klen) && env[k][klen] == '=')
+				break;
+		if (k < n) {
+			memmove(&env[k], &env[k + 1], (n - k) * sizeof(char *));
+			n--;
+		}
+		if (eq)
+			env[n++] = (char *)c;
+	}
+	env[n] = NULL;
+	return env;
+}
+
+static int emu_report(const struct emu_result *r)
+{
+	switch (r->signal) {
+	case 0:
+		break;
+	case SIGILL:
+		fprintf(stderr, "strata: illegal instruction at %#llx (%#010x)\n",
+			(unsigned long long)r->pc, r->insn);
+		break;
+	case SIGSEGV:
+		fprintf(stderr, "strata: segmentation fault: address %#llx, pc %#llx\n",
+			(unsigned long long)r->addr, (unsigned long long)r->pc);
+		break;
+	default:
+		fprintf(stderr, "strata: %s at %#llx\n", strsignal(r->signal),
+			(unsigned long long)r->pc);
+		break;
+	}
+	return r->exit_code;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_args a = { 0 };
+	const struct opt opts[] = { RUN_OPTS(a), OPT_END };
+	struct emu_opts o = { 0 };
+	struct emu_result res;
+	struct timespec t0, t1;
+	struct opt_args r;
+	struct err e = { 0 };
+	char **env;
+	int split, ret;
+
+	split = emu_split(opts, argc, argv);
+	if (opt_parse(opts, split, argv, &r, &e) < 0) {
+		ret = usage_error(e.msg);
+		goto out;
+	}
+	if (a.help) {
+		emu_help(stdout);
+		ret = 0;
+		goto out;
+	}
+	/* everything from argv[split] on is the program's */
+	if (r.npos || split >= argc) {
+		ret = usage_error("no PROGRAM given");
+		goto out;
+	}
+	o.path = argv[split];
+	o.argv = argv + split;
+	if (a.argv0)
+		argv[split] = (char *)a.argv0;
+	o.sysroot = a.sysroot ? a.sysroot : EMU_DEFAULT_SYSROOT;
+	o.strace = a.strace;
+	env = emu_env(&a.env);
+	if (!env) {
+		ret = 125;
+		goto out;
+	}
+	o.envp = env;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (emu_run(&o, &res, &e) < 0) {
+		err_wrap(&e, "emu run");
+		err_print(&e);
+		ret = e.code == -ENOENT && !strstr(e.msg, "interpreter") ? 127 : 126;
+	} else {
+		ret = emu_report(&res);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (a.stats)
+			fprintf(stderr, "strata: emu: %llu instructions, %llu system calls, %.3f s\n",
+				(unsigned long long)res.insns, (unsigned long long)res.syscalls,
+				(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
+	free(env);
+out:
+	strlist_free(&a.env);
+	opt_args_free(&r);
+	return ret;
+}
+
+int emu_main(int argc, char **argv)
+{
+	if (argc < 1) {
+		emu_help(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") ||
+	    !strcmp(argv[0], "help")) {
+		emu_help(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[0], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	fprintf(stderr, "strata: emu %s: unknown command (see strata emu --help)\n", argv[0]);
+	return 2;
+}

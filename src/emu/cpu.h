@@ -1,0 +1,95 @@
+/*
+ * cpu -- the state of one RISC-V hart (RV64GC) as the translator and the
+ * reference interpreter see it, and the interface between the CPU core
+ * and whoever runs it (user mode: src/emu/user*.c; later the RISC-V
+ * machine in src/vm/rv).
+ *
+ * The core knows nothing about Linux: an ECALL, an illegal instruction or
+ * a bad memory access stops the run loop with a reason, and the caller
+ * decides (a syscall, SIGILL, SIGSEGV).  In user mode guest addresses are
+ * host addresses plus @mem_base (0 when the guest layout fits, as qemu-user
+ * does with guest_base).
+ */
+#ifndef STRATA_EMU_CPU_H
+#define STRATA_EMU_CPU_H
+
+#include <stdint.h>
+
+/*
+ * Optional guest memory map for the interpreter's access checks.  When
+ * cpu->regions is NULL every access goes straight to mem_base + addr and
+ * a bad one raises SIGSEGV/SIGBUS in the host; the user-mode layer then
+ * catches it (cpu->pc still names the faulting instruction: the
+ * interpreter commits pc and rd only after an instruction completes),
+ * fills fault_addr and stops with RV_STOP_FAULT.  When regions is set,
+ * the interpreter checks [addr, addr + len) against it before touching
+ * memory and stops with RV_STOP_FAULT by itself.  Sorted or not; the
+ * table is searched linearly (tests, small maps).
+ */
+#define RV_PROT_R	1
+#define RV_PROT_W	2
+#define RV_PROT_X	4
+
+struct rv_region {
+	uint64_t start, end;	/* [start, end) in guest addresses */
+	unsigned prot;		/* RV_PROT_* */
+};
+
+/* cpu->fault_access: what the faulting access was */
+#define RV_FAULT_READ		1
+#define RV_FAULT_WRITE		2
+#define RV_FAULT_EXEC		4
+#define RV_FAULT_MISALIGNED	8	/* LR/SC/AMO on a misaligned address
+					 * (Linux: SIGBUS, BUS_ADRALN) */
+
+enum rv_stop {
+	RV_STOP_NONE = 0,
+	RV_STOP_ECALL,		/* pc points at the ecall */
+	RV_STOP_EBREAK,
+	RV_STOP_ILLEGAL,	/* pc at the instruction; cpu->fault_insn holds it */
+	RV_STOP_FAULT,		/* memory fault: cpu->fault_addr, pc at the access */
+	RV_STOP_EXIT,		/* the user-mode layer asked to stop (exit_group) */
+};
+
+struct rv_cpu {
+	uint64_t x[32];		/* x[0] is kept 0 */
+	uint64_t f[32];		/* raw bits; single values are NaN-boxed */
+	uint64_t pc;
+	uint32_t fcsr;		/* frm (bits 7:5) | fflags (bits 4:0) */
+	uint64_t reservation;	/* LR/SC reserved address, or ~0 */
+	uint64_t reservation_val; /* the value LR read: SC is a host
+				   * compare-and-swap against it, so a store
+				   * by another thread fails the SC */
+	uint64_t mem_base;	/* host address of guest address 0 */
+	const struct rv_region *regions;	/* NULL: no checks (see above) */
+	unsigned nregions;
+
+	/* why the last run stopped */
+	enum rv_stop stop;
+	uint64_t fault_addr;
+	uint32_t fault_insn;	/* 16-bit parcel for a compressed one */
+	unsigned fault_access;	/* RV_FAULT_* */
+
+	/* statistics (strata emu --stats) */
+	uint64_t insns;		/* retired, when counted */
+	void *user;		/* owned by the layer that runs the hart */
+};
+
+/* Run until something stops the hart (interpreter: the reference
+ * semantics; the translator must agree with it), or until @max_insns
+ * instructions retired (0: no limit), which returns RV_STOP_NONE.
+ * Setting cpu->stop = RV_STOP_EXIT from another thread stops the loop
+ * between two instructions.  cpu->insns counts retired instructions. */
+enum rv_stop rv_interp_run(struct rv_cpu *cpu, uint64_t max_insns);
+
+/* Execute exactly one instruction (differential tests, single-step). */
+enum rv_stop rv_interp_step(struct rv_cpu *cpu);
+
+/* Execute one decoded instruction (struct rv_insn, emu/decode.h) at
+ * cpu->pc: the translator's fallback for rare operations (F/D, CSRs,
+ * AMOs) and the reference the differential fuzzer steps with.  Same
+ * stop contract as rv_interp_step; does not fetch. */
+struct rv_insn;
+enum rv_stop rv_interp_exec(struct rv_cpu *cpu, const struct rv_insn *in);
+
+#endif

@@ -1,0 +1,721 @@
+/*
+ * syscall -- riscv64 Linux system calls answered on an x86-64 host.
+ *
+ * The guest's numbers are the asm-generic table (include/uapi/asm-generic/
+ * unistd.h), the host's are x86-64's own.  Guest addresses are host
+ * addresses (mem_base 0), so a pointer argument goes to the host kernel
+ * as it is and a bad one earns -EFAULT there, never a crash of strata;
+ * where strata itself reads or writes guest memory it goes through
+ * guest_read()/guest_write(), which fail the same way.
+ *
+ * Most structures have one layout on every 64-bit Linux (timespec,
+ * rlimit, utsname, dirent64, statx, sockaddr, msghdr, termios).  The ones
+ * that differ are converted here: struct stat (riscv64 uses the generic
+ * layout, x86-64 its own).  Not done yet: epoll_event (packed on x86-64),
+ * threads (clone with CLONE_VM), signal delivery to guest handlers.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "emu/elf.h"
+#include "emu/syscall.h"
+
+#define PAGE		4096ULL
+#define PAGE_UP(x)	(((x) + PAGE - 1) & ~(PAGE - 1))
+#define RV_NR_MAX	450
+#define RV_AT_FDCWD	(-100)
+
+typedef long (*sc_fn)(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a);
+
+struct sc_entry {
+	const char *name;
+	long host;		/* x86-64 number for a plain pass-through */
+	sc_fn fn;		/* or the translation */
+};
+
+static long sc_ret(long r)
+{
+	return r < 0 ? -errno : r;
+}
+
+/* ---- guest memory seen by strata ------------------------------------ */
+
+/* process_vm_readv on ourselves reports a bad address as an error
+ * instead of faulting; a seccomp filter may forbid it, then copy. */
+static long guest_read(void *dst, uint64_t src, size_t len)
+{
+	struct iovec l = { dst, len }, r = { (void *)(uintptr_t)src, len };
+	ssize_t n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+
+	if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
+		memcpy(dst, (void *)(uintptr_t)src, len);
+		return len;
+	}
+	return n < 0 ? -EFAULT : n;
+}
+
+static long guest_write(uint64_t dst, const void *src, size_t len)
+{
+	struct iovec l = { (void *)src, len }, r = { (void *)(uintptr_t)dst, len };
+	ssize_t n = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
+
+	if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
+		memcpy((void *)(uintptr_t)dst, src, len);
+		return 0;
+	}
+	return n == (ssize_t)len ? 0 : -EFAULT;
+}
+
+/* A NUL-terminated guest string into @buf (PATH_MAX bytes). */
+static long guest_path(char *buf, uint64_t addr)
+{
+	long n = guest_read(buf, addr, PATH_MAX);
+
+	if (n < 0)
+		return n;
+	if (!memchr(buf, '\0', n))
+		return n == PATH_MAX ? -ENAMETOOLONG : -EFAULT;
+	return 0;
+}
+
+/* ---- paths: the sysroot and /proc/self/exe -------------------------- */
+
+static int is_self_exe(const char *path)
+{
+	char own[64];
+
+	if (!strcmp(path, "/proc/self/exe"))
+		return 1;
+	snprintf(own, sizeof(own), "/proc/%d/exe", getpid());
+	return !strcmp(path, own);
+}
+
+/* The path the host should use for guest path @addr: @out holds it.
+ * Like qemu-user's -L, an absolute path that names a file (not a folder)
+ * under the sysroot means that file: the guest's dynamic loader looks
+ * for /lib/libc.so.6 and finds the riscv64 one. */
+static long sc_path(struct emu_proc *p, uint64_t addr, char *out, size_t cap)
+{
+	const char *root = p->opts->sysroot;
+	char in[PATH_MAX];
+	struct stat st;
+	long ret;
+
+	ret = guest_path(in, addr);
+	if (ret < 0)
+		return ret;
+	if (is_self_exe(in)) {
+		snprintf(out, cap, "%s", p->exe);
+		return 0;
+	}
+	if (in[0] == '/' && in[1] && root && root[0] &&
+	    (size_t)snprintf(out, cap, "%s%s", root, in) < cap &&
+	    stat(out, &st) == 0 && !S_ISDIR(st.st_mode))
+		return 0;
+	snprintf(out, cap, "%s", in);
+	return 0;
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+/* asm-generic struct stat, the one riscv64 uses (128 bytes). */
+struct rv_stat {
+	uint64_t dev, ino;
+	uint32_t mode, nlink, uid, gid;
+	uint64_t rdev, pad1;
+	int64_t size;
+	int32_t blksize, pad2;
+	int64_t blocks;
+	int64_t atime, atime_nsec, mtime, mtime_nsec, ctime, ctime_nsec;
+	uint32_t unused4, unused5;
+};
+_Static_assert(sizeof(struct rv_stat) == 128, "riscv64 struct stat is 128 bytes");
+
+static long stat_out(uint64_t addr, const struct stat *st)
+{
+	struct rv_stat r = {
+		.dev = st->st_dev, .ino = st->st_ino, .mode = st->st_mode,
+		.nlink = (uint32_t)st->st_nlink, .uid = st->st_uid, .gid = st->st_gid,
+		.rdev = st->st_rdev, .size = st->st_size, .blksize = (int32_t)st->st_blksize,
+		.blocks = st->st_blocks,
+		.atime = st->st_atim.tv_sec, .atime_nsec = st->st_atim.tv_nsec,
+		.mtime = st->st_mtim.tv_sec, .mtime_nsec = st->st_mtim.tv_nsec,
+		.ctime = st->st_ctim.tv_sec, .ctime_nsec = st->st_ctim.tv_nsec,
+	};
+
+	return guest_write(addr, &r, sizeof(r));
+}
+
+static long sc_fstat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	struct stat st;
+
+	if (syscall(SYS_fstat, (int)a[0], &st) < 0)
+		return -errno;
+	return stat_out(a[1], &st);
+}
+
+static long sc_newfstatat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	long ret;
+
+	/* AT_EMPTY_PATH with "" is fstat: no sysroot games then */
+	ret = sc_path(p, a[1], path, sizeof(path));
+	if (ret < 0)
+		return ret;
+	if (syscall(SYS_newfstatat, (int)a[0], path, &st, (int)a[3]) < 0)
+		return -errno;
+	return stat_out(a[2], &st);
+}
+
+/* Calls whose argument @i is a path: the host gets the translated one. */
+static long sc_path_call(struct emu_proc *p, long nr, const uint64_t *a, int i)
+{
+	char path[PATH_MAX];
+	uint64_t b[6];
+	long ret;
+
+	ret = sc_path(p, a[i], path, sizeof(path));
+	if (ret < 0)
+		return ret;
+	memcpy(b, a, sizeof(b));
+	b[i] = (uint64_t)(uintptr_t)path;
+	return sc_ret(syscall(nr, b[0], b[1], b[2], b[3], b[4], b[5]));
+}
+
+static long sc_openat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_path_call(p, SYS_openat, a, 1);
+}
+
+static long sc_statx(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_path_call(p, SYS_statx, a, 1);
+}
+
+static long sc_faccessat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_path_call(p, SYS_faccessat, a, 1);
+}
+
+static long sc_faccessat2(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_path_call(p, SYS_faccessat2, a, 1);
+}
+
+/* /proc/self/exe names the guest program, not strata. */
+static long sc_readlinkat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	char path[PATH_MAX];
+	size_t n;
+	long ret;
+
+	ret = guest_path(path, a[1]);
+	if (ret < 0)
+		return ret;
+	if (is_self_exe(path)) {
+		n = strlen(p->exe);
+		if (n > a[3])
+			n = a[3];
+		ret = guest_write(a[2], p->exe, n);
+		return ret < 0 ? ret : (long)n;
+	}
+	return sc_path_call(p, SYS_readlinkat, a, 1);
+}
+
+/* Terminal and file ioctls whose numbers and argument layouts are the
+ * same on riscv64 and x86-64 (both use asm-generic/ioctls.h); anything
+ * else could carry a structure strata does not know, so it is refused. */
+static long sc_ioctl(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	switch ((unsigned int)a[1]) {
+	case TCGETS: case TCSETS: case TCSETSW: case TCSETSF:
+	case TCSBRK: case TCXONC: case TCFLSH:
+	case TIOCSCTTY: case TIOCGPGRP: case TIOCSPGRP: case TIOCGWINSZ:
+	case TIOCSWINSZ: case TIOCNOTTY: case TIOCGSID: case TIOCGPTN:
+	case TIOCSPTLCK: case FIONREAD: case FIONBIO: case FIOCLEX:
+	case FIONCLEX: case FIOASYNC:
+		return sc_ret(syscall(SYS_ioctl, (int)a[0], (unsigned long)a[1], a[2]));
+	default:
+		if (p->opts->strace)
+			fprintf(stderr, "strata: emu: ioctl %#lx not translated\n",
+				(unsigned long)a[1]);
+		return -ENOTTY;
+	}
+}
+
+/* ---- memory ------------------------------------------------------------ */
+
+/* The host never runs guest pages: PROT_EXEC becomes readable. */
+static int host_prot(uint64_t prot)
+{
+	int hp = (int)prot & ~PROT_EXEC;
+
+	return prot & PROT_EXEC ? hp | PROT_READ : hp;
+}
+
+static long sc_mmap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	uint64_t addr = a[0], len = a[1], end;
+	int flags = (int)a[3];
+	long r;
+
+	if (len == 0 || PAGE_UP(len) < len)
+		return -EINVAL;
+	end = addr + PAGE_UP(len);
+	if ((flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE)) {
+		if ((addr & (PAGE - 1)) || end < addr)
+			return -EINVAL;
+		/* Replacing a mapping is fine when it is the guest's own. */
+		if (!vma_free_or_guest(&p->vmas, addr, end))
+			return -ENOMEM;
+	}
+	r = (long)syscall(SYS_mmap, addr, len, host_prot(a[2]), flags & ~MAP_32BIT,
+			  (int)a[4], a[5]);
+	if (r == -1)
+		return -errno;
+	if (vma_add(&p->vmas, (uint64_t)r, (uint64_t)r + PAGE_UP(len)) < 0) {
+		munmap((void *)r, len);
+		return -ENOMEM;
+	}
+	return r;
+}
+
+static long sc_munmap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	uint64_t addr = a[0], end = a[0] + PAGE_UP(a[1]);
+	int i;
+
+	if ((addr & (PAGE - 1)) || a[1] == 0 || end < addr)
+		return -EINVAL;
+	/* only the guest's parts go; the rest is not the guest's to free */
+	for (i = 0; i < p->vmas.n; i++) {
+		uint64_t s = p->vmas.v[i].start, t = p->vmas.v[i].end;
+
+		if (s < addr)
+			s = addr;
+		if (t > end)
+			t = end;
+		if (s < t)
+			munmap((void *)(uintptr_t)s, t - s);
+	}
+	return vma_remove(&p->vmas, addr, end);
+}
+
+static long sc_mprotect(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	uint64_t end = a[0] + PAGE_UP(a[1]);
+
+	if (a[0] & (PAGE - 1))
+		return -EINVAL;
+	if (!vma_covers(&p->vmas, a[0], end))
+		return -ENOMEM;
+	/* TODO(translator): drop translations of pages losing PROT_EXEC */
+	return sc_ret(syscall(SYS_mprotect, a[0], a[1], host_prot(a[2])));
+}
+
+static long sc_madvise(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	if (!vma_covers(&p->vmas, a[0], a[0] + PAGE_UP(a[1])))
+		return -ENOMEM;
+	return sc_ret(syscall(SYS_madvise, a[0], a[1], (int)a[2]));
+}
+
+static long sc_mremap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	uint64_t old = a[0], olen = PAGE_UP(a[1]), nlen = PAGE_UP(a[2]);
+	int flags = (int)a[3];
+	long r;
+
+	if ((old & (PAGE - 1)) || !olen || !nlen)
+		return -EINVAL;
+	if (!vma_covers(&p->vmas, old, old + olen))
+		return -EFAULT;
+	if ((flags & MREMAP_FIXED) && !vma_free_or_guest(&p->vmas, a[4], a[4] + nlen))
+		return -ENOMEM;
+	r = (long)syscall(SYS_mremap, old, a[1], a[2], flags, a[4]);
+	if (r == -1)
+		return -errno;
+	if (!(flags & MREMAP_DONTUNMAP))
+		vma_remove(&p->vmas, old, old + olen);
+	if (vma_add(&p->vmas, (uint64_t)r, (uint64_t)r + nlen) < 0)
+		return -ENOMEM;
+	return r;
+}
+
+/* brk: a heap that grows from the end of the program one page range at
+ * a time; failure leaves the break where it was, as Linux does. */
+static long sc_brk(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	uint64_t want = a[0], top = PAGE_UP(a[0]);
+	void *m;
+
+	if (want < p->brk_start || want - p->brk_start > (64ULL << 30))
+		return p->brk_cur;
+	if (top > p->brk_mapped) {
+		m = mmap((void *)(uintptr_t)p->brk_mapped, top - p->brk_mapped,
+			 PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (m == MAP_FAILED)
+			return p->brk_cur;
+		if (m != (void *)(uintptr_t)p->brk_mapped ||
+		    vma_add(&p->vmas, p->brk_mapped, top) < 0) {
+			munmap(m, top - p->brk_mapped);
+			return p->brk_cur;
+		}
+	} else if (top < p->brk_mapped) {
+		munmap((void *)(uintptr_t)top, p->brk_mapped - top);
+		vma_remove(&p->vmas, top, p->brk_mapped);
+	}
+	p->brk_mapped = top;
+	p->brk_cur = want;
+	return want;
+}
+
+/* ---- processes ------------------------------------------------------- */
+
+static long sc_exit_group(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	p->exited = 1;
+	p->exit_code = (int)(a[0] & 0xff);
+	return 0;
+}
+
+static long sc_set_tid_address(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	p->clear_child_tid = a[0];
+	return syscall(SYS_gettid);
+}
+
+/* Accepted and forgotten: the host keeps its own robust list (strata's
+ * libc registered it); the guest's matters only with threads. */
+static long sc_zero(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return 0;
+}
+
+static long sc_enosys(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return -ENOSYS;
+}
+
+static long sc_uname(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		return -errno;
+	snprintf(u.machine, sizeof(u.machine), "riscv64");
+	return guest_write(a[0], &u, sizeof(u));
+}
+
+/* clone without CLONE_VM is fork: the whole emulator forks with the
+ * guest, and the child goes on from the same ecall with a0 = 0.
+ * Arguments (generic order): flags, newsp, parent_tid, child_tid, tls. */
+static long sc_clone(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	uint64_t flags = a[0];
+	uint32_t tid;
+	pid_t pid;
+
+	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
+		return -ENOSYS;		/* threads: not yet */
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		tid = (uint32_t)syscall(SYS_gettid);
+		if (flags & CLONE_CHILD_SETTID)
+			guest_write(a[3], &tid, sizeof(tid));
+		if (flags & CLONE_CHILD_CLEARTID)
+			p->clear_child_tid = a[3];
+		if (a[1])
+			cpu->x[2] = a[1];
+		if (flags & CLONE_SETTLS)
+			cpu->x[4] = a[4];
+		return 0;
+	}
+	tid = (uint32_t)pid;
+	if (flags & CLONE_PARENT_SETTID)
+		guest_write(a[2], &tid, sizeof(tid));
+	return pid;
+}
+
+/* A riscv64 ELF runs under a fresh strata (same sysroot); anything else
+ * (a script, a native program) is the host's to run. */
+static int is_riscv_elf(const char *path)
+{
+	unsigned char h[20];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, h, sizeof(h));
+	close(fd);
+	return n == sizeof(h) && !memcmp(h, "\177ELF", 4) && h[4] == 2 &&
+	       h[18] == 243 && h[19] == 0;
+}
+
+#define EXEC_MAX_ARGS 4096
+
+static long sc_execve(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	char path[PATH_MAX], **argv;
+	uint64_t ptr;
+	int n = 0, i, k = 0;
+	long ret;
+
+	ret = sc_path(p, a[0], path, sizeof(path));
+	if (ret < 0)
+		return ret;
+	if (!is_riscv_elf(path))
+		return sc_ret(syscall(SYS_execve, path, a[1], a[2]));
+	argv = calloc(EXEC_MAX_ARGS + 10, sizeof(char *));
+	if (!argv)
+		return -ENOMEM;
+	argv[k++] = p->host_exe;
+	argv[k++] = "emu";
+	argv[k++] = "run";
+	argv[k++] = "-L";
+	argv[k++] = (char *)(p->opts->sysroot ? p->opts->sysroot : "");
+	if (p->opts->strace)
+		argv[k++] = "--strace";
+	/* argv[0] of the new program is the guest's choice */
+	for (i = 0; i < EXEC_MAX_ARGS; i++) {
+		if (guest_read(&ptr, a[1] + 8 * i, 8) != 8) {
+			ret = -EFAULT;
+			goto out;
+		}
+		if (!ptr)
+			break;
+		if (i == 0) {
+			argv[k++] = "--argv0";
+			argv[k++] = (char *)(uintptr_t)ptr;
+			argv[k++] = "--";
+			argv[k++] = path;
+		} else {
+			argv[k++] = (char *)(uintptr_t)ptr;
+		}
+		n++;
+	}
+	if (i == EXEC_MAX_ARGS) {
+		ret = -E2BIG;
+		goto out;
+	}
+	if (n == 0) {
+		argv[k++] = "--";
+		argv[k++] = path;
+	}
+	ret = sc_ret(syscall(SYS_execve, p->host_exe, argv, a[2]));
+out:
+	free(argv);
+	return ret;
+}
+
+/* ---- signals (recorded; delivery to guest handlers comes later) ------ */
+
+/* Signals strata needs for itself (faults of the translator, ASan). */
+static int sig_is_strata(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+	       sig == SIGTRAP || sig == SIGSYS || sig == SIGKILL || sig == SIGSTOP;
+}
+
+/* SIG_IGN and SIG_DFL act on the host too (a guest that ignores SIGPIPE
+ * gets EPIPE, one that ignores SIGCHLD gets auto-reaped children); a
+ * handler is recorded only and the host keeps the default action. */
+static long sc_rt_sigaction(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	int sig = (int)a[0];
+	struct emu_sigaction act;
+	struct sigaction h;
+	long ret;
+
+	if (sig < 1 || sig >= EMU_NSIG || a[3] != 8)
+		return -EINVAL;
+	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
+		return -EINVAL;
+	if (a[1]) {
+		ret = guest_read(&act, a[1], sizeof(act));
+		if (ret != sizeof(act))
+			return -EFAULT;
+	}
+	if (a[2]) {
+		ret = guest_write(a[2], &p->sigact[sig], sizeof(p->sigact[sig]));
+		if (ret < 0)
+			return ret;
+	}
+	if (!a[1])
+		return 0;
+	p->sigact[sig] = act;
+	if (!sig_is_strata(sig) && sig < SIGRTMIN) {
+		memset(&h, 0, sizeof(h));
+		h.sa_handler = act.handler == (uint64_t)(uintptr_t)SIG_IGN ? SIG_IGN : SIG_DFL;
+		sigaction(sig, &h, NULL);
+	}
+	return 0;
+}
+
+/* The mask is recorded and applied to the host too, minus the signals
+ * strata needs: a blocked SIGINT then waits, as the guest asked. */
+static long sc_rt_sigprocmask(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	uint64_t set, old = p->sigmask, keep;
+	long ret;
+
+	if (a[3] != 8)
+		return -EINVAL;
+	if (a[1]) {
+		if (guest_read(&set, a[1], 8) != 8)
+			return -EFAULT;
+		switch ((int)a[0]) {
+		case SIG_BLOCK:
+			p->sigmask |= set;
+			break;
+		case SIG_UNBLOCK:
+			p->sigmask &= ~set;
+			break;
+		case SIG_SETMASK:
+			p->sigmask = set;
+			break;
+		default:
+			return -EINVAL;
+		}
+		keep = (1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1));
+		p->sigmask &= ~keep;
+		set = p->sigmask & ~((1ULL << (SIGSEGV - 1)) | (1ULL << (SIGBUS - 1)) |
+				     (1ULL << (SIGILL - 1)) | (1ULL << (SIGFPE - 1)) |
+				     (1ULL << (SIGTRAP - 1)) | (1ULL << (SIGSYS - 1)));
+		syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, 8);
+	}
+	if (a[2]) {
+		ret = guest_write(a[2], &old, 8);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static long sc_prctl(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	switch ((int)a[0]) {
+	case 1: case 2:		/* PR_SET/GET_PDEATHSIG */
+	case 3: case 4:		/* PR_GET/SET_DUMPABLE */
+	case 15: case 16:	/* PR_SET/GET_NAME */
+		return sc_ret(syscall(SYS_prctl, a[0], a[1], a[2], a[3], a[4]));
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- the table ------------------------------------------------------ */
+
+#define PASS(nr, name)	[nr] = { #name, SYS_##name, NULL }
+#define EMU(nr, name, f) [nr] = { #name, -1, f }
+
+static const struct sc_entry sc_table[RV_NR_MAX] = {
+	PASS(5, setxattr), PASS(6, lsetxattr), PASS(7, fsetxattr),
+	PASS(8, getxattr), PASS(9, lgetxattr), PASS(10, fgetxattr),
+	PASS(11, listxattr), PASS(12, llistxattr), PASS(13, flistxattr),
+	PASS(17, getcwd), PASS(19, eventfd2),
+	EMU(20, epoll_create1, sc_enosys), EMU(21, epoll_ctl, sc_enosys),
+	EMU(22, epoll_pwait, sc_enosys),
+	PASS(23, dup), PASS(24, dup3), PASS(25, fcntl),
+	PASS(26, inotify_init1), PASS(27, inotify_add_watch), PASS(28, inotify_rm_watch),
+	EMU(29, ioctl, sc_ioctl), PASS(32, flock), PASS(33, mknodat),
+	PASS(34, mkdirat), PASS(35, unlinkat), PASS(36, symlinkat), PASS(37, linkat),
+	PASS(38, renameat), PASS(43, statfs), PASS(44, fstatfs), PASS(45, truncate),
+	PASS(46, ftruncate), PASS(47, fallocate), EMU(48, faccessat, sc_faccessat),
+	PASS(49, chdir), PASS(50, fchdir), PASS(52, fchmod), PASS(53, fchmodat),
+	PASS(54, fchownat), PASS(55, fchown), EMU(56, openat, sc_openat),
+	PASS(57, close), PASS(59, pipe2), PASS(61, getdents64), PASS(62, lseek),
+	PASS(63, read), PASS(64, write), PASS(65, readv), PASS(66, writev),
+	PASS(67, pread64), PASS(68, pwrite64), PASS(69, preadv), PASS(70, pwritev),
+	PASS(71, sendfile), PASS(72, pselect6), PASS(73, ppoll), PASS(76, splice),
+	EMU(78, readlinkat, sc_readlinkat), EMU(79, newfstatat, sc_newfstatat),
+	EMU(80, fstat, sc_fstat), PASS(81, sync), PASS(82, fsync), PASS(83, fdatasync),
+	PASS(85, timerfd_create), PASS(86, timerfd_settime), PASS(87, timerfd_gettime),
+	PASS(88, utimensat), PASS(90, capget), EMU(93, exit, sc_exit_group),
+	EMU(94, exit_group, sc_exit_group), PASS(95, waitid),
+	EMU(96, set_tid_address, sc_set_tid_address), PASS(98, futex),
+	EMU(99, set_robust_list, sc_zero), PASS(101, nanosleep),
+	PASS(102, getitimer), PASS(103, setitimer),
+	PASS(113, clock_gettime), PASS(114, clock_getres), PASS(115, clock_nanosleep),
+	PASS(118, sched_setparam), PASS(120, sched_getscheduler), PASS(121, sched_getparam),
+	PASS(122, sched_setaffinity), PASS(123, sched_getaffinity), PASS(124, sched_yield),
+	PASS(129, kill), PASS(130, tkill), PASS(131, tgkill),
+	EMU(132, sigaltstack, sc_zero), EMU(134, rt_sigaction, sc_rt_sigaction),
+	EMU(135, rt_sigprocmask, sc_rt_sigprocmask), PASS(136, rt_sigpending),
+	PASS(137, rt_sigtimedwait), PASS(140, setpriority), PASS(141, getpriority),
+	PASS(143, setregid), PASS(144, setgid), PASS(145, setreuid), PASS(146, setuid),
+	PASS(147, setresuid), PASS(148, getresuid), PASS(149, setresgid),
+	PASS(150, getresgid), PASS(153, times), PASS(154, setpgid), PASS(155, getpgid),
+	PASS(156, getsid), PASS(157, setsid), PASS(158, getgroups), PASS(159, setgroups),
+	EMU(160, uname, sc_uname), PASS(163, getrlimit), PASS(164, setrlimit),
+	PASS(165, getrusage), PASS(166, umask), EMU(167, prctl, sc_prctl),
+	PASS(168, getcpu), PASS(169, gettimeofday), PASS(172, getpid), PASS(173, getppid),
+	PASS(174, getuid), PASS(175, geteuid), PASS(176, getgid), PASS(177, getegid),
+	PASS(178, gettid), PASS(179, sysinfo),
+	PASS(198, socket), PASS(199, socketpair), PASS(200, bind), PASS(201, listen),
+	PASS(202, accept), PASS(203, connect), PASS(204, getsockname),
+	PASS(205, getpeername), PASS(206, sendto), PASS(207, recvfrom),
+	PASS(208, setsockopt), PASS(209, getsockopt), PASS(210, shutdown),
+	PASS(211, sendmsg), PASS(212, recvmsg),
+	EMU(214, brk, sc_brk), EMU(215, munmap, sc_munmap), EMU(216, mremap, sc_mremap),
+	EMU(220, clone, sc_clone), EMU(221, execve, sc_execve), EMU(222, mmap, sc_mmap),
+	PASS(223, fadvise64), EMU(226, mprotect, sc_mprotect), PASS(227, msync),
+	PASS(228, mlock), PASS(229, munlock), PASS(232, mincore),
+	EMU(233, madvise, sc_madvise), PASS(242, accept4),
+	EMU(258, riscv_hwprobe, sc_enosys), EMU(259, riscv_flush_icache, sc_zero),
+	PASS(260, wait4), PASS(261, prlimit64), PASS(276, renameat2), PASS(278, getrandom),
+	PASS(279, memfd_create), PASS(285, copy_file_range), EMU(291, statx, sc_statx),
+	EMU(293, rseq, sc_enosys), PASS(434, pidfd_open), EMU(435, clone3, sc_enosys),
+	PASS(436, close_range), EMU(439, faccessat2, sc_faccessat2),
+};
+
+const char *syscall_name(unsigned long nr)
+{
+	return nr < RV_NR_MAX ? sc_table[nr].name : NULL;
+}
+
+void syscall_dispatch(struct emu_proc *p, struct rv_cpu *cpu)
+{
+	unsigned long nr = cpu->x[17];
+	const uint64_t *a = &cpu->x[10];
+	const struct sc_entry *s = nr < RV_NR_MAX ? &sc_table[nr] : NULL;
+	long ret;
+
+	p->syscalls++;
+	if (!s || !s->name) {
+		if (p->opts->strace)
+			fprintf(stderr, "strata: emu: unknown syscall %lu, returning -ENOSYS\n", nr);
+		cpu->x[10] = (uint64_t)-ENOSYS;
+		return;
+	}
+	if (s->fn)
+		ret = s->fn(p, cpu, a);
+	else
+		ret = sc_ret(syscall(s->host, a[0], a[1], a[2], a[3], a[4], a[5]));
+	if (p->opts->strace)
+		fprintf(stderr, "[%d] %s(%#lx, %#lx, %#lx, %#lx) = %ld\n", getpid(), s->name,
+			(unsigned long)a[0], (unsigned long)a[1], (unsigned long)a[2],
+			(unsigned long)a[3], ret);
+	cpu->x[10] = (uint64_t)ret;
+}

@@ -1,0 +1,91 @@
+# strata emu: riscv64 programs (tests/emu, built by `make emu-tests`)
+# give the same stdout and exit code under strata as under Debian's
+# qemu-riscv64-static; bad input fails with one line and a non-zero exit.
+. "$(dirname "$0")/lib.sh"
+
+EMU_TESTS=${STRATA_EMU_TESTS:-$(cd "$(dirname "$0")/../.." && pwd)/build/emu-tests}
+QEMU=qemu-riscv64-static
+SYSROOT=/usr/riscv64-linux-gnu
+
+if [ ! -x "$EMU_TESTS/hello-static" ] || ! command -v "$QEMU" >/dev/null; then
+	echo "skip: no riscv64 test programs or no $QEMU (scripts/deps.sh, make emu-tests)"
+	exit 0
+fi
+work=$(mktemp -d)
+
+# same_as_qemu NAME PROGRAM ARGS...: stdout and exit code agree
+same_as_qemu() {
+	_name=$1
+	shift
+	_s=$(cd "$work" && EMU_TEST_VAR=from-env "$STRATA" emu run "$@" 2>"$work/err")
+	_src=$?
+	_q=$(cd "$work" && EMU_TEST_VAR=from-env "$QEMU" -L "$SYSROOT" "$@" 2>/dev/null)
+	_qrc=$?
+	if [ "$_s" = "$_q" ] && [ "$_src" = "$_qrc" ]; then
+		ok "$_name"
+	else
+		not_ok "$_name" "strata (exit $_src): $(echo "$_s" | head -n 6)
+$(head -n 4 "$work/err")
+qemu (exit $_qrc): $(echo "$_q" | head -n 6)"
+	fi
+}
+
+for prog in "$EMU_TESTS"/*-static "$EMU_TESTS"/*-dynamic; do
+	name=$(basename "$prog")
+	case $name in illegal-*) continue ;; esac
+	same_as_qemu "$name runs as under qemu" "$prog" one "two words" --three
+done
+
+# the environment and argv[0]
+out=$(st emu run --env EMU_TEST_VAR=by-flag "$EMU_TESTS/args-static" 2>&1)
+expect_match "--env sets a variable of the program" '^EMU_TEST_VAR=by-flag$' "$out"
+out=$(EMU_TEST_VAR=x st emu run --env EMU_TEST_VAR "$EMU_TESTS/args-dynamic" 2>&1)
+expect_match "--env K alone unsets it" '^EMU_TEST_VAR=\(unset\)$' "$out"
+out=$(st emu run "$EMU_TESTS/args-dynamic" 2>&1)
+expect_match "/proc/self/exe names the program" "^exe=$EMU_TESTS/args-dynamic\$" "$out"
+expect_match "uname says riscv64" '^machine=riscv64$' "$out"
+out=$(st emu run "$EMU_TESTS/args-static" -L --strace 2>&1)
+expect_match "options after PROGRAM are the program's" '^argv\[1\]=-L$' "$out"
+
+# an illegal instruction is a SIGILL death, not a crash of strata
+out=$(st emu run "$EMU_TESTS/illegal-static" 2>"$work/err")
+rc=$?
+expect_eq "an illegal instruction exits 132, like SIGILL" "132 before" "$rc $out"
+expect_match "and says where" '^strata: illegal instruction at 0x[0-9a-f]+' "$(cat "$work/err")"
+
+# --strace and --stats
+out=$(st emu run --strace "$EMU_TESTS/hello-static" 2>&1 >/dev/null)
+expect_match "--strace shows the system calls" 'write\(0x1, .*\) = 30' "$out"
+out=$(st emu run --stats "$EMU_TESTS/hello-static" 2>&1 >/dev/null)
+expect_match "--stats counts instructions" '[0-9]+ instructions, [0-9]+ system calls' "$out"
+
+# bad input: one line on stderr, non-zero exit
+bad() {	# bad NAME REGEX ARGS...
+	_name=$1 _re=$2
+	shift 2
+	"$STRATA" emu run "$@" >/dev/null 2>"$work/err"
+	_rc=$?
+	_lines=$(wc -l <"$work/err")
+	if [ "$_rc" -ne 0 ] && [ "$_lines" -eq 1 ] && grep -qE -- "$_re" "$work/err"; then
+		ok "$_name"
+	else
+		not_ok "$_name" "exit $_rc, $_lines lines: $(head -n 5 "$work/err")"
+	fi
+}
+echo "just text" >"$work/text"
+bad "a text file is not an ELF file" 'not an ELF file$' "$work/text"
+bad "an x86-64 program is the wrong architecture" 'wrong architecture: x86-64, expected riscv64$' /bin/true
+head -c 3000 "$EMU_TESTS/hello-static" >"$work/truncated"
+bad "a truncated program is refused" 'truncated segment$' "$work/truncated"
+head -c 40 "$EMU_TESTS/hello-static" >"$work/short"
+bad "a truncated header is refused" 'truncated ELF header$' "$work/short"
+bad "a missing interpreter is named" 'interpreter /lib/ld-linux-riscv64-lp64d.so.1 not found under' \
+	-L "$work/no-sysroot" "$EMU_TESTS/hello-dynamic"
+bad "a missing program is named" 'no-such-program: No such file or directory$' "$work/no-such-program"
+bad "no program is a usage error" 'no PROGRAM given'
+"$STRATA" emu run "$work/no-such-program" 2>/dev/null
+expect_eq "a missing program exits 127" "127" "$?"
+"$STRATA" emu run "$work/text" 2>/dev/null
+expect_eq "a program that cannot load exits 126" "126" "$?"
+
+rm -rf "$work"

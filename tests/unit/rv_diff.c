@@ -1,0 +1,421 @@
+/*
+ * rv_diff -- differential test of the reference interpreter against
+ * qemu-riscv64-static.
+ *
+ * Builds one static riscv64 program out of many blocks.  Each block loads
+ * x1, x3..x31, f0..f31 and fcsr from a table, runs some instructions
+ * (hand-written snippets, then randomly generated ALU/M/F/D words), dumps
+ * every register and fcsr with a write(2) to stdout.  The same ELF runs
+ * under qemu and under rv_interp_run (with a loader of a few lines here:
+ * the real one is the user-mode layer's); the two outputs must be equal,
+ * byte for byte.  Skips (passes, saying so) without riscv64-linux-gnu-gcc
+ * or qemu-riscv64-static.  RV_DIFF_SEED and RV_DIFF_BLOCKS change the
+ * random part.
+ */
+#include <elf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu/cpu.h"
+#include "emu/decode.h"
+#include "unit/test.h"
+
+#define BASE	0x10000ull
+#define SPAN	(4u << 20)
+#define DUMP	(33 * 8 + 32 * 8)	/* x0..x31 slots, f0..f31, fcsr */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	uint64_t x = rng_state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return rng_state = x;
+}
+
+/* interesting integer and floating-point bit patterns */
+static uint64_t rnd_value(bool fp)
+{
+	static const uint64_t ints[] = {
+		0, 1, ~0ull, 1ull << 63, (1ull << 63) - 1, 0x80000000,
+		0x7fffffff, 0xffffffff, 0xffffffff80000000ull, 63, 64, 32,
+	};
+	static const uint64_t fps[] = {
+		0x0000000000000000ull, 0x8000000000000000ull,	/* +-0 */
+		0x7ff0000000000000ull, 0xfff0000000000000ull,	/* +-inf */
+		0x7ff8000000000000ull, 0x7ff0000000000001ull,	/* qNaN sNaN */
+		0x0000000000000001ull, 0x3ff0000000000000ull,	/* sub, 1 */
+		0xffffffff7fc00000ull, 0xffffffff7f800001ull,	/* s qNaN sNaN */
+		0xffffffff80000000ull, 0xffffffff3f800000ull,	/* s -0, 1 */
+		0xffffffff00000001ull, 0x41e0000000000000ull,	/* s sub, 2^31 */
+		0x43e0000000000000ull, 0xffffffff4f000000ull,	/* 2^63, s 2^31 */
+		0x3fe0000000000000ull, 0xbff8000000000000ull,	/* 0.5 -1.5 */
+	};
+	uint64_t r = rnd();
+
+	switch (r % 4) {
+	case 0:
+		return fp ? fps[(r >> 8) % (sizeof(fps) / 8)] :
+			    ints[(r >> 8) % (sizeof(ints) / 8)];
+	case 1:		/* a small number, or a small float */
+		if (fp)
+			return (r & 1) ? 0xffffffff00000000ull |
+				(0x3c000000 + ((r >> 9) & 0x07ffffff)) :
+				0x3f00000000000000ull + ((r >> 9) & 0x00ffffffffffffffull);
+		return (uint64_t)((int64_t)(r >> 8) % 1000);
+	default:
+		return rnd();
+	}
+}
+
+/* ---- random instructions (never write x2, the dump base) --------------- */
+
+static unsigned rreg(void)
+{
+	unsigned r;
+
+	do
+		r = rnd() % 32;
+	while (r == 2);
+	return r;
+}
+
+static uint32_t gen_int(void)
+{
+	static const unsigned op_f7[] = { 0, 0, 0, 1, 0x20 };
+	uint64_t r = rnd();
+	unsigned rd = rreg(), a = rreg(), b = rreg(), f3 = (r >> 8) % 8;
+	unsigned f7 = op_f7[(r >> 12) % 5];
+
+	if (f7 == 0x20)
+		f3 = (r >> 16) & 1 ? 5 : 0;
+	switch (r % 6) {
+	case 0:
+		return f7 << 25 | b << 20 | a << 15 | f3 << 12 | rd << 7 | 0x33;
+	case 1:
+		return f7 << 25 | b << 20 | a << 15 | f3 << 12 | rd << 7 | 0x3b;
+	case 2:		/* op-imm; shifts get a valid funct6 */
+		if (f3 == 1)
+			return (r >> 20 & 63) << 20 | a << 15 | 1 << 12 |
+			       rd << 7 | 0x13;
+		if (f3 == 5)
+			return ((r >> 30) & 1) << 30 | (r >> 20 & 63) << 20 |
+			       a << 15 | 5 << 12 | rd << 7 | 0x13;
+		return (uint32_t)(r >> 20) << 20 | a << 15 | f3 << 12 |
+		       rd << 7 | 0x13;
+	case 3:		/* op-imm-32 */
+		f3 = (r >> 16) % 3;
+		if (f3 == 0)
+			return (uint32_t)(r >> 20) << 20 | a << 15 | rd << 7 | 0x1b;
+		if (f3 == 1)
+			return (r >> 20 & 31) << 20 | a << 15 | 1 << 12 |
+			       rd << 7 | 0x1b;
+		return ((r >> 30) & 1) << 30 | (r >> 20 & 31) << 20 |
+		       a << 15 | 5 << 12 | rd << 7 | 0x1b;
+	case 4:
+		return (uint32_t)(r >> 32) << 12 | rd << 7 | 0x37;	/* lui */
+	default:
+		return (uint32_t)(r >> 20) << 20 | a << 15 | f3 << 12 |
+		       rd << 7 | 0x13;
+	}
+}
+
+/* an F/D operation with a rounding mode other than RMM (see interp.c) */
+static uint32_t gen_fp(void)
+{
+	static const unsigned f7s[] = {
+		0x00, 0x04, 0x08, 0x0c, 0x2c, 0x10, 0x14, 0x50, 0x60, 0x68,
+		0x70, 0x78, 0x20,
+	};
+	static const unsigned rms[] = { 0, 1, 2, 3, 7 };
+	uint64_t r = rnd();
+	unsigned rd = rreg(), a = rnd() % 32, b = rnd() % 32;
+	unsigned f7 = f7s[(r >> 8) % 13] | ((r >> 16) & 1);
+	unsigned rm = rms[(r >> 20) % 5];
+
+	if (r % 5 == 0)		/* fused multiply-add */
+		return (uint32_t)(rnd() % 32) << 27 | (f7 & 1) << 25 |
+		       b << 20 | a << 15 | rm << 12 | rd << 7 |
+		       (0x43 + 4 * ((r >> 24) & 3));
+	switch (f7 & ~1u) {
+	case 0x2c: b = 0; break;
+	case 0x10: rm = (r >> 24) % 3; break;
+	case 0x14: rm = (r >> 24) & 1; break;
+	case 0x50: rm = (r >> 24) % 3; break;
+	case 0x60:	/* fcvt to an integer: rmm is exact there */
+		b = (r >> 28) & 3;
+		rm = (r >> 24) % 6;
+		rm = rm == 5 ? 7 : rm;
+		break;
+	case 0x68:
+		b = (r >> 28) & 3;
+		break;
+	case 0x70: b = 0; rm = (r >> 24) & 1; break;
+	case 0x78: b = 0; rm = 0; break;
+	case 0x20: b = !(f7 & 1); break;	/* fcvt.s.d / fcvt.d.s */
+	}
+	return f7 << 25 | b << 20 | a << 15 | rm << 12 | rd << 7 | 0x53;
+}
+
+/* ---- building the program --------------------------------------------- */
+
+/* hand-written blocks: the classes random words do not reach */
+static const char *const snippets[] = {
+	/* branches and jumps */
+	"li x5, 3\n1: addi x6, x6, 7\naddi x5, x5, -1\nbnez x5, 1b\n"
+	"jal x7, 2f\nli x6, 0\n2: auipc x8, 0\nsub x7, x8, x7\n",
+	"sltu x9, x10, x11\nbltu x10, x11, 1f\nli x9, 5\n1: bge x10, x11, 2f\n"
+	"addi x9, x9, 100\n2: la x12, 3f\njalr x13, 0(x12)\n3:\n"
+	"sub x13, x13, x12\n",
+	/* memory: loads and stores around the dump area, misaligned */
+	"sd x10, 520(sp)\nsw x11, 531(sp)\nsh x12, 537(sp)\nsb x13, 540(sp)\n"
+	"ld x14, 521(sp)\nlw x15, 527(sp)\nlwu x16, 531(sp)\nlh x17, 537(sp)\n"
+	"lhu x18, 537(sp)\nlb x19, 540(sp)\nlbu x20, 540(sp)\n"
+	"fsw f1, 544(sp)\nfsd f2, 549(sp)\nflw f3, 544(sp)\nfld f4, 549(sp)\n",
+	/* atomics */
+	"addi x5, sp, 560\nsd x10, 0(x5)\namoadd.d x6, x11, (x5)\n"
+	"amoswap.w x7, x12, (x5)\namomin.w x8, x13, (x5)\n"
+	"amomaxu.d x9, x14, (x5)\namoxor.d x15, x16, (x5)\n"
+	"amoor.w x17, x18, (x5)\namoand.d x19, x20, (x5)\n"
+	"amominu.w x21, x22, (x5)\namomax.d x23, x24, (x5)\n"
+	"lr.d x25, (x5)\nsc.d x26, x27, (x5)\nsc.d x28, x29, (x5)\n"
+	"lr.w x30, (x5)\nsc.w x31, x1, (x5)\nld x1, 0(x5)\n",
+	/* compressed forms */
+	"c.li x10, -5\nc.addi x10, 3\nc.slli x11, 7\nc.srli x8, 3\nc.srai x9, 60\n"
+	"c.andi x12, -9\nc.mv x13, x10\nc.add x13, x11\nc.sub x8, x9\n"
+	"c.xor x12, x13\nc.or x14, x15\nc.and x13, x14\nc.addw x8, x9\n"
+	"c.subw x12, x13\nc.addiw x14, -1\nc.lui x15, 0xfffe1\n"
+	"c.addi4spn x9, sp, 520\nc.sdsp x10, 496(sp)\nc.ldsp x11, 496(sp)\n"
+	"c.swsp x12, 252(sp)\nc.lwsp x13, 252(sp)\nc.fsdsp f1, 504(sp)\n"
+	"c.fldsp f5, 504(sp)\nc.sd x14, 0(x9)\nc.ld x15, 0(x9)\n"
+	"c.sw x8, 4(x9)\nc.lw x12, 4(x9)\nc.fsd f9, 8(x9)\nc.fld f8, 8(x9)\n"
+	"c.beqz x8, 1f\nc.li x10, 1\n1: c.bnez x10, 2f\nc.li x11, 1\n"
+	"2: c.j 3f\nc.li x12, 1\n3:\n",
+	/* csrs and rounding modes */
+	"fsrmi 2\nfadd.d f1, f2, f3\nfcvt.w.d x5, f4\nfrrm x6\nfsrmi 3\n"
+	"fmul.s f7, f8, f9\nfcvt.l.s x7, f10\nfrflags x8\nfsflags x0\n"
+	"fdiv.d f11, f12, f0\ncsrrs x9, fcsr, x0\nfscsr x10\n",
+	/* multiply and divide extremes */
+	"li x5, -1\nli x6, 1\nslli x6, x6, 63\ndiv x7, x6, x5\nrem x8, x6, x5\n"
+	"divu x9, x6, x0\nremu x10, x6, x0\nmulh x11, x6, x6\nmulhsu x12, x6, x5\n"
+	"mulhu x13, x5, x5\ndivw x14, x6, x5\nsraiw x15, x5, 31\n"
+	"li x16, 0x80000000\ndivw x17, x16, x5\nremw x18, x16, x5\n"
+	"divuw x19, x16, x0\nremuw x20, x16, x0\nmulw x21, x16, x16\n",
+};
+
+static void emit_values(FILE *f)
+{
+	unsigned i;
+
+	for (i = 0; i < 32; i++)
+		fprintf(f, ".dword 0x%016llx\n",
+			(unsigned long long)(i == 2 ? 0 : rnd_value(false)));
+	for (i = 0; i < 32; i++)
+		fprintf(f, ".dword 0x%016llx\n",
+			(unsigned long long)rnd_value(true));
+	/* fcsr: frm one of rne..rup (rmm arithmetic is a known gap) */
+	fprintf(f, ".dword 0x%x\n", (unsigned)(rnd() % 4) << 5);
+}
+
+/* block @n: load state from table @n, run @body, dump to stdout */
+static void emit_block(FILE *f, unsigned n, const char *body, unsigned nrand)
+{
+	unsigned i;
+	struct rv_insn in;
+	uint32_t w;
+
+	fprintf(f, ".data\n.balign 8\nstate%u:\n", n);
+	emit_values(f);
+	fprintf(f, ".space 128\n.text\nla sp, state%u\n", n);
+	for (i = 1; i < 32; i++)
+		if (i != 2)
+			fprintf(f, "ld x%u, %u(sp)\n", i, 8 * i);
+	for (i = 0; i < 32; i++)
+		fprintf(f, "fld f%u, %u(sp)\n", i, 256 + 8 * i);
+	fprintf(f, "ld x1, 512(sp)\nfscsr x1\nld x1, 8(sp)\n");
+	if (body)
+		fputs(body, f);
+	for (i = 0; i < nrand; i++) {
+		do
+			w = rnd() % 3 ? gen_int() : gen_fp();
+		while (!rv_decode(w, &in));
+		fprintf(f, ".word 0x%08x\t# %s\n", w, rv_op_name(in.op));
+	}
+	for (i = 1; i < 32; i++)
+		if (i != 2)
+			fprintf(f, "sd x%u, %u(sp)\n", i, 8 * i);
+	for (i = 0; i < 32; i++)
+		fprintf(f, "fsd f%u, %u(sp)\n", i, 256 + 8 * i);
+	fprintf(f, "frcsr x1\nsd x1, 512(sp)\nsd x0, 16(sp)\n"
+		"li a0, 1\nmv a1, sp\nli a2, %u\nli a7, 64\necall\n", DUMP);
+}
+
+static int build(const char *dir, unsigned blocks)
+{
+	char path[256], cmd[1024];
+	unsigned i, ns = sizeof(snippets) / sizeof(snippets[0]);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/prog.S", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, ".option norelax\n.text\n.globl _start\n_start:\n");
+	for (i = 0; i < ns + blocks; i++)
+		emit_block(f, i, i < ns ? snippets[i] : NULL, i < ns ? 0 : 64);
+	fprintf(f, "li a0, 0\nli a7, 93\necall\n");
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "riscv64-linux-gnu-gcc -march=rv64gc -mabi=lp64d -nostdlib "
+		 "-static -Wl,--build-id=none -Wl,-Ttext=0x11000 -o %s/prog %s/prog.S && "
+		 "qemu-riscv64-static %s/prog > %s/qemu.out", dir, dir, dir, dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---- running it here -------------------------------------------------- */
+
+static uint8_t *load_elf(const char *path, uint64_t *entry)
+{
+	static uint8_t file[SPAN];
+	uint8_t *mem = calloc(1, SPAN);
+	Elf64_Ehdr eh;
+	size_t n;
+	FILE *f = fopen(path, "rb");
+	int i;
+
+	if (!f || !mem)
+		goto fail;
+	n = fread(file, 1, sizeof(file), f);
+	fclose(f);
+	f = NULL;
+	if (n < sizeof(eh))
+		goto fail;
+	memcpy(&eh, file, sizeof(eh));
+	for (i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, file + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD)
+			continue;
+		if (ph.p_vaddr < BASE || ph.p_vaddr + ph.p_memsz > BASE + SPAN ||
+		    ph.p_offset + ph.p_filesz > n)
+			goto fail;
+		memcpy(mem + ph.p_vaddr - BASE, file + ph.p_offset, ph.p_filesz);
+	}
+	*entry = eh.e_entry;
+	return mem;
+fail:
+	if (f)
+		fclose(f);
+	free(mem);
+	return NULL;
+}
+
+/* run to exit; append what the guest writes to stdout into @out */
+static size_t interp_run(uint8_t *mem, uint64_t entry, uint8_t *out,
+			 size_t max)
+{
+	struct rv_region all = { BASE, BASE + SPAN, 7 };
+	struct rv_cpu c;
+	size_t len = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.mem_base = (uint64_t)(uintptr_t)mem - BASE;
+	c.regions = &all;
+	c.nregions = 1;
+	c.reservation = ~0ull;
+	c.pc = entry;
+	c.x[2] = BASE + SPAN - 16;
+	for (;;) {
+		enum rv_stop s = rv_interp_run(&c, 10000000);
+
+		if (s != RV_STOP_ECALL) {
+			fprintf(stderr, "rv_diff: stop %d at pc %#llx insn %#x\n",
+				s, (unsigned long long)c.pc, c.fault_insn);
+			return len;
+		}
+		if (c.x[17] == 93)
+			return len;
+		if (c.x[17] == 64 && len + c.x[12] <= max) {
+			memcpy(out + len, mem + c.x[11] - BASE, c.x[12]);
+			len += c.x[12];
+		}
+		c.x[10] = c.x[12];
+		c.pc += 4;
+	}
+}
+
+static void report_mismatch(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+		unsigned slot = (i % DUMP) / 8;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			fprintf(stderr, "  block %zu %s%u: qemu %#llx, strata %#llx\n",
+				i / DUMP, slot < 32 ? "x" : slot < 64 ? "f" : "fcsr",
+				slot < 32 ? slot : slot < 64 ? slot - 32 : 0,
+				(unsigned long long)x, (unsigned long long)y);
+	}
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/rv_diff.XXXXXX", path[300];
+	static uint8_t want[SPAN], got[SPAN];
+	const char *seed = getenv("RV_DIFF_SEED");
+	const char *nb = getenv("RV_DIFF_BLOCKS");
+	unsigned blocks = nb ? atoi(nb) : 200;
+	size_t nwant, ngot;
+	uint8_t *mem;
+	uint64_t entry;
+	FILE *f;
+
+	if (system("command -v riscv64-linux-gnu-gcc >/dev/null && "
+		   "command -v qemu-riscv64-static >/dev/null") != 0) {
+		printf("rv_diff: skipped (no riscv64-linux-gnu-gcc or "
+		       "qemu-riscv64-static)\n");
+		return test_report();
+	}
+	if (seed)
+		rng_state = strtoull(seed, NULL, 0) | 1;
+	if (!mkdtemp(dir))
+		return 1;
+	test_assert(build(dir, blocks) == 0, "the program builds and runs in qemu");
+	snprintf(path, sizeof(path), "%s/qemu.out", dir);
+	f = fopen(path, "rb");
+	nwant = f ? fread(want, 1, sizeof(want), f) : 0;
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "%s/prog", dir);
+	mem = load_elf(path, &entry);
+	test_assert(mem != NULL, "the program loads");
+	ngot = mem ? interp_run(mem, entry, got, sizeof(got)) : 0;
+	printf("rv_diff: %zu blocks, %zu bytes from qemu, %zu here\n",
+	       nwant / DUMP, nwant, ngot);
+	test_assert(nwant > 0 && nwant == ngot,
+		    "the interpreter writes as many dumps as qemu");
+	if (nwant == ngot && memcmp(want, got, nwant))
+		report_mismatch(want, got, nwant);
+	test_assert(nwant == ngot && !memcmp(want, got, nwant),
+		    "every register after every block matches qemu");
+	free(mem);
+	if (!test_failed) {
+		snprintf(path, sizeof(path), "rm -rf %s", dir);
+		if (system(path) != 0)
+			return 1;
+	} else {
+		fprintf(stderr, "rv_diff: program kept in %s\n", dir);
+	}
+	return test_report();
+}
