@@ -22,7 +22,7 @@ CFLAGS  += -Werror
 endif
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-SRCS    := $(wildcard src/*.c src/lib/*.c src/ct/*.c src/emu/*.c)
+SRCS    := $(wildcard src/*.c src/lib/*.c src/ct/*.c src/emu/*.c src/vm/*.c src/dev/*.c)
 LIBSRCS := $(filter-out src/main.c,$(SRCS))
 UNITS   := $(wildcard tests/unit/*.c)
 FUZZS   := $(wildcard tests/fuzz/*.c)
@@ -52,7 +52,7 @@ else
 Q := @
 endif
 
-.PHONY: all release debug check unit system run bench clean deps fuzz emu-tests
+.PHONY: all release debug check unit system run bench clean deps fuzz emu-tests guests
 
 all: release
 release: build/release/strata
@@ -101,9 +101,24 @@ build/emu-tests/%-dynamic: tests/emu/%.c
 
 emu-tests: $(EMUTESTS)
 
+# Tiny freestanding guests for strata vm (tests/guests/X.c, and X.S when
+# there is one, linked by tests/guests/guest.ld at 1 MiB): build/guests/X.
+GUEST_CFLAGS := -O2 -Wall -ffreestanding -nostdlib -static -fno-pic -no-pie \
+                -fno-stack-protector -mno-red-zone -mgeneral-regs-only \
+                -fno-asynchronous-unwind-tables -Wl,--build-id=none \
+                -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
+GUESTS := $(patsubst tests/guests/%.c,build/guests/%,$(wildcard tests/guests/*.c))
+
+build/guests/%: tests/guests/%.c tests/guests/%.S tests/guests/guest.h tests/guests/guest.ld
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GUEST   $@")
+	$(Q)$(CC) $(GUEST_CFLAGS) -T tests/guests/guest.ld tests/guests/$*.S $< -o $@
+
+guests: $(GUESTS)
+
 unit: $(UNITS:tests/unit/%.c=build/debug/unit/%)
-system: debug build/tests/probe build/tests/httplog
-check: debug unit $(CHECK_FUZZ) $(CHECK_EMU) build/tests/probe build/tests/httplog
+system: debug guests build/tests/probe build/tests/httplog
+check: debug unit guests $(CHECK_FUZZ) $(CHECK_EMU) build/tests/probe build/tests/httplog
 	$(Q)tests/run.sh
 
 # Library objects are built again for fuzzing (coverage instrumentation,
@@ -129,6 +144,7 @@ run: release
 bench: release
 	$(Q)bench/run.sh
 	$(Q)bench/oci.sh
+	$(Q)bench/emu.sh
 
 clean:
 	rm -rf build

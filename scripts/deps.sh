@@ -1,20 +1,49 @@
 #!/bin/sh
-# Install what strata needs to build, run and test on Debian 12.
-# Idempotent: packages already present are not fetched again.
+# Install what strata needs from Debian 12, idempotently: packages already
+# present are not fetched again.
+#
+#   scripts/deps.sh        build and run strata (make, make run)
+#   scripts/deps.sh test   also everything the test suite drives (make check):
+#                          podman, containerd, runc, the riscv64 cross
+#                          compiler and qemu-user, clang's libFuzzer, Go for
+#                          the OCI validation suite, tmux
 set -e
-PKGS="build-essential pkg-config libjansson-dev libmnl-dev libseccomp-dev
-libcap-dev busybox-static iproute2 iptables procps util-linux tar runc tmux
-clang libclang-rt-14-dev podman conmon slirp4netns uidmap containerd wget
-gcc-riscv64-linux-gnu libc6-riscv64-cross qemu-user-static"
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-		missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	echo "strata: installing:$missing"
+BUILD="build-essential pkg-config libjansson-dev libmnl-dev libseccomp-dev libcap-dev"
+RUN="busybox-static iproute2 iptables procps util-linux tar"
+TEST="runc tmux wget clang libclang-rt-14-dev podman conmon slirp4netns uidmap
+containerd golang-go gcc-riscv64-linux-gnu libc6-riscv64-cross qemu-user-static"
+
+missing() {
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			printf ' %s' "$p"
+	done
+}
+
+install() {	# install [--no-install-recommends] PKG...
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
+	if [ -z "$updated" ]; then
+		apt-get update -qq
+		updated=1
+	fi
+	apt-get install -y -qq "$@" >/dev/null
+}
+
+updated=""
+# shellcheck disable=SC2086
+need=$(missing $BUILD $RUN)
+if [ -n "$need" ]; then
+	echo "strata: installing:$need"
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	install --no-install-recommends $need
+fi
+if [ "${1:-}" = test ]; then
+	# shellcheck disable=SC2086
+	need=$(missing $TEST)
+	if [ -n "$need" ]; then
+		echo "strata: installing for the tests:$need"
+		# podman and containerd as a user gets them (with recommends)
+		# shellcheck disable=SC2086
+		install $need
+	fi
 fi

@@ -9,6 +9,7 @@
 #include "ct/oci.h"
 #include "emu/emu.h"
 #include "lib/proc.h"
+#include "vm/vm.h"
 
 #define STRATA_VERSION "0.1.0"
 
@@ -21,6 +22,7 @@ struct command {
 static const struct command commands[] = {
 	{ "ct", ct_main, "containers: isolated userlands on this kernel" },
 	{ "oci", oci_main, "OCI runtime with runc's command line (podman, containerd)" },
+	{ "vm", vm_main, "whole machines: a guest kernel on KVM" },
 	{ "emu", emu_main, "riscv64 Linux programs on this x86-64 (binary translation)" },
 	{ NULL, NULL, NULL },
 };
@@ -53,6 +55,9 @@ int main(int argc, char **argv)
 	const char *base;
 
 	proc_save_argv(argc, argv);
+	/* Started by binfmt_misc for a riscv64 program (strata emu binfmt) */
+	if (emu_binfmt_invoked())
+		return emu_binfmt_main(argc, argv);
 	/* Called as strata-runc (or runc): the OCI runtime, for tools that
 	 * only know how to run runc. */
 	base = strrchr(argv[0], '/');

@@ -10,9 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "emu/binfmt.h"
 #include "emu/emu.h"
+#include "emu/jit.h"
 #include "emu/user.h"
 #include "lib/opt.h"
 
@@ -21,7 +25,7 @@ extern char **environ;
 struct run_args {
 	const char *sysroot, *argv0;
 	struct strlist env;
-	int strace, stats, help;
+	int strace, stats, interp, help;
 };
 
 #define RUN_OPTS(a)							\
@@ -30,6 +34,7 @@ struct run_args {
 	{ "argv0", 0, OPT_STR, &(a).argv0, "NAME", "the program's argv[0] (default: PROGRAM)" }, \
 	{ "strace", 0, OPT_FLAG, &(a).strace, NULL, "print each system call of the program on stderr" }, \
 	{ "stats", 0, OPT_FLAG, &(a).stats, NULL, "print instructions and system calls at the end" }, \
+	{ "interp", 0, OPT_FLAG, &(a).interp, NULL, "interpret, do not translate (the reference, slow)" }, \
 	{ "help", 'h', OPT_FLAG, &(a).help, NULL, "show this help" }
 
 static void emu_help(FILE *f)
@@ -41,13 +46,22 @@ static void emu_help(FILE *f)
 		"NAME\n"
 		"  strata emu - run riscv64 Linux programs on this x86-64\n\n"
 		"SYNOPSIS\n"
-		"  strata emu run [OPTIONS] PROGRAM [ARGS...]\n\n"
+		"  strata emu run [OPTIONS] PROGRAM [ARGS...]\n"
+		"  strata emu binfmt install|remove|status\n\n"
 		"DESCRIPTION\n"
 		"  Runs a riscv64 Linux ELF program (static or dynamic) as a process of\n"
 		"  this machine: its files, pipes and sockets are the host's, its exit code\n"
 		"  is strata's.  Options end at PROGRAM; what follows is the program's.\n\n"
 		"OPTIONS (run)\n");
 	opt_help(f, opts);
+	fprintf(f,
+		"\nBINFMT\n"
+		"  install registers strata with binfmt_misc as " BINFMT_NAME ", the\n"
+		"  interpreter of riscv64 ELF programs (mounting binfmt_misc if needed):\n"
+		"  ./prog then runs through strata.  remove drops that registration only;\n"
+		"  another one (qemu-riscv64) is never touched.  status lists both.\n"
+		"  Programs started this way read STRATA_EMU_SYSROOT (the -L directory)\n"
+		"  and STRATA_EMU_STRACE=1 (--strace) from their environment.\n");
 	fprintf(f,
 		"\nEXIT STATUS\n"
 		"  the program's exit code; 128+N when it died of signal N (132: illegal\n"
@@ -56,7 +70,8 @@ static void emu_help(FILE *f)
 		"EXAMPLES\n"
 		"  strata emu run ./hello-rv64                  a static or dynamic program\n"
 		"  strata emu run -L /srv/rv-root /srv/rv-root/bin/ls -l\n"
-		"  strata emu run --env LANG=C --strace ./prog\n");
+		"  strata emu run --env LANG=C --strace ./prog\n"
+		"  strata emu binfmt install && ./hello-rv64\n");
 }
 
 static int usage_error(const char *msg)
@@ -185,6 +200,8 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	o.envp = env;
+	if (a.interp)
+		rv_jit_set_enabled(0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (emu_run(&o, &res, &e) < 0) {
 		err_wrap(&e, "emu run");
@@ -205,6 +222,126 @@ out:
 	return ret;
 }
 
+static int cmd_binfmt_status(void)
+{
+	struct binfmt_entry v[16];
+	struct err e = { 0 };
+	int n, i, on, mine = -1, live = 0;
+
+	n = binfmt_status(v, 16, &on, &e);
+	if (n < 0) {
+		err_print(&e);
+		return 1;
+	}
+	if (on < 0) {
+		printf("binfmt_misc: not mounted on %s\n", BINFMT_DIR);
+		return 0;
+	}
+	printf("binfmt_misc: %s\n", on ? "enabled" : "disabled");
+	for (i = 0; i < n; i++) {
+		printf("%s: %s, interpreter %s, flags %s\n", v[i].name,
+		       v[i].enabled ? "enabled" : "disabled", v[i].interpreter, v[i].flags);
+		if (!strcmp(v[i].name, BINFMT_NAME))
+			mine = i;
+		live += v[i].enabled;
+	}
+	if (mine < 0)
+		printf("%s: not installed\n", BINFMT_NAME);
+	if (!on || !live)
+		printf("riscv64 programs: not run by binfmt_misc\n");
+	else if (live == 1)
+		for (i = 0; i < n; i++) {
+			if (v[i].enabled)
+				printf("riscv64 programs run with: %s\n", v[i].name);
+		}
+	else
+		printf("riscv64 programs run with: the enabled registration made last\n");
+	return 0;
+}
+
+static int cmd_binfmt(int argc, char **argv)
+{
+	struct err e = { 0 };
+	char self[4096];
+	int ret;
+
+	if (argc < 1 || (strcmp(argv[0], "install") && strcmp(argv[0], "remove") &&
+			 strcmp(argv[0], "status"))) {
+		fprintf(stderr, "strata: emu binfmt: install, remove or status (see strata emu --help)\n");
+		return 2;
+	}
+	if (!strcmp(argv[0], "status"))
+		return cmd_binfmt_status();
+	if (!strcmp(argv[0], "remove")) {
+		ret = binfmt_remove(&e);
+		if (ret < 0)
+			goto fail;
+		printf(ret ? "removed %s\n" : "%s was not installed\n", BINFMT_NAME);
+		return 0;
+	}
+	if (!realpath("/proc/self/exe", self)) {
+		ret = err_set(&e, -errno, "/proc/self/exe");
+		goto fail;
+	}
+	ret = binfmt_install(self, &e);
+	if (ret < 0)
+		goto fail;
+	printf("installed %s: %s\n", BINFMT_NAME, self);
+	return 0;
+fail:
+	err_wrap(&e, "emu binfmt %s", argv[0]);
+	err_print(&e);
+	return 1;
+}
+
+int emu_binfmt_invoked(void)
+{
+	unsigned long fd;
+
+	errno = 0;
+	fd = getauxval(AT_EXECFD);
+	return errno == 0 && fd > 2;
+}
+
+/*
+ * Run for binfmt_misc (flags PO): argv is strata, the program's path,
+ * its argv[0], its arguments; the kernel's open fd of the program
+ * (AT_EXECFD) is not the guest's.  Options come from the environment,
+ * as qemu-user's QEMU_LD_PREFIX and QEMU_STRACE.
+ */
+int emu_binfmt_main(int argc, char **argv)
+{
+	const char *root = getenv("STRATA_EMU_SYSROOT"), *tr = getenv("STRATA_EMU_STRACE");
+	char **v;
+	int k = 0, i, ret;
+
+	close((int)getauxval(AT_EXECFD));
+	if (argc < 3) {
+		fprintf(stderr, "strata: emu: binfmt_misc gave %d arguments, expected 3 or more (flags %s)\n",
+			argc, BINFMT_FLAGS);
+		return 126;
+	}
+	v = calloc(argc + 8, sizeof(char *));
+	if (!v)
+		return 125;
+	v[k++] = "--argv0";
+	v[k++] = argv[2];
+	if (root && root[0]) {
+		v[k++] = "-L";
+		v[k++] = (char *)root;
+	}
+	if (tr && tr[0] && strcmp(tr, "0"))
+		v[k++] = "--strace";
+	v[k++] = "--";
+	v[k++] = argv[1];
+	for (i = 3; i < argc; i++)
+		v[k++] = argv[i];
+	v[k] = NULL;
+	ret = cmd_run(k, v);
+	free(v);
+	return ret;
+}
+
 int emu_main(int argc, char **argv)
 {
 	if (argc < 1) {
@@ -218,6 +355,8 @@ int emu_main(int argc, char **argv)
 	}
 	if (!strcmp(argv[0], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "binfmt"))
+		return cmd_binfmt(argc - 1, argv + 1);
 	fprintf(stderr, "strata: emu %s: unknown command (see strata emu --help)\n", argv[0]);
 	return 2;
 }

@@ -11,8 +11,8 @@
  * Most structures have one layout on every 64-bit Linux (timespec,
  * rlimit, utsname, dirent64, statx, sockaddr, msghdr, termios).  The ones
  * that differ are converted here: struct stat (riscv64 uses the generic
- * layout, x86-64 its own).  Not done yet: epoll_event (packed on x86-64),
- * threads (clone with CLONE_VM), signal delivery to guest handlers.
+ * layout, x86-64 its own) and struct epoll_event (packed on x86-64).
+ * Threads and signal delivery live in user.c and usignal.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -32,6 +33,7 @@
 #include <unistd.h>
 
 #include "emu/elf.h"
+#include "emu/jit.h"
 #include "emu/syscall.h"
 
 #define PAGE		4096ULL
@@ -56,7 +58,7 @@ static long sc_ret(long r)
 
 /* process_vm_readv on ourselves reports a bad address as an error
  * instead of faulting; a seccomp filter may forbid it, then copy. */
-static long guest_read(void *dst, uint64_t src, size_t len)
+long guest_read(void *dst, uint64_t src, size_t len)
 {
 	struct iovec l = { dst, len }, r = { (void *)(uintptr_t)src, len };
 	ssize_t n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
@@ -68,7 +70,7 @@ static long guest_read(void *dst, uint64_t src, size_t len)
 	return n < 0 ? -EFAULT : n;
 }
 
-static long guest_write(uint64_t dst, const void *src, size_t len)
+long guest_write(uint64_t dst, const void *src, size_t len)
 {
 	struct iovec l = { (void *)src, len }, r = { (void *)(uintptr_t)dst, len };
 	ssize_t n = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
@@ -285,6 +287,7 @@ static long sc_mmap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 		/* Replacing a mapping is fine when it is the guest's own. */
 		if (!vma_free_or_guest(&p->vmas, addr, end))
 			return -ENOMEM;
+		rv_jit_invalidate(addr, end - addr);	/* code replaced */
 	}
 	r = (long)syscall(SYS_mmap, addr, len, host_prot(a[2]), flags & ~MAP_32BIT,
 			  (int)a[4], a[5]);
@@ -315,6 +318,7 @@ static long sc_munmap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 		if (s < t)
 			munmap((void *)(uintptr_t)s, t - s);
 	}
+	rv_jit_invalidate(addr, end - addr);
 	return vma_remove(&p->vmas, addr, end);
 }
 
@@ -326,7 +330,8 @@ static long sc_mprotect(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *
 		return -EINVAL;
 	if (!vma_covers(&p->vmas, a[0], end))
 		return -ENOMEM;
-	/* TODO(translator): drop translations of pages losing PROT_EXEC */
+	/* pages losing PROT_EXEC, or made writable to be patched */
+	rv_jit_invalidate(a[0], end - a[0]);
 	return sc_ret(syscall(SYS_mprotect, a[0], a[1], host_prot(a[2])));
 }
 
@@ -352,6 +357,9 @@ static long sc_mremap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	r = (long)syscall(SYS_mremap, old, a[1], a[2], flags, a[4]);
 	if (r == -1)
 		return -errno;
+	rv_jit_invalidate(old, olen);
+	if (flags & MREMAP_FIXED)
+		rv_jit_invalidate(a[4], nlen);
 	if (!(flags & MREMAP_DONTUNMAP))
 		vma_remove(&p->vmas, old, old + olen);
 	if (vma_add(&p->vmas, (uint64_t)r, (uint64_t)r + nlen) < 0)
@@ -390,16 +398,35 @@ static long sc_brk(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 
 /* ---- processes ------------------------------------------------------- */
 
+/* exit_group: alone, the main thread returns through the run loop (so
+ * strata can report); with other threads running the process ends here,
+ * as the kernel ends them all. */
 static long sc_exit_group(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
+	struct emu_thread *t = emu_thread_of(cpu);
+
+	if (!t->main || __atomic_load_n(&p->nthreads, __ATOMIC_SEQ_CST) > 1) {
+		fflush(NULL);
+		syscall(SYS_exit_group, (int)(a[0] & 0xff));
+	}
 	p->exited = 1;
 	p->exit_code = (int)(a[0] & 0xff);
 	return 0;
 }
 
+/* exit: this thread only (the run loop clears its tid and wakes). */
+static long sc_exit(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	struct emu_thread *t = emu_thread_of(cpu);
+
+	t->exited = 1;
+	t->exit_code = (int)(a[0] & 0xff);
+	return 0;
+}
+
 static long sc_set_tid_address(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
-	p->clear_child_tid = a[0];
+	emu_thread_of(cpu)->clear_child_tid = a[0];
 	return syscall(SYS_gettid);
 }
 
@@ -407,6 +434,14 @@ static long sc_set_tid_address(struct emu_proc *p, struct rv_cpu *cpu, const uin
  * libc registered it); the guest's matters only with threads. */
 static long sc_zero(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
+	return 0;
+}
+
+/* riscv_flush_icache(start, end, flags): code was written there */
+static long sc_flush_icache(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	if (a[1] > a[0])
+		rv_jit_invalidate(a[0], a[1] - a[0]);
 	return 0;
 }
 
@@ -425,30 +460,37 @@ static long sc_uname(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	return guest_write(a[0], &u, sizeof(u));
 }
 
-/* clone without CLONE_VM is fork: the whole emulator forks with the
- * guest, and the child goes on from the same ecall with a0 = 0.
- * Arguments (generic order): flags, newsp, parent_tid, child_tid, tls. */
+/* clone with CLONE_VM | CLONE_THREAD is a thread (user.c: a host
+ * thread per guest thread).  Without CLONE_VM it is fork: the whole
+ * emulator forks with the guest, and the child goes on from the same
+ * ecall with a0 = 0; vfork (CLONE_VM | CLONE_VFORK) is a fork too.
+ * Arguments: riscv64 selects CLONE_BACKWARDS, so flags, newsp,
+ * parent_tid, tls, child_tid (glibc's clone.S and arch-fork.h agree). */
 static long sc_clone(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
 	uint64_t flags = a[0];
 	uint32_t tid;
 	pid_t pid;
 
+	if (flags & CLONE_THREAD)
+		return user_clone_thread(emu_thread_of(cpu), flags, a[1], a[2], a[4], a[3]);
 	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
-		return -ENOSYS;		/* threads: not yet */
+		return -EINVAL;
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		/* the forking thread is the child's only one */
+		p->nthreads = 1;
 		tid = (uint32_t)syscall(SYS_gettid);
 		if (flags & CLONE_CHILD_SETTID)
-			guest_write(a[3], &tid, sizeof(tid));
+			guest_write(a[4], &tid, sizeof(tid));
 		if (flags & CLONE_CHILD_CLEARTID)
-			p->clear_child_tid = a[3];
+			emu_thread_of(cpu)->clear_child_tid = a[4];
 		if (a[1])
 			cpu->x[2] = a[1];
 		if (flags & CLONE_SETTLS)
-			cpu->x[4] = a[4];
+			cpu->x[4] = a[3];
 		return 0;
 	}
 	tid = (uint32_t)pid;
@@ -529,23 +571,18 @@ out:
 	return ret;
 }
 
-/* ---- signals (recorded; delivery to guest handlers comes later) ------ */
+/* ---- signals (delivery: usignal.c) ------------------------------------ */
 
-/* Signals strata needs for itself (faults of the translator, ASan). */
-static int sig_is_strata(int sig)
-{
-	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
-	       sig == SIGTRAP || sig == SIGSYS || sig == SIGKILL || sig == SIGSTOP;
-}
+#define SIGBIT(sig)	(1ULL << ((sig) - 1))
+#define SIG_UNBLOCKABLE	(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
-/* SIG_IGN and SIG_DFL act on the host too (a guest that ignores SIGPIPE
- * gets EPIPE, one that ignores SIGCHLD gets auto-reaped children); a
- * handler is recorded only and the host keeps the default action. */
+/* The guest's action is recorded; the host gets strata's catching
+ * handler for a guest handler, or the same SIG_IGN / SIG_DFL (so an
+ * ignored SIGPIPE gives EPIPE, an ignored SIGCHLD auto-reaps). */
 static long sc_rt_sigaction(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
 	int sig = (int)a[0];
 	struct emu_sigaction act;
-	struct sigaction h;
 	long ret;
 
 	if (sig < 1 || sig >= EMU_NSIG || a[3] != 8)
@@ -564,20 +601,18 @@ static long sc_rt_sigaction(struct emu_proc *p, struct rv_cpu *cpu, const uint64
 	}
 	if (!a[1])
 		return 0;
+	act.mask &= ~SIG_UNBLOCKABLE;
 	p->sigact[sig] = act;
-	if (!sig_is_strata(sig) && sig < SIGRTMIN) {
-		memset(&h, 0, sizeof(h));
-		h.sa_handler = act.handler == (uint64_t)(uintptr_t)SIG_IGN ? SIG_IGN : SIG_DFL;
-		sigaction(sig, &h, NULL);
-	}
+	user_host_action(sig, &act);
 	return 0;
 }
 
-/* The mask is recorded and applied to the host too, minus the signals
- * strata needs: a blocked SIGINT then waits, as the guest asked. */
+/* The mask is the thread's, and applied to its host thread too (minus
+ * the signals strata needs): a blocked SIGINT then waits. */
 static long sc_rt_sigprocmask(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
-	uint64_t set, old = p->sigmask, keep;
+	struct emu_thread *t = emu_thread_of(cpu);
+	uint64_t set, old = t->sigmask;
 	long ret;
 
 	if (a[3] != 8)
@@ -587,23 +622,19 @@ static long sc_rt_sigprocmask(struct emu_proc *p, struct rv_cpu *cpu, const uint
 			return -EFAULT;
 		switch ((int)a[0]) {
 		case SIG_BLOCK:
-			p->sigmask |= set;
+			t->sigmask |= set;
 			break;
 		case SIG_UNBLOCK:
-			p->sigmask &= ~set;
+			t->sigmask &= ~set;
 			break;
 		case SIG_SETMASK:
-			p->sigmask = set;
+			t->sigmask = set;
 			break;
 		default:
 			return -EINVAL;
 		}
-		keep = (1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1));
-		p->sigmask &= ~keep;
-		set = p->sigmask & ~((1ULL << (SIGSEGV - 1)) | (1ULL << (SIGBUS - 1)) |
-				     (1ULL << (SIGILL - 1)) | (1ULL << (SIGFPE - 1)) |
-				     (1ULL << (SIGTRAP - 1)) | (1ULL << (SIGSYS - 1)));
-		syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, 8);
+		t->sigmask &= ~SIG_UNBLOCKABLE;
+		user_apply_sigmask(t->sigmask);
 	}
 	if (a[2]) {
 		ret = guest_write(a[2], &old, 8);
@@ -611,6 +642,171 @@ static long sc_rt_sigprocmask(struct emu_proc *p, struct rv_cpu *cpu, const uint
 			return ret;
 	}
 	return 0;
+}
+
+/* What the host has pending for the thread, and what strata caught and
+ * has not delivered yet. */
+static long sc_rt_sigpending(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	uint64_t set = 0;
+
+	if (a[1] != 8)
+		return -EINVAL;
+	if (syscall(SYS_rt_sigpending, &set, 8) < 0)
+		return -errno;
+	set |= __atomic_load_n(&emu_thread_of(cpu)->pending, __ATOMIC_SEQ_CST);
+	return guest_write(a[0], &set, 8);
+}
+
+/*
+ * Calls that wait with a temporary mask (rt_sigsuspend, ppoll, pselect6,
+ * epoll_pwait): the host kernel applies the mask during the call as it
+ * is (same sigset on both); when a signal interrupts it, the guest's
+ * handler must run under that mask and the frame must restore the old
+ * one, so the thread keeps it until the run loop delivers.  A signal
+ * caught just before the call makes it return EINTR at once.
+ */
+static long sc_masked_call(struct emu_thread *t, long nr, const uint64_t *a,
+			   uint64_t maskp)
+{
+	uint64_t m;
+	long ret;
+
+	if (maskp && guest_read(&m, maskp, 8) != 8)
+		return -EFAULT;
+	if (maskp && __atomic_load_n(&t->pending, __ATOMIC_SEQ_CST))
+		return -EINTR;
+	ret = sc_ret(syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]));
+	if (ret == -EINTR && maskp && !t->mask_saved) {
+		t->saved_mask = t->sigmask;
+		t->sigmask = m & ~SIG_UNBLOCKABLE;
+		t->mask_saved = 1;
+	}
+	return ret;
+}
+
+static long sc_rt_sigsuspend(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	if (a[1] != 8)
+		return -EINVAL;
+	return sc_masked_call(emu_thread_of(cpu), SYS_rt_sigsuspend, a, a[0]);
+}
+
+static long sc_ppoll(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_masked_call(emu_thread_of(cpu), SYS_ppoll, a, a[3]);
+}
+
+static long sc_pselect6(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	uint64_t ss[2] = { 0, 0 };	/* { const sigset_t *, size_t } */
+
+	if (a[5] && guest_read(ss, a[5], sizeof(ss)) != sizeof(ss))
+		return -EFAULT;
+	return sc_masked_call(emu_thread_of(cpu), SYS_pselect6, a, ss[0]);
+}
+
+/* riscv64's stack_t: ss_sp, ss_flags (int, padded), ss_size */
+struct rv_stack {
+	uint64_t sp;
+	int32_t flags, pad;
+	uint64_t size;
+};
+
+static long sc_sigaltstack(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	struct emu_thread *t = emu_thread_of(cpu);
+	struct rv_stack old = { t->ss_sp, t->ss_size ? 0 : SS_DISABLE, 0, t->ss_size }, ss;
+	uint64_t sp = cpu->x[2];
+	int on = t->ss_size && sp > t->ss_sp && sp - t->ss_sp <= t->ss_size;
+
+	if (on)
+		old.flags = SS_ONSTACK;
+	if (a[0]) {
+		if (guest_read(&ss, a[0], sizeof(ss)) != sizeof(ss))
+			return -EFAULT;
+		if (on)
+			return -EPERM;
+		if ((uint32_t)ss.flags & ~(SS_DISABLE | (1U << 31)))	/* SS_AUTODISARM */
+			return -EINVAL;
+		if (ss.flags & SS_DISABLE) {
+			t->ss_sp = t->ss_size = 0;
+		} else {
+			if (ss.size < 2048)	/* riscv64 MINSIGSTKSZ */
+				return -ENOMEM;
+			t->ss_sp = ss.sp;
+			t->ss_size = ss.size;
+		}
+		t->ss_flags = 0;
+	}
+	if (a[1])
+		return guest_write(a[1], &old, sizeof(old));
+	return 0;
+}
+
+/* ---- epoll: x86-64 packs struct epoll_event (12 bytes), riscv64 does
+ * not (16: the 64-bit data is aligned) --------------------------------- */
+
+struct rv_epoll_event {
+	uint32_t events, pad;
+	uint64_t data;
+};
+
+#define EPOLL_BATCH 1024	/* events per wait: fewer is always allowed */
+
+static long sc_epoll_ctl(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	struct rv_epoll_event r;
+	struct epoll_event h;
+
+	if (!a[3])
+		return sc_ret(syscall(SYS_epoll_ctl, (int)a[0], (int)a[1], (int)a[2], NULL));
+	if (guest_read(&r, a[3], sizeof(r)) != sizeof(r))
+		return -EFAULT;
+	h.events = r.events;
+	h.data.u64 = r.data;
+	return sc_ret(syscall(SYS_epoll_ctl, (int)a[0], (int)a[1], (int)a[2], &h));
+}
+
+/* epoll_pwait and epoll_pwait2 (@nr): the host fills its own array. */
+static long sc_epoll_wait_common(struct emu_proc *p, struct rv_cpu *cpu,
+				 const uint64_t *a, long nr)
+{
+	struct epoll_event *h;
+	struct rv_epoll_event r;
+	uint64_t b[6];
+	int max = (int)a[2];
+	long n, i, ret = 0;
+
+	if (max <= 0)
+		return -EINVAL;
+	if (max > EPOLL_BATCH)
+		max = EPOLL_BATCH;
+	h = calloc(max, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	memcpy(b, a, sizeof(b));
+	b[1] = (uint64_t)(uintptr_t)h;
+	b[2] = (uint64_t)max;
+	n = sc_masked_call(emu_thread_of(cpu), nr, b, a[4]);
+	for (i = 0; i < n && ret == 0; i++) {
+		memset(&r, 0, sizeof(r));
+		r.events = h[i].events;
+		r.data = h[i].data.u64;
+		ret = guest_write(a[1] + i * sizeof(r), &r, sizeof(r));
+	}
+	free(h);
+	return ret < 0 ? ret : n;
+}
+
+static long sc_epoll_pwait(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_epoll_wait_common(p, cpu, a, SYS_epoll_pwait);
+}
+
+static long sc_epoll_pwait2(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_epoll_wait_common(p, cpu, a, SYS_epoll_pwait2);
 }
 
 static long sc_prctl(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
@@ -635,8 +831,8 @@ static const struct sc_entry sc_table[RV_NR_MAX] = {
 	PASS(8, getxattr), PASS(9, lgetxattr), PASS(10, fgetxattr),
 	PASS(11, listxattr), PASS(12, llistxattr), PASS(13, flistxattr),
 	PASS(17, getcwd), PASS(19, eventfd2),
-	EMU(20, epoll_create1, sc_enosys), EMU(21, epoll_ctl, sc_enosys),
-	EMU(22, epoll_pwait, sc_enosys),
+	PASS(20, epoll_create1), EMU(21, epoll_ctl, sc_epoll_ctl),
+	EMU(22, epoll_pwait, sc_epoll_pwait),
 	PASS(23, dup), PASS(24, dup3), PASS(25, fcntl),
 	PASS(26, inotify_init1), PASS(27, inotify_add_watch), PASS(28, inotify_rm_watch),
 	EMU(29, ioctl, sc_ioctl), PASS(32, flock), PASS(33, mknodat),
@@ -648,11 +844,11 @@ static const struct sc_entry sc_table[RV_NR_MAX] = {
 	PASS(57, close), PASS(59, pipe2), PASS(61, getdents64), PASS(62, lseek),
 	PASS(63, read), PASS(64, write), PASS(65, readv), PASS(66, writev),
 	PASS(67, pread64), PASS(68, pwrite64), PASS(69, preadv), PASS(70, pwritev),
-	PASS(71, sendfile), PASS(72, pselect6), PASS(73, ppoll), PASS(76, splice),
+	PASS(71, sendfile), EMU(72, pselect6, sc_pselect6), EMU(73, ppoll, sc_ppoll), PASS(76, splice),
 	EMU(78, readlinkat, sc_readlinkat), EMU(79, newfstatat, sc_newfstatat),
 	EMU(80, fstat, sc_fstat), PASS(81, sync), PASS(82, fsync), PASS(83, fdatasync),
 	PASS(85, timerfd_create), PASS(86, timerfd_settime), PASS(87, timerfd_gettime),
-	PASS(88, utimensat), PASS(90, capget), EMU(93, exit, sc_exit_group),
+	PASS(88, utimensat), PASS(90, capget), EMU(93, exit, sc_exit),
 	EMU(94, exit_group, sc_exit_group), PASS(95, waitid),
 	EMU(96, set_tid_address, sc_set_tid_address), PASS(98, futex),
 	EMU(99, set_robust_list, sc_zero), PASS(101, nanosleep),
@@ -661,9 +857,9 @@ static const struct sc_entry sc_table[RV_NR_MAX] = {
 	PASS(118, sched_setparam), PASS(120, sched_getscheduler), PASS(121, sched_getparam),
 	PASS(122, sched_setaffinity), PASS(123, sched_getaffinity), PASS(124, sched_yield),
 	PASS(129, kill), PASS(130, tkill), PASS(131, tgkill),
-	EMU(132, sigaltstack, sc_zero), EMU(134, rt_sigaction, sc_rt_sigaction),
-	EMU(135, rt_sigprocmask, sc_rt_sigprocmask), PASS(136, rt_sigpending),
-	PASS(137, rt_sigtimedwait), PASS(140, setpriority), PASS(141, getpriority),
+	EMU(132, sigaltstack, sc_sigaltstack), EMU(133, rt_sigsuspend, sc_rt_sigsuspend), EMU(134, rt_sigaction, sc_rt_sigaction),
+	EMU(135, rt_sigprocmask, sc_rt_sigprocmask), EMU(136, rt_sigpending, sc_rt_sigpending),
+	PASS(137, rt_sigtimedwait), EMU(139, rt_sigreturn, sc_enosys), PASS(140, setpriority), PASS(141, getpriority),
 	PASS(143, setregid), PASS(144, setgid), PASS(145, setreuid), PASS(146, setuid),
 	PASS(147, setresuid), PASS(148, getresuid), PASS(149, setresgid),
 	PASS(150, getresgid), PASS(153, times), PASS(154, setpgid), PASS(155, getpgid),
@@ -683,11 +879,12 @@ static const struct sc_entry sc_table[RV_NR_MAX] = {
 	PASS(223, fadvise64), EMU(226, mprotect, sc_mprotect), PASS(227, msync),
 	PASS(228, mlock), PASS(229, munlock), PASS(232, mincore),
 	EMU(233, madvise, sc_madvise), PASS(242, accept4),
-	EMU(258, riscv_hwprobe, sc_enosys), EMU(259, riscv_flush_icache, sc_zero),
+	EMU(258, riscv_hwprobe, sc_enosys), EMU(259, riscv_flush_icache, sc_flush_icache),
 	PASS(260, wait4), PASS(261, prlimit64), PASS(276, renameat2), PASS(278, getrandom),
 	PASS(279, memfd_create), PASS(285, copy_file_range), EMU(291, statx, sc_statx),
 	EMU(293, rseq, sc_enosys), PASS(434, pidfd_open), EMU(435, clone3, sc_enosys),
 	PASS(436, close_range), EMU(439, faccessat2, sc_faccessat2),
+	EMU(441, epoll_pwait2, sc_epoll_pwait2),
 };
 
 const char *syscall_name(unsigned long nr)

@@ -7,6 +7,8 @@
 #ifndef STRATA_EMU_SYSCALL_H
 #define STRATA_EMU_SYSCALL_H
 
+#include <stddef.h>
+
 #include "emu/cpu.h"
 #include "emu/user.h"
 
@@ -14,6 +16,11 @@
  * a0..a5, result (or -errno) into a0.  Sets p->exited on exit_group.
  * Does not move the pc. */
 void syscall_dispatch(struct emu_proc *p, struct rv_cpu *cpu);
+
+/* Guest memory read or written by strata itself: a bad address is an
+ * error (-EFAULT), never a crash.  guest_read returns the bytes read. */
+long guest_read(void *dst, uint64_t src, size_t len);
+long guest_write(uint64_t dst, const void *src, size_t len);
 
 /* Name of riscv64 system call @nr, or NULL when strata does not know it. */
 const char *syscall_name(unsigned long nr);

@@ -18,6 +18,10 @@
 #include <elf.h>
 #include <errno.h>
 #include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,9 +29,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "emu/elf.h"
+#include "emu/jit.h"
 #include "emu/syscall.h"
 #include "emu/user.h"
 
@@ -220,17 +226,22 @@ static int user_signal(struct emu_result *res, const struct rv_cpu *cpu, int sig
  * faulting instruction (cpu.h).  The handler jumps back out of the run
  * and the fault becomes RV_STOP_FAULT.  A fault outside a guest run is
  * strata's own bug: the previous handler (ASan's, or the default) takes
- * it over on the next attempt.
+ * it over on the next attempt.  A SIGSEGV or SIGBUS sent by kill() is
+ * no fault: it is recorded for the guest like any other signal.
  */
 static __thread sigjmp_buf *user_jmp;
 static __thread volatile uint64_t user_fault_addr;
-static __thread volatile int user_fault_sig;
+static __thread volatile int user_fault_sig, user_fault_code;
 static struct sigaction user_old_segv, user_old_bus;
 
 static void user_fault(int sig, siginfo_t *si, void *uc)
 {
 	sigjmp_buf *j = user_jmp;
 
+	if (si->si_code <= 0 && j) {
+		usig_catch(sig, si);
+		return;
+	}
 	if (!j) {
 		sigaction(sig, sig == SIGSEGV ? &user_old_segv : &user_old_bus, NULL);
 		return;
@@ -238,6 +249,7 @@ static void user_fault(int sig, siginfo_t *si, void *uc)
 	user_jmp = NULL;
 	user_fault_addr = (uint64_t)(uintptr_t)si->si_addr;
 	user_fault_sig = sig;
+	user_fault_code = si->si_code;
 	siglongjmp(*j, 1);
 }
 
@@ -271,48 +283,248 @@ static enum rv_stop user_run(struct rv_cpu *cpu)
 		return RV_STOP_FAULT;
 	}
 	user_jmp = &jb;
-	s = rv_interp_run(cpu, RUN_CHUNK);
+	s = rv_jit_run(cpu, RUN_CHUNK);
 	user_jmp = NULL;
 	return s;
 }
 
-/* Returns when the guest exits or dies. */
-static void user_loop(struct emu_proc *p, struct rv_cpu *cpu, struct emu_result *res)
+/* The guest dies of @sig.  Alone, the main thread reports it through
+ * @res (a message and exit 128+N, as before threads); with other threads
+ * running, a fault ends the process with 128+N at once, and an
+ * asynchronous signal takes its host default action (strata dies of it,
+ * as the native process would). */
+static void user_die(struct emu_thread *t, struct emu_result *res, int sig, int sync)
 {
-	for (;;) {
-		switch (user_run(cpu)) {
+	struct sigaction dfl;
+	sigset_t set;
+
+	if (sync && t->main && __atomic_load_n(&t->p->nthreads, __ATOMIC_SEQ_CST) == 1) {
+		user_signal(res, &t->cpu, sig);
+		return;
+	}
+	if (!sync) {
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		sigaction(sig, &dfl, NULL);
+		sigemptyset(&set);
+		sigaddset(&set, sig);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+	}
+	syscall(SYS_exit_group, 128 + sig);
+}
+
+/* A fault the guest may catch: 1 when it goes on (its handler runs). */
+static int user_sync(struct emu_thread *t, struct emu_result *res, int sig,
+		     int code, uint64_t addr)
+{
+	int ret = usig_fault(t, sig, code, addr);
+
+	if (ret == 0)
+		return 1;
+	user_die(t, res, ret, 1);
+	return 0;
+}
+
+/* The ecall the hart stopped at.  Returns 0 when the thread is done. */
+static int user_ecall(struct emu_thread *t, struct emu_result *res)
+{
+	struct rv_cpu *cpu = &t->cpu;
+	uint64_t a0 = cpu->x[10];
+	unsigned long nr = cpu->x[17];
+	int sig;
+
+	/* a signal caught before the call: its handler first, then the
+	 * ecall again (pc stays on it) */
+	if (usig_next(t))
+		return 1;
+	if (nr == 139) {	/* rt_sigreturn */
+		t->p->syscalls++;
+		if (usig_sigreturn(t) == 0)
+			return 1;
+		return user_sync(t, res, SIGSEGV, SEGV_MAPERR, cpu->x[2]);
+	}
+	syscall_dispatch(t->p, cpu);
+	if (t->p->exited || t->exited)
+		return 0;
+	sig = usig_next(t);
+	if ((int64_t)cpu->x[10] == -EINTR && sig && usig_restarts(t, sig, nr))
+		cpu->x[10] = a0;	/* the handler runs, then the call again */
+	else
+		cpu->pc += 4;
+	return 1;
+}
+
+/* One guest thread's run loop.  Returns when the thread or the process
+ * exits, or the guest dies (@res says how). */
+static void user_loop(struct emu_thread *t, struct emu_result *res)
+{
+	struct rv_cpu *cpu = &t->cpu;
+	enum rv_stop s;
+	int go = 1, sig;
+
+	while (go) {
+		s = user_run(cpu);
+		switch (s) {
 		case RV_STOP_NONE:
 			break;
 		case RV_STOP_ECALL:
-			syscall_dispatch(p, cpu);
-			if (p->exited) {
-				res->exit_code = p->exit_code;
-				return;
-			}
-			cpu->pc += 4;
+			go = user_ecall(t, res);
 			break;
 		case RV_STOP_EXIT:
-			res->exit_code = p->exit_code;
-			return;
+			/* a signal stopped the hart: clear the request, then
+			 * look at what was caught (a later one sets it again) */
+			if (t->p->exited || t->exited) {
+				go = 0;
+				break;
+			}
+			__atomic_compare_exchange_n(&cpu->stop, &s, RV_STOP_NONE, 0,
+						    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+			break;
 		case RV_STOP_EBREAK:
-			user_signal(res, cpu, SIGTRAP);
-			return;
+			go = user_sync(t, res, SIGTRAP, TRAP_BRKPT, cpu->pc);
+			break;
 		case RV_STOP_ILLEGAL:
-			user_signal(res, cpu, SIGILL);
-			return;
+			go = user_sync(t, res, SIGILL, ILL_ILLOPC, cpu->pc);
+			break;
 		case RV_STOP_FAULT:
 		default:
-			user_signal(res, cpu, cpu->fault_access & RV_FAULT_MISALIGNED ?
-					      SIGBUS : SIGSEGV);
-			return;
+			if (cpu->fault_access & RV_FAULT_MISALIGNED)
+				go = user_sync(t, res, SIGBUS, BUS_ADRALN, cpu->fault_addr);
+			else
+				go = user_sync(t, res, SIGSEGV,
+					       user_fault_code == SEGV_ACCERR ? SEGV_ACCERR
+									: SEGV_MAPERR,
+					       cpu->fault_addr);
+			break;
+		}
+		if (go && usig_next(t)) {
+			sig = usig_deliver(t);
+			if (sig) {
+				user_die(t, res, sig, 0);
+				go = 0;
+			}
 		}
 	}
+	if (t->p->exited)
+		res->exit_code = t->p->exit_code;
+	else if (t->exited)
+		res->exit_code = t->exit_code;
+}
+
+/* ---- threads ----------------------------------------------------------- */
+
+/* A thread's end (exit, not exit_group): the count first, so a joiner
+ * woken below sees it gone; then set_tid_address's clear and wake (the
+ * guest's pthread_join waits on it).  The main thread waits for the
+ * others: the process lives while one of its threads does. */
+static void user_thread_end(struct emu_thread *t)
+{
+	struct emu_proc *p = t->p;
+	uint32_t zero = 0;
+	int left;
+
+	/* an exiting thread takes no more signals: the others get them */
+	user_apply_sigmask(~0ULL);
+	left = __atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST);
+	if (left == 0)
+		syscall(SYS_futex, &p->nthreads, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	if (t->clear_child_tid && guest_write(t->clear_child_tid, &zero, 4) == 0)
+		syscall(SYS_futex, t->clear_child_tid, FUTEX_WAKE, 1, NULL, NULL, 0);
+	if (!t->main)
+		return;
+	while ((left = __atomic_load_n(&p->nthreads, __ATOMIC_SEQ_CST)) != 0)
+		syscall(SYS_futex, &p->nthreads, FUTEX_WAIT, left, NULL, NULL, 0);
+}
+
+struct thread_start {
+	struct emu_thread *t;
+	uint64_t flags, ptid, ctid;
+	uint32_t tid;
+	sem_t ready;
+};
+
+static void *user_thread_main(void *arg)
+{
+	struct thread_start *s = arg;
+	struct emu_thread *t = s->t;
+	struct emu_result res;
+	uint32_t tid = (uint32_t)syscall(SYS_gettid);
+
+	/* both tids before the guest runs: the kernel writes them before
+	 * either side returns from clone */
+	if (s->flags & CLONE_PARENT_SETTID)
+		guest_write(s->ptid, &tid, sizeof(tid));
+	if (s->flags & CLONE_CHILD_SETTID)
+		guest_write(s->ctid, &tid, sizeof(tid));
+	if (s->flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = s->ctid;
+	s->tid = tid;
+	sem_post(&s->ready);	/* @s is the parent's: not touched after */
+	usig_thread_start(t);
+	memset(&res, 0, sizeof(res));
+	user_loop(t, &res);
+	if (t->p->exited)	/* exit_group on a thread: the process ends */
+		syscall(SYS_exit_group, t->p->exit_code);
+	if (res.signal)
+		syscall(SYS_exit_group, res.exit_code);
+	rv_jit_thread_exit();
+	user_thread_end(t);
+	free(t);
+	return NULL;
+}
+
+long user_clone_thread(struct emu_thread *parent, uint64_t flags, uint64_t newsp,
+		       uint64_t ptid, uint64_t ctid, uint64_t tls)
+{
+	struct emu_proc *p = parent->p;
+	struct thread_start s = { .flags = flags, .ptid = ptid, .ctid = ctid };
+	struct emu_thread *t;
+	pthread_attr_t attr;
+	pthread_t th;
+	int ret;
+
+	if ((flags & (CLONE_THREAD | CLONE_SIGHAND)) != (CLONE_THREAD | CLONE_SIGHAND))
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->cpu = parent->cpu;
+	t->cpu.x[10] = 0;
+	t->cpu.pc += 4;		/* after the ecall */
+	if (newsp)
+		t->cpu.x[2] = newsp;
+	if (flags & CLONE_SETTLS)
+		t->cpu.x[4] = tls;
+	t->cpu.reservation = ~0ULL;
+	t->cpu.stop = RV_STOP_NONE;
+	t->cpu.insns = 0;
+	t->p = p;
+	t->sigmask = parent->sigmask;
+	s.t = t;
+	sem_init(&s.ready, 0, 0);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	__atomic_add_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST);
+	ret = pthread_create(&th, &attr, user_thread_main, &s);
+	pthread_attr_destroy(&attr);
+	if (ret) {
+		__atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST);
+		sem_destroy(&s.ready);
+		free(t);
+		return -ret;
+	}
+	while (sem_wait(&s.ready) < 0 && errno == EINTR)
+		;
+	sem_destroy(&s.ready);
+	return s.tid;
 }
 
 int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e)
 {
 	struct elf_image prog, interp;
 	struct auxv_in ain = { 0 };
+	struct emu_thread *t;
 	struct rv_cpu *cpu;
 	struct emu_proc *p;
 	ssize_t n;
@@ -320,8 +532,9 @@ int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e)
 
 	memset(res, 0, sizeof(*res));
 	p = calloc(1, sizeof(*p));
-	cpu = calloc(1, sizeof(*cpu));
-	if (!p || !cpu) {
+	t = calloc(1, sizeof(*t));
+	cpu = t ? &t->cpu : NULL;
+	if (!p || !t) {
 		ret = err_set(e, -ENOMEM, "emu");
 		goto out_free;
 	}
@@ -343,19 +556,31 @@ int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e)
 	ret = user_stack(p, cpu, &ain, e);
 	if (ret < 0)
 		goto out_unmap;
+	ret = usig_init(p, e);
+	if (ret < 0)
+		goto out_unmap;
 	cpu->pc = ain.interp ? interp.entry : prog.entry;
 	cpu->reservation = ~0ULL;
 	cpu->user = p;
+	t->p = p;
+	t->main = 1;
+	p->nthreads = 1;
+	usig_thread_start(t);
 	user_catch_faults(1);
-	user_loop(p, cpu, res);
+	user_loop(t, res);
+	if (!p->exited && !res->signal)
+		user_thread_end(t);	/* exit(2) of the main thread */
 	user_catch_faults(0);
+	usig_thread_start(NULL);
 	res->insns = cpu->insns;
 	res->syscalls = p->syscalls;
 	ret = 0;
 out_unmap:
+	if (p->sigtramp)
+		munmap((void *)(uintptr_t)p->sigtramp, 4096);
 	user_unmap_all(p);
 out_free:
-	free(cpu);
+	free(t);
 	free(p);
 	return ret;
 }

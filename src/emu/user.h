@@ -45,20 +45,85 @@ struct emu_sigaction {
 	uint64_t mask;
 };
 
-/* The process around the hart: cpu->user points here. */
+/* The process around the harts: every thread's cpu->user points here. */
 struct emu_proc {
 	const struct emu_opts *opts;
 	char exe[4096];			/* absolute path: /proc/self/exe, AT_EXECFN */
 	char host_exe[4096];		/* strata itself, for execve */
 	struct vma_set vmas;		/* what the guest may map over and unmap */
 	uint64_t brk_start, brk_cur, brk_mapped;
-	struct emu_sigaction sigact[EMU_NSIG];	/* recorded, not yet delivered */
-	uint64_t sigmask;
-	uint64_t clear_child_tid;
+	struct emu_sigaction sigact[EMU_NSIG];	/* the guest's dispositions */
+	uint64_t sigtramp;		/* guest address of `li a7, 139; ecall` */
+	int nthreads;			/* live guest threads (atomic) */
 	int exited;
 	int exit_code;
 	uint64_t syscalls;
 };
+
+/*
+ * One guest thread: a hart run by one host thread (threads are host
+ * threads, so the guest's tids, futexes and tgkill are the host's).
+ * The cpu comes first: syscall.c finds the thread from its cpu.
+ * Signal state is per thread, as in Linux: the blocked mask (mirrored
+ * on the host thread, minus the signals strata needs), the signals the
+ * host handler caught for this thread and not yet delivered, the
+ * alternate stack.
+ */
+struct emu_thread {
+	struct rv_cpu cpu;
+	struct emu_proc *p;
+	int main;			/* the thread emu_run() runs on */
+	int exited;			/* exit(2) of this thread alone */
+	int exit_code;
+	uint64_t clear_child_tid;	/* set_tid_address / CLONE_CHILD_CLEARTID */
+	uint64_t sigmask;		/* bit N-1 blocks signal N */
+	uint64_t pending;		/* caught, not delivered (atomic) */
+	siginfo_t si[EMU_NSIG];		/* their siginfo, as the host saw it */
+	uint64_t ss_sp, ss_size;	/* sigaltstack */
+	int ss_flags;
+	int mask_saved;			/* rt_sigsuspend, ppoll...: a temporary */
+	uint64_t saved_mask;		/* mask, the frame restores this one */
+};
+
+static inline struct emu_thread *emu_thread_of(struct rv_cpu *cpu)
+{
+	return (struct emu_thread *)cpu;
+}
+
+/* A new guest thread (clone with CLONE_VM | CLONE_THREAD) on a new host
+ * thread; it starts after the parent's ecall with a0 = 0.  Returns its
+ * tid (written to @ptid/@ctid as the flags ask) or -errno. */
+long user_clone_thread(struct emu_thread *parent, uint64_t flags, uint64_t newsp,
+		       uint64_t ptid, uint64_t ctid, uint64_t tls);
+
+/* The calling thread's guest mask onto its host thread (never blocking
+ * SEGV, BUS, ILL, FPE, TRAP, SYS, which strata needs). */
+void user_apply_sigmask(uint64_t mask);
+
+/* The host side of a guest disposition change: a guest handler gets
+ * strata's catching handler, SIG_IGN and SIG_DFL act on the host. */
+void user_host_action(int sig, const struct emu_sigaction *act);
+
+/* Guest signals (src/emu/usignal.c), for the run loop in user.c. */
+int usig_init(struct emu_proc *p, struct err *e);	/* the sigreturn page */
+void usig_thread_start(struct emu_thread *t);	/* the host thread runs @t */
+/* The first signal caught for @t and not blocked by it, or 0. */
+int usig_next(struct emu_thread *t);
+/* 1 when system call @nr, interrupted (EINTR) with signal @sig on the
+ * way, is to be restarted after its handler (SA_RESTART, signal(7)). */
+int usig_restarts(struct emu_thread *t, int sig, unsigned long nr);
+/* Deliver the caught signals that are not blocked: a frame on the guest
+ * stack and pc at the handler, or the action with no handler.  Returns
+ * 0, or a signal the guest dies of. */
+int usig_deliver(struct emu_thread *t);
+/* A synchronous fault (SIGSEGV, SIGBUS, SIGILL, SIGTRAP) at cpu->pc: the
+ * guest's handler runs, 0; no handler, or the signal blocked: returns
+ * @sig, the guest dies of it. */
+int usig_fault(struct emu_thread *t, int sig, int code, uint64_t addr);
+/* rt_sigreturn: registers and mask from the frame at sp.  0 or SIGSEGV. */
+int usig_sigreturn(struct emu_thread *t);
+/* Record a signal the host delivered to this thread (handler context). */
+void usig_catch(int sig, siginfo_t *si);
 
 /* Run the program to its end.  Returns 0 with @res filled when the guest
  * ran (whatever its exit code), or -errno when it could not start. */

@@ -88,4 +88,51 @@ expect_eq "a missing program exits 127" "127" "$?"
 "$STRATA" emu run "$work/text" 2>/dev/null
 expect_eq "a program that cannot load exits 126" "126" "$?"
 
-rm -rf "$work"
+# threads, signals and sockets (threads-*, signals-*, netecho-* above
+# compare with qemu); what only strata says:
+out=$(st emu run "$EMU_TESTS/signals-static" 2>&1)
+expect_match "a SIGSEGV handler gets the faulting address" '^segv: caught 11 addr 0x10 code 1$' "$out"
+expect_match "SA_RESTART restarts a read, its absence gives EINTR" \
+	'^read without SA_RESTART: -1 Interrupted system call$' "$out"
+sh -c '"$1" emu run "$2"; exit $?' sh "$STRATA" "$EMU_TESTS/threads-dynamic" >/dev/null 2>&1
+expect_eq "exit_group with a thread still running ends the process" "3" "$?"
+
+# binfmt_misc: strata registers as the riscv64 interpreter, and only
+# ever touches its own registration (qemu-user-static may hold
+# qemu-riscv64: its entry must be the same after).
+BINFMT=/proc/sys/fs/binfmt_misc
+binfmt_cleanup() {
+	[ -e "$BINFMT/strata-riscv64" ] && echo -1 >"$BINFMT/strata-riscv64" 2>/dev/null
+	rm -rf "$work"
+}
+trap 'binfmt_cleanup; finish' EXIT
+trap 'exit 1' INT TERM
+if [ "$(id -u)" != 0 ] || [ -e "$BINFMT/strata-riscv64" ]; then
+	echo "skip: binfmt tests (need root, and no strata-riscv64 registered already)"
+else
+	qemu_before=$(cat "$BINFMT/qemu-riscv64" 2>/dev/null || echo absent)
+	out=$(st emu binfmt install 2>&1)
+	expect_match "binfmt install registers strata-riscv64" '^installed strata-riscv64: /' "$out"
+	entry=$(cat "$BINFMT/strata-riscv64" 2>/dev/null)
+	expect_match "the registration names this strata" "^interpreter $(realpath "$STRATA")\$" "$entry"
+	expect_match "with qemu's riscv64 magic" '^magic 7f454c460201010000000000000000000200f300$' "$entry"
+	expect_match "and flags P and O" '^flags: PO$' "$entry"
+	out=$(st emu binfmt status 2>&1)
+	expect_match "binfmt status lists it" '^strata-riscv64: enabled, interpreter /' "$out"
+	_q=$(cd "$work" && "$QEMU" -L "$SYSROOT" "$EMU_TESTS/args-dynamic" a "b c" 2>/dev/null)
+	_s=$(cd "$work" && "$EMU_TESTS/args-dynamic" a "b c" 2>/dev/null)
+	expect_eq "a riscv64 program runs directly, as under qemu" "$_q" "$_s"
+	_s=$(cd "$work" && "$EMU_TESTS/hello-static" 2>/dev/null)
+	expect_match "a static one too" '^hello, riscv64' "$_s"
+	out=$(STRATA_EMU_STRACE=1 "$EMU_TESTS/hello-static" 2>&1 >/dev/null)
+	expect_match "it ran through strata (STRATA_EMU_STRACE)" 'exit_group\(' "$out"
+	out=$(STRATA_EMU_STRACE=1 "$EMU_TESTS/args-static" x 2>&1)
+	expect_match "the arguments arrive in place (flag P)" '^argv\[1\]=x$' "$out"
+	out=$(st emu binfmt remove 2>&1)
+	expect_match "binfmt remove drops it" '^removed strata-riscv64$' "$out"
+	expect_eq "and it is gone" "absent" "$(cat "$BINFMT/strata-riscv64" 2>/dev/null || echo absent)"
+	out=$(st emu binfmt remove 2>&1)
+	expect_match "a second remove says so" 'was not installed$' "$out"
+	expect_eq "qemu-riscv64's registration is untouched" "$qemu_before" \
+		"$(cat "$BINFMT/qemu-riscv64" 2>/dev/null || echo absent)"
+fi

@@ -6,7 +6,7 @@
  * x1, x3..x31, f0..f31 and fcsr from a table, runs some instructions
  * (hand-written snippets, then randomly generated ALU/M/F/D words), dumps
  * every register and fcsr with a write(2) to stdout.  The same ELF runs
- * under qemu and under rv_interp_run (with a loader of a few lines here:
+ * under qemu, under rv_interp_run and under rv_jit_run (with a loader of a few lines here:
  * the real one is the user-mode layer's); the two outputs must be equal,
  * byte for byte.  Skips (passes, saying so) without riscv64-linux-gnu-gcc
  * or qemu-riscv64-static.  RV_DIFF_SEED and RV_DIFF_BLOCKS change the
@@ -21,6 +21,7 @@
 
 #include "emu/cpu.h"
 #include "emu/decode.h"
+#include "emu/jit.h"
 #include "unit/test.h"
 
 #define BASE	0x10000ull
@@ -319,7 +320,7 @@ fail:
 
 /* run to exit; append what the guest writes to stdout into @out */
 static size_t interp_run(uint8_t *mem, uint64_t entry, uint8_t *out,
-			 size_t max)
+			 size_t max, bool jit)
 {
 	struct rv_region all = { BASE, BASE + SPAN, 7 };
 	struct rv_cpu c;
@@ -327,13 +328,14 @@ static size_t interp_run(uint8_t *mem, uint64_t entry, uint8_t *out,
 
 	memset(&c, 0, sizeof(c));
 	c.mem_base = (uint64_t)(uintptr_t)mem - BASE;
-	c.regions = &all;
-	c.nregions = 1;
+	c.regions = jit ? NULL : &all;	/* the translator does not check */
+	c.nregions = jit ? 0 : 1;
 	c.reservation = ~0ull;
 	c.pc = entry;
 	c.x[2] = BASE + SPAN - 16;
 	for (;;) {
-		enum rv_stop s = rv_interp_run(&c, 10000000);
+		enum rv_stop s = jit ? rv_jit_run(&c, 10000000) :
+				       rv_interp_run(&c, 10000000);
 
 		if (s != RV_STOP_ECALL) {
 			fprintf(stderr, "rv_diff: stop %d at pc %#llx insn %#x\n",
@@ -400,7 +402,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/prog", dir);
 	mem = load_elf(path, &entry);
 	test_assert(mem != NULL, "the program loads");
-	ngot = mem ? interp_run(mem, entry, got, sizeof(got)) : 0;
+	ngot = mem ? interp_run(mem, entry, got, sizeof(got), false) : 0;
 	printf("rv_diff: %zu blocks, %zu bytes from qemu, %zu here\n",
 	       nwant / DUMP, nwant, ngot);
 	test_assert(nwant > 0 && nwant == ngot,
@@ -409,6 +411,25 @@ int main(void)
 		report_mismatch(want, got, nwant);
 	test_assert(nwant == ngot && !memcmp(want, got, nwant),
 		    "every register after every block matches qemu");
+	free(mem);
+
+	/* the same program through the translator */
+	mem = load_elf(path, &entry);
+	ngot = mem ? interp_run(mem, entry, got, sizeof(got), true) : 0;
+	{
+		struct rv_jit_stats js;
+
+		rv_jit_get_stats(&js);
+		printf("rv_diff: translated %llu blocks, %llu chained\n",
+		       (unsigned long long)js.blocks, (unsigned long long)js.chains);
+		test_assert(js.blocks > 0, "the translator ran");
+	}
+	test_assert(nwant > 0 && nwant == ngot,
+		    "the translator writes as many dumps as qemu");
+	if (nwant == ngot && memcmp(want, got, nwant))
+		report_mismatch(want, got, nwant);
+	test_assert(nwant == ngot && !memcmp(want, got, nwant),
+		    "translated: every register after every block matches qemu");
 	free(mem);
 	if (!test_failed) {
 		snprintf(path, sizeof(path), "rm -rf %s", dir);

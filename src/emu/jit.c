@@ -1,0 +1,904 @@
+/*
+ * jit -- RV64GC to x86-64 dynamic binary translation (see jit.h).
+ *
+ * A block is the guest code from one pc up to a branch, a jump, an
+ * ecall/ebreak/fence.i/illegal instruction, JIT_MAX_INSNS instructions or
+ * the end of the guest page (so a block never reads a page the guest
+ * would not have reached).  Its host code:
+ *
+ *	entry:	sub qword [rsp], N	; the run's instruction budget
+ *		jle out_of_budget
+ *		...one host sequence per guest instruction...
+ *		jcc/jmp exit stubs	; patched to jump straight to the
+ *					; next block once it is translated
+ *
+ * Register convention inside translated code: rbx = cpu + 128 (so every
+ * x[i] is a disp8 away), r14 = this thread's struct jit (its first field
+ * is the indirect-branch table), r15 = cpu->mem_base; rax, rcx, rdx are
+ * scratch.  Guest registers live in *cpu: every instruction reads and
+ * writes them there, which keeps faults and helper calls trivial.  The
+ * stack frame made by the entry trampoline holds the instruction budget
+ * at [rsp] and the exit's patchable jump at [rsp + 8].
+ *
+ * Instructions without a host sequence here (F/D arithmetic, A, CSRs,
+ * ecall, ebreak, illegal) call rv_interp_exec() on a copy of their
+ * decoded form: the reference semantics, one instruction, pc in the cpu.
+ *
+ * Faults: before every memory access and helper call the instruction's pc
+ * is stored into cpu->pc (the low half; the block entry stores the high
+ * half), so a host SIGSEGV in translated code leaves cpu exactly as the
+ * interpreter would.
+ */
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "emu/decode.h"
+#include "emu/jit.h"
+#include "emu/jit_x86.h"
+
+#define JIT_CODE_SIZE	(32u << 20)	/* per thread */
+#define JIT_MAX_INSNS	64
+#define JIT_BLOCK_ROOM	(JIT_MAX_INSNS * 160 + 1024)	/* bytes one block may take */
+#define JIT_HASH_BITS	16
+#define JIT_POOL	(1u << 16)	/* decoded instructions for helpers */
+#define JIT_IBTC	4096		/* indirect-branch table entries */
+
+#define RBX_BIAS	128
+#define OFF_X(r)	((int32_t)((r) * 8) - RBX_BIAS)
+#define OFF_F(r)	((int32_t)(offsetof(struct rv_cpu, f) + (r) * 8) - RBX_BIAS)
+#define OFF_PC		((int32_t)offsetof(struct rv_cpu, pc) - RBX_BIAS)
+#define OFF_FCSR	((int32_t)offsetof(struct rv_cpu, fcsr) - RBX_BIAS)
+
+/* what the trampoline returns: the budget left, and the exit's rel32
+ * field to patch (NULL: not a direct exit; JIT_OUT_OF_BUDGET) */
+struct jit_ret {
+	int64_t budget;
+	uint8_t *site;
+};
+#define JIT_OUT_OF_BUDGET	((uint8_t *)1)
+
+typedef struct jit_ret (*jit_enter_fn)(struct rv_cpu *cpu, const uint8_t *code,
+				      int64_t budget);
+
+struct jit_ibtc {
+	uint64_t pc;		/* odd (never a target) when empty */
+	const uint8_t *code;
+};
+
+struct jit_hent {
+	uint64_t pc;
+	uint8_t *code;		/* NULL: empty */
+};
+
+struct jit {
+	struct jit_ibtc ibtc[JIT_IBTC];	/* first: r14 points here */
+	uint8_t flush_pending;		/* set by fence.i in translated code */
+	uint8_t *buf, *code_start, *cur;
+	uint8_t *epilogue, *epilogue_nochain;
+	jit_enter_fn enter;
+	struct jit_hent *hash;
+	unsigned nhash;
+	struct rv_insn *pool;
+	unsigned npool;
+	uint64_t gen;			/* jit_gen when last flushed */
+	uint64_t nflush;
+	struct rv_jit_stats st;
+};
+
+/* invalidation: a generation every thread compares against, and the
+ * range of guest pcs translated by anyone */
+static uint64_t jit_gen;
+static uint64_t jit_lo = ~0ull, jit_hi;
+static int jit_enabled = -1;		/* -1: ask STRATA_EMU_INTERP */
+static __thread struct jit *jit_self;
+
+void rv_jit_set_enabled(int on)
+{
+	jit_enabled = on;
+}
+
+void rv_jit_invalidate(uint64_t start, uint64_t len)
+{
+	uint64_t lo = __atomic_load_n(&jit_lo, __ATOMIC_RELAXED);
+	uint64_t hi = __atomic_load_n(&jit_hi, __ATOMIC_RELAXED);
+
+	if (len && start < hi && start + len > lo)
+		__atomic_add_fetch(&jit_gen, 1, __ATOMIC_RELEASE);
+}
+
+static void jit_note_range(uint64_t lo, uint64_t hi)
+{
+	uint64_t v = __atomic_load_n(&jit_lo, __ATOMIC_RELAXED);
+
+	while (lo < v && !__atomic_compare_exchange_n(&jit_lo, &v, lo, true,
+						       __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	v = __atomic_load_n(&jit_hi, __ATOMIC_RELAXED);
+	while (hi > v && !__atomic_compare_exchange_n(&jit_hi, &v, hi, true,
+						       __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+/* ---- the code cache --------------------------------------------------- */
+
+static void jit_flush(struct jit *j)
+{
+	unsigned i;
+
+	for (i = 0; i < JIT_IBTC; i++) {
+		j->ibtc[i].pc = 1;
+		j->ibtc[i].code = NULL;
+	}
+	memset(j->hash, 0, sizeof(*j->hash) << JIT_HASH_BITS);
+	j->nhash = 0;
+	j->npool = 0;
+	j->cur = j->code_start;
+	j->flush_pending = 0;
+	j->gen = __atomic_load_n(&jit_gen, __ATOMIC_ACQUIRE);
+	j->nflush++;
+	j->st.flushes++;
+}
+
+static unsigned jit_hash(uint64_t pc)
+{
+	return (unsigned)((pc >> 1) * 0x9e3779b97f4a7c15ull >> (64 - JIT_HASH_BITS));
+}
+
+static uint8_t *jit_lookup(struct jit *j, uint64_t pc)
+{
+	unsigned mask = (1u << JIT_HASH_BITS) - 1, i;
+
+	for (i = jit_hash(pc); j->hash[i].code; i = (i + 1) & mask)
+		if (j->hash[i].pc == pc)
+			return j->hash[i].code;
+	return NULL;
+}
+
+static void jit_insert(struct jit *j, uint64_t pc, uint8_t *code)
+{
+	unsigned mask = (1u << JIT_HASH_BITS) - 1, i;
+
+	for (i = jit_hash(pc); j->hash[i].code; i = (i + 1) & mask)
+		;
+	j->hash[i].pc = pc;
+	j->hash[i].code = code;
+	j->nhash++;
+}
+
+/* the entry trampoline and the shared exit, at the start of the cache */
+static void jit_emit_trampoline(struct jit *j)
+{
+	static const int saved[] = { RBX, RBP, R12, R13, R14, R15 };
+	struct xbuf b = { j->buf };
+	int i;
+
+	/* a few int3 first: nothing jumps to the very start of the map */
+	for (i = 0; i < 16; i++)
+		e8(&b, 0xcc);
+	j->enter = (jit_enter_fn)(void *)b.p;
+	for (i = 0; i < 6; i++) {		/* push */
+		x_pfx(&b, 0, 0, XNOIDX, saved[i]);
+		e8(&b, 0x50 + (saved[i] & 7));
+	}
+	x_alu_ri(&b, XW, ALU_SUB, RSP, 24);	/* 7 pushes + 24: aligned */
+	x_mem(&b, XW, 0x89, RDX, RSP, XNOIDX, 0, 0);	/* [rsp] = budget */
+	x_mb(&b, XW, 0x8d, RBX, RDI, RBX_BIAS);		/* lea rbx, [rdi+128] */
+	x_mb(&b, XW, 0x8b, R15, RDI, offsetof(struct rv_cpu, mem_base));
+	x_mov_imm(&b, R14, (uint64_t)(uintptr_t)j);
+	x_rr(&b, 0, 0xff, 4, RSI);			/* jmp rsi */
+
+	j->epilogue_nochain = b.p;
+	x_mem(&b, XW, 0xc7, 0, RSP, XNOIDX, 0, 8);	/* [rsp+8] = 0 */
+	e32(&b, 0);
+	j->epilogue = b.p;
+	x_mem(&b, XW, 0x8b, RAX, RSP, XNOIDX, 0, 0);
+	x_mem(&b, XW, 0x8b, RDX, RSP, XNOIDX, 0, 8);
+	x_alu_ri(&b, XW, ALU_ADD, RSP, 24);
+	for (i = 5; i >= 0; i--) {		/* pop */
+		x_pfx(&b, 0, 0, XNOIDX, saved[i]);
+		e8(&b, 0x58 + (saved[i] & 7));
+	}
+	e8(&b, 0xc3);
+	j->code_start = (uint8_t *)(((uintptr_t)b.p + 63) & ~(uintptr_t)63);
+}
+
+static struct jit *jit_get(void)
+{
+	struct jit *j = jit_self;
+
+	if (j)
+		return j;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return NULL;
+	j->hash = calloc(1u << JIT_HASH_BITS, sizeof(*j->hash));
+	j->pool = calloc(JIT_POOL, sizeof(*j->pool));
+	j->buf = mmap(NULL, JIT_CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!j->hash || !j->pool || j->buf == MAP_FAILED) {
+		if (j->buf != MAP_FAILED)
+			munmap(j->buf, JIT_CODE_SIZE);
+		free(j->hash);
+		free(j->pool);
+		free(j);
+		return NULL;
+	}
+	jit_emit_trampoline(j);
+	jit_flush(j);
+	j->st.flushes = 0;
+	jit_self = j;
+	return j;
+}
+
+void rv_jit_thread_exit(void)
+{
+	struct jit *j = jit_self;
+
+	if (!j)
+		return;
+	jit_self = NULL;
+	munmap(j->buf, JIT_CODE_SIZE);
+	free(j->hash);
+	free(j->pool);
+	free(j);
+}
+
+void rv_jit_get_stats(struct rv_jit_stats *s)
+{
+	if (jit_self)
+		*s = jit_self->st;
+	else
+		memset(s, 0, sizeof(*s));
+}
+
+/* ---- translation ------------------------------------------------------ */
+
+struct jit_exit {
+	uint8_t *site;		/* rel32 to the stub, patched to chain */
+	uint64_t target;
+};
+
+struct jit_tr {
+	struct xbuf b;
+	struct jit *j;
+	uint64_t pc;		/* of the instruction being translated */
+	uint64_t pc_stored;	/* what cpu->pc holds, as far as we know */
+	bool pc_hi_stored;
+	struct jit_exit exits[2];
+	int nexits;
+};
+
+static void ld(struct jit_tr *t, int h, unsigned r)
+{
+	x_mb(&t->b, XW, 0x8b, h, RBX, OFF_X(r));
+}
+
+static void st(struct jit_tr *t, int h, unsigned r)
+{
+	if (r)
+		x_mb(&t->b, XW, 0x89, h, RBX, OFF_X(r));
+}
+
+/* cpu->pc = t->pc: the whole value once per block, then the low half */
+static void sync_pc(struct jit_tr *t)
+{
+	if (t->pc_hi_stored && t->pc_stored == t->pc)
+		return;
+	if (t->pc_hi_stored && (t->pc_stored >> 32) == (t->pc >> 32)) {
+		x_mb(&t->b, 0, 0xc7, 0, RBX, OFF_PC);
+		e32(&t->b, (uint32_t)t->pc);
+	} else {
+		x_mov_imm(&t->b, RAX, t->pc);
+		x_mb(&t->b, XW, 0x89, RAX, RBX, OFF_PC);
+	}
+	t->pc_stored = t->pc;
+	t->pc_hi_stored = true;
+}
+
+static void exit_direct(struct jit_tr *t, uint8_t *site, uint64_t target)
+{
+	t->exits[t->nexits].site = site;
+	t->exits[t->nexits].target = target;
+	t->nexits++;
+}
+
+/* rax = guest address, then [rax + r15 + imm] is the access */
+static void addr(struct jit_tr *t, const struct rv_insn *in)
+{
+	sync_pc(t);
+	ld(t, RAX, in->rs1);
+}
+
+static void emit_mem_rax(struct jit_tr *t, unsigned f, uint32_t op, int reg,
+			 const struct rv_insn *in)
+{
+	x_mem(&t->b, f, op, reg, RAX, R15, 0, in->imm);
+}
+
+static void sext_store(struct jit_tr *t, unsigned rd)
+{
+	x_rr(&t->b, XW, 0x63, RAX, RAX);	/* movsxd rax, eax */
+	st(t, RAX, rd);
+}
+
+/* the M division family with RISC-V's results for x/0 and MIN/-1 */
+static void emit_div(struct jit_tr *t, const struct rv_insn *in)
+{
+	struct xbuf *b = &t->b;
+	unsigned op = in->op;
+	bool w = op >= RV_OP_DIVW, rem = op == RV_OP_REM || op == RV_OP_REMU ||
+		op == RV_OP_REMW || op == RV_OP_REMUW;
+	bool sgn = op == RV_OP_DIV || op == RV_OP_REM || op == RV_OP_DIVW ||
+		op == RV_OP_REMW;
+	unsigned f = w ? 0 : XW;
+	uint8_t *jz, *jnm1 = NULL, *jd1, *jd2 = NULL;
+
+	ld(t, RAX, in->rs1);
+	ld(t, RCX, in->rs2);
+	x_rr(b, f, 0x85, RCX, RCX);		/* test rcx, rcx */
+	jz = x_jcc(b, CC_E);
+	if (sgn) {
+		x_alu_ri(b, f, ALU_CMP, RCX, -1);
+		jnm1 = x_jcc(b, CC_NE);
+		if (rem)
+			x_rr(b, 0, 0x31, RAX, RAX);	/* x % -1 = 0 */
+		else
+			x_rr(b, f, 0xf7, 3, RAX);	/* neg: MIN / -1 = MIN */
+		jd2 = x_jmp(b);
+		x_patch(jnm1, b->p);
+		if (w)
+			e8(b, 0x99);			/* cdq */
+		else {
+			e8(b, 0x48);
+			e8(b, 0x99);			/* cqo */
+		}
+		x_rr(b, f, 0xf7, 7, RCX);		/* idiv */
+	} else {
+		x_rr(b, 0, 0x31, RDX, RDX);
+		x_rr(b, f, 0xf7, 6, RCX);		/* div */
+	}
+	if (rem)
+		x_rr(b, XW, 0x8b, RAX, RDX);		/* mov rax, rdx */
+	jd1 = x_jmp(b);
+	x_patch(jz, b->p);				/* divisor 0 */
+	if (!rem)
+		x_mov_imm(b, RAX, ~0ull);
+	x_patch(jd1, b->p);
+	if (jd2)
+		x_patch(jd2, b->p);
+	if (w)
+		x_rr(b, XW, 0x63, RAX, RAX);		/* sext32 */
+	st(t, RAX, in->rd);
+}
+
+/*
+ * fflags of translated F/D arithmetic: the host's MXCSR exception bits
+ * gather them, and they are folded into cpu->fcsr before anything else
+ * reads or clears the flags (a helper call, the end of a run).
+ */
+static void jit_fold_fflags(struct rv_cpu *cpu)
+{
+	unsigned m = __builtin_ia32_stmxcsr(), fl = 0;
+
+	if (!(m & 0x3d))
+		return;
+	if (m & 0x01)
+		fl |= RV_FFLAG_NV;
+	if (m & 0x04)
+		fl |= RV_FFLAG_DZ;
+	if (m & 0x08)
+		fl |= RV_FFLAG_OF;
+	if (m & 0x10)
+		fl |= RV_FFLAG_UF;
+	if (m & 0x20)
+		fl |= RV_FFLAG_NX;
+	cpu->fcsr |= fl;
+	__builtin_ia32_ldmxcsr(m & ~0x3fu);
+}
+
+static enum rv_stop jit_exec(struct rv_cpu *cpu, const struct rv_insn *in)
+{
+	jit_fold_fflags(cpu);
+	return rv_interp_exec(cpu, in);
+}
+
+static void emit_helper(struct jit_tr *t, const struct rv_insn *in)
+{
+	struct jit *j = t->j;
+	struct rv_insn *copy = &j->pool[j->npool++];
+
+	*copy = *in;
+	sync_pc(t);
+	x_mb(&t->b, XW, 0x8d, RDI, RBX, -RBX_BIAS);	/* lea rdi, cpu */
+	x_mov_imm(&t->b, RSI, (uint64_t)(uintptr_t)copy);
+	x_mov_imm(&t->b, RAX, (uint64_t)(uintptr_t)jit_exec);
+	x_rr(&t->b, 0, 0xff, 2, RAX);			/* call rax */
+	x_rr(&t->b, 0, 0x85, RAX, RAX);			/* test eax, eax */
+	x_patch(x_jcc(&t->b, CC_NE), j->epilogue_nochain);
+	t->pc_stored = t->pc + in->len;			/* the helper moved it */
+}
+
+static bool jit_has_fma;
+
+/* F2 0F op /r with an xmm register and [rbx + disp] */
+static void x_sd(struct xbuf *b, uint8_t op, int xmm, int32_t disp)
+{
+	e8(b, 0xf2);
+	x_mb(b, 0, 0x0f00 | op, xmm, RBX, disp);
+}
+
+/*
+ * Double-precision arithmetic on SSE2/FMA3 when the rounding mode is
+ * round-to-nearest (the static rm, or frm checked at run time).  A NaN
+ * result goes to the helper instead (RISC-V's canonical NaN, and its
+ * flags are computed again there); fflags gather in MXCSR.
+ */
+static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
+{
+	static const uint8_t arith[] = {
+		[RV_OP_FADD_D - RV_OP_FADD_D] = 0x58, [RV_OP_FSUB_D - RV_OP_FADD_D] = 0x5c,
+		[RV_OP_FMUL_D - RV_OP_FADD_D] = 0x59, [RV_OP_FDIV_D - RV_OP_FADD_D] = 0x5e,
+		[RV_OP_FSQRT_D - RV_OP_FADD_D] = 0x51,
+	};
+	static const uint8_t fma[] = { 0xa9, 0xab, 0xad, 0xaf };	/* 213sd */
+	struct xbuf *b = &t->b;
+	unsigned op = in->op;
+	bool isfma = op >= RV_OP_FMADD_D && op <= RV_OP_FNMADD_D;
+	uint8_t *slow1 = NULL, *slow2, *done;
+
+	if (!(isfma || (op >= RV_OP_FADD_D && op <= RV_OP_FSQRT_D)))
+		return false;
+	if ((in->rm != RV_RM_RNE && in->rm != RV_RM_DYN) || (isfma && !jit_has_fma))
+		return false;
+	if (in->rm == RV_RM_DYN) {
+		x_mb(b, 0, 0xf6, 0, RBX, OFF_FCSR);	/* test byte frm */
+		e8(b, 0xe0);
+		slow1 = x_jcc(b, CC_NE);
+	}
+	if (isfma) {
+		x_sd(b, 0x10, 0, OFF_F(in->rs1));
+		x_sd(b, 0x10, 1, OFF_F(in->rs2));
+		x_sd(b, 0x10, 2, OFF_F(in->rs3));
+		/* vfm*213sd xmm0, xmm1, xmm2: xmm0 = +-(xmm1 * xmm0) +- xmm2 */
+		e8(b, 0xc4), e8(b, 0xe2), e8(b, 0xf1);
+		e8(b, fma[op - RV_OP_FMADD_D]), e8(b, 0xc2);
+	} else if (op == RV_OP_FSQRT_D) {
+		x_sd(b, 0x51, 0, OFF_F(in->rs1));
+	} else {
+		x_sd(b, 0x10, 0, OFF_F(in->rs1));
+		x_sd(b, arith[op - RV_OP_FADD_D], 0, OFF_F(in->rs2));
+	}
+	e8(b, 0x66), e8(b, 0x0f), e8(b, 0x2e), e8(b, 0xc0);	/* ucomisd xmm0, xmm0 */
+	slow2 = x_jcc(b, 0xa);					/* jp: NaN */
+	x_sd(b, 0x11, 0, OFF_F(in->rd));
+	done = x_jmp(b);
+	if (slow1)
+		x_patch(slow1, b->p);
+	x_patch(slow2, b->p);
+	emit_helper(t, in);
+	x_patch(done, b->p);
+	t->pc_stored = (t->pc & ~0xffffffffull) | 1;	/* high half only */
+	return true;
+}
+
+static const uint8_t branch_cc[] = {
+	[RV_OP_BEQ - RV_OP_BEQ] = CC_E, [RV_OP_BNE - RV_OP_BEQ] = CC_NE,
+	[RV_OP_BLT - RV_OP_BEQ] = CC_L, [RV_OP_BGE - RV_OP_BEQ] = CC_GE,
+	[RV_OP_BLTU - RV_OP_BEQ] = CC_B, [RV_OP_BGEU - RV_OP_BEQ] = CC_AE,
+};
+
+/* one instruction; returns false when it ended the block (exits made) */
+static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
+{
+	struct xbuf *b = &t->b;
+	unsigned op = in->op, rd = in->rd;
+	uint64_t npc = t->pc + in->len;
+
+	switch (op) {
+	/* ---- immediates ---- */
+	case RV_OP_LUI:
+		if (rd)
+			x_mb(b, XW, 0xc7, 0, RBX, OFF_X(rd)), e32(b, (uint32_t)in->imm);
+		return true;
+	case RV_OP_AUIPC:
+		if (rd) {
+			x_mov_imm(b, RAX, t->pc + (int64_t)in->imm);
+			st(t, RAX, rd);
+		}
+		return true;
+	case RV_OP_ADDI:
+		if (!rd)
+			return true;
+		if (in->rs1 == 0) {
+			x_mb(b, XW, 0xc7, 0, RBX, OFF_X(rd));
+			e32(b, (uint32_t)in->imm);
+			return true;
+		}
+		ld(t, RAX, in->rs1);
+		if (in->imm)
+			x_alu_ri(b, XW, ALU_ADD, RAX, in->imm);
+		st(t, RAX, rd);
+		return true;
+	case RV_OP_XORI: case RV_OP_ORI: case RV_OP_ANDI: {
+		static const int n[] = { ALU_XOR, ALU_OR, ALU_AND };
+
+		if (!rd)
+			return true;
+		ld(t, RAX, in->rs1);
+		x_alu_ri(b, XW, n[op - RV_OP_XORI], RAX, in->imm);
+		st(t, RAX, rd);
+		return true;
+	}
+	case RV_OP_SLTI: case RV_OP_SLTIU:
+		if (!rd)
+			return true;
+		ld(t, RAX, in->rs1);
+		x_alu_ri(b, XW, ALU_CMP, RAX, in->imm);
+		x_rr(b, 0, 0x0f90 | (op == RV_OP_SLTI ? CC_L : CC_B), 0, RAX);
+		x_rr(b, 0, 0x0fb6, RAX, RAX);
+		st(t, RAX, rd);
+		return true;
+	case RV_OP_SLLI: case RV_OP_SRLI: case RV_OP_SRAI: {
+		static const int n[] = { SH_SHL, SH_SHR, SH_SAR };
+
+		if (!rd)
+			return true;
+		ld(t, RAX, in->rs1);
+		x_shift_ri(b, XW, n[op - RV_OP_SLLI], RAX, in->imm & 63);
+		st(t, RAX, rd);
+		return true;
+	}
+	case RV_OP_ADDIW:
+		if (!rd)
+			return true;
+		ld(t, RAX, in->rs1);
+		if (in->imm)
+			x_alu_ri(b, 0, ALU_ADD, RAX, in->imm);
+		sext_store(t, rd);
+		return true;
+	case RV_OP_SLLIW: case RV_OP_SRLIW: case RV_OP_SRAIW: {
+		static const int n[] = { SH_SHL, SH_SHR, SH_SAR };
+
+		if (!rd)
+			return true;
+		ld(t, RAX, in->rs1);
+		x_shift_ri(b, 0, n[op - RV_OP_SLLIW], RAX, in->imm & 31);
+		sext_store(t, rd);
+		return true;
+	}
+	/* ---- register-register ---- */
+	case RV_OP_ADD: case RV_OP_SUB: case RV_OP_XOR: case RV_OP_OR:
+	case RV_OP_AND: case RV_OP_ADDW: case RV_OP_SUBW: {
+		int n = op == RV_OP_ADD || op == RV_OP_ADDW ? ALU_ADD :
+			op == RV_OP_SUB || op == RV_OP_SUBW ? ALU_SUB :
+			op == RV_OP_XOR ? ALU_XOR : op == RV_OP_OR ? ALU_OR : ALU_AND;
+		bool w = op == RV_OP_ADDW || op == RV_OP_SUBW;
+
+		if (!rd)
+			return true;
+		ld(t, RAX, in->rs1);
+		x_mb(b, w ? 0 : XW, ALU_RM(n), RAX, RBX, OFF_X(in->rs2));
+		if (w)
+			sext_store(t, rd);
+		else
+			st(t, RAX, rd);
+		return true;
+	}
+	case RV_OP_SLT: case RV_OP_SLTU:
+		if (!rd)
+			return true;
+		ld(t, RAX, in->rs1);
+		x_mb(b, XW, ALU_RM(ALU_CMP), RAX, RBX, OFF_X(in->rs2));
+		x_rr(b, 0, 0x0f90 | (op == RV_OP_SLT ? CC_L : CC_B), 0, RAX);
+		x_rr(b, 0, 0x0fb6, RAX, RAX);
+		st(t, RAX, rd);
+		return true;
+	case RV_OP_SLL: case RV_OP_SRL: case RV_OP_SRA:
+	case RV_OP_SLLW: case RV_OP_SRLW: case RV_OP_SRAW: {
+		bool w = op >= RV_OP_SLLW;
+		int n = op == RV_OP_SLL || op == RV_OP_SLLW ? SH_SHL :
+			op == RV_OP_SRL || op == RV_OP_SRLW ? SH_SHR : SH_SAR;
+
+		if (!rd)
+			return true;
+		ld(t, RAX, in->rs1);
+		x_mb(b, 0, 0x8b, RCX, RBX, OFF_X(in->rs2));	/* ecx */
+		x_rr(b, w ? 0 : XW, 0xd3, n, RAX);		/* masks cl */
+		if (w)
+			sext_store(t, rd);
+		else
+			st(t, RAX, rd);
+		return true;
+	}
+	/* ---- M ---- */
+	case RV_OP_MUL: case RV_OP_MULW:
+		if (!rd)
+			return true;
+		ld(t, RAX, in->rs1);
+		x_mb(b, op == RV_OP_MUL ? XW : 0, 0x0faf, RAX, RBX, OFF_X(in->rs2));
+		if (op == RV_OP_MULW)
+			sext_store(t, rd);
+		else
+			st(t, RAX, rd);
+		return true;
+	case RV_OP_MULH: case RV_OP_MULHU: case RV_OP_MULHSU:
+		if (!rd)
+			return true;
+		ld(t, RAX, in->rs1);
+		if (op == RV_OP_MULHSU) {
+			/* hi(s*u) = hiu(s*u) - (s < 0 ? u : 0) */
+			x_rr(b, XW, 0x8b, RCX, RAX);
+			x_shift_ri(b, XW, SH_SAR, RCX, 63);
+			x_mb(b, XW, ALU_RM(ALU_AND), RCX, RBX, OFF_X(in->rs2));
+		}
+		x_mb(b, XW, 0xf7, op == RV_OP_MULH ? 5 : 4, RBX, OFF_X(in->rs2));
+		if (op == RV_OP_MULHSU)
+			x_rr(b, XW, 0x2b, RDX, RCX);		/* sub rdx, rcx */
+		st(t, RDX, rd);
+		return true;
+	case RV_OP_DIV: case RV_OP_DIVU: case RV_OP_REM: case RV_OP_REMU:
+	case RV_OP_DIVW: case RV_OP_DIVUW: case RV_OP_REMW: case RV_OP_REMUW:
+		if (rd)
+			emit_div(t, in);
+		return true;
+	/* ---- memory ---- */
+	case RV_OP_LB: case RV_OP_LH: case RV_OP_LW: case RV_OP_LD:
+	case RV_OP_LBU: case RV_OP_LHU: case RV_OP_LWU: {
+		static const struct { unsigned f; uint32_t op; } ldop[] = {
+			{ XW, 0x0fbe }, { XW, 0x0fbf }, { XW, 0x63 }, { XW, 0x8b },
+			{ 0, 0x0fb6 }, { 0, 0x0fb7 }, { 0, 0x8b },
+		};
+		unsigned k = op - RV_OP_LB;
+
+		addr(t, in);
+		emit_mem_rax(t, ldop[k].f, ldop[k].op, RAX, in);
+		st(t, RAX, rd);
+		return true;
+	}
+	case RV_OP_SB: case RV_OP_SH: case RV_OP_SW: case RV_OP_SD: {
+		static const struct { unsigned f; uint32_t op; } stop[] = {
+			{ 0, 0x88 }, { X66, 0x89 }, { 0, 0x89 }, { XW, 0x89 },
+		};
+		unsigned k = op - RV_OP_SB;
+
+		addr(t, in);
+		ld(t, RCX, in->rs2);
+		emit_mem_rax(t, stop[k].f, stop[k].op, RCX, in);
+		return true;
+	}
+	case RV_OP_FLD: case RV_OP_FLW:
+		addr(t, in);
+		if (op == RV_OP_FLD) {
+			emit_mem_rax(t, XW, 0x8b, RAX, in);
+		} else {
+			emit_mem_rax(t, 0, 0x8b, RAX, in);
+			x_mov_imm(b, RCX, 0xffffffff00000000ull);	/* NaN box */
+			x_rr(b, XW, 0x0b, RAX, RCX);
+		}
+		x_mb(b, XW, 0x89, RAX, RBX, OFF_F(rd));
+		return true;
+	case RV_OP_FSD: case RV_OP_FSW:
+		addr(t, in);
+		x_mb(b, op == RV_OP_FSD ? XW : 0, 0x8b, RCX, RBX, OFF_F(in->rs2));
+		emit_mem_rax(t, op == RV_OP_FSD ? XW : 0, 0x89, RCX, in);
+		return true;
+	case RV_OP_FMV_X_D:
+		if (rd) {
+			x_mb(b, XW, 0x8b, RAX, RBX, OFF_F(in->rs1));
+			st(t, RAX, rd);
+		}
+		return true;
+	case RV_OP_FMV_D_X:
+		ld(t, RAX, in->rs1);
+		x_mb(b, XW, 0x89, RAX, RBX, OFF_F(rd));
+		return true;
+	case RV_OP_FENCE:
+		e8(b, 0x0f), e8(b, 0xae), e8(b, 0xf0);		/* mfence */
+		return true;
+	/* ---- control ---- */
+	case RV_OP_JAL:
+		if (rd) {
+			x_mov_imm(b, RAX, npc);
+			st(t, RAX, rd);
+		}
+		exit_direct(t, x_jmp(b), t->pc + (int64_t)in->imm);
+		return false;
+	case RV_OP_JALR:
+		ld(t, RAX, in->rs1);
+		if (in->imm)
+			x_alu_ri(b, XW, ALU_ADD, RAX, in->imm);
+		x_alu_ri(b, XW, ALU_AND, RAX, -2);
+		if (rd) {
+			x_mov_imm(b, RCX, npc);
+			st(t, RCX, rd);
+		}
+		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
+		/* the indirect-branch table: [r14 + (pc & 0x1ffe) * 8] */
+		x_rr(b, 0, 0x8b, RCX, RAX);
+		x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
+		x_mem(b, XW, ALU_RM(ALU_CMP), RAX, R14, RCX, 3, 0);
+		x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain);
+		x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);		/* jmp [..+8] */
+		return false;
+	case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
+	case RV_OP_BLTU: case RV_OP_BGEU:
+		ld(t, RAX, in->rs1);
+		x_mb(b, XW, ALU_RM(ALU_CMP), RAX, RBX, OFF_X(in->rs2));
+		exit_direct(t, x_jcc(b, branch_cc[op - RV_OP_BEQ]),
+			    t->pc + (int64_t)in->imm);
+		exit_direct(t, x_jmp(b), npc);
+		return false;
+	case RV_OP_FENCE_I:
+		x_mov_imm(b, RAX, npc);
+		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
+		x_mb(b, 0, 0xc6, 0, R14, offsetof(struct jit, flush_pending));
+		e8(b, 1);
+		x_patch(x_jmp(b), t->j->epilogue_nochain);
+		return false;
+	default:
+		if (emit_fp_fast(t, in))
+			return true;
+		emit_helper(t, in);
+		if (rv_op_ends_block(op)) {
+			/* ecall, ebreak, illegal stop in the helper; anything
+			 * else that ends a block continues at cpu->pc */
+			x_patch(x_jmp(b), t->j->epilogue_nochain);
+			return false;
+		}
+		return true;
+	}
+}
+
+/* Decode and translate the block at cpu->pc.  A fault reading the first
+ * instruction is the guest's fetch fault (pc is right); later
+ * instructions are in the same page. */
+static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
+{
+	struct rv_insn ins[JIT_MAX_INSNS];
+	uint64_t pc0 = cpu->pc, pc = pc0, page_end = (pc0 | 4095) + 1;
+	struct jit_tr t;
+	uint8_t *budget_jle, *code;
+	int n = 0, i;
+
+	for (;;) {
+		const uint8_t *src = (const uint8_t *)(uintptr_t)(cpu->mem_base + pc);
+		uint16_t lo, hi = 0;
+
+		if (n > 0 && pc + 2 > page_end)
+			break;
+		memcpy(&lo, src, 2);
+		if (rv_insn_len(lo) == 4) {
+			if (n > 0 && pc + 4 > page_end)
+				break;
+			memcpy(&hi, src + 2, 2);
+		}
+		rv_decode((uint32_t)hi << 16 | lo, &ins[n]);
+		pc += ins[n].len;
+		if (rv_op_ends_block(ins[n++].op) || n == JIT_MAX_INSNS)
+			break;
+	}
+
+	if ((size_t)(j->buf + JIT_CODE_SIZE - j->cur) < JIT_BLOCK_ROOM ||
+	    j->npool + JIT_MAX_INSNS > JIT_POOL ||
+	    j->nhash >= (1u << JIT_HASH_BITS) / 2)
+		jit_flush(j);
+
+	memset(&t, 0, sizeof(t));
+	t.j = j;
+	code = j->cur;
+	t.b.p = code;
+	x_mem(&t.b, XW, 0x83, 5, RSP, XNOIDX, 0, 0);	/* sub [rsp], n */
+	e8(&t.b, n);
+	budget_jle = x_jcc(&t.b, CC_LE);
+	t.pc = pc0;
+	for (i = 0; i < n; i++) {
+		bool more = emit_insn(&t, &ins[i]);
+
+		t.pc += ins[i].len;
+		if (!more)
+			break;
+	}
+	if (i == n)	/* fell off the end: continue at the next pc */
+		exit_direct(&t, x_jmp(&t.b), t.pc);
+
+	/* exit stubs: cpu->pc = target, [rsp+8] = the site to patch */
+	for (i = 0; i < t.nexits; i++) {
+		x_patch(t.exits[i].site, t.b.p);
+		x_mov_imm(&t.b, RAX, t.exits[i].target);
+		x_mb(&t.b, XW, 0x89, RAX, RBX, OFF_PC);
+		e8(&t.b, 0x48);				/* lea rax, [rip + site] */
+		e8(&t.b, 0x8d);
+		e8(&t.b, 0x05);
+		e32(&t.b, 0);
+		x_patch(t.b.p - 4, t.exits[i].site);
+		x_mem(&t.b, XW, 0x89, RAX, RSP, XNOIDX, 0, 8);
+		x_patch(x_jmp(&t.b), j->epilogue);
+	}
+	/* out of budget: give the block's instructions back, exit before it */
+	x_patch(budget_jle, t.b.p);
+	x_mem(&t.b, XW, 0x83, 0, RSP, XNOIDX, 0, 0);	/* add [rsp], n */
+	e8(&t.b, n);
+	x_mov_imm(&t.b, RAX, pc0);
+	x_mb(&t.b, XW, 0x89, RAX, RBX, OFF_PC);
+	x_mem(&t.b, XW, 0xc7, 0, RSP, XNOIDX, 0, 8);	/* [rsp+8] = 1 */
+	e32(&t.b, 1);
+	x_patch(x_jmp(&t.b), j->epilogue);
+
+	j->cur = (uint8_t *)(((uintptr_t)t.b.p + 15) & ~(uintptr_t)15);
+	jit_insert(j, pc0, code);
+	jit_note_range(pc0, pc);
+	j->st.blocks++;
+	return code;
+}
+
+/* ---- the dispatcher --------------------------------------------------- */
+
+enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
+{
+	int64_t budget0, budget;
+	uint64_t insns0 = cpu->insns, nflush;
+	enum rv_stop s = cpu->stop;
+	uint8_t *site = NULL;
+	struct jit *j;
+
+	if (jit_enabled < 0) {
+		const char *e = getenv("STRATA_EMU_INTERP");
+
+		jit_enabled = !(e && e[0] && strcmp(e, "0") != 0);
+	}
+	if (!jit_enabled || cpu->regions || !(j = jit_get()))
+		return rv_interp_run(cpu, max_insns);
+
+	if (s != RV_STOP_EXIT)
+		__atomic_compare_exchange_n(&cpu->stop, &s, RV_STOP_NONE, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	jit_has_fma = __builtin_cpu_supports("fma");
+	__builtin_ia32_ldmxcsr(__builtin_ia32_stmxcsr() & ~0x3fu);
+	budget0 = max_insns && max_insns < INT64_MAX ? (int64_t)max_insns : INT64_MAX;
+	budget = budget0;
+	s = RV_STOP_NONE;
+	for (;;) {
+		struct jit_ret r;
+		uint8_t *code;
+		unsigned k;
+
+		if (__atomic_load_n(&cpu->stop, __ATOMIC_RELAXED) == RV_STOP_EXIT) {
+			s = RV_STOP_EXIT;
+			break;
+		}
+		if (j->flush_pending ||
+		    j->gen != __atomic_load_n(&jit_gen, __ATOMIC_ACQUIRE)) {
+			jit_flush(j);
+			site = NULL;
+		}
+		nflush = j->nflush;
+		code = jit_lookup(j, cpu->pc);
+		j->st.lookups++;
+		if (!code) {
+			code = jit_translate(j, cpu);
+			if (j->nflush != nflush)
+				site = NULL;
+		}
+		if (site) {
+			x_patch(site, code);
+			j->st.chains++;
+		}
+		k = (unsigned)(cpu->pc >> 1) & (JIT_IBTC - 1);
+		j->ibtc[k].pc = cpu->pc;
+		j->ibtc[k].code = code;
+
+		r = j->enter(cpu, code, budget);
+		budget = r.budget;
+		site = r.site;
+		jit_fold_fflags(cpu);
+		s = __atomic_load_n(&cpu->stop, __ATOMIC_RELAXED);
+		if (s != RV_STOP_NONE || site == JIT_OUT_OF_BUDGET || budget <= 0)
+			break;
+	}
+	cpu->insns = insns0 + (uint64_t)(budget0 - budget);
+	return s;
+}

@@ -1,0 +1,46 @@
+/*
+ * jit -- the dynamic binary translator: RV64GC basic blocks become
+ * x86-64 machine code in a code cache.  Same contract as the reference
+ * interpreter (cpu.h): rv_jit_run() is a drop-in for rv_interp_run().
+ *
+ * Each host thread that runs a hart has its own code cache (no locks on
+ * the fast path).  A guest fault inside translated code is a host SIGSEGV
+ * or SIGBUS with cpu->pc naming the faulting instruction and every guest
+ * register written so far in *cpu, exactly as with the interpreter, so the
+ * user-mode layer's handler works unchanged.  cpu->regions is not
+ * supported by translated code: with it set, rv_jit_run() interprets.
+ */
+#ifndef STRATA_EMU_JIT_H
+#define STRATA_EMU_JIT_H
+
+#include <stdint.h>
+
+#include "emu/cpu.h"
+
+/* Run until something stops the hart, or about @max_insns instructions
+ * (0: no limit; counted per block, so a run may go a block past it). */
+enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns);
+
+/* Guest code in [start, start + len) changed or went away (munmap,
+ * mprotect, a write the layer knows of): every thread drops its
+ * translations before it enters translated code again.  Cheap when the
+ * range holds no translated code. */
+void rv_jit_invalidate(uint64_t start, uint64_t len);
+
+/* Force the interpreter (strata emu run --interp) or the translator;
+ * by default the translator, unless STRATA_EMU_INTERP is set non-zero. */
+void rv_jit_set_enabled(int on);
+
+/* Release the calling thread's code cache (a guest thread ends). */
+void rv_jit_thread_exit(void);
+
+/* Counters for --stats, summed over the calling thread's runs. */
+struct rv_jit_stats {
+	uint64_t blocks;	/* translated */
+	uint64_t flushes;	/* whole-cache flushes */
+	uint64_t chains;	/* direct branches patched */
+	uint64_t lookups;	/* dispatcher lookups (cache misses of chaining) */
+};
+void rv_jit_get_stats(struct rv_jit_stats *s);
+
+#endif

@@ -1,0 +1,242 @@
+/*
+ * cli -- `strata vm ...`: parses the command line, runs the machine of
+ * src/vm/machine.c, prints how it ended.  Exit status: 0 when the guest
+ * powered off or reset, the guest's code from the debug-exit port, 1 when
+ * it crashed, 124 on --timeout, 125 when the VM could not be built, 2 for
+ * a usage error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/opt.h"
+#include "lib/parse.h"
+#include "vm/machine.h"
+#include "vm/vm.h"
+
+#define VM_EXIT_SETUP	125
+
+struct run_args {
+	const char *kernel, *initrd, *cmdline, *mem, *cpus, *cpu_features;
+	const char *timeout, *irqchip;
+	struct strlist disk, net;
+	const char *vsock, *name, *api_sock;
+	int rng, detach, stats, help;
+};
+
+#define RUN_OPTS(a)							\
+	{ "kernel", 'k', OPT_STR, &(a).kernel, "FILE", "guest kernel: an ELF vmlinux (PVH note) or any 64-bit ELF" }, \
+	{ "initrd", 'i', OPT_STR, &(a).initrd, "FILE", "initial ramdisk, placed at the top of guest memory" }, \
+	{ "cmdline", 'c', OPT_STR, &(a).cmdline, "STR", "kernel command line (at most 4095 bytes)" }, \
+	{ "mem", 'm', OPT_STR, &(a).mem, "SIZE", "guest memory, 4M to 3G (default 256M)" }, \
+	{ "cpus", 0, OPT_STR, &(a).cpus, "N", "virtual CPUs (only 1 for now)" }, \
+	{ "cpu-features", 0, OPT_STR, &(a).cpu_features, "POLICY", "CPUID policy: baseline (default; hides what KVM's emulator refuses) or host" }, \
+	{ "timeout", 0, OPT_STR, &(a).timeout, "SECONDS", "stop the guest after this long (exit 124)" }, \
+	{ "irqchip", 0, OPT_STR, &(a).irqchip, "on|off", "in-kernel interrupt controllers and PIT (default on); off: hlt with interrupts off powers off" }, \
+	{ "stats", 0, OPT_FLAG, &(a).stats, NULL, "print exits and times on stderr at the end" }, \
+	{ "disk", 0, OPT_LIST, &(a).disk, "FILE[,ro]", "virtio-blk disk (not yet)" }, \
+	{ "net", 0, OPT_LIST, &(a).net, "SPEC", "virtio-net over a tap (not yet)" }, \
+	{ "rng", 0, OPT_FLAG, &(a).rng, NULL, "virtio-rng (not yet)" }, \
+	{ "vsock", 0, OPT_STR, &(a).vsock, "CID", "virtio-vsock (not yet)" }, \
+	{ "name", 0, OPT_STR, &(a).name, "NAME", "name of a background VM (not yet)" }, \
+	{ "api-sock", 0, OPT_STR, &(a).api_sock, "PATH", "API socket (not yet)" }, \
+	{ "detach", 'd', OPT_FLAG, &(a).detach, NULL, "run in the background (not yet)" }, \
+	{ "help", 'h', OPT_FLAG, &(a).help, NULL, "show this help" }
+
+static void vm_help(FILE *f)
+{
+	struct run_args a = { 0 };
+	const struct opt opts[] = { RUN_OPTS(a), OPT_END };
+
+	fprintf(f,
+		"NAME\n"
+		"  strata vm - whole machines: a guest kernel on KVM with paravirtual devices\n\n"
+		"SYNOPSIS\n"
+		"  strata vm run --kernel FILE [OPTIONS]\n\n"
+		"DESCRIPTION\n"
+		"  Boots a kernel directly, without firmware: an ELF with a PVH note (Linux\n"
+		"  vmlinux) through its 32-bit entry and hvm_start_info, any other x86-64\n"
+		"  ELF at its entry point in 64-bit mode.  The guest's serial port (8250\n"
+		"  UART, ttyS0) is strata's stdin and stdout.  Devices: UART at 0x3f8, i8042\n"
+		"  at 0x60/0x64 (reset), debug-exit at 0x501 (a write powers off with the\n"
+		"  value written as exit code).\n\n"
+		"OPTIONS (run)\n");
+	opt_help(f, opts);
+	fprintf(f,
+		"\nEXIT STATUS\n"
+		"  0 when the guest powers off or resets (i8042, as Firecracker); N when it\n"
+		"  writes N to port 0x501; 1 when it crashes (triple fault, an instruction\n"
+		"  KVM cannot run), with a diagnosis on stderr; 124 on --timeout; 125 when\n"
+		"  the VM cannot be built; 2 for a usage error\n\n"
+		"EXAMPLES\n"
+		"  strata vm run --kernel vmlinux --initrd initrd.img --cmdline 'console=ttyS0'\n"
+		"  strata vm run --kernel build/guests/hello64 --mem 64M --timeout 10\n");
+}
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "strata: vm run: %s (see strata vm --help)\n", msg);
+	return 2;
+}
+
+static int setup_error(struct err *e)
+{
+	err_wrap(e, "vm run");
+	err_print(e);
+	return VM_EXIT_SETUP;
+}
+
+static int not_yet_error(const char *flag)
+{
+	fprintf(stderr, "strata: vm run: %s: not yet implemented\n", flag);
+	return 2;
+}
+
+static const char *not_yet(const struct run_args *a)
+{
+	if (a->disk.n)
+		return "--disk";
+	if (a->net.n)
+		return "--net";
+	if (a->rng)
+		return "--rng";
+	if (a->vsock)
+		return "--vsock";
+	if (a->name)
+		return "--name";
+	if (a->api_sock)
+		return "--api-sock";
+	if (a->detach)
+		return "--detach";
+	return NULL;
+}
+
+/* Turn the parsed strings into a vm_config; 0 or a usage error code. */
+static int run_config(const struct run_args *a, struct vm_config *c, struct err *e)
+{
+	uint64_t v;
+	char *end;
+
+	c->mem_size = 256ULL << 20;
+	if (a->mem && parse_size(a->mem, &c->mem_size, e) < 0)
+		return -EINVAL;
+	if (c->mem_size < VM_MEM_MIN || c->mem_size > VM_MEM_MAX)
+		return err_msg(e, -EINVAL, "--mem %s: must be between %llu MiB and %llu GiB",
+			       a->mem, VM_MEM_MIN >> 20, VM_MEM_MAX >> 30);
+	c->mem_size &= ~0xfffULL;
+	c->cpus = 1;
+	if (a->cpus && (parse_u64(a->cpus, 1, 255, &v, e) < 0))
+		return -EINVAL;
+	if (a->cpus && v != 1)
+		return err_msg(e, -ENOTSUP, "--cpus %s: not yet; one vCPU for now", a->cpus);
+	c->cpu = VM_CPU_BASELINE;
+	if (a->cpu_features && !strcmp(a->cpu_features, "host"))
+		c->cpu = VM_CPU_HOST;
+	else if (a->cpu_features && strcmp(a->cpu_features, "baseline"))
+		return err_msg(e, -EINVAL, "--cpu-features %s: baseline or host (feature lists: not yet)",
+			       a->cpu_features);
+	if (a->timeout) {
+		c->timeout = strtod(a->timeout, &end);
+		if (*end || end == a->timeout || !(c->timeout > 0) || c->timeout > 1e6)
+			return err_msg(e, -EINVAL, "--timeout %s: not a positive number of seconds",
+				       a->timeout);
+	}
+	if (a->irqchip && strcmp(a->irqchip, "on") && strcmp(a->irqchip, "off"))
+		return err_msg(e, -EINVAL, "--irqchip %s: on or off", a->irqchip);
+	c->no_irqchip = a->irqchip && !strcmp(a->irqchip, "off");
+	c->kernel = a->kernel;
+	c->initrd = a->initrd;
+	c->cmdline = a->cmdline;
+	c->console_in = STDIN_FILENO;
+	c->console_out = STDOUT_FILENO;
+	return 0;
+}
+
+static int run_report(const struct run_args *a, const struct vm_result *r)
+{
+	const struct vm_stats *s = &r->stats;
+
+	if (r->how == VM_END_CRASH || r->how == VM_END_TIMEOUT)
+		fprintf(stderr, "strata: vm run: %s\n", r->diag);
+	if (a->stats)
+		fprintf(stderr, "strata: vm: %llu exits (io %llu, mmio %llu, hlt %llu), first KVM_RUN after %.2f ms, %.2f ms in all\n",
+			(unsigned long long)s->exits, (unsigned long long)s->io,
+			(unsigned long long)s->mmio, (unsigned long long)s->hlt,
+			s->ms_to_first_run, s->ms_total);
+	return r->code;
+}
+
+static int run_vm(const struct run_args *a, const struct vm_config *c)
+{
+	struct vm_result r;
+	struct err e = { 0 };
+
+	signal(SIGPIPE, SIG_IGN);	/* a closed stdout must not kill the VMM */
+	if (vm_run(c, &r, &e) < 0)
+		return setup_error(&e);
+	return run_report(a, &r);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_args a = { 0 };
+	const struct opt opts[] = { RUN_OPTS(a), OPT_END };
+	struct vm_config c = { 0 };
+	struct opt_args pa = { 0 };
+	struct err e = { 0 };
+	const char *ny;
+	int ret;
+
+	if (opt_parse(opts, argc, argv, &pa, &e) < 0) {
+		ret = usage_error(e.msg);
+		goto out;
+	}
+	if (a.help) {
+		vm_help(stdout);
+		ret = 0;
+		goto out;
+	}
+	ny = not_yet(&a);
+	if (pa.npos || pa.dashdash)
+		ret = usage_error("unexpected argument");
+	else if (!a.kernel)
+		ret = usage_error("no --kernel given");
+	else if (ny)
+		ret = not_yet_error(ny);
+	else if (run_config(&a, &c, &e) < 0)
+		ret = usage_error(e.msg);
+	else
+		ret = run_vm(&a, &c);
+out:
+	strlist_free(&a.disk);
+	strlist_free(&a.net);
+	opt_args_free(&pa);
+	return ret;
+}
+
+int vm_main(int argc, char **argv)
+{
+	if (argc < 1) {
+		vm_help(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") ||
+	    !strcmp(argv[0], "help")) {
+		vm_help(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[0], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "ls") || !strcmp(argv[0], "stop") ||
+	    !strcmp(argv[0], "rm") || !strcmp(argv[0], "initramfs")) {
+		fprintf(stderr, "strata: vm %s: not yet implemented (background VMs come later)\n",
+			argv[0]);
+		return 2;
+	}
+	fprintf(stderr, "strata: vm %s: unknown command (see strata vm --help)\n", argv[0]);
+	return 2;
+}

@@ -1,0 +1,50 @@
+/*
+ * kvm_x86 -- the x86-64 KVM backend: VM and vCPU file descriptors, the
+ * CPUID policy, the CPU state a boot protocol enters with, and reading
+ * the CPU state back to explain a crash.
+ */
+#ifndef STRATA_VM_KVM_X86_H
+#define STRATA_VM_KVM_X86_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+#include "vm/machine.h"
+
+struct kvm_run;
+
+struct kvm_vm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	int irqchip;		/* in-kernel PIC/IOAPIC/LAPIC + PIT */
+};
+
+/* Open /dev/kvm, make the VM with @mem as slot 0, the irqchip and PIT
+ * (unless @no_irqchip) and vCPU 0.  On failure everything is undone. */
+int kvm_x86_create(struct kvm_vm *k, const struct vm_mem *mem, int no_irqchip,
+		   struct err *e);
+void kvm_x86_destroy(struct kvm_vm *k);
+
+int kvm_x86_set_cpuid(struct kvm_vm *k, enum vm_cpu_policy p, struct err *e);
+
+/* Enter at @entry in 64-bit mode: identity-mapped page tables (2 MiB
+ * pages, 4 GiB) and a GDT written into the boot area, rsi = @rsi.
+ * Linux's 64-bit boot protocol uses the same selectors (0x10, 0x18). */
+int kvm_x86_enter_long(struct kvm_vm *k, struct vm_mem *mem, uint64_t entry,
+		       uint64_t rsi, struct err *e);
+
+/* Enter at @entry in 32-bit protected mode, paging off, ebx = @info
+ * (the PVH boot ABI, xen/include/public/arch-x86/hvm/start_info.h). */
+int kvm_x86_enter_pvh(struct kvm_vm *k, struct vm_mem *mem, uint32_t entry,
+		      uint32_t info, struct err *e);
+
+/* Raise/lower a line of the in-kernel irqchip (no-op without one). */
+void kvm_x86_irq(struct kvm_vm *k, int line, int level);
+
+/* "rip 0x... (64-bit) bytes 0f 0b ..." for a diagnosis line. */
+void kvm_x86_describe(struct kvm_vm *k, const struct vm_mem *mem, char *buf,
+		      size_t n);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * machine -- a microVM on KVM: guest memory, the device bus, one vCPU
+ * and its run loop, and how the run ended.
+ *
+ * Guest physical memory is one anonymous mapping handed to KVM as one
+ * memory slot at guest address 0 (so at most VM_MEM_MAX, below where the
+ * PCI hole will go).  Every access the VMM makes to guest memory goes
+ * through guest_ptr(), which checks the whole [gpa, gpa+len) range.
+ *
+ * Layer code: returns 0/-errno with a struct err, never prints; the CLI
+ * (cli.c) prints the result.
+ */
+#ifndef STRATA_VM_MACHINE_H
+#define STRATA_VM_MACHINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dev/bus.h"
+#include "lib/err.h"
+
+#define VM_MEM_MIN	(4ULL << 20)
+#define VM_MEM_MAX	(3ULL << 30)	/* below the future PCI hole at 3 GiB */
+
+struct vm_mem {
+	uint8_t *host;
+	uint64_t size;
+};
+
+/* The host address of guest physical [gpa, gpa+len), or NULL when any
+ * byte of it is outside guest memory (or len is 0). */
+void *guest_ptr(const struct vm_mem *mem, uint64_t gpa, uint64_t len);
+
+enum vm_cpu_policy {
+	VM_CPU_BASELINE,	/* hide what KVM's instruction emulator refuses */
+	VM_CPU_HOST,		/* everything KVM supports */
+};
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;	/* NULL: none */
+	const char *cmdline;	/* NULL: empty */
+	uint64_t mem_size;
+	int cpus;
+	enum vm_cpu_policy cpu;
+	double timeout;		/* seconds; 0: none */
+	int no_irqchip;		/* HLT then exits to the VMM (tiny guests) */
+	int console_in;		/* UART input fd, -1: none */
+	int console_out;	/* UART output fd */
+};
+
+enum vm_end {
+	VM_END_POWEROFF,	/* debug-exit port: code chosen by the guest */
+	VM_END_RESET,		/* i8042 reset: exit 0 as Firecracker does */
+	VM_END_HALT,		/* hlt with interrupts off: poweroff, exit 0 */
+	VM_END_CRASH,		/* triple fault, emulation failure, bad entry */
+	VM_END_TIMEOUT,		/* --timeout passed */
+};
+
+#define VM_EXIT_CRASH	1	/* strata's exit code for a crashed guest */
+#define VM_EXIT_TIMEOUT	124	/* as timeout(1) */
+
+struct vm_stats {
+	uint64_t exits, io, mmio, hlt, other;
+	double ms_to_first_run;		/* vm_run() entry to first KVM_RUN */
+	double ms_total;
+};
+
+struct vm_result {
+	enum vm_end how;
+	int code;		/* strata's exit code */
+	char diag[384];		/* one line for VM_END_CRASH / _TIMEOUT */
+	struct vm_stats stats;
+};
+
+/* Build the machine @cfg describes, run it until it ends, tear it down.
+ * Returns 0 with @res filled when the guest ran (whatever its end), or
+ * -errno with @e when the machine could not be built. */
+int vm_run(const struct vm_config *cfg, struct vm_result *res, struct err *e);
+
+#endif

@@ -1,0 +1,16 @@
+/* 64-bit entry (see hello64.S). */
+	.section .text.entry, "ax"
+	.code64
+	.globl _start
+_start:
+	lea	stack_top(%rip), %rsp
+	mov	%rsi, %rdi
+	call	main
+1:	cli
+	hlt
+	jmp	1b
+
+	.bss
+	.balign 16
+	.skip 8192
+stack_top:

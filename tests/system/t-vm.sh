@@ -1,0 +1,95 @@
+# strata vm: tiny freestanding guests (tests/guests, built into
+# build/guests by `make guests`) through each boot path and way to end,
+# and the one-line errors for bad input.
+. "$(dirname "$0")/lib.sh"
+
+G=${STRATA_GUESTS:-$(dirname "$0")/../../build/guests}
+tmp=$(mktemp -d)
+vm() {
+	"$STRATA" vm run "$@" </dev/null
+}
+
+if [ ! -r /dev/kvm ] || [ ! -x "$G/hello64" ]; then
+	echo "skip: no /dev/kvm or no guests in $G (make guests)"
+	exit 0
+fi
+
+# 64-bit ELF entry
+out=$(vm --kernel "$G/hello64" --mem 64M --timeout 20 2>&1); rc=$?
+expect_eq "a 64-bit ELF guest prints on the UART" "hello from 64-bit" "$out"
+expect_eq "an i8042 reset ends the run with exit 0" "0" "$rc"
+out=$(vm --kernel "$G/hello64" --cmdline end=exit:7 --timeout 20 2>&1); rc=$?
+expect_eq "the debug-exit port sets the exit code" "7" "$rc"
+vm --kernel "$G/hello64" --cmdline end=halt --irqchip off --timeout 20 >/dev/null 2>&1; rc=$?
+expect_eq "hlt with interrupts off powers off (no irqchip)" "0" "$rc"
+out=$(vm --kernel "$G/hello64" --cmdline end=spin --timeout 0.5 2>&1); rc=$?
+expect_eq "--timeout stops a spinning guest with 124" "124" "$rc"
+expect_match "and says why" '^strata: vm run: guest still running after 0.5 s' "$(echo "$out" | tail -n 1)"
+vm --kernel "$G/hello64" --cpu-features host --timeout 20 >/dev/null 2>&1; rc=$?
+expect_eq "--cpu-features host runs it too" "0" "$rc"
+out=$(vm --kernel "$G/hello64" --stats --timeout 20 2>&1 >/dev/null)
+expect_match "--stats counts exits and times" 'exits \(io [0-9]+.*first KVM_RUN after [0-9.]+ ms' "$out"
+
+# PVH entry: the guest prints back hvm_start_info
+printf 'initrd-says-hi, and more bytes after' > "$tmp/initrd"
+out=$(vm --kernel "$G/pvh" --mem 64M --cmdline "console=ttyS0 quiet x=1" \
+	--initrd "$tmp/initrd" --timeout 20 2>&1); rc=$?
+expect_eq "a PVH guest powers off with 0" "0" "$rc"
+expect_match "it is entered through the PVH note" '^pvh entry$' "$out"
+expect_match "it finds the start info magic, version 1" '^magic 0x336ec578 version 1$' "$out"
+expect_match "it reads the command line" '^cmdline "console=ttyS0 quiet x=1"$' "$out"
+expect_match "low memory is RAM up to the EBDA" '^memmap 0x0 0x9fc00 1$' "$out"
+expect_match "RAM from 1 MiB to the end of --mem" '^memmap 0x100000 0x3f00000 1$' "$out"
+expect_match "the initrd is a module at the top of memory" \
+	'^module 0x3fff000 size 36 starts "initrd-says-hi, "$' "$out"
+out=$(vm --kernel "$G/pvh" --timeout 20 2>&1)
+expect_match "without --initrd there is no module" '^cmdline ""$' "$out"
+expect_eq "and no module line" "" "$(echo "$out" | grep '^module')"
+
+# crashes: diagnosis and non-zero exit
+out=$(vm --kernel "$G/crash" --timeout 20 2>&1); rc=$?
+expect_eq "a triple fault exits 1" "1" "$rc"
+expect_match "and names the exit, rip and the instruction bytes" \
+	'^strata: vm run: guest crashed: triple fault \(KVM_EXIT_SHUTDOWN\) at rip 0x[0-9a-f]+ \(64-bit\), bytes 0f 0b' \
+	"$(echo "$out" | tail -n 1)"
+out=$(vm --kernel "$G/crash" --cmdline do=int3 --timeout 20 2>&1); rc=$?
+expect_eq "an instruction KVM refuses (or a fault) exits 1" "1" "$rc"
+expect_match "and the diagnosis shows the int3 byte" \
+	'^strata: vm run: guest crashed: .* at rip 0x[0-9a-f]+ \(64-bit\), bytes cc' \
+	"$(echo "$out" | tail -n 1)"
+
+# bad input: one line, non-zero
+one_line() {	# NAME REGEX ARGS...
+	_n=$1 _re=$2
+	shift 2
+	_out=$(vm "$@" 2>&1)
+	_rc=$?
+	if [ $_rc -ne 0 ] && [ "$(echo "$_out" | wc -l)" -eq 1 ] &&
+	   echo "$_out" | grep -qE -- "^strata: $_re"; then
+		ok "$_n"
+	else
+		not_ok "$_n" "exit $_rc: $_out"
+	fi
+}
+one_line "a missing kernel is one line" 'vm run: kernel /nonexistent: No such file' --kernel /nonexistent
+one_line "a garbage kernel is one line" 'vm run: kernel .*: not an ELF file' --kernel /etc/passwd
+one_line "a kernel of another kind is one line" 'vm run: kernel .*: not an executable ELF' --kernel "$STRATA"
+one_line "no --kernel is one line" 'vm run: no --kernel given'
+one_line "--mem too small is one line" 'vm run: --mem 1M: must be between' --kernel "$G/hello64" --mem 1M
+one_line "--mem too big is one line" 'vm run: --mem 64G: must be between' --kernel "$G/hello64" --mem 64G
+one_line "a bad --mem is one line" "vm run: bad size 'lots'" --kernel "$G/hello64" --mem lots
+head -c 5000000 /dev/zero > "$tmp/big"
+one_line "an initrd larger than memory is one line" 'vm run: initrd .*: 5000000 bytes do not fit' \
+	--kernel "$G/hello64" --mem 4M --initrd "$tmp/big"
+one_line "a missing initrd is one line" 'vm run: initrd /nonexistent: No such file' \
+	--kernel "$G/hello64" --initrd /nonexistent
+cp "$G/hello64" "$tmp/far"
+printf '\000\000\000\100\000\000\000\000' | dd of="$tmp/far" bs=1 seek=88 conv=notrunc 2>/dev/null
+one_line "a segment outside guest memory is one line" 'vm run: kernel .*: segment outside guest memory' \
+	--kernel "$tmp/far" --mem 64M
+one_line "--cpus 2 says not yet" 'vm run: --cpus 2: not yet' --kernel "$G/hello64" --cpus 2
+one_line "--disk says not yet" 'vm run: --disk: not yet' --kernel "$G/hello64" --disk x.img
+one_line "an unknown option is one line" 'vm run: ' --kernel "$G/hello64" --frobnicate
+out=$("$STRATA" vm --help 2>&1)
+expect_match "strata vm --help reads like a man page" 'SYNOPSIS' "$out"
+rm -rf "$tmp"
