@@ -674,6 +674,8 @@ static int limits_write(const struct cgroup_layout *l, const char *name,
 	}
 	if (l->ctl[CGROUP_DEVICES].version == 1) {
 		ret = group_path(dir, l->ctl[CGROUP_DEVICES].mount, name, e);
+		if (ret == 0 && !fs_exists(dir))
+			return 0;	/* not asked for (cgroup_create_in) */
 		if (ret == 0)
 			ret = limit_devices(dir, e);
 		if (ret < 0)
@@ -687,6 +689,12 @@ static int hier_destroy(const struct cgroup_hier *h, const char *name,
 
 int cgroup_create(const char *name, const struct ct_limits *lim, struct err *e)
 {
+	return cgroup_create_in(name, lim, ~0u, e);
+}
+
+int cgroup_create_in(const char *name, const struct ct_limits *lim,
+		     unsigned int want, struct err *e)
+{
 	struct cgroup_hier h[CGROUP_NCTL];
 	struct cgroup_layout l;
 	struct err undo;
@@ -698,6 +706,13 @@ int cgroup_create(const char *name, const struct ct_limits *lim, struct err *e)
 	n = layout_hiers(&l, h, e);
 	if (n < 0)
 		return n;
+	/* keep only the hierarchies asked for (a hierarchy may hold several
+	 * controllers: cpu,cpuacct) */
+	for (i = 0; i < n; )
+		if (h[i].mask & want)
+			i++;
+		else
+			h[i] = h[--n];
 	for (i = 0; i < n; i++) {
 		ret = hier_create(&h[i], name, e);
 		if (ret < 0)
@@ -730,6 +745,8 @@ int cgroup_attach(const char *name, pid_t pid, struct err *e)
 		return n;
 	for (i = 0; i < n; i++) {
 		ret = group_path(dir, h[i].mount, name, e);
+		if (ret == 0 && !fs_exists(dir))
+			continue;	/* a hierarchy the group was not made in */
 		if (ret == 0)
 			ret = knob_writeu(dir, "cgroup.procs", (uint64_t)pid, e);
 		if (ret < 0)

@@ -81,6 +81,13 @@ struct cgroup_stats {
  * On failure nothing is left behind. */
 int cgroup_create(const char *name, const struct ct_limits *lim, struct err *e);
 
+/* The same, only in the hierarchies holding a controller of @want
+ * (bits 1 << CGROUP_MEMORY, ...): each group costs kernel memory, and a
+ * container needs no cpuset or blkio group when it sets no such limit.
+ * Attach and destroy skip the hierarchies the group is not in. */
+int cgroup_create_in(const char *name, const struct ct_limits *lim,
+		     unsigned int want, struct err *e);
+
 /* The directory of the container's group in the hierarchy of @c (at
  * least PATH_LEN bytes) and that hierarchy's version (1 or 2).  An error
  * (-EOPNOTSUPP) when the host has no @c: a limit was asked for that

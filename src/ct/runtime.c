@@ -199,6 +199,18 @@ static int rt_attach(struct rt *r, struct err *e)
 	return network_attach(&r->net, r->veth, r->init, e);
 }
 
+/* Memory and pids always (accounting, OOM containment, the process list),
+ * devices for the allow list, freezer; cpu only when a CPU limit is set. */
+static unsigned int rt_cgroup_want(const struct ct_limits *l)
+{
+	unsigned int want = 1u << CGROUP_MEMORY | 1u << CGROUP_PIDS |
+			    1u << CGROUP_DEVICES | 1u << CGROUP_FREEZER;
+
+	if (l->cpus > 0 || l->cpu_shares)
+		want |= 1u << CGROUP_CPU;
+	return want;
+}
+
 static int rt_prepare(struct rt *r, struct err *e)
 {
 	int ret;
@@ -216,7 +228,7 @@ static int rt_prepare(struct rt *r, struct err *e)
 			return ret;
 	}
 	ct_cgroup_name(r->c, r->cgroup);
-	ret = cgroup_create(r->cgroup, &r->c->limits, e);
+	ret = cgroup_create_in(r->cgroup, &r->c->limits, rt_cgroup_want(&r->c->limits), e);
 	if (ret < 0)
 		return ret;
 	r->have_cgroup = 1;
