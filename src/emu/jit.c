@@ -6,19 +6,22 @@
  * the end of the guest page (so a block never reads a page the guest
  * would not have reached).  Its host code:
  *
- *	entry:	sub qword [rsp], N	; the run's instruction budget
+ *	entry:	sub rbp, N		; the run's instruction budget
  *		jle out_of_budget
+ *		(a block that branches to itself: load its registers;
+ *		 the back edge does sub rbp, N and jumps here)
  *		...one host sequence per guest instruction...
  *		jcc/jmp exit stubs	; patched to jump straight to the
  *					; next block once it is translated
  *
  * Register convention inside translated code: rbx = cpu + 128 (so every
  * x[i] is a disp8 away), r14 = this thread's struct jit (its first field
- * is the indirect-branch table), r15 = cpu->mem_base; rax, rcx, rdx are
- * scratch.  Guest registers live in *cpu: every instruction reads and
- * writes them there, which keeps faults and helper calls trivial.  The
- * stack frame made by the entry trampoline holds the instruction budget
- * at [rsp] and the exit's patchable jump at [rsp + 8].
+ * is the indirect-branch table), r15 = cpu->mem_base, rbp = the
+ * instruction budget; rax, rcx, rdx are scratch.  Guest registers live in
+ * *cpu between blocks; within a block the most used ones stay in r12,
+ * r13, rsi, rdi, r8-r11 (see jit_alloc()), written back before exits,
+ * helper calls and memory accesses.  The stack frame made by the entry
+ * trampoline holds the exit's patchable jump at [rsp + 8].
  *
  * Instructions without a host sequence here (F/D arithmetic, A, CSRs,
  * ecall, ebreak, illegal) call rv_interp_exec() on a copy of their
@@ -42,7 +45,7 @@
 
 #define JIT_CODE_SIZE	(32u << 20)	/* per thread */
 #define JIT_MAX_INSNS	64
-#define JIT_BLOCK_ROOM	(JIT_MAX_INSNS * 160 + 1024)	/* bytes one block may take */
+#define JIT_BLOCK_ROOM	(JIT_MAX_INSNS * 256 + 1024)	/* bytes one block may take */
 #define JIT_HASH_BITS	16
 #define JIT_POOL	(1u << 16)	/* decoded instructions for helpers */
 #define JIT_IBTC	4096		/* indirect-branch table entries */
@@ -185,7 +188,7 @@ static void jit_emit_trampoline(struct jit *j)
 		e8(&b, 0x50 + (saved[i] & 7));
 	}
 	x_alu_ri(&b, XW, ALU_SUB, RSP, 24);	/* 7 pushes + 24: aligned */
-	x_mem(&b, XW, 0x89, RDX, RSP, XNOIDX, 0, 0);	/* [rsp] = budget */
+	x_rr(&b, XW, 0x8b, RBP, RDX);			/* rbp = budget */
 	x_mb(&b, XW, 0x8d, RBX, RDI, RBX_BIAS);		/* lea rbx, [rdi+128] */
 	x_mb(&b, XW, 0x8b, R15, RDI, offsetof(struct rv_cpu, mem_base));
 	x_mov_imm(&b, R14, (uint64_t)(uintptr_t)j);
@@ -195,7 +198,7 @@ static void jit_emit_trampoline(struct jit *j)
 	x_mem(&b, XW, 0xc7, 0, RSP, XNOIDX, 0, 8);	/* [rsp+8] = 0 */
 	e32(&b, 0);
 	j->epilogue = b.p;
-	x_mem(&b, XW, 0x8b, RAX, RSP, XNOIDX, 0, 0);
+	x_rr(&b, XW, 0x8b, RAX, RBP);
 	x_mem(&b, XW, 0x8b, RDX, RSP, XNOIDX, 0, 8);
 	x_alu_ri(&b, XW, ALU_ADD, RSP, 24);
 	for (i = 5; i >= 0; i--) {		/* pop */
@@ -270,17 +273,140 @@ struct jit_tr {
 	bool pc_hi_stored;
 	struct jit_exit exits[2];
 	int nexits;
+	int8_t host[32];	/* host register of guest x[i], or -1 */
+	uint32_t loaded;	/* x[i] is in its host register */
+	uint32_t dirty;		/* ... and newer than cpu->x[i] */
+	uint64_t pc0;		/* the block's first pc */
+	uint8_t *head;		/* loop head (all registers loaded, none
+				 * dirty), when the block branches to itself */
+	uint8_t *loops[2];	/* rel32s to jump back to the head */
+	int nloops;
 };
+
+/*
+ * Guest registers in host registers: per block, the most used x[i] get
+ * one of these (lazily loaded on first use).  Dirty ones are written
+ * back before every exit, helper call and memory access (a fault must
+ * find cpu->x complete); after a helper call every loaded one is read
+ * again (the caller-saved ones are clobbered, and the helper may have
+ * written any x[i]).  rax, rcx, rdx stay scratch.
+ */
+static const int jit_pool_regs[] = { R12, R13, RSI, RDI, R8, R9, R10, R11 };
+#define JIT_NREGS	((int)(sizeof(jit_pool_regs) / sizeof(jit_pool_regs[0])))
+
+static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n)
+{
+	unsigned cnt[32] = { 0 };
+	int i, k;
+
+	memset(t->host, -1, sizeof(t->host));
+	t->loaded = t->dirty = 0;
+	for (i = 0; i < n; i++) {
+		cnt[ins[i].rd] += 2;
+		cnt[ins[i].rs1] += 2;
+		cnt[ins[i].rs2] += 2;
+	}
+	cnt[0] = 0;
+	for (k = 0; k < JIT_NREGS; k++) {
+		unsigned best = 0, r;
+
+		for (r = 1; r < 32; r++)
+			if (t->host[r] < 0 && cnt[r] > cnt[best])
+				best = r;
+		if (cnt[best] < 4)	/* used once: memory operands do */
+			break;
+		t->host[best] = (int8_t)jit_pool_regs[k];
+	}
+}
+
+/* a host register holding x[r]: its own, or @scratch loaded */
+static int gx(struct jit_tr *t, unsigned r, int scratch)
+{
+	int h = t->host[r];
+
+	if (!r) {
+		x_rr(&t->b, 0, 0x31, scratch, scratch);	/* xor */
+		return scratch;
+	}
+	if (h < 0) {
+		x_mb(&t->b, XW, 0x8b, scratch, RBX, OFF_X(r));
+		return scratch;
+	}
+	if (!(t->loaded >> r & 1)) {
+		x_mb(&t->b, XW, 0x8b, h, RBX, OFF_X(r));
+		t->loaded |= 1u << r;
+	}
+	return h;
+}
+
+/* where to compute a new x[r]: its host register, or @scratch */
+static int dreg(struct jit_tr *t, unsigned r, int scratch)
+{
+	return r && t->host[r] >= 0 ? t->host[r] : scratch;
+}
+
+/* x[r] = host register h */
+static void put(struct jit_tr *t, unsigned r, int h)
+{
+	int d;
+
+	if (!r)
+		return;
+	d = t->host[r];
+	if (d < 0) {
+		x_mb(&t->b, XW, 0x89, h, RBX, OFF_X(r));
+		return;
+	}
+	if (d != h)
+		x_rr(&t->b, XW, 0x8b, d, h);
+	t->loaded |= 1u << r;
+	t->dirty |= 1u << r;
+}
+
+/* "op reg, x[r]": register direct when x[r] has a host register */
+static void op_x(struct jit_tr *t, unsigned f, uint32_t op, int reg, unsigned r)
+{
+	if (r && t->host[r] >= 0)
+		x_rr(&t->b, f, op, reg, gx(t, r, RCX));
+	else
+		x_mb(&t->b, f, op, reg, RBX, OFF_X(r));
+}
+
+static void mov_rr(struct jit_tr *t, int d, int s)
+{
+	if (d != s)
+		x_rr(&t->b, XW, 0x8b, d, s);
+}
+
+/* write the dirty registers back to cpu->x */
+static void wb(struct jit_tr *t)
+{
+	unsigned r;
+
+	for (r = 1; r < 32; r++)
+		if (t->dirty >> r & 1)
+			x_mb(&t->b, XW, 0x89, t->host[r], RBX, OFF_X(r));
+	t->dirty = 0;
+}
+
+/* after a helper call: read every loaded register again */
+static void reload(struct jit_tr *t)
+{
+	unsigned r;
+
+	for (r = 1; r < 32; r++)
+		if (t->loaded >> r & 1)
+			x_mb(&t->b, XW, 0x8b, t->host[r], RBX, OFF_X(r));
+}
 
 static void ld(struct jit_tr *t, int h, unsigned r)
 {
-	x_mb(&t->b, XW, 0x8b, h, RBX, OFF_X(r));
+	mov_rr(t, h, gx(t, r, h));
 }
 
 static void st(struct jit_tr *t, int h, unsigned r)
 {
-	if (r)
-		x_mb(&t->b, XW, 0x89, h, RBX, OFF_X(r));
+	put(t, r, h);
 }
 
 /* cpu->pc = t->pc: the whole value once per block, then the low half */
@@ -301,28 +427,36 @@ static void sync_pc(struct jit_tr *t)
 
 static void exit_direct(struct jit_tr *t, uint8_t *site, uint64_t target)
 {
+	if (t->head && target == t->pc0) {
+		t->loops[t->nloops++] = site;
+		return;
+	}
 	t->exits[t->nexits].site = site;
 	t->exits[t->nexits].target = target;
 	t->nexits++;
 }
 
-/* rax = guest address, then [rax + r15 + imm] is the access */
-static void addr(struct jit_tr *t, const struct rv_insn *in)
+/* the access's base: x[rs1] in a host register ([base + r15 + imm]) */
+static int addr(struct jit_tr *t, const struct rv_insn *in)
 {
+	wb(t);
 	sync_pc(t);
-	ld(t, RAX, in->rs1);
+	return gx(t, in->rs1, RAX);
 }
 
-static void emit_mem_rax(struct jit_tr *t, unsigned f, uint32_t op, int reg,
-			 const struct rv_insn *in)
+static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
+		     int base, const struct rv_insn *in)
 {
-	x_mem(&t->b, f, op, reg, RAX, R15, 0, in->imm);
+	x_mem(&t->b, f, op, reg, base, R15, 0, in->imm);
 }
 
-static void sext_store(struct jit_tr *t, unsigned rd)
+/* x[rd] = sext32(low half of h) */
+static void sext_put(struct jit_tr *t, unsigned rd, int h)
 {
-	x_rr(&t->b, XW, 0x63, RAX, RAX);	/* movsxd rax, eax */
-	st(t, RAX, rd);
+	int d = dreg(t, rd, RAX);
+
+	x_rr(&t->b, XW, 0x63, d, h);		/* movsxd d, h */
+	put(t, rd, d);
 }
 
 /* the M division family with RISC-V's results for x/0 and MIN/-1 */
@@ -412,6 +546,7 @@ static void emit_helper(struct jit_tr *t, const struct rv_insn *in)
 	struct rv_insn *copy = &j->pool[j->npool++];
 
 	*copy = *in;
+	wb(t);
 	sync_pc(t);
 	x_mb(&t->b, XW, 0x8d, RDI, RBX, -RBX_BIAS);	/* lea rdi, cpu */
 	x_mov_imm(&t->b, RSI, (uint64_t)(uintptr_t)copy);
@@ -419,6 +554,7 @@ static void emit_helper(struct jit_tr *t, const struct rv_insn *in)
 	x_rr(&t->b, 0, 0xff, 2, RAX);			/* call rax */
 	x_rr(&t->b, 0, 0x85, RAX, RAX);			/* test eax, eax */
 	x_patch(x_jcc(&t->b, CC_NE), j->epilogue_nochain);
+	reload(t);
 	t->pc_stored = t->pc + in->len;			/* the helper moved it */
 }
 
@@ -449,6 +585,7 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 	unsigned op = in->op;
 	bool isfma = op >= RV_OP_FMADD_D && op <= RV_OP_FNMADD_D;
 	uint8_t *slow1 = NULL, *slow2, *done;
+	uint32_t dirty;
 
 	if (!(isfma || (op >= RV_OP_FADD_D && op <= RV_OP_FSQRT_D)))
 		return false;
@@ -479,7 +616,9 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 	if (slow1)
 		x_patch(slow1, b->p);
 	x_patch(slow2, b->p);
+	dirty = t->dirty;	/* written back on this path only */
 	emit_helper(t, in);
+	t->dirty = dirty;
 	x_patch(done, b->p);
 	t->pc_stored = (t->pc & ~0xffffffffull) | 1;	/* high half only */
 	return true;
@@ -497,68 +636,82 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 	struct xbuf *b = &t->b;
 	unsigned op = in->op, rd = in->rd;
 	uint64_t npc = t->pc + in->len;
+	int d, a;
 
 	switch (op) {
 	/* ---- immediates ---- */
 	case RV_OP_LUI:
-		if (rd)
-			x_mb(b, XW, 0xc7, 0, RBX, OFF_X(rd)), e32(b, (uint32_t)in->imm);
+		if (rd) {
+			d = dreg(t, rd, RAX);
+			x_mov_imm(b, d, (uint64_t)(int64_t)in->imm);
+			put(t, rd, d);
+		}
 		return true;
 	case RV_OP_AUIPC:
 		if (rd) {
-			x_mov_imm(b, RAX, t->pc + (int64_t)in->imm);
-			st(t, RAX, rd);
+			d = dreg(t, rd, RAX);
+			x_mov_imm(b, d, t->pc + (int64_t)in->imm);
+			put(t, rd, d);
 		}
 		return true;
 	case RV_OP_ADDI:
 		if (!rd)
 			return true;
+		d = dreg(t, rd, RAX);
 		if (in->rs1 == 0) {
-			x_mb(b, XW, 0xc7, 0, RBX, OFF_X(rd));
-			e32(b, (uint32_t)in->imm);
-			return true;
+			x_mov_imm(b, d, (uint64_t)(int64_t)in->imm);
+		} else {
+			a = gx(t, in->rs1, d);
+			if (!in->imm)
+				mov_rr(t, d, a);
+			else if (a == d)
+				x_alu_ri(b, XW, ALU_ADD, d, in->imm);
+			else
+				x_mb(b, XW, 0x8d, d, a, in->imm);	/* lea */
 		}
-		ld(t, RAX, in->rs1);
-		if (in->imm)
-			x_alu_ri(b, XW, ALU_ADD, RAX, in->imm);
-		st(t, RAX, rd);
+		put(t, rd, d);
 		return true;
 	case RV_OP_XORI: case RV_OP_ORI: case RV_OP_ANDI: {
 		static const int n[] = { ALU_XOR, ALU_OR, ALU_AND };
 
 		if (!rd)
 			return true;
-		ld(t, RAX, in->rs1);
-		x_alu_ri(b, XW, n[op - RV_OP_XORI], RAX, in->imm);
-		st(t, RAX, rd);
+		d = dreg(t, rd, RAX);
+		mov_rr(t, d, gx(t, in->rs1, d));
+		x_alu_ri(b, XW, n[op - RV_OP_XORI], d, in->imm);
+		put(t, rd, d);
 		return true;
 	}
 	case RV_OP_SLTI: case RV_OP_SLTIU:
 		if (!rd)
 			return true;
-		ld(t, RAX, in->rs1);
-		x_alu_ri(b, XW, ALU_CMP, RAX, in->imm);
+		a = gx(t, in->rs1, RAX);
+		x_alu_ri(b, XW, ALU_CMP, a, in->imm);
 		x_rr(b, 0, 0x0f90 | (op == RV_OP_SLTI ? CC_L : CC_B), 0, RAX);
-		x_rr(b, 0, 0x0fb6, RAX, RAX);
-		st(t, RAX, rd);
+		d = dreg(t, rd, RAX);
+		x_rr(b, 0, 0x0fb6, d, RAX);		/* movzx d, al */
+		put(t, rd, d);
 		return true;
 	case RV_OP_SLLI: case RV_OP_SRLI: case RV_OP_SRAI: {
 		static const int n[] = { SH_SHL, SH_SHR, SH_SAR };
 
 		if (!rd)
 			return true;
-		ld(t, RAX, in->rs1);
-		x_shift_ri(b, XW, n[op - RV_OP_SLLI], RAX, in->imm & 63);
-		st(t, RAX, rd);
+		d = dreg(t, rd, RAX);
+		mov_rr(t, d, gx(t, in->rs1, d));
+		x_shift_ri(b, XW, n[op - RV_OP_SLLI], d, in->imm & 63);
+		put(t, rd, d);
 		return true;
 	}
 	case RV_OP_ADDIW:
 		if (!rd)
 			return true;
-		ld(t, RAX, in->rs1);
-		if (in->imm)
-			x_alu_ri(b, 0, ALU_ADD, RAX, in->imm);
-		sext_store(t, rd);
+		a = gx(t, in->rs1, RAX);
+		if (in->imm) {
+			x_mb(b, 0, 0x8d, RAX, a, in->imm);	/* lea eax */
+			a = RAX;
+		}
+		sext_put(t, rd, a);
 		return true;
 	case RV_OP_SLLIW: case RV_OP_SRLIW: case RV_OP_SRAIW: {
 		static const int n[] = { SH_SHL, SH_SHR, SH_SAR };
@@ -567,35 +720,42 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 			return true;
 		ld(t, RAX, in->rs1);
 		x_shift_ri(b, 0, n[op - RV_OP_SLLIW], RAX, in->imm & 31);
-		sext_store(t, rd);
+		sext_put(t, rd, RAX);
 		return true;
 	}
 	/* ---- register-register ---- */
 	case RV_OP_ADD: case RV_OP_SUB: case RV_OP_XOR: case RV_OP_OR:
-	case RV_OP_AND: case RV_OP_ADDW: case RV_OP_SUBW: {
+	case RV_OP_AND: case RV_OP_ADDW: case RV_OP_SUBW:
+	case RV_OP_MUL: case RV_OP_MULW: {
 		int n = op == RV_OP_ADD || op == RV_OP_ADDW ? ALU_ADD :
 			op == RV_OP_SUB || op == RV_OP_SUBW ? ALU_SUB :
 			op == RV_OP_XOR ? ALU_XOR : op == RV_OP_OR ? ALU_OR : ALU_AND;
-		bool w = op == RV_OP_ADDW || op == RV_OP_SUBW;
+		uint32_t opc = op == RV_OP_MUL || op == RV_OP_MULW ? 0x0faf : ALU_RM(n);
+		bool w = op == RV_OP_ADDW || op == RV_OP_SUBW || op == RV_OP_MULW;
 
 		if (!rd)
 			return true;
-		ld(t, RAX, in->rs1);
-		x_mb(b, w ? 0 : XW, ALU_RM(n), RAX, RBX, OFF_X(in->rs2));
+		d = dreg(t, rd, RAX);
+		/* rd == rs2 != rs1 in a register: compute in rax */
+		if (in->rs2 == rd && in->rs1 != rd && d != RAX)
+			d = RAX;
+		mov_rr(t, d, gx(t, in->rs1, d));
+		op_x(t, w ? 0 : XW, opc, d, in->rs2);
 		if (w)
-			sext_store(t, rd);
+			sext_put(t, rd, d);
 		else
-			st(t, RAX, rd);
+			put(t, rd, d);
 		return true;
 	}
 	case RV_OP_SLT: case RV_OP_SLTU:
 		if (!rd)
 			return true;
-		ld(t, RAX, in->rs1);
-		x_mb(b, XW, ALU_RM(ALU_CMP), RAX, RBX, OFF_X(in->rs2));
+		a = gx(t, in->rs1, RAX);
+		op_x(t, XW, ALU_RM(ALU_CMP), a, in->rs2);
 		x_rr(b, 0, 0x0f90 | (op == RV_OP_SLT ? CC_L : CC_B), 0, RAX);
-		x_rr(b, 0, 0x0fb6, RAX, RAX);
-		st(t, RAX, rd);
+		d = dreg(t, rd, RAX);
+		x_rr(b, 0, 0x0fb6, d, RAX);
+		put(t, rd, d);
 		return true;
 	case RV_OP_SLL: case RV_OP_SRL: case RV_OP_SRA:
 	case RV_OP_SLLW: case RV_OP_SRLW: case RV_OP_SRAW: {
@@ -605,26 +765,17 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 
 		if (!rd)
 			return true;
-		ld(t, RAX, in->rs1);
-		x_mb(b, 0, 0x8b, RCX, RBX, OFF_X(in->rs2));	/* ecx */
-		x_rr(b, w ? 0 : XW, 0xd3, n, RAX);		/* masks cl */
+		ld(t, RCX, in->rs2);
+		d = dreg(t, rd, RAX);
+		mov_rr(t, d, gx(t, in->rs1, d));
+		x_rr(b, w ? 0 : XW, 0xd3, n, d);		/* masks cl */
 		if (w)
-			sext_store(t, rd);
+			sext_put(t, rd, d);
 		else
-			st(t, RAX, rd);
+			put(t, rd, d);
 		return true;
 	}
 	/* ---- M ---- */
-	case RV_OP_MUL: case RV_OP_MULW:
-		if (!rd)
-			return true;
-		ld(t, RAX, in->rs1);
-		x_mb(b, op == RV_OP_MUL ? XW : 0, 0x0faf, RAX, RBX, OFF_X(in->rs2));
-		if (op == RV_OP_MULW)
-			sext_store(t, rd);
-		else
-			st(t, RAX, rd);
-		return true;
 	case RV_OP_MULH: case RV_OP_MULHU: case RV_OP_MULHSU:
 		if (!rd)
 			return true;
@@ -633,12 +784,18 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 			/* hi(s*u) = hiu(s*u) - (s < 0 ? u : 0) */
 			x_rr(b, XW, 0x8b, RCX, RAX);
 			x_shift_ri(b, XW, SH_SAR, RCX, 63);
-			x_mb(b, XW, ALU_RM(ALU_AND), RCX, RBX, OFF_X(in->rs2));
+			if (in->rs2 && t->host[in->rs2] >= 0)
+				x_rr(b, XW, ALU_RM(ALU_AND), RCX, gx(t, in->rs2, RDX));
+			else
+				x_mb(b, XW, ALU_RM(ALU_AND), RCX, RBX, OFF_X(in->rs2));
 		}
-		x_mb(b, XW, 0xf7, op == RV_OP_MULH ? 5 : 4, RBX, OFF_X(in->rs2));
+		if (in->rs2 && t->host[in->rs2] >= 0)
+			x_rr(b, XW, 0xf7, op == RV_OP_MULH ? 5 : 4, gx(t, in->rs2, RDX));
+		else
+			x_mb(b, XW, 0xf7, op == RV_OP_MULH ? 5 : 4, RBX, OFF_X(in->rs2));
 		if (op == RV_OP_MULHSU)
 			x_rr(b, XW, 0x2b, RDX, RCX);		/* sub rdx, rcx */
-		st(t, RDX, rd);
+		put(t, rd, RDX);
 		return true;
 	case RV_OP_DIV: case RV_OP_DIVU: case RV_OP_REM: case RV_OP_REMU:
 	case RV_OP_DIVW: case RV_OP_DIVUW: case RV_OP_REMW: case RV_OP_REMUW:
@@ -654,9 +811,10 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 		};
 		unsigned k = op - RV_OP_LB;
 
-		addr(t, in);
-		emit_mem_rax(t, ldop[k].f, ldop[k].op, RAX, in);
-		st(t, RAX, rd);
+		a = addr(t, in);
+		d = dreg(t, rd, RAX);
+		emit_mem(t, ldop[k].f, ldop[k].op, d, a, in);
+		put(t, rd, d);
 		return true;
 	}
 	case RV_OP_SB: case RV_OP_SH: case RV_OP_SW: case RV_OP_SD: {
@@ -664,36 +822,77 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 			{ 0, 0x88 }, { X66, 0x89 }, { 0, 0x89 }, { XW, 0x89 },
 		};
 		unsigned k = op - RV_OP_SB;
+		int v;
 
-		addr(t, in);
-		ld(t, RCX, in->rs2);
-		emit_mem_rax(t, stop[k].f, stop[k].op, RCX, in);
+		a = addr(t, in);
+		v = gx(t, in->rs2, RCX);
+		if (op == RV_OP_SB && v >= RSP && v <= RDI) {
+			x_rr(b, 0, 0x8b, RCX, v);	/* no REX: not sil/dil */
+			v = RCX;
+		}
+		emit_mem(t, stop[k].f, stop[k].op, v, a, in);
 		return true;
 	}
 	case RV_OP_FLD: case RV_OP_FLW:
-		addr(t, in);
+		a = addr(t, in);
 		if (op == RV_OP_FLD) {
-			emit_mem_rax(t, XW, 0x8b, RAX, in);
+			emit_mem(t, XW, 0x8b, RAX, a, in);
 		} else {
-			emit_mem_rax(t, 0, 0x8b, RAX, in);
+			emit_mem(t, 0, 0x8b, RAX, a, in);
 			x_mov_imm(b, RCX, 0xffffffff00000000ull);	/* NaN box */
 			x_rr(b, XW, 0x0b, RAX, RCX);
 		}
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_F(rd));
 		return true;
 	case RV_OP_FSD: case RV_OP_FSW:
-		addr(t, in);
+		a = addr(t, in);
 		x_mb(b, op == RV_OP_FSD ? XW : 0, 0x8b, RCX, RBX, OFF_F(in->rs2));
-		emit_mem_rax(t, op == RV_OP_FSD ? XW : 0, 0x89, RCX, in);
+		emit_mem(t, op == RV_OP_FSD ? XW : 0, 0x89, RCX, a, in);
 		return true;
 	case RV_OP_FMV_X_D:
 		if (rd) {
-			x_mb(b, XW, 0x8b, RAX, RBX, OFF_F(in->rs1));
-			st(t, RAX, rd);
+			d = dreg(t, rd, RAX);
+			x_mb(b, XW, 0x8b, d, RBX, OFF_F(in->rs1));
+			put(t, rd, d);
 		}
 		return true;
 	case RV_OP_FMV_D_X:
-		ld(t, RAX, in->rs1);
+		a = gx(t, in->rs1, RAX);
+		x_mb(b, XW, 0x89, a, RBX, OFF_F(rd));
+		return true;
+	case RV_OP_FEQ_D: case RV_OP_FLT_D: case RV_OP_FLE_D:
+		/* ucomisd signals only sNaN, comisd any NaN (MXCSR gathers
+		 * the flag); unordered sets ZF, PF and CF */
+		if (op == RV_OP_FEQ_D) {
+			x_sd(b, 0x10, 0, OFF_F(in->rs1));
+			e8(b, 0x66);
+			x_mb(b, 0, 0x0f2e, 0, RBX, OFF_F(in->rs2));
+			x_rr(b, 0, 0x0f90 | CC_E, 0, RAX);
+			x_rr(b, 0, 0x0f9b, 0, RCX);	/* setnp cl */
+			x_rr(b, 0, 0x21, RCX, RAX);	/* and eax, ecx */
+		} else {
+			/* a < b: b above a; a <= b: b above or equal */
+			x_sd(b, 0x10, 0, OFF_F(in->rs2));
+			e8(b, 0x66);
+			x_mb(b, 0, 0x0f2f, 0, RBX, OFF_F(in->rs1));
+			x_rr(b, 0, 0x0f90 | (op == RV_OP_FLT_D ? CC_A : CC_AE), 0, RAX);
+		}
+		d = dreg(t, rd, RAX);
+		x_rr(b, 0, 0x0fb6, d, RAX);		/* movzx d, al */
+		put(t, rd, d);
+		return true;
+	case RV_OP_FSGNJ_D: case RV_OP_FSGNJN_D: case RV_OP_FSGNJX_D:
+		x_mb(b, XW, 0x8b, RAX, RBX, OFF_F(in->rs1));
+		x_mb(b, XW, 0x8b, RCX, RBX, OFF_F(in->rs2));
+		x_mov_imm(b, RDX, 1ull << 63);
+		if (op == RV_OP_FSGNJN_D)
+			x_rr(b, XW, 0xf7, 2, RCX);		/* not rcx */
+		x_rr(b, XW, 0x23, RCX, RDX);			/* and rcx, rdx */
+		if (op != RV_OP_FSGNJX_D) {
+			x_rr(b, XW, 0xf7, 2, RDX);		/* not rdx */
+			x_rr(b, XW, 0x23, RAX, RDX);		/* and rax, rdx */
+		}
+		x_rr(b, XW, op == RV_OP_FSGNJX_D ? 0x33 : 0x0b, RAX, RCX);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_F(rd));
 		return true;
 	case RV_OP_FENCE:
@@ -702,20 +901,26 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 	/* ---- control ---- */
 	case RV_OP_JAL:
 		if (rd) {
-			x_mov_imm(b, RAX, npc);
-			st(t, RAX, rd);
+			d = dreg(t, rd, RAX);
+			x_mov_imm(b, d, npc);
+			put(t, rd, d);
 		}
+		wb(t);
 		exit_direct(t, x_jmp(b), t->pc + (int64_t)in->imm);
 		return false;
 	case RV_OP_JALR:
-		ld(t, RAX, in->rs1);
+		a = gx(t, in->rs1, RAX);
 		if (in->imm)
-			x_alu_ri(b, XW, ALU_ADD, RAX, in->imm);
+			x_mb(b, XW, 0x8d, RAX, a, in->imm);	/* lea */
+		else
+			mov_rr(t, RAX, a);
 		x_alu_ri(b, XW, ALU_AND, RAX, -2);
 		if (rd) {
-			x_mov_imm(b, RCX, npc);
-			st(t, RCX, rd);
+			d = dreg(t, rd, RCX);
+			x_mov_imm(b, d, npc);
+			put(t, rd, d);
 		}
+		wb(t);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
 		/* the indirect-branch table: [r14 + (pc & 0x1ffe) * 8] */
 		x_rr(b, 0, 0x8b, RCX, RAX);
@@ -726,13 +931,22 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 		return false;
 	case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
 	case RV_OP_BLTU: case RV_OP_BGEU:
-		ld(t, RAX, in->rs1);
-		x_mb(b, XW, ALU_RM(ALU_CMP), RAX, RBX, OFF_X(in->rs2));
+		a = gx(t, in->rs1, RAX);
+		if (in->rs2 == 0) {
+			wb(t);
+			x_rr(b, XW, 0x85, a, a);		/* test a, a */
+		} else {
+			int c = gx(t, in->rs2, RCX);
+
+			wb(t);
+			x_rr(b, XW, ALU_RM(ALU_CMP), a, c);
+		}
 		exit_direct(t, x_jcc(b, branch_cc[op - RV_OP_BEQ]),
 			    t->pc + (int64_t)in->imm);
 		exit_direct(t, x_jmp(b), npc);
 		return false;
 	case RV_OP_FENCE_I:
+		wb(t);
 		x_mov_imm(b, RAX, npc);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
 		x_mb(b, 0, 0xc6, 0, R14, offsetof(struct jit, flush_pending));
@@ -762,6 +976,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	uint64_t pc0 = cpu->pc, pc = pc0, page_end = (pc0 | 4095) + 1;
 	struct jit_tr t;
 	uint8_t *budget_jle, *code;
+	const struct rv_insn *last;
 	int n = 0, i;
 
 	for (;;) {
@@ -791,10 +1006,23 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	t.j = j;
 	code = j->cur;
 	t.b.p = code;
-	x_mem(&t.b, XW, 0x83, 5, RSP, XNOIDX, 0, 0);	/* sub [rsp], n */
+	x_rr(&t.b, XW, 0x83, 5, RBP);			/* sub rbp, n */
 	e8(&t.b, n);
 	budget_jle = x_jcc(&t.b, CC_LE);
 	t.pc = pc0;
+	t.pc0 = pc0;
+	jit_alloc(&t, ins, n);
+	last = &ins[n - 1];
+	if (((last->op >= RV_OP_BEQ && last->op <= RV_OP_BGEU) ||
+	     last->op == RV_OP_JAL) && pc - last->len + (int64_t)last->imm == pc0) {
+		/* a loop: registers stay in host registers around it */
+		unsigned r;
+
+		for (r = 1; r < 32; r++)
+			if (t.host[r] >= 0)
+				gx(&t, r, RAX);
+		t.head = t.b.p;
+	}
 	for (i = 0; i < n; i++) {
 		bool more = emit_insn(&t, &ins[i]);
 
@@ -802,8 +1030,10 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		if (!more)
 			break;
 	}
-	if (i == n)	/* fell off the end: continue at the next pc */
+	if (i == n) {	/* fell off the end: continue at the next pc */
+		wb(&t);
 		exit_direct(&t, x_jmp(&t.b), t.pc);
+	}
 
 	/* exit stubs: cpu->pc = target, [rsp+8] = the site to patch */
 	for (i = 0; i < t.nexits; i++) {
@@ -818,9 +1048,19 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		x_mem(&t.b, XW, 0x89, RAX, RSP, XNOIDX, 0, 8);
 		x_patch(x_jmp(&t.b), j->epilogue);
 	}
+	/* back to the head: the budget again, then the loop */
+	for (i = 0; i < t.nloops; i++) {
+		x_patch(t.loops[i], t.b.p);
+		x_rr(&t.b, XW, 0x83, 5, RBP);		/* sub rbp, n */
+		e8(&t.b, n);
+		x_patch(x_jcc(&t.b, CC_G), t.head);
+		t.loops[i] = x_jmp(&t.b);
+	}
 	/* out of budget: give the block's instructions back, exit before it */
 	x_patch(budget_jle, t.b.p);
-	x_mem(&t.b, XW, 0x83, 0, RSP, XNOIDX, 0, 0);	/* add [rsp], n */
+	for (i = 0; i < t.nloops; i++)
+		x_patch(t.loops[i], t.b.p);
+	x_rr(&t.b, XW, 0x83, 0, RBP);			/* add rbp, n */
 	e8(&t.b, n);
 	x_mov_imm(&t.b, RAX, pc0);
 	x_mb(&t.b, XW, 0x89, RAX, RBX, OFF_PC);
