@@ -659,6 +659,35 @@ static int mount_option(struct oci_mount *m, const char *opt, struct err *e)
 	return mount_data_add(m, opt, e);
 }
 
+/* An array at WHERE.KEY, each element parsed by @fn into a calloc'ed
+ * array of @size-byte items (*out, *nout): the shape of mounts, devices,
+ * device rules, seccomp rules.  Absent or empty leaves *out NULL. */
+static int parse_each(const json_t *obj, const char *where, const char *key,
+		      size_t size,
+		      int (*fn)(const json_t *, const char *, void *, struct err *),
+		      void **out, int *nout, struct err *e)
+{
+	char w[WHERE_LEN], wi[WHERE_LEN];
+	json_t *a;
+	size_t i, n;
+	int ret;
+
+	ret = get_arr(obj, where, key, &a, e);
+	n = json_array_size(a);
+	if (ret || !n)
+		return ret;
+	*out = calloc(n, size);
+	if (!*out)
+		return nomem(e);
+	*nout = (int)n;
+	at(w, where, key);
+	for (i = 0; !ret && i < n; i++) {
+		at_idx(wi, w, i);
+		ret = fn(json_array_get(a, i), wi, (char *)*out + i * size, e);
+	}
+	return ret;
+}
+
 static int parse_idmaps(const json_t *obj, const char *where, const char *key,
 			struct oci_idmap **out, int *nout, struct err *e)
 {
@@ -693,9 +722,9 @@ static int parse_idmaps(const json_t *obj, const char *where, const char *key,
 	return ret;
 }
 
-static int parse_mount(const json_t *j, const char *where, struct oci_mount *m,
-		       struct err *e)
+static int parse_mount(const json_t *j, const char *where, void *item, struct err *e)
 {
+	struct oci_mount *m = item;
 	char **opts = NULL, **p, *abs;
 	int ret;
 
@@ -733,24 +762,8 @@ static int parse_mount(const json_t *j, const char *where, struct oci_mount *m,
 
 static int parse_mounts(const json_t *j, struct ct_oci *o, struct err *e)
 {
-	char w[WHERE_LEN];
-	json_t *a;
-	size_t i, n;
-	int ret;
-
-	ret = get_arr(j, "", "mounts", &a, e);
-	n = json_array_size(a);
-	if (ret || !n)
-		return ret;
-	o->mounts = calloc(n, sizeof(*o->mounts));
-	if (!o->mounts)
-		return nomem(e);
-	o->nmounts = (int)n;
-	for (i = 0; !ret && i < n; i++) {
-		at_idx(w, "mounts", i);
-		ret = parse_mount(json_array_get(a, i), w, &o->mounts[i], e);
-	}
-	return ret;
+	return parse_each(j, "", "mounts", sizeof(*o->mounts), parse_mount,
+			  (void **)&o->mounts, &o->nmounts, e);
 }
 
 /* ---- process ---------------------------------------------------------- */
@@ -1069,9 +1082,9 @@ static int get_type(const json_t *obj, const char *where, const char *key,
 	return 0;
 }
 
-static int parse_device(const json_t *d, const char *where,
-			struct oci_device *dev, struct err *e)
+static int parse_device(const json_t *d, const char *where, void *item, struct err *e)
 {
+	struct oci_device *dev = item;
 	int has_mode = 0, fifo_has = 0, *need;
 	long long v;
 	int ret;
@@ -1105,24 +1118,8 @@ static int parse_device(const json_t *d, const char *where,
 
 static int parse_devices(const json_t *lin, struct ct_oci *o, struct err *e)
 {
-	char w[WHERE_LEN];
-	json_t *a;
-	size_t i, n;
-	int ret;
-
-	ret = get_arr(lin, "linux", "devices", &a, e);
-	n = json_array_size(a);
-	if (ret || !n)
-		return ret;
-	o->devices = calloc(n, sizeof(*o->devices));
-	if (!o->devices)
-		return nomem(e);
-	o->ndevices = (int)n;
-	for (i = 0; !ret && i < n; i++) {
-		at_idx(w, "linux.devices", i);
-		ret = parse_device(json_array_get(a, i), w, &o->devices[i], e);
-	}
-	return ret;
+	return parse_each(lin, "linux", "devices", sizeof(*o->devices), parse_device,
+			  (void **)&o->devices, &o->ndevices, e);
 }
 
 static int parse_sysctl(const json_t *lin, struct ct_oci *o, struct err *e)
@@ -1157,9 +1154,9 @@ static int parse_sysctl(const json_t *lin, struct ct_oci *o, struct err *e)
 
 /* ---- linux.resources -------------------------------------------------- */
 
-static int parse_dev_rule(const json_t *d, const char *where,
-			  struct oci_dev_rule *r, struct err *e)
+static int parse_dev_rule(const json_t *d, const char *where, void *item, struct err *e)
 {
+	struct oci_dev_rule *r = item;
 	char *access = NULL;
 	long long v;
 	int ret, has = 0;
@@ -1192,24 +1189,8 @@ static int parse_dev_rule(const json_t *d, const char *where,
 
 static int parse_dev_rules(const json_t *res, struct ct_oci *o, struct err *e)
 {
-	char w[WHERE_LEN];
-	json_t *a;
-	size_t i, n;
-	int ret;
-
-	ret = get_arr(res, "linux.resources", "devices", &a, e);
-	n = json_array_size(a);
-	if (ret || !n)
-		return ret;
-	o->dev_rules = calloc(n, sizeof(*o->dev_rules));
-	if (!o->dev_rules)
-		return nomem(e);
-	o->ndev_rules = (int)n;
-	for (i = 0; !ret && i < n; i++) {
-		at_idx(w, "linux.resources.devices", i);
-		ret = parse_dev_rule(json_array_get(a, i), w, &o->dev_rules[i], e);
-	}
-	return ret;
+	return parse_each(res, "linux.resources", "devices", sizeof(*o->dev_rules),
+			  parse_dev_rule, (void **)&o->dev_rules, &o->ndev_rules, e);
 }
 
 static int parse_memory(const json_t *res, struct ct_config *c, struct ct_oci *o,
@@ -1656,9 +1637,9 @@ static int parse_sc_arg(const json_t *a, const char *where,
 	return ret;
 }
 
-static int parse_sc_rule(const json_t *r, const char *where,
-			 struct oci_seccomp_rule *rule, struct err *e)
+static int parse_sc_rule(const json_t *r, const char *where, void *item, struct err *e)
 {
+	struct oci_seccomp_rule *rule = item;
 	char w[WHERE_LEN];
 	json_t *args = NULL;
 	size_t i, n;
@@ -1692,24 +1673,8 @@ static int parse_sc_rule(const json_t *r, const char *where,
 
 static int parse_sc_rules(const json_t *s, struct oci_seccomp *sc, struct err *e)
 {
-	char w[WHERE_LEN];
-	json_t *a;
-	size_t i, n;
-	int ret;
-
-	ret = get_arr(s, "linux.seccomp", "syscalls", &a, e);
-	n = json_array_size(a);
-	if (ret || !n)
-		return ret;
-	sc->rules = calloc(n, sizeof(*sc->rules));
-	if (!sc->rules)
-		return nomem(e);
-	sc->nrules = (int)n;
-	for (i = 0; !ret && i < n; i++) {
-		at_idx(w, "linux.seccomp.syscalls", i);
-		ret = parse_sc_rule(json_array_get(a, i), w, &sc->rules[i], e);
-	}
-	return ret;
+	return parse_each(s, "linux.seccomp", "syscalls", sizeof(*sc->rules),
+			  parse_sc_rule, (void **)&sc->rules, &sc->nrules, e);
 }
 
 static int parse_seccomp(const json_t *lin, struct ct_oci *o, struct err *e)

@@ -19,18 +19,21 @@
  * is the indirect-branch table), r15 = cpu->mem_base, rbp = the
  * instruction budget; rax, rcx, rdx are scratch.  Guest registers live in
  * *cpu between blocks; within a block the most used ones stay in r12,
- * r13, rsi, rdi, r8-r11 (see jit_alloc()), written back before exits,
- * helper calls and memory accesses.  The stack frame made by the entry
+ * r13, rsi, rdi, r8-r11 (see jit_alloc()), written back before exits
+ * and helper calls.  The stack frame made by the entry
  * trampoline holds the exit's patchable jump at [rsp + 8].
  *
  * Instructions without a host sequence here (F/D arithmetic, A, CSRs,
  * ecall, ebreak, illegal) call rv_interp_exec() on a copy of their
  * decoded form: the reference semantics, one instruction, pc in the cpu.
  *
- * Faults: before every memory access and helper call the instruction's pc
- * is stored into cpu->pc (the low half; the block entry stores the high
- * half), so a host SIGSEGV in translated code leaves cpu exactly as the
- * interpreter would.
+ * Faults: each guest memory access is a fault site in a per-thread
+ * table (host code range -> guest pc and the dirty registers' host
+ * registers); the SIGSEGV/SIGBUS handler calls rv_jit_fault(), which
+ * completes cpu->x and cpu->pc from the signal's ucontext, so a fault
+ * leaves cpu exactly as the interpreter would.  Before a helper call the
+ * dirty registers are written back and the pc stored (the low half; the
+ * first store of a block stores all of it).
  */
 #define _GNU_SOURCE
 #include <stdbool.h>
@@ -38,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 
 #include "emu/decode.h"
 #include "emu/jit.h"
@@ -49,6 +53,7 @@
 #define JIT_HASH_BITS	16
 #define JIT_POOL	(1u << 16)	/* decoded instructions for helpers */
 #define JIT_IBTC	4096		/* indirect-branch table entries */
+#define JIT_SITES	(1u << 18)	/* fault sites (guest memory accesses) */
 
 #define RBX_BIAS	128
 #define OFF_X(r)	((int32_t)((r) * 8) - RBX_BIAS)
@@ -77,6 +82,15 @@ struct jit_hent {
 	uint8_t *code;		/* NULL: empty */
 };
 
+/* a guest memory access in translated code: the host instruction at
+ * [buf + start, buf + end), the guest pc, and which guest register each
+ * pool register (jit_pool_regs[]) holds newer than cpu->x (0: none) */
+struct jit_site {
+	uint32_t start, end;
+	uint64_t pc;
+	uint8_t dirty[8];
+};
+
 struct jit {
 	struct jit_ibtc ibtc[JIT_IBTC];	/* first: r14 points here */
 	uint8_t flush_pending;		/* set by fence.i in translated code */
@@ -87,6 +101,9 @@ struct jit {
 	unsigned nhash;
 	struct rv_insn *pool;
 	unsigned npool;
+	struct jit_site *sites;		/* ascending start */
+	unsigned nsites;
+	struct rv_cpu *cpu;		/* of the current run */
 	uint64_t gen;			/* jit_gen when last flushed */
 	uint64_t nflush;
 	struct rv_jit_stats st;
@@ -139,6 +156,7 @@ static void jit_flush(struct jit *j)
 	memset(j->hash, 0, sizeof(*j->hash) << JIT_HASH_BITS);
 	j->nhash = 0;
 	j->npool = 0;
+	j->nsites = 0;
 	j->cur = j->code_start;
 	j->flush_pending = 0;
 	j->gen = __atomic_load_n(&jit_gen, __ATOMIC_ACQUIRE);
@@ -220,13 +238,15 @@ static struct jit *jit_get(void)
 		return NULL;
 	j->hash = calloc(1u << JIT_HASH_BITS, sizeof(*j->hash));
 	j->pool = calloc(JIT_POOL, sizeof(*j->pool));
+	j->sites = calloc(JIT_SITES, sizeof(*j->sites));
 	j->buf = mmap(NULL, JIT_CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (!j->hash || !j->pool || j->buf == MAP_FAILED) {
+	if (!j->hash || !j->pool || !j->sites || j->buf == MAP_FAILED) {
 		if (j->buf != MAP_FAILED)
 			munmap(j->buf, JIT_CODE_SIZE);
 		free(j->hash);
 		free(j->pool);
+		free(j->sites);
 		free(j);
 		return NULL;
 	}
@@ -247,6 +267,7 @@ void rv_jit_thread_exit(void)
 	munmap(j->buf, JIT_CODE_SIZE);
 	free(j->hash);
 	free(j->pool);
+	free(j->sites);
 	free(j);
 }
 
@@ -286,8 +307,8 @@ struct jit_tr {
 /*
  * Guest registers in host registers: per block, the most used x[i] get
  * one of these (lazily loaded on first use).  Dirty ones are written
- * back before every exit, helper call and memory access (a fault must
- * find cpu->x complete); after a helper call every loaded one is read
+ * back before every exit and helper call (a fault at a memory access
+ * finds them through its fault site); after a helper call every loaded one is read
  * again (the caller-saved ones are clobbered, and the helper may have
  * written any x[i]).  rax, rcx, rdx stay scratch.
  */
@@ -439,15 +460,29 @@ static void exit_direct(struct jit_tr *t, uint8_t *site, uint64_t target)
 /* the access's base: x[rs1] in a host register ([base + r15 + imm]) */
 static int addr(struct jit_tr *t, const struct rv_insn *in)
 {
-	wb(t);
-	sync_pc(t);
 	return gx(t, in->rs1, RAX);
 }
 
+/* the access itself, recorded as a fault site: the dirty registers stay
+ * in host registers, and rv_jit_fault() finds them there */
 static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 		     int base, const struct rv_insn *in)
 {
+	struct jit *j = t->j;
+	struct jit_site *s = &j->sites[j->nsites++];
+	unsigned r;
+	int k;
+
+	memset(s, 0, sizeof(*s));
+	s->start = (uint32_t)(t->b.p - j->buf);
+	s->pc = t->pc;
+	for (r = 1; r < 32; r++)
+		if (t->dirty >> r & 1)
+			for (k = 0; k < JIT_NREGS; k++)
+				if (jit_pool_regs[k] == t->host[r])
+					s->dirty[k] = (uint8_t)r;
 	x_mem(&t->b, f, op, reg, base, R15, 0, in->imm);
+	s->end = (uint32_t)(t->b.p - j->buf);
 }
 
 /* x[rd] = sext32(low half of h) */
@@ -532,6 +567,68 @@ static void jit_fold_fflags(struct rv_cpu *cpu)
 		fl |= RV_FFLAG_NX;
 	cpu->fcsr |= fl;
 	__builtin_ia32_ldmxcsr(m & ~0x3fu);
+}
+
+/* RISC-V fflags of MXCSR's exception bits (IE DE ZE OE UE PE) */
+#define MXF(m)	(((m) & 0x01 ? RV_FFLAG_NV : 0) | ((m) & 0x04 ? RV_FFLAG_DZ : 0) | \
+		 ((m) & 0x08 ? RV_FFLAG_OF : 0) | ((m) & 0x10 ? RV_FFLAG_UF : 0) | \
+		 ((m) & 0x20 ? RV_FFLAG_NX : 0))
+#define MXF4(m)		MXF(m), MXF((m) + 1), MXF((m) + 2), MXF((m) + 3)
+#define MXF16(m)	MXF4(m), MXF4((m) + 4), MXF4((m) + 8), MXF4((m) + 12)
+static const uint8_t jit_mxcsr_fflags[64] = {
+	MXF16(0), MXF16(16), MXF16(32), MXF16(48)
+};
+
+/*
+ * frflags/fsflags/frcsr/fscsr (csrrs rd, csr, x0 and csrrw) of fflags or
+ * fcsr, inline: the flags MXCSR gathered since the last fold count as
+ * set without folding them (reads), and a write clears them in MXCSR.
+ * [rsp + 16] of the trampoline's frame is the scratch for stmxcsr.
+ */
+static bool emit_fcsr(struct jit_tr *t, const struct rv_insn *in)
+{
+	struct xbuf *b = &t->b;
+	unsigned num = (uint32_t)in->imm & 0xfff, mask;
+	bool wr = in->op == RV_OP_CSRRW;
+	uint8_t *skip;
+	int d;
+
+	if (num != RV_CSR_FFLAGS && num != RV_CSR_FCSR)
+		return false;
+	if (!wr && !(in->op == RV_OP_CSRRS && in->rs1 == 0))
+		return false;
+	mask = num == RV_CSR_FFLAGS ? 0x1f : 0xff;
+	x_mem(b, 0, 0x0fae, 3, RSP, XNOIDX, 0, 16);	/* stmxcsr [rsp+16] */
+	x_mem(b, 0, 0x0fb6, RAX, RSP, XNOIDX, 0, 16);	/* movzx eax, byte */
+	x_alu_ri(b, 0, ALU_AND, RAX, 0x3f);
+	if (in->rd) {
+		x_mov_imm(b, RCX, (uint64_t)(uintptr_t)jit_mxcsr_fflags);
+		x_mem(b, 0, 0x0fb6, RDX, RCX, RAX, 0, 0);	/* movzx edx, [rcx+rax] */
+		x_mb(b, 0, ALU_RM(ALU_OR), RDX, RBX, OFF_FCSR);
+		x_alu_ri(b, 0, ALU_AND, RDX, (int32_t)mask);	/* edx = old value */
+	}
+	if (wr) {
+		ld(t, RCX, in->rs1);
+		x_rr(b, 0, 0x85, RAX, RAX);			/* test eax, eax */
+		skip = x_jcc(b, CC_E);
+		x_mem(b, 0, 0x81, 4, RSP, XNOIDX, 0, 16);	/* and [rsp+16], ~0x3f */
+		e32(b, ~0x3fu);
+		x_mem(b, 0, 0x0fae, 2, RSP, XNOIDX, 0, 16);	/* ldmxcsr [rsp+16] */
+		x_patch(skip, b->p);
+		x_alu_ri(b, 0, ALU_AND, RCX, (int32_t)mask);
+		if (mask != 0xff) {
+			x_mb(b, 0, 0x8b, RAX, RBX, OFF_FCSR);
+			x_alu_ri(b, 0, ALU_AND, RAX, (int32_t)~mask);
+			x_rr(b, 0, ALU_RM(ALU_OR), RCX, RAX);
+		}
+		x_mb(b, 0, 0x89, RCX, RBX, OFF_FCSR);
+	}
+	if (in->rd) {
+		d = dreg(t, in->rd, RDX);
+		mov_rr(t, d, RDX);
+		put(t, in->rd, d);
+	}
+	return true;
 }
 
 static enum rv_stop jit_exec(struct rv_cpu *cpu, const struct rv_insn *in)
@@ -953,6 +1050,11 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 		e8(b, 1);
 		x_patch(x_jmp(b), t->j->epilogue_nochain);
 		return false;
+	case RV_OP_CSRRW: case RV_OP_CSRRS:
+		if (emit_fcsr(t, in))
+			return true;
+		emit_helper(t, in);
+		return true;
 	default:
 		if (emit_fp_fast(t, in))
 			return true;
@@ -999,6 +1101,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 
 	if ((size_t)(j->buf + JIT_CODE_SIZE - j->cur) < JIT_BLOCK_ROOM ||
 	    j->npool + JIT_MAX_INSNS > JIT_POOL ||
+	    j->nsites + JIT_MAX_INSNS > JIT_SITES ||
 	    j->nhash >= (1u << JIT_HASH_BITS) / 2)
 		jit_flush(j);
 
@@ -1096,6 +1199,7 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 	if (s != RV_STOP_EXIT)
 		__atomic_compare_exchange_n(&cpu->stop, &s, RV_STOP_NONE, false,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	j->cpu = cpu;
 	jit_has_fma = __builtin_cpu_supports("fma");
 	__builtin_ia32_ldmxcsr(__builtin_ia32_stmxcsr() & ~0x3fu);
 	budget0 = max_insns && max_insns < INT64_MAX ? (int64_t)max_insns : INT64_MAX;
@@ -1141,4 +1245,49 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 	}
 	cpu->insns = insns0 + (uint64_t)(budget0 - budget);
 	return s;
+}
+
+/*
+ * A host SIGSEGV/SIGBUS: when it hit a guest access in this thread's
+ * translated code, complete the guest state the interpreter would leave
+ * (cpu->pc at the access, the dirty registers from the host registers
+ * that hold them).  Faults elsewhere (the interpreter, a helper) already
+ * left it exact.  Async-signal-safe.
+ */
+void rv_jit_fault(void *ucontext)
+{
+	static const int greg[] = { REG_R12, REG_R13, REG_RSI, REG_RDI,
+				    REG_R8, REG_R9, REG_R10, REG_R11 };
+	struct jit *j = jit_self;
+	ucontext_t *uc = ucontext;
+	uintptr_t rip;
+	uint32_t off;
+	unsigned lo, hi;
+	int k;
+
+	_Static_assert(sizeof(greg) / sizeof(greg[0]) == JIT_NREGS, "pool");
+	if (!j || !j->cpu || !uc)
+		return;
+	rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	if (rip < (uintptr_t)j->buf || rip >= (uintptr_t)j->buf + JIT_CODE_SIZE)
+		return;
+	off = (uint32_t)(rip - (uintptr_t)j->buf);
+	lo = 0;
+	hi = j->nsites;
+	while (lo < hi) {	/* the last site starting at or before rip */
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (j->sites[mid].start <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || off >= j->sites[lo - 1].end)
+		return;
+	lo--;
+	j->cpu->pc = j->sites[lo].pc;
+	for (k = 0; k < JIT_NREGS; k++)
+		if (j->sites[lo].dirty[k])
+			j->cpu->x[j->sites[lo].dirty[k]] =
+				(uint64_t)uc->uc_mcontext.gregs[greg[k]];
 }

@@ -31,6 +31,13 @@ void rv_jit_invalidate(uint64_t start, uint64_t len);
  * by default the translator, unless STRATA_EMU_INTERP is set non-zero. */
 void rv_jit_set_enabled(int on);
 
+/* From the SIGSEGV/SIGBUS handler, with its ucontext: when the fault is
+ * a guest access in the calling thread's translated code, write the
+ * guest registers held in host registers back to *cpu and set cpu->pc to
+ * the access (translated code does not keep them in *cpu).  Otherwise
+ * nothing to do.  Async-signal-safe. */
+void rv_jit_fault(void *ucontext);
+
 /* Release the calling thread's code cache (a guest thread ends). */
 void rv_jit_thread_exit(void);
 

@@ -247,6 +247,7 @@ static void user_fault(int sig, siginfo_t *si, void *uc)
 		return;
 	}
 	user_jmp = NULL;
+	rv_jit_fault(uc);
 	user_fault_addr = (uint64_t)(uintptr_t)si->si_addr;
 	user_fault_sig = sig;
 	user_fault_code = si->si_code;

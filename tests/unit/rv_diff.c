@@ -202,6 +202,11 @@ static const char *const snippets[] = {
 	"fsrmi 2\nfadd.d f1, f2, f3\nfcvt.w.d x5, f4\nfrrm x6\nfsrmi 3\n"
 	"fmul.s f7, f8, f9\nfcvt.l.s x7, f10\nfrflags x8\nfsflags x0\n"
 	"fdiv.d f11, f12, f0\ncsrrs x9, fcsr, x0\nfscsr x10\n",
+	/* fflags gathered in MXCSR (the inline fast paths), read and written inline */
+	"fsrmi 0\nfadd.d f1, f2, f3\nfdiv.d f4, f5, f6\nfrflags x8\nfmul.d f7, f8, f9\n"
+	"fsflags x9, x10\nfadd.d f11, f12, f13\nfrcsr x11\nfscsr x12, x13\n"
+	"fsqrt.d f14, f15\nflt.d x15, f16, f17\ncsrrs x14, fflags, x0\nfsflags x14\n"
+	"fmadd.d f18, f19, f20, f21\nfscsr x16\nfeq.d x17, f22, f23\nfrcsr x18\n",
 	/* multiply and divide extremes */
 	"li x5, -1\nli x6, 1\nslli x6, x6, 63\ndiv x7, x6, x5\nrem x8, x6, x5\n"
 	"divu x9, x6, x0\nremu x10, x6, x0\nmulh x11, x6, x6\nmulhsu x12, x6, x5\n"
