@@ -33,7 +33,7 @@ struct run_args {
 	{ "env", 'E', OPT_LIST, &(a).env, "K=V", "set (or with K alone, unset) a variable of the program's environment" }, \
 	{ "argv0", 0, OPT_STR, &(a).argv0, "NAME", "the program's argv[0] (default: PROGRAM)" }, \
 	{ "strace", 0, OPT_FLAG, &(a).strace, NULL, "print each system call of the program on stderr" }, \
-	{ "stats", 0, OPT_FLAG, &(a).stats, NULL, "print instructions and system calls at the end" }, \
+	{ "stats", 0, OPT_FLAG, &(a).stats, NULL, "print instructions, system calls and the translator's cache counts at the end" }, \
 	{ "interp", 0, OPT_FLAG, &(a).interp, NULL, "interpret, do not translate (the reference, slow)" }, \
 	{ "help", 'h', OPT_FLAG, &(a).help, NULL, "show this help" }
 
@@ -140,6 +140,24 @@ static char **emu_env(const struct strlist *changes)
 	return env;
 }
 
+/* --stats: what ran, and how the translator's cache did (main thread). */
+static void print_stats(const struct emu_result *res, const struct timespec *t0,
+			const struct timespec *t1, int interp)
+{
+	struct rv_jit_stats js;
+
+	fprintf(stderr, "strata: emu: %llu instructions, %llu system calls, %.3f s\n",
+		(unsigned long long)res->insns, (unsigned long long)res->syscalls,
+		(t1->tv_sec - t0->tv_sec) + (t1->tv_nsec - t0->tv_nsec) / 1e9);
+	if (interp)
+		return;
+	rv_jit_get_stats(&js);
+	fprintf(stderr, "strata: emu: jit: %llu blocks translated, %llu jumps chained, "
+		"%llu cache lookups, %llu cache flushes\n",
+		(unsigned long long)js.blocks, (unsigned long long)js.chains,
+		(unsigned long long)js.lookups, (unsigned long long)js.flushes);
+}
+
 static int emu_report(const struct emu_result *r)
 {
 	switch (r->signal) {
@@ -211,9 +229,7 @@ static int cmd_run(int argc, char **argv)
 		ret = emu_report(&res);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (a.stats)
-			fprintf(stderr, "strata: emu: %llu instructions, %llu system calls, %.3f s\n",
-				(unsigned long long)res.insns, (unsigned long long)res.syscalls,
-				(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+			print_stats(&res, &t0, &t1, a.interp);
 	}
 	free(env);
 out:
