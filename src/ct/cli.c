@@ -314,7 +314,7 @@ static int cmd_create(int argc, char **argv)
 
 static const char *const run_help =
 	"NAME\n  strata ct run - create a container and run it\n\n"
-	"SYNOPSIS\n  strata ct run [OPTIONS] [-- CMD [ARG...]]\n\n"
+	"SYNOPSIS\n  strata ct run [OPTIONS] [--] [CMD [ARG...]]\n\n"
 	"Runs in the foreground (exit code is the command's) unless -d.\n"
 	"With no arguments: an interactive busybox shell with its own address.\n\n"
 	"OPTIONS\n"
@@ -337,12 +337,10 @@ static int cmd_run(int argc, char **argv)
 	struct err e = { 0 };
 	int ret;
 
-	if (opt_parse(opts, argc, argv, &r, &e) < 0 || a.help || r.npos) {
+	if (opt_parse_command(opts, argc, argv, &r, &e) < 0 || a.help) {
 		create_args_free(&a);
 		if (e.code)
 			return usage_error("run", e.msg);
-		if (!a.help)
-			return usage_error("run", "put the command after --");
 		fputs(run_help, stdout);
 		opt_help(stdout, opts + 3);
 		return 0;

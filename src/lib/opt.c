@@ -113,8 +113,8 @@ static int opt_short(const struct opt *opts, int argc, char **argv, int *i,
 	return 0;
 }
 
-int opt_parse(const struct opt *opts, int argc, char **argv,
-	      struct opt_args *out, struct err *e)
+static int opt_parse_impl(const struct opt *opts, int argc, char **argv,
+			  struct opt_args *out, int command, struct err *e)
 {
 	int i, ret;
 
@@ -136,7 +136,12 @@ int opt_parse(const struct opt *opts, int argc, char **argv,
 			ret = opt_long(opts, argc, argv, &i, e);
 		else if (a[0] == '-' && a[1])
 			ret = opt_short(opts, argc, argv, &i, e);
-		else {
+		else if (command) {
+			/* the command starts here: its own options are its own */
+			out->rest = argv + i;
+			out->nrest = argc - i;
+			return 0;
+		} else {
 			/* swap, not overwrite: argv stays a permutation of itself */
 			char *tmp = argv[out->npos];
 
@@ -148,6 +153,18 @@ int opt_parse(const struct opt *opts, int argc, char **argv,
 			return ret;
 	}
 	return 0;
+}
+
+int opt_parse(const struct opt *opts, int argc, char **argv,
+	      struct opt_args *out, struct err *e)
+{
+	return opt_parse_impl(opts, argc, argv, out, 0, e);
+}
+
+int opt_parse_command(const struct opt *opts, int argc, char **argv,
+		      struct opt_args *out, struct err *e)
+{
+	return opt_parse_impl(opts, argc, argv, out, 1, e);
 }
 
 void opt_args_free(struct opt_args *a)

@@ -48,6 +48,12 @@ struct opt_args {
  * nothing is allocated, opt_args_free() only clears. */
 int opt_parse(const struct opt *opts, int argc, char **argv,
 	      struct opt_args *out, struct err *e);
+/* Like opt_parse(), for commands that run a program: the first positional
+ * ends the options and starts the program's argv (in out->rest), as
+ * "--" does: `strata ct run sh -c 'ls -l'`. */
+int opt_parse_command(const struct opt *opts, int argc, char **argv,
+		      struct opt_args *out, struct err *e);
+
 void opt_args_free(struct opt_args *a);
 
 /* Print one line per option: "  -m, --memory SIZE   help". */

@@ -99,3 +99,7 @@ check "a container on an imported template" st ct create keep --template mine
 refuse "its template cannot be removed" st ct template rm mine
 check "a template nobody uses is removed" st ct template rm tarred
 expect_eq "and is gone" "" "$(st ct template ls | grep -x tarred)"
+
+# the command may follow the options without "--"; its own options stay its own
+out=$(st ct run --rm --net none sh -c 'echo $0 "$1"' zero -n 2>&1)
+expect_eq "a command without -- keeps its own options" "zero -n" "$out"
