@@ -46,7 +46,10 @@ static void usage(FILE *f)
 		"  STRATA_DEBUG  print debug messages\n\n"
 		"EXAMPLES\n"
 		"  strata ct run -it --rm                 a busybox shell with its own IP\n"
-		"  strata ct run --rm --memory 64M -- sh -c 'echo hi'\n");
+		"  strata ct run --rm --memory 64M -- sh -c 'echo hi'\n"
+		"  podman --runtime $(command -v strata-runc) run --rm IMAGE true\n"
+		"  strata emu run ./hello-riscv64\n"
+		"  strata vm run --kernel vmlinux --mem 256M\n");
 }
 
 int main(int argc, char **argv)
