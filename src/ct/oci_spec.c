@@ -39,15 +39,6 @@
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
-#ifndef SECCOMP_FILTER_FLAG_TSYNC
-#define SECCOMP_FILTER_FLAG_TSYNC (1UL << 0)
-#endif
-#ifndef SECCOMP_FILTER_FLAG_LOG
-#define SECCOMP_FILTER_FLAG_LOG (1UL << 1)
-#endif
-#ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
-#define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)
-#endif
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
@@ -452,6 +443,38 @@ static char *bundle_abs(const char *bundle)
 	return path_resolve("/", bundle);
 }
 
+/* An array at WHERE.KEY, each element parsed by @fn into a calloc'ed
+ * array of @size-byte items (*out, *nout, both set before the first
+ * element, so @fn can look at the ones before its own through @ctx).
+ * Absent or empty leaves *out NULL. */
+typedef int (*parse_item_fn)(const json_t *item, const char *where, void *out,
+			     void *ctx, struct err *e);
+
+static int parse_each(const json_t *obj, const char *where, const char *key,
+		      size_t size, parse_item_fn fn, void *ctx, void **out,
+		      int *nout, struct err *e)
+{
+	char w[WHERE_LEN], wi[WHERE_LEN];
+	json_t *a;
+	size_t i, n;
+	int ret;
+
+	ret = get_arr(obj, where, key, &a, e);
+	n = json_array_size(a);
+	if (ret || !n)
+		return ret;
+	*out = calloc(n, size);
+	if (!*out)
+		return nomem(e);
+	*nout = (int)n;
+	at(w, where, key);
+	for (i = 0; !ret && i < n; i++) {
+		at_idx(wi, w, i);
+		ret = fn(json_array_get(a, i), wi, (char *)*out + i * size, ctx, e);
+	}
+	return ret;
+}
+
 static int parse_root(const json_t *j, struct ct_config *c, struct ct_oci *o,
 		      struct err *e)
 {
@@ -488,9 +511,10 @@ static const char *const hook_keys[OCI_HOOK_NKINDS] = {
 	[OCI_HOOK_POSTSTOP] = "poststop",
 };
 
-static int parse_hook(const json_t *h, const char *where, struct oci_hook *k,
+static int parse_hook(const json_t *h, const char *where, void *item, void *ctx,
 		      struct err *e)
 {
+	struct oci_hook *k = item;
 	long long t = 0;
 	int ret;
 
@@ -511,27 +535,13 @@ static int parse_hook(const json_t *h, const char *where, struct oci_hook *k,
 
 static int parse_hooks(const json_t *j, struct ct_oci *o, struct err *e)
 {
-	char where[WHERE_LEN], w[WHERE_LEN];
-	json_t *hooks, *a;
-	size_t i, n;
+	json_t *hooks;
 	int k, ret;
 
 	ret = get_obj(j, "", "hooks", &hooks, e);
-	for (k = 0; !ret && hooks && k < OCI_HOOK_NKINDS; k++) {
-		ret = get_arr(hooks, "hooks", hook_keys[k], &a, e);
-		n = json_array_size(a);
-		if (ret || !n)
-			continue;
-		o->hooks[k] = calloc(n, sizeof(*o->hooks[k]));
-		if (!o->hooks[k])
-			return nomem(e);
-		o->nhooks[k] = (int)n;
-		at(where, "hooks", hook_keys[k]);
-		for (i = 0; !ret && i < n; i++) {
-			at_idx(w, where, i);
-			ret = parse_hook(json_array_get(a, i), w, &o->hooks[k][i], e);
-		}
-	}
+	for (k = 0; !ret && hooks && k < OCI_HOOK_NKINDS; k++)
+		ret = parse_each(hooks, "hooks", hook_keys[k], sizeof(*o->hooks[k]),
+				 parse_hook, NULL, (void **)&o->hooks[k], &o->nhooks[k], e);
 	return ret;
 }
 
@@ -659,70 +669,33 @@ static int mount_option(struct oci_mount *m, const char *opt, struct err *e)
 	return mount_data_add(m, opt, e);
 }
 
-/* An array at WHERE.KEY, each element parsed by @fn into a calloc'ed
- * array of @size-byte items (*out, *nout): the shape of mounts, devices,
- * device rules, seccomp rules.  Absent or empty leaves *out NULL. */
-static int parse_each(const json_t *obj, const char *where, const char *key,
-		      size_t size,
-		      int (*fn)(const json_t *, const char *, void *, struct err *),
-		      void **out, int *nout, struct err *e)
+static int parse_idmap(const json_t *m, const char *where, void *item, void *ctx,
+		       struct err *e)
 {
-	char w[WHERE_LEN], wi[WHERE_LEN];
-	json_t *a;
-	size_t i, n;
+	struct oci_idmap *map = item;
+	long long size = 0;
 	int ret;
 
-	ret = get_arr(obj, where, key, &a, e);
-	n = json_array_size(a);
-	if (ret || !n)
-		return ret;
-	*out = calloc(n, size);
-	if (!*out)
-		return nomem(e);
-	*nout = (int)n;
-	at(w, where, key);
-	for (i = 0; !ret && i < n; i++) {
-		at_idx(wi, w, i);
-		ret = fn(json_array_get(a, i), wi, (char *)*out + i * size, e);
-	}
+	if (!json_is_object(m))
+		return bad(e, where, "must be an object");
+	ret = get_u32(m, where, "containerID", &map->container, NULL, e);
+	if (!ret)
+		ret = get_u32(m, where, "hostID", &map->host, NULL, e);
+	if (!ret)
+		ret = get_int(m, where, "size", 1, UINT32_MAX, &size, NULL, e);
+	map->size = (uint32_t)size;
 	return ret;
 }
 
 static int parse_idmaps(const json_t *obj, const char *where, const char *key,
 			struct oci_idmap **out, int *nout, struct err *e)
 {
-	char w[WHERE_LEN], wi[WHERE_LEN];
-	size_t i, n;
-	json_t *a, *m;
-	int ret;
-
-	ret = get_arr(obj, where, key, &a, e);
-	n = json_array_size(a);
-	if (ret || !n)
-		return ret;
-	*out = calloc(n, sizeof(**out));
-	if (!*out)
-		return nomem(e);
-	*nout = (int)n;
-	at(w, where, key);
-	for (i = 0; !ret && i < n; i++) {
-		long long size = 0;
-
-		m = json_array_get(a, i);
-		at_idx(wi, w, i);
-		if (!json_is_object(m))
-			return bad(e, wi, "must be an object");
-		ret = get_u32(m, wi, "containerID", &(*out)[i].container, NULL, e);
-		if (!ret)
-			ret = get_u32(m, wi, "hostID", &(*out)[i].host, NULL, e);
-		if (!ret)
-			ret = get_int(m, wi, "size", 1, UINT32_MAX, &size, NULL, e);
-		(*out)[i].size = (uint32_t)size;
-	}
-	return ret;
+	return parse_each(obj, where, key, sizeof(**out), parse_idmap, NULL,
+			  (void **)out, nout, e);
 }
 
-static int parse_mount(const json_t *j, const char *where, void *item, struct err *e)
+static int parse_mount(const json_t *j, const char *where, void *item, void *ctx,
+		       struct err *e)
 {
 	struct oci_mount *m = item;
 	char **opts = NULL, **p, *abs;
@@ -762,7 +735,7 @@ static int parse_mount(const json_t *j, const char *where, void *item, struct er
 
 static int parse_mounts(const json_t *j, struct ct_oci *o, struct err *e)
 {
-	return parse_each(j, "", "mounts", sizeof(*o->mounts), parse_mount,
+	return parse_each(j, "", "mounts", sizeof(*o->mounts), parse_mount, NULL,
 			  (void **)&o->mounts, &o->nmounts, e);
 }
 
@@ -875,10 +848,12 @@ static const struct {
 	{ "RLIMIT_STACK", RLIMIT_STACK },
 };
 
-static int parse_rlimit(const json_t *r, const char *where, struct ct_oci *o,
-			int i, struct err *e)
+static int parse_rlimit(const json_t *r, const char *where, void *item, void *ctx,
+			struct err *e)
 {
-	struct oci_rlimit *rl = &o->rlimits[i];
+	struct ct_oci *o = ctx;
+	struct oci_rlimit *rl = item;
+	int i = (int)(rl - o->rlimits);
 	char *type = NULL, w[WHERE_LEN];
 	size_t k;
 	int ret;
@@ -909,24 +884,8 @@ static int parse_rlimit(const json_t *r, const char *where, struct ct_oci *o,
 
 static int parse_rlimits(const json_t *p, struct ct_oci *o, struct err *e)
 {
-	char w[WHERE_LEN];
-	json_t *a;
-	size_t i, n;
-	int ret;
-
-	ret = get_arr(p, "process", "rlimits", &a, e);
-	n = json_array_size(a);
-	if (ret || !n)
-		return ret;
-	o->rlimits = calloc(n, sizeof(*o->rlimits));
-	if (!o->rlimits)
-		return nomem(e);
-	o->nrlimits = (int)n;
-	for (i = 0; !ret && i < n; i++) {
-		at_idx(w, "process.rlimits", i);
-		ret = parse_rlimit(json_array_get(a, i), w, o, (int)i, e);
-	}
-	return ret;
+	return parse_each(p, "process", "rlimits", sizeof(*o->rlimits), parse_rlimit, o,
+			  (void **)&o->rlimits, &o->nrlimits, e);
 }
 
 static int parse_console(const json_t *p, struct ct_oci *o, struct err *e)
@@ -1008,10 +967,12 @@ static const struct {
 	{ "cgroup", CLONE_NEWCGROUP },	{ "time", CLONE_NEWTIME },
 };
 
-static int parse_ns(const json_t *n, const char *where, struct ct_oci *o, int i,
+static int parse_ns(const json_t *n, const char *where, void *item, void *ctx,
 		    struct err *e)
 {
-	struct oci_ns *ns = &o->ns[i];
+	struct ct_oci *o = ctx;
+	struct oci_ns *ns = item;
+	int i = (int)(ns - o->ns);
 	char *type = NULL;
 	size_t k;
 	int ret;
@@ -1040,24 +1001,8 @@ static int parse_ns(const json_t *n, const char *where, struct ct_oci *o, int i,
 
 static int parse_namespaces(const json_t *lin, struct ct_oci *o, struct err *e)
 {
-	char w[WHERE_LEN];
-	json_t *a;
-	size_t i, n;
-	int ret;
-
-	ret = get_arr(lin, "linux", "namespaces", &a, e);
-	n = json_array_size(a);
-	if (ret || !n)
-		return ret;
-	o->ns = calloc(n, sizeof(*o->ns));
-	if (!o->ns)
-		return nomem(e);
-	o->nns = (int)n;
-	for (i = 0; !ret && i < n; i++) {
-		at_idx(w, "linux.namespaces", i);
-		ret = parse_ns(json_array_get(a, i), w, o, (int)i, e);
-	}
-	return ret;
+	return parse_each(lin, "linux", "namespaces", sizeof(*o->ns), parse_ns, o,
+			  (void **)&o->ns, &o->nns, e);
 }
 
 /* A one-letter string from @allowed at @key; @def when absent. */
@@ -1082,7 +1027,8 @@ static int get_type(const json_t *obj, const char *where, const char *key,
 	return 0;
 }
 
-static int parse_device(const json_t *d, const char *where, void *item, struct err *e)
+static int parse_device(const json_t *d, const char *where, void *item, void *ctx,
+			struct err *e)
 {
 	struct oci_device *dev = item;
 	int has_mode = 0, fifo_has = 0, *need;
@@ -1119,7 +1065,7 @@ static int parse_device(const json_t *d, const char *where, void *item, struct e
 static int parse_devices(const json_t *lin, struct ct_oci *o, struct err *e)
 {
 	return parse_each(lin, "linux", "devices", sizeof(*o->devices), parse_device,
-			  (void **)&o->devices, &o->ndevices, e);
+			  NULL, (void **)&o->devices, &o->ndevices, e);
 }
 
 static int parse_sysctl(const json_t *lin, struct ct_oci *o, struct err *e)
@@ -1154,7 +1100,8 @@ static int parse_sysctl(const json_t *lin, struct ct_oci *o, struct err *e)
 
 /* ---- linux.resources -------------------------------------------------- */
 
-static int parse_dev_rule(const json_t *d, const char *where, void *item, struct err *e)
+static int parse_dev_rule(const json_t *d, const char *where, void *item, void *ctx,
+			  struct err *e)
 {
 	struct oci_dev_rule *r = item;
 	char *access = NULL;
@@ -1190,7 +1137,7 @@ static int parse_dev_rule(const json_t *d, const char *where, void *item, struct
 static int parse_dev_rules(const json_t *res, struct ct_oci *o, struct err *e)
 {
 	return parse_each(res, "linux.resources", "devices", sizeof(*o->dev_rules),
-			  parse_dev_rule, (void **)&o->dev_rules, &o->ndev_rules, e);
+			  parse_dev_rule, NULL, (void **)&o->dev_rules, &o->ndev_rules, e);
 }
 
 static int parse_memory(const json_t *res, struct ct_config *c, struct ct_oci *o,
@@ -1637,7 +1584,8 @@ static int parse_sc_arg(const json_t *a, const char *where,
 	return ret;
 }
 
-static int parse_sc_rule(const json_t *r, const char *where, void *item, struct err *e)
+static int parse_sc_rule(const json_t *r, const char *where, void *item, void *ctx,
+			 struct err *e)
 {
 	struct oci_seccomp_rule *rule = item;
 	char w[WHERE_LEN];
@@ -1674,7 +1622,7 @@ static int parse_sc_rule(const json_t *r, const char *where, void *item, struct 
 static int parse_sc_rules(const json_t *s, struct oci_seccomp *sc, struct err *e)
 {
 	return parse_each(s, "linux.seccomp", "syscalls", sizeof(*sc->rules),
-			  parse_sc_rule, (void **)&sc->rules, &sc->nrules, e);
+			  parse_sc_rule, NULL, (void **)&sc->rules, &sc->nrules, e);
 }
 
 static int parse_seccomp(const json_t *lin, struct ct_oci *o, struct err *e)

@@ -18,6 +18,18 @@
 #include "ct/config.h"
 #include "lib/err.h"
 
+/* struct oci_seccomp.flags: the kernel's values (older headers lack some) */
+#include <linux/seccomp.h>
+#ifndef SECCOMP_FILTER_FLAG_TSYNC
+#define SECCOMP_FILTER_FLAG_TSYNC (1UL << 0)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_LOG
+#define SECCOMP_FILTER_FLAG_LOG (1UL << 1)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
+#define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)
+#endif
+
 struct oci_idmap {
 	uint32_t container, host, size;
 };
