@@ -346,20 +346,10 @@ static int status_code(int status)
 static void rt_release_mounts(const char *dir, int remove)
 {
 	struct err ignore;
-	pid_t pid = fork();
-	int fd;
+	pid_t pid = proc_fork_detached();
 
 	if (pid > 0)
 		return;
-	if (pid == 0) {
-		/* let go of the caller's pipes: $(strata ...) must not wait */
-		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-	}
 	rootfs_umount_host(dir);
 	if (remove)
 		fs_rm_rf(dir, &ignore);

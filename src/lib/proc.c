@@ -105,6 +105,22 @@ int proc_wait_gone(pid_t pid, uint64_t start_time, int ms)
 	return !proc_alive(pid, start_time);
 }
 
+pid_t proc_fork_detached(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid != 0)
+		return pid;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	return 0;
+}
+
 int proc_run(const char *const argv[], int quiet, struct err *e)
 {
 	pid_t pid;

@@ -22,6 +22,12 @@ int proc_alive(pid_t pid, uint64_t start_time);
  * the moment the process exits. */
 int proc_wait_gone(pid_t pid, uint64_t start_time, int ms);
 
+/* fork() for work nobody waits for (a slow kernel teardown after the
+ * command's answer is out): in the child stdin, stdout and stderr are
+ * /dev/null, so whoever reads our output through a pipe ($(strata ...))
+ * sees its end when we exit, not when the child does.  Returns as fork(). */
+pid_t proc_fork_detached(void);
+
 /* fork+exec argv, wait, return its exit status (0..255) or -errno.
  * stdout/stderr of the child go to /dev/null when @quiet. */
 int proc_run(const char *const argv[], int quiet, struct err *e);

@@ -33,6 +33,7 @@
 #include "dev/debug_exit.h"
 #include "dev/i8042.h"
 #include "dev/uart8250.h"
+#include "lib/proc.h"
 #include "vm/boot.h"
 #include "vm/kvm_x86.h"
 #include "vm/machine.h"
@@ -375,21 +376,15 @@ static int machine_loop(struct machine *m, const struct vm_config *cfg,
  */
 static void machine_release_kvm(struct kvm_vm *k)
 {
-	int p[2], fd;
+	int p[2];
 	pid_t pid;
 	char c;
 
-	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = proc_fork_detached()) < 0) {
 		kvm_x86_destroy(k);
 		return;
 	}
 	if (pid == 0) {
-		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (fd >= 0) {	/* let go of the caller's pipes */
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
 		close(p[1]);
 		/* EOF once the parent has closed its references */
 		while (read(p[0], &c, 1) < 0 && errno == EINTR)
