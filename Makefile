@@ -22,7 +22,8 @@ CFLAGS  += -Werror
 endif
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-SRCS    := $(wildcard src/*.c src/lib/*.c src/ct/*.c src/emu/*.c src/vm/*.c src/dev/*.c)
+SRCS    := $(wildcard src/*.c src/lib/*.c src/ct/*.c src/emu/*.c src/vm/*.c src/dev/*.c \
+                     src/virtio/*.c src/disk/*.c)
 LIBSRCS := $(filter-out src/main.c,$(SRCS))
 UNITS   := $(wildcard tests/unit/*.c)
 FUZZS   := $(wildcard tests/fuzz/*.c)
