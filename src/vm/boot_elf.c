@@ -160,22 +160,30 @@ static int elf_notes(const uint8_t *file, const struct elf64_phdr *p,
 }
 
 /* The entry must fall inside a loaded segment: @va through the segment
- * whose virtual range holds it (vaddr == paddr for most test kernels). */
+ * whose virtual range holds it (vaddr == paddr for most test kernels), or
+ * as a physical address, as Linux's vmlinux gives it (e_entry 0x1000000
+ * while its segments are linked at 0xffffffff81000000).  A PVH kernel is
+ * entered through its note instead, so its e_entry is not checked. */
 static int elf_entry(const struct elf64_ehdr *h, const struct elf64_phdr *ph,
 		     struct boot_elf *k, struct err *e)
 {
 	int i;
 
-	for (i = 0; i < h->phnum; i++) {
+	for (i = 0; i < h->phnum && !k->pvh; i++) {
 		const struct elf64_phdr *p = &ph[i];
 
-		if (p->type == PT_LOAD && p->memsz && h->entry >= p->vaddr &&
-		    h->entry - p->vaddr < p->memsz) {
+		if (p->type != PT_LOAD || !p->memsz)
+			continue;
+		if (h->entry >= p->vaddr && h->entry - p->vaddr < p->memsz) {
 			k->entry = p->paddr + (h->entry - p->vaddr);
 			break;
 		}
+		if (h->entry >= p->paddr && h->entry - p->paddr < p->memsz) {
+			k->entry = h->entry;
+			break;
+		}
 	}
-	if (i == h->phnum)
+	if (!k->pvh && i == h->phnum)
 		return err_msg(e, -ENOEXEC, "entry point %#llx outside the kernel's segments",
 			       (unsigned long long)h->entry);
 	if (!k->pvh)

@@ -15,6 +15,7 @@
 
 #include "lib/opt.h"
 #include "lib/parse.h"
+#include "vm/initramfs.h"
 #include "vm/machine.h"
 #include "vm/vm.h"
 
@@ -231,8 +232,10 @@ int vm_main(int argc, char **argv)
 	}
 	if (!strcmp(argv[0], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "initramfs"))
+		return vm_initramfs_main(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "ls") || !strcmp(argv[0], "stop") ||
-	    !strcmp(argv[0], "rm") || !strcmp(argv[0], "initramfs")) {
+	    !strcmp(argv[0], "rm")) {
 		fprintf(stderr, "strata: vm %s: not yet implemented (background VMs come later)\n",
 			argv[0]);
 		return 2;
