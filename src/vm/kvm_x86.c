@@ -301,8 +301,9 @@ int kvm_x86_enter_long(struct kvm_vm *k, struct vm_mem *mem, uint64_t entry,
 	return x86_enter(k, &s, &r, e);
 }
 
-int kvm_x86_enter_pvh(struct kvm_vm *k, struct vm_mem *mem, uint32_t entry,
-		      uint32_t info, struct err *e)
+/* 32-bit flat protected mode, paging off, interrupts off */
+static int x86_enter32(struct kvm_vm *k, struct vm_mem *mem, uint32_t entry,
+		       uint32_t ebx, uint32_t esi, struct err *e)
 {
 	struct kvm_sregs s;
 	struct kvm_regs r = { 0 };
@@ -316,10 +317,24 @@ int kvm_x86_enter_pvh(struct kvm_vm *k, struct vm_mem *mem, uint32_t entry,
 	s.cr4 = 0;
 	s.efer = 0;
 	r.rip = entry;
-	r.rbx = info;
-	r.rsi = info;	/* not in the ABI; handy for tiny guests */
+	r.rbx = ebx;
+	r.rsi = esi;
 	r.rflags = 2;
 	return x86_enter(k, &s, &r, e);
+}
+
+int kvm_x86_enter_pvh(struct kvm_vm *k, struct vm_mem *mem, uint32_t entry,
+		      uint32_t info, struct err *e)
+{
+	/* esi is not in the ABI; handy for tiny guests */
+	return x86_enter32(k, mem, entry, info, info, e);
+}
+
+int kvm_x86_enter_boot32(struct kvm_vm *k, struct vm_mem *mem, uint32_t entry,
+			 uint32_t params, struct err *e)
+{
+	/* boot.rst: esi = boot_params, ebx, ebp and edi zero */
+	return x86_enter32(k, mem, entry, 0, params, e);
 }
 
 void kvm_x86_irq(struct kvm_vm *k, int line, int level)

@@ -40,6 +40,12 @@ int kvm_x86_enter_long(struct kvm_vm *k, struct vm_mem *mem, uint64_t entry,
 int kvm_x86_enter_pvh(struct kvm_vm *k, struct vm_mem *mem, uint32_t entry,
 		      uint32_t info, struct err *e);
 
+/* Enter at @entry in 32-bit protected mode, paging off, esi = @params:
+ * the 32-bit Linux boot protocol (Documentation/arch/x86/boot.rst),
+ * selectors __BOOT_CS 0x10 and __BOOT_DS 0x18. */
+int kvm_x86_enter_boot32(struct kvm_vm *k, struct vm_mem *mem, uint32_t entry,
+			 uint32_t params, struct err *e);
+
 /* Raise/lower a line of the in-kernel irqchip (no-op without one). */
 void kvm_x86_irq(struct kvm_vm *k, int line, int level);
 

@@ -145,9 +145,11 @@ static int map_file(const char *path, const char *what, void **p, size_t *len,
 	return 0;
 }
 
-/* The initrd goes at the top of RAM, page aligned, above the kernel. */
+/* The initrd goes at the top of RAM (or below @limit), page aligned,
+ * above the kernel. */
 static int machine_initrd(struct machine *m, const char *path, uint64_t kend,
-			  uint64_t *addr, uint64_t *size, struct err *e)
+			  uint64_t limit, uint64_t *addr, uint64_t *size,
+			  struct err *e)
 {
 	void *p;
 	size_t len;
@@ -159,12 +161,14 @@ static int machine_initrd(struct machine *m, const char *path, uint64_t kend,
 	ret = map_file(path, "initrd", &p, &len, e);
 	if (ret < 0)
 		return ret;
-	if (len > m->mem.size || ((m->mem.size - len) & ~0xfffULL) < kend) {
+	if (limit > m->mem.size)
+		limit = m->mem.size;
+	if (len > limit || ((limit - len) & ~0xfffULL) < kend) {
 		ret = err_msg(e, -E2BIG, "initrd %s: %zu bytes do not fit in guest memory above the kernel",
 			      path, len);
 		goto out;
 	}
-	*addr = (m->mem.size - len) & ~0xfffULL;
+	*addr = (limit - len) & ~0xfffULL;
 	*size = len;
 	if (len)
 		memcpy(guest_ptr(&m->mem, *addr, len), p, len);
@@ -174,26 +178,19 @@ out:
 	return ret;
 }
 
-static int machine_boot(struct machine *m, const struct vm_config *cfg,
-			struct err *e)
+static int machine_boot_elf(struct machine *m, const struct vm_config *cfg,
+			    const void *file, size_t len, struct err *e)
 {
 	struct boot_elf k;
 	uint64_t ird, irdsz;
-	void *file;
-	size_t len;
 	int ret;
 
-	ret = map_file(cfg->kernel, "kernel", &file, &len, e);
-	if (ret < 0)
-		return ret;
 	ret = boot_elf_parse(file, len, m->mem.size, &k, e);
 	if (ret == 0)
 		ret = boot_elf_load(&k, file, &m->mem, e);
-	if (len)
-		munmap(file, len);
 	if (ret < 0)
 		return err_wrap(e, "kernel %s", cfg->kernel);
-	ret = machine_initrd(m, cfg->initrd, k.hi, &ird, &irdsz, e);
+	ret = machine_initrd(m, cfg->initrd, k.hi, m->mem.size, &ird, &irdsz, e);
 	if (ret == 0)
 		ret = boot_pvh_info(&m->mem, cfg->cmdline, ird, irdsz, e);
 	if (ret < 0)
@@ -202,6 +199,48 @@ static int machine_boot(struct machine *m, const struct vm_config *cfg,
 		return kvm_x86_enter_pvh(&m->kvm, &m->mem, k.pvh_entry,
 					 BOOT_START_INFO, e);
 	return kvm_x86_enter_long(&m->kvm, &m->mem, k.entry, BOOT_START_INFO, e);
+}
+
+static int machine_boot_bzimage(struct machine *m, const struct vm_config *cfg,
+				const void *file, size_t len, struct err *e)
+{
+	struct boot_bzimage k;
+	uint64_t ird, irdsz;
+	int ret;
+
+	ret = boot_bzimage_parse(file, len, m->mem.size, &k, e);
+	if (ret == 0)
+		ret = boot_bzimage_load(&k, file, &m->mem, e);
+	if (ret < 0)
+		return err_wrap(e, "kernel %s", cfg->kernel);
+	ret = machine_initrd(m, cfg->initrd, k.end, k.initrd_end, &ird, &irdsz, e);
+	if (ret == 0)
+		ret = boot_bzimage_params(&k, file, &m->mem, cfg->cmdline, ird,
+					  irdsz, 0, e);
+	if (ret < 0)
+		return ret;
+	if (k.entry64)
+		return kvm_x86_enter_long(&m->kvm, &m->mem, k.entry, BOOT_PARAMS, e);
+	return kvm_x86_enter_boot32(&m->kvm, &m->mem, k.entry, BOOT_PARAMS, e);
+}
+
+static int machine_boot(struct machine *m, const struct vm_config *cfg,
+			struct err *e)
+{
+	void *file;
+	size_t len;
+	int ret;
+
+	ret = map_file(cfg->kernel, "kernel", &file, &len, e);
+	if (ret < 0)
+		return ret;
+	if (boot_is_bzimage(file, len))
+		ret = machine_boot_bzimage(m, cfg, file, len, e);
+	else
+		ret = machine_boot_elf(m, cfg, file, len, e);
+	if (len)
+		munmap(file, len);
+	return ret;
 }
 
 static void machine_io(struct machine *m, struct kvm_run *run)

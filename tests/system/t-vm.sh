@@ -92,4 +92,40 @@ one_line "--disk says not yet" 'vm run: --disk: not yet' --kernel "$G/hello64" -
 one_line "an unknown option is one line" 'vm run: ' --kernel "$G/hello64" --frobnicate
 out=$("$STRATA" vm --help 2>&1)
 expect_match "strata vm --help reads like a man page" 'SYNOPSIS' "$out"
+
+# bzImage: the guest prints back boot_params (64-bit entry, and the
+# 32-bit one once XLF_KERNEL_64 is cleared in a copy)
+if [ -f "$G/bzimage" ]; then
+	out=$(vm --kernel "$G/bzimage" --mem 64M --cmdline "console=ttyS0 bz=1" \
+		--initrd "$tmp/initrd" --timeout 20 2>&1); rc=$?
+	expect_eq "a bzImage guest powers off with 0" "0" "$rc"
+	expect_match "it is entered at the 64-bit entry with rsi = boot_params" \
+		'^bzimage entry 64 boot_params 0x9000$' "$out"
+	expect_match "the loader sets type_of_loader, clears the heap, sets code32_start" \
+		'^protocol 0x20f loader 0xff loadflags 0x1 heap_end 0x0 code32_start 0x100000$' "$out"
+	expect_match "it reads the command line through cmd_line_ptr" '^cmdline "console=ttyS0 bz=1"$' "$out"
+	expect_match "it finds the E820 map" '^e820 entries 4$' "$out"
+	expect_match "the same map as PVH" '^e820 0x100000 0x3f00000 1$' "$out"
+	expect_match "the initrd is at the top of memory, below initrd_addr_max" \
+		'^initrd 0x3fff000 size 36 starts "initrd-says-hi, "$' "$out"
+	cp "$G/bzimage" "$tmp/bz32"
+	printf '\000' | dd of="$tmp/bz32" bs=1 seek=566 conv=notrunc 2>/dev/null
+	out=$(vm --kernel "$tmp/bz32" --mem 64M --timeout 20 2>&1); rc=$?
+	expect_eq "without XLF_KERNEL_64 it powers off with 0 too" "0" "$rc"
+	expect_match "entered at the 32-bit entry with esi = boot_params" \
+		'^bzimage entry 32 boot_params 0x9000$' "$out"
+	cp "$G/bzimage" "$tmp/bzold"
+	printf '\004' | dd of="$tmp/bzold" bs=1 seek=518 conv=notrunc 2>/dev/null
+	one_line "an old boot protocol is refused in one line" \
+		'vm run: kernel .*: Linux boot protocol 2.04 is too old \(2.06 or newer needed\)' --kernel "$tmp/bzold"
+	head -c 700 "$G/bzimage" > "$tmp/bzcut"
+	one_line "a truncated bzImage is one line" 'vm run: kernel .*: truncated bzImage' --kernel "$tmp/bzcut"
+	cp "$G/bzimage" "$tmp/bzsects"
+	printf '\310' | dd of="$tmp/bzsects" bs=1 seek=497 conv=notrunc 2>/dev/null
+	one_line "setup_sects too big is one line" 'vm run: kernel .*: setup_sects 200 too big' --kernel "$tmp/bzsects"
+	cp "$G/bzimage" "$tmp/bzhuge"
+	printf '\000\000\000\100' | dd of="$tmp/bzhuge" bs=1 seek=608 conv=notrunc 2>/dev/null
+	one_line "a kernel bigger than memory is one line" 'vm run: kernel .*: kernel needs 1024 MiB' \
+		--kernel "$tmp/bzhuge" --mem 64M
+fi
 rm -rf "$tmp"

@@ -57,6 +57,136 @@ static void img_init(struct img *i, int with_note)
 	i->desc = 0x200000 + offsetof(struct img, code) + 4;
 }
 
+/* A bzImage: boot sector + 1 setup sector + 4 KiB of kernel */
+#define BZ_SIZE (0x400 + 0x1000)
+
+static void put16(uint8_t *b, size_t off, uint16_t v)
+{
+	memcpy(b + off, &v, 2);
+}
+
+static void put32(uint8_t *b, size_t off, uint32_t v)
+{
+	memcpy(b + off, &v, 4);
+}
+
+static void put64(uint8_t *b, size_t off, uint64_t v)
+{
+	memcpy(b + off, &v, 8);
+}
+
+static uint64_t get(const uint8_t *b, size_t off, size_t len)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, b + off, len);
+	return v;
+}
+
+static void bz_init(uint8_t *b)
+{
+	memset(b, 0, BZ_SIZE);
+	b[0x1f1] = 1;				/* setup_sects */
+	put32(b, 0x1f4, 0x1000 / 16);		/* syssize */
+	put16(b, 0x1fe, 0xaa55);
+	b[0x200] = 0xeb;
+	b[0x201] = 0x26c - 0x202;
+	memcpy(b + 0x202, "HdrS", 4);
+	put16(b, 0x206, 0x20f);
+	b[0x211] = 0x81;			/* LOADED_HIGH | CAN_USE_HEAP */
+	put32(b, 0x214, 0x100000);
+	put16(b, 0x224, 0x1234);
+	put32(b, 0x22c, 0x7fffffff);
+	put32(b, 0x230, 0x200000);
+	b[0x234] = 1;
+	put16(b, 0x236, 1);			/* XLF_KERNEL_64 */
+	put32(b, 0x238, 100);
+	put64(b, 0x250, 0xdead);		/* setup_data: junk to clear */
+	put64(b, 0x258, 0x1000000);
+	put32(b, 0x260, 0x20000);		/* init_size */
+	memcpy(b + 0x400, "kernel!", 8);
+}
+
+static void test_bzimage(void)
+{
+	static uint8_t b[BZ_SIZE];
+	struct vm_mem mem = { NULL, 64 * MiB };
+	struct boot_bzimage k;
+	struct err e = { 0 };
+	uint8_t *bp;
+
+	bz_init(b);
+	test_assert(boot_is_bzimage(b, BZ_SIZE) && !boot_is_bzimage(b, 0x205),
+		    "HdrS at 0x202 marks a bzImage");
+	test_assert(boot_bzimage_parse(b, BZ_SIZE, 64 * MiB, &k, &e) == 0, "a minimal bzImage is accepted");
+	test_assert(k.setup_size == 0x400 && k.kernel_size == 0x1000, "the kernel follows the setup sectors");
+	test_assert(k.load == 0x1000000 && k.entry == 0x1000200 && k.entry64,
+		    "it loads at pref_address and enters 0x200 further in 64-bit mode");
+	test_assert(k.end == 0x1020000 && k.initrd_end == 64 * MiB && k.cmdline_max == 100,
+		    "init_size, initrd_addr_max and cmdline_size are read");
+	test_assert(boot_bzimage_parse(b, BZ_SIZE, 16 * MiB, &k, &e) == 0 && k.load == 0x100000 &&
+		    k.end == 0x220000, "a relocatable kernel whose pref_address does not fit goes to 1 MiB");
+	put16(b, 0x236, 0);
+	test_assert(boot_bzimage_parse(b, BZ_SIZE, 64 * MiB, &k, &e) == 0 && !k.entry64 &&
+		    k.entry == k.load, "without XLF_KERNEL_64 it enters at the start in 32-bit mode");
+
+	bz_init(b);
+	put16(b, 0x206, 0x204);
+	test_assert(boot_bzimage_parse(b, BZ_SIZE, 64 * MiB, &k, &e) == -ENOEXEC &&
+		    strstr(e.msg, "2.04 is too old"), "protocol 2.04 is refused");
+	bz_init(b);
+	test_assert(boot_bzimage_parse(b, 0x300, 64 * MiB, &k, &e) < 0 && strstr(e.msg, "truncated"),
+		    "a file cut in the setup sectors is refused");
+	test_assert(boot_bzimage_parse(b, 0x400 + 0x800, 64 * MiB, &k, &e) < 0 && strstr(e.msg, "syssize"),
+		    "a file shorter than syssize says is refused");
+	test_assert(boot_bzimage_parse(b, 0x400, 64 * MiB, &k, &e) < 0,
+		    "a file without a protected-mode kernel is refused");
+	b[0x1f1] = 200;
+	test_assert(boot_bzimage_parse(b, BZ_SIZE, 64 * MiB, &k, &e) < 0 && strstr(e.msg, "setup_sects 200 too big"),
+		    "setup_sects too big is refused");
+	bz_init(b);
+	put32(b, 0x260, 0x10000000);
+	test_assert(boot_bzimage_parse(b, BZ_SIZE, 64 * MiB, &k, &e) == -E2BIG && strstr(e.msg, "kernel needs 256 MiB"),
+		    "a kernel bigger than memory is refused");
+	bz_init(b);
+	b[0x211] = 0;
+	test_assert(boot_bzimage_parse(b, BZ_SIZE, 64 * MiB, &k, &e) < 0 && strstr(e.msg, "zImage"),
+		    "a zImage is refused");
+	bz_init(b);
+	put16(b, 0x1fe, 0);
+	test_assert(boot_bzimage_parse(b, BZ_SIZE, 64 * MiB, &k, &e) < 0 && strstr(e.msg, "0xaa55"),
+		    "a missing boot flag is refused");
+	bz_init(b);
+	b[0x201] = 0x10;
+	test_assert(boot_bzimage_parse(b, BZ_SIZE, 64 * MiB, &k, &e) < 0 && strstr(e.msg, "too short"),
+		    "a setup header shorter than 2.06's is refused");
+
+	bz_init(b);
+	mem.host = calloc(1, mem.size);
+	test_assert(boot_bzimage_parse(b, BZ_SIZE, mem.size, &k, &e) == 0 &&
+		    boot_bzimage_load(&k, b, &mem, &e) == 0 &&
+		    !memcmp(mem.host + 0x1000000, "kernel!", 8), "the kernel is copied to its load address");
+	test_assert(boot_bzimage_params(&k, b, &mem, "root=/dev/vda", 0x3000000, 77, 0xe0000, &e) == 0,
+		    "boot_params are written");
+	bp = mem.host + BOOT_PARAMS;
+	test_assert(!memcmp(bp + 0x202, "HdrS", 4) && bp[0x210] == 0xff,
+		    "the setup header is copied, type_of_loader 0xff");
+	test_assert(bp[0x211] == 0x01 && get(bp, 0x224, 2) == 0,
+		    "CAN_USE_HEAP and heap_end_ptr are cleared");
+	test_assert(get(bp, 0x228, 4) == BOOT_CMDLINE &&
+		    !strcmp((char *)mem.host + BOOT_CMDLINE, "root=/dev/vda"), "cmd_line_ptr points at the command line");
+	test_assert(get(bp, 0x218, 4) == 0x3000000 && get(bp, 0x21c, 4) == 77,
+		    "ramdisk_image and ramdisk_size are set");
+	test_assert(bp[0x1e8] == 4 && get(bp, 0x2d0 + 3 * 20, 8) == 0x100000 &&
+		    get(bp, 0x2d0 + 3 * 20 + 8, 8) == mem.size - 0x100000,
+		    "the E820 map is the PVH one");
+	test_assert(get(bp, 0x250, 8) == 0 && get(bp, 0x70, 8) == 0xe0000,
+		    "setup_data is cleared, acpi_rsdp_addr set");
+	test_assert(boot_bzimage_params(&k, b, &mem, "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789x",
+					0, 0, 0, &e) == -E2BIG, "a command line over cmdline_size is refused");
+	free(mem.host);
+}
+
 static int parse(const struct img *i, size_t size, uint64_t mem, struct boot_elf *k,
 		 struct err *e)
 {
@@ -155,5 +285,6 @@ int main(void)
 		free(huge);
 	}
 	free(mem.host);
+	test_bzimage();
 	return test_report();
 }
