@@ -83,10 +83,12 @@ int boot_elf_parse(const void *file, size_t size, uint64_t mem_size,
 int boot_elf_load(const struct boot_elf *k, const void *file,
 		  const struct vm_mem *mem, struct err *e);
 
-/* Write hvm_start_info, the memory map, the command line and the initrd
- * module entry (when @initrd_size) into the boot area. */
+/* Write hvm_start_info, the memory map, the command line, the initrd
+ * module entry (when @initrd_size) and the ACPI RSDP address (0: none)
+ * into the boot area. */
 int boot_pvh_info(const struct vm_mem *mem, const char *cmdline,
-		  uint64_t initrd_addr, uint64_t initrd_size, struct err *e);
+		  uint64_t initrd_addr, uint64_t initrd_size, uint64_t rsdp,
+		  struct err *e);
 
 /* Write the command line at BOOT_CMDLINE; at most @max bytes before
  * its NUL. */

@@ -285,7 +285,8 @@ int boot_cmdline(const struct vm_mem *mem, const char *cmdline, size_t max,
 }
 
 int boot_pvh_info(const struct vm_mem *mem, const char *cmdline,
-		  uint64_t initrd_addr, uint64_t initrd_size, struct err *e)
+		  uint64_t initrd_addr, uint64_t initrd_size, uint64_t rsdp,
+		  struct err *e)
 {
 	struct hvm_start_info *si = guest_ptr(mem, BOOT_START_INFO, sizeof(*si));
 	struct hvm_modlist_entry *mod = guest_ptr(mem, BOOT_MODLIST, sizeof(*mod));
@@ -300,7 +301,7 @@ int boot_pvh_info(const struct vm_mem *mem, const char *cmdline,
 	si->version = 1;
 	si->flags = 0;
 	si->cmdline_paddr = BOOT_CMDLINE;
-	si->rsdp_paddr = 0;
+	si->rsdp_paddr = rsdp;
 	si->nr_modules = 0;
 	si->modlist_paddr = 0;
 	if (initrd_size) {

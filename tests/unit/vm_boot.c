@@ -270,7 +270,7 @@ int main(void)
 		    boot_elf_load(&k, &i, &mem, &e) == 0 &&
 		    !memcmp(mem.host + 0x200000, &i, sizeof(i)) &&
 		    mem.host[0x200000 + sizeof(i)] == 0, "segments load by physical address");
-	test_assert(boot_pvh_info(&mem, "console=ttyS0", 0x3000000, 100, &e) == 0,
+	test_assert(boot_pvh_info(&mem, "console=ttyS0", 0x3000000, 100, 0, &e) == 0,
 		    "the PVH start info is written");
 	si = (const uint32_t *)(mem.host + BOOT_START_INFO);
 	test_assert(si[0] == 0x336ec578 && si[1] == 1 && si[3] == 1, "with magic, version and one module");
@@ -280,7 +280,7 @@ int main(void)
 
 		memset(huge, 'a', BOOT_CMDLINE_MAX);
 		huge[BOOT_CMDLINE_MAX] = 0;
-		test_assert(boot_pvh_info(&mem, huge, 0, 0, &e) == -E2BIG,
+		test_assert(boot_pvh_info(&mem, huge, 0, 0, 0, &e) == -E2BIG,
 			    "a command line too long is refused");
 		free(huge);
 	}
