@@ -157,8 +157,10 @@ static int elf_notes(const uint8_t *file, const struct elf64_phdr *p,
 	return 0;
 }
 
-/* The entry must fall inside a loaded segment: @va through the segment
- * whose virtual range holds it (vaddr == paddr for most test kernels). */
+/* The entry must fall inside a loaded segment: through the segment
+ * whose virtual range holds it (vaddr == paddr for most test kernels),
+ * or as a physical address, as Linux's vmlinux gives it (its e_entry is
+ * phys_startup_64 while its segments are linked at 0xffffffff81000000). */
 static int elf_entry(const struct elf64_ehdr *h, const struct elf64_phdr *ph,
 		     struct boot_elf *k, struct err *e)
 {
@@ -173,9 +175,16 @@ static int elf_entry(const struct elf64_ehdr *h, const struct elf64_phdr *ph,
 			break;
 		}
 	}
-	if (i == h->phnum)
-		return err_msg(e, -ENOEXEC, "entry point %#llx outside the kernel's segments",
-			       (unsigned long long)h->entry);
+	if (i == h->phnum) {
+		for (i = 0; i < k->nseg; i++)
+			if (h->entry >= k->seg[i].paddr &&
+			    h->entry - k->seg[i].paddr < k->seg[i].memsz)
+				break;
+		if (i == k->nseg)
+			return err_msg(e, -ENOEXEC, "entry point %#llx outside the kernel's segments",
+				       (unsigned long long)h->entry);
+		k->entry = h->entry;
+	}
 	if (!k->pvh)
 		return 0;
 	for (i = 0; i < k->nseg; i++)

@@ -3,6 +3,7 @@
  * the PVH note, the start info it writes and guest_ptr()'s bounds.
  * ELF files are built in memory; no KVM needed.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "test.h"
 #include "vm/boot.h"
 #include "vm/machine.h"
+#include "vm/tables.h"
 
 #define MiB (1ULL << 20)
 
@@ -187,6 +189,91 @@ static void test_bzimage(void)
 	free(mem.host);
 }
 
+static int sums_to_zero(const uint8_t *p, size_t len)
+{
+	uint8_t sum = 0;
+
+	while (len--)
+		sum += *p++;
+	return sum == 0;
+}
+
+static const uint8_t *acpi_table(const uint8_t *ram, uint64_t at, const char *sig)
+{
+	const uint8_t *t = ram + at;
+
+	if (memcmp(t, sig, 4) || !sums_to_zero(t, get(t, 4, 4)))
+		return NULL;
+	return t;
+}
+
+static void test_tables(void)
+{
+	struct vm_mem mem = { NULL, 4 * MiB };
+	const uint8_t *ram, *rsdp, *xsdt, *madt, *fadt, *dsdt, *p, *fp, *cfg;
+	struct err e = { 0 };
+	uint64_t at = 0;
+	int cpus = 0, i;
+
+	mem.host = calloc(1, mem.size);
+	ram = mem.host;
+	test_assert(acpi_write(&mem, 4, &at, &e) == 0 && at == 0xe0000, "the ACPI tables are written, RSDP at 0xe0000");
+	rsdp = ram + at;
+	test_assert(!memcmp(rsdp, "RSD PTR ", 8) && rsdp[15] == 2 && sums_to_zero(rsdp, 20) &&
+		    sums_to_zero(rsdp, 36), "the RSDP (revision 2) checksums over 20 and 36 bytes");
+	xsdt = acpi_table(ram, get(rsdp, 24, 8), "XSDT");
+	test_assert(xsdt && get(xsdt, 4, 4) == 36 + 16, "the XSDT checksums and holds two tables");
+	test_assert(acpi_table(ram, get(rsdp, 16, 4), "RSDT") != NULL, "so does the RSDT");
+	fadt = xsdt ? acpi_table(ram, get(xsdt, 36, 8), "FACP") : NULL;
+	madt = xsdt ? acpi_table(ram, get(xsdt, 44, 8), "APIC") : NULL;
+	test_assert(fadt && get(fadt, 4, 4) == 276 && (get(fadt, 112, 4) & (1u << 20)) &&
+		    get(fadt, 116, 1) == 1 && get(fadt, 120, 8) == 0x64 && fadt[128] == 0xfe,
+		    "the FADT is hardware-reduced, reset by 0xfe to port 0x64");
+	dsdt = fadt ? acpi_table(ram, get(fadt, 140, 8), "DSDT") : NULL;
+	test_assert(dsdt && get(fadt, 40, 4) == get(fadt, 140, 8) && memmem(dsdt, get(dsdt, 4, 4), "PCI0", 4),
+		    "the DSDT checksums and holds the PCI host bridge");
+	test_assert(madt && get(madt, 36, 4) == 0xfee00000, "the MADT checksums, local APICs at 0xfee00000");
+	for (p = madt ? madt + 44 : NULL; p && p < madt + get(madt, 4, 4); p += p[1]) {
+		if (p[0] == 0)
+			test_assert(p[3] == cpus++ && (p[4] & 1), "local APIC n is CPU n, enabled");
+		if (p[0] == 1)
+			test_assert(p[2] == 4 && get(p, 4, 4) == 0xfec00000, "the I/O APIC has id 4, at 0xfec00000");
+		if (!p[1])
+			break;
+	}
+	test_assert(cpus == 4, "the MADT lists the 4 CPUs");
+	test_assert(acpi_write(&mem, 0, &at, &e) < 0 && acpi_write(&mem, 65, &at, &e) < 0,
+		    "0 or 65 CPUs are refused");
+
+	test_assert(mptable_write(&mem, 4, &e) == 0, "the MP table is written");
+	fp = ram + 0xf0000;
+	test_assert(!memcmp(fp, "_MP_", 4) && fp[8] == 1 && fp[9] == 4 && sums_to_zero(fp, 16),
+		    "the MP floating pointer (spec 1.4) checksums");
+	cfg = ram + get(fp, 4, 4);
+	test_assert(!memcmp(cfg, "PCMP", 4) && sums_to_zero(cfg, get(cfg, 4, 2)),
+		    "the MP configuration table checksums");
+	test_assert(get(cfg, 34, 2) == 4 + 1 + 1 + 15 + 2, "4 processors, a bus, an I/O APIC, 15 ISA IRQs, 2 LINTs");
+	p = cfg + 44;
+	for (i = 0, cpus = 0; i < 4; i++, p += 20)
+		cpus += p[0] == 0 && p[1] == i && (p[3] & 1) && !!(p[3] & 2) == (i == 0);
+	test_assert(cpus == 4, "processor n has APIC id n, CPU 0 is the BSP");
+	free(mem.host);
+}
+
+static void test_vmlinux_entry(void)
+{
+	struct img i;
+	struct boot_elf k;
+	struct err e = { 0 };
+
+	/* Linux: segments linked high, e_entry physical */
+	img_init(&i, 1);
+	i.ph[0].vaddr = 0xffffffff81000000ULL;
+	i.entry = 0x200000 + offsetof(struct img, code);
+	test_assert(boot_elf_parse(&i, sizeof(i), 64 * MiB, &k, &e) == 0 && k.entry == i.entry,
+		    "a physical e_entry, as Linux's vmlinux has, is accepted");
+}
+
 static int parse(const struct img *i, size_t size, uint64_t mem, struct boot_elf *k,
 		 struct err *e)
 {
@@ -286,5 +373,7 @@ int main(void)
 	}
 	free(mem.host);
 	test_bzimage();
+	test_tables();
+	test_vmlinux_entry();
 	return test_report();
 }
