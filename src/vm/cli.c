@@ -29,7 +29,7 @@ struct run_args {
 };
 
 #define RUN_OPTS(a)							\
-	{ "kernel", 'k', OPT_STR, &(a).kernel, "FILE", "guest kernel: an ELF vmlinux (PVH note) or any 64-bit ELF" }, \
+	{ "kernel", 'k', OPT_STR, &(a).kernel, "FILE", "guest kernel: an ELF vmlinux (PVH note), any 64-bit ELF or a bzImage" }, \
 	{ "initrd", 'i', OPT_STR, &(a).initrd, "FILE", "initial ramdisk, placed at the top of guest memory" }, \
 	{ "cmdline", 'c', OPT_STR, &(a).cmdline, "STR", "kernel command line (at most 4095 bytes)" }, \
 	{ "mem", 'm', OPT_STR, &(a).mem, "SIZE", "guest memory, 4M to 3G (default 256M)" }, \
@@ -60,7 +60,10 @@ static void vm_help(FILE *f)
 		"DESCRIPTION\n"
 		"  Boots a kernel directly, without firmware: an ELF with a PVH note (Linux\n"
 		"  vmlinux) through its 32-bit entry and hvm_start_info, any other x86-64\n"
-		"  ELF at its entry point in 64-bit mode.  The guest's serial port (8250\n"
+		"  ELF at its entry point in 64-bit mode, a bzImage (Linux boot protocol\n"
+		"  2.06+) through boot_params and its 64-bit entry.  With --cpus N > 1\n"
+		"  the guest finds its CPUs in an MP table and ACPI tables (MADT); each\n"
+		"  vCPU runs on its own host thread.  The guest's serial port (8250\n"
 		"  UART, ttyS0) is strata's stdin and stdout.  Devices: UART at 0x3f8, i8042\n"
 		"  at 0x60/0x64 (reset), debug-exit at 0x501 (a write powers off with the\n"
 		"  value written as exit code).\n\n"
