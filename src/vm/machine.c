@@ -1,11 +1,14 @@
 /*
- * machine -- a microVM on KVM: memory, devices, one vCPU, the run loop.
+ * machine -- a microVM on KVM: memory, devices, the vCPUs, the run loop.
  *
  * vm_run() builds the machine in this order, and undoes it in reverse:
- * guest memory (one anonymous mapping), the KVM VM and vCPU with the
- * CPUID policy, the devices on the bus (UART at 0x3f8, i8042 at 0x60,
- * debug-exit at 0x501), the kernel (and initrd at the top of RAM), the
- * boot CPU state; then it runs the vCPU until the guest stops.
+ * guest memory (one anonymous mapping), the KVM VM and its vCPUs with
+ * the CPUID policy, the devices on the bus (UART at 0x3f8, i8042 at
+ * 0x60, debug-exit at 0x501), with more than one vCPU the MP and ACPI
+ * tables, the kernel (ELF or bzImage, and initrd at the top of RAM), the
+ * boot CPU state; then it runs vCPU 0 on this thread and the others on
+ * a thread each (vcpu.c) until the guest stops.  The first vCPU to see
+ * the end decides the outcome and kicks the others out of KVM_RUN.
  *
  * How a run ends:
  *   - a device asks (i8042 reset, debug-exit port)       -> that code
@@ -466,7 +469,9 @@ static void machine_vcpu_loop(struct vcpu_run *v)
 	struct machine *m = v->m;
 	struct kvm_vcpu *c = &m->kvm.cpu[v->id];
 
-	for (;;) {
+	/* a vCPU whose thread started after the end was decided (its kick
+	 * may have gone nowhere) must not block in KVM waiting for SIPI */
+	while (!__atomic_load_n(&m->ended, __ATOMIC_ACQUIRE)) {
 		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN) {
 				v->ret = err_set(&v->err, -errno, "KVM_RUN on vCPU %d",
