@@ -83,6 +83,12 @@ static int kvm_x86_vcpu(struct kvm_vm *k, int id, struct err *e)
 		c->run = NULL;
 		return err_set(e, -errno, "mmap kvm_run");
 	}
+	/* KVM's default for an AP with the in-kernel LAPIC, said out loud:
+	 * KVM_RUN waits for the guest's INIT and SIPI */
+	if (id && k->irqchip &&
+	    ioctl(c->fd, KVM_SET_MP_STATE,
+		  &(struct kvm_mp_state){ KVM_MP_STATE_UNINITIALIZED }) < 0)
+		return err_set(e, -errno, "KVM_SET_MP_STATE");
 	return 0;
 }
 
