@@ -192,9 +192,10 @@ static int bz_placement(const uint8_t *f, uint64_t mem_size,
 		k->load = BOOT_KERNEL_MIN;
 	need = (reloc ? align_up(k->load, align) : k->load) + init;
 	if (need > mem_size || k->load + k->kernel_size > mem_size)
-		return err_msg(e, -E2BIG, "kernel needs %llu MiB of memory from %#llx, the guest has %llu MiB",
-			       (unsigned long long)((init + (1 << 20) - 1) >> 20),
-			       (unsigned long long)k->load,
+		return err_msg(e, -E2BIG, "kernel needs %llu MiB of memory (init_size %#llx from %#llx), the guest has %llu MiB",
+			       (unsigned long long)((need + (1 << 20) - 1) >> 20),
+			       (unsigned long long)init,
+			       (unsigned long long)(need - init),
 			       (unsigned long long)(mem_size >> 20));
 	k->end = need;
 	return 0;

@@ -128,7 +128,7 @@ if [ -f "$G/bzimage" ]; then
 	one_line "setup_sects too big is one line" 'vm run: kernel .*: setup_sects 200 too big' --kernel "$tmp/bzsects"
 	cp "$G/bzimage" "$tmp/bzhuge"
 	printf '\000\000\000\100' | dd of="$tmp/bzhuge" bs=1 seek=608 conv=notrunc 2>/dev/null
-	one_line "a kernel bigger than memory is one line" 'vm run: kernel .*: kernel needs 1024 MiB' \
+	one_line "a kernel bigger than memory is one line" 'vm run: kernel .*: kernel needs 1026 MiB of memory \(init_size 0x40000000 from 0x200000\), the guest has 64 MiB' \
 		--kernel "$tmp/bzhuge" --mem 64M
 fi
 

@@ -148,7 +148,7 @@ static void test_bzimage(void)
 		    "setup_sects too big is refused");
 	bz_init(b);
 	put32(b, 0x260, 0x10000000);
-	test_assert(boot_bzimage_parse(b, BZ_SIZE, 64 * MiB, &k, &e) == -E2BIG && strstr(e.msg, "kernel needs 256 MiB"),
+	test_assert(boot_bzimage_parse(b, BZ_SIZE, 64 * MiB, &k, &e) == -E2BIG && strstr(e.msg, "kernel needs 258 MiB of memory (init_size 0x10000000 from 0x200000)"),
 		    "a kernel bigger than memory is refused");
 	bz_init(b);
 	b[0x211] = 0;
