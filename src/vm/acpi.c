@@ -7,8 +7,10 @@
  * PM timer, no SCI and no GPEs to emulate, as Firecracker and
  * cloud-hypervisor do.  The FADT's reset register is the i8042 command
  * port (write 0xfe), which ends the run like any other reset.  The DSDT
- * holds one device, the PCI host bridge (PNP0A03, bus 0): an OS that
- * uses ACPI finds PCI root buses only there.  The MADT lists a local
+ * holds one device, the PCI host bridge (PNP0A03, bus 0, conf1 ports,
+ * I/O ports and the hole from 3 GiB to the I/O APIC as windows): an OS
+ * that uses ACPI finds PCI root buses only there.  No _PRT: INTx routing
+ * is the PCI code's to describe; virtio-pci devices use MSI-X.  The MADT lists a local
  * APIC per CPU, the I/O APIC, ISA IRQ 0 on GSI 0 (see tables.h) and the
  * LINT1 NMI.  Every table's bytes sum to 0, as the RSDP's first 20 bytes
  * and all its 36 do.
@@ -25,7 +27,7 @@
 #define OFF_RSDT		0x080
 #define OFF_FADT		0x0c0
 #define OFF_DSDT		0x200
-#define OFF_MADT		0x280
+#define OFF_MADT		0x300
 
 #define FADT_LENGTH		276	/* ACPI 6.0 and later */
 #define FADT_REV		6
@@ -118,33 +120,91 @@ static void acpi_seal(uint8_t *t, const char *sig, uint32_t length, uint8_t rev)
 	t[offsetof(struct acpi_hdr, checksum)] = acpi_sum(t, length);
 }
 
+/* AML PkgLength (ACPI 6.4, 20.2.4) for @len bytes that follow it: one
+ * byte up to 63 in all, two up to 4095.  Returns its size. */
+static size_t aml_pkglen(uint8_t *p, size_t len)
+{
+	if (len + 1 <= 63) {
+		p[0] = len + 1;
+		return 1;
+	}
+	p[0] = 0x40 | ((len + 2) & 0xf);
+	p[1] = (len + 2) >> 4;
+	return 2;
+}
+
+/* @op, a PkgLength, then @body: a Scope, Device or Buffer */
+static size_t aml_pkg(uint8_t *p, const void *op, size_t oplen,
+		      const void *body, size_t len)
+{
+	size_t n;
+
+	memcpy(p, op, oplen);
+	n = oplen + aml_pkglen(p + oplen, len);
+	memmove(p + n, body, len);
+	return n + len;
+}
+
+/*
+ * The PCI host bridge's resources: ResourceTemplate () {
+ *	WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode,
+ *		       0, 0, 0, 0, 1)			bus 0
+ *	IO (Decode16, 0xcf8, 0xcf8, 1, 8)		conf1 ports
+ *	WordIO (..., EntireRange, 0, 0, 0xcf7, 0, 0xcf8)
+ *	WordIO (..., EntireRange, 0, 0xd00, 0xffff, 0, 0xf300)
+ *	DWordMemory (..., NonCacheable, ReadWrite, 0, VM_MEM_MAX,
+ *		     IOAPIC - 1, 0, IOAPIC - VM_MEM_MAX)	the PCI hole
+ * }  Linux creates no PCI root bus for a PNP0A03 without a _CRS.
+ */
+static size_t aml_crs(uint8_t *p)
+{
+	static const uint8_t head[] = {
+		0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0,
+		0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08,
+		0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0, 0, 0x00, 0x00, 0xf7, 0x0c,
+		0, 0, 0xf8, 0x0c,
+		0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0, 0, 0x00, 0x0d, 0xff, 0xff,
+		0, 0, 0x00, 0xf3,
+		0x87, 0x17, 0x00, 0x00, 0x0c, 0x01,
+	};
+	const uint32_t mem[5] = { 0, VM_MEM_MAX, TABLES_IOAPIC_ADDR - 1, 0,
+				  TABLES_IOAPIC_ADDR - VM_MEM_MAX };
+	uint8_t tmpl[sizeof(head) + sizeof(mem) + 2 + 2], *t = tmpl;
+
+	*t++ = 0x0a;				/* BufferSize: ByteConst */
+	*t++ = sizeof(tmpl) - 2;
+	memcpy(t, head, sizeof(head));
+	t += sizeof(head);
+	memcpy(t, mem, sizeof(mem));
+	t += sizeof(mem);
+	*t++ = 0x79;				/* end tag, checksum 0 */
+	*t++ = 0;
+	memcpy(p, "\x08_CRS", 5);		/* NameOp _CRS */
+	return 5 + aml_pkg(p + 5, "\x11", 1, tmpl, sizeof(tmpl));
+}
+
 /*
  * DefinitionBlock: Scope (\_SB) { Device (PCI0) {
- *	Name (_HID, EisaId ("PNP0A03")) Name (_UID, 0) Name (_BBN, 0) } }
- * Package lengths stay below 64 bytes: one-byte PkgLength encoding.
+ *	Name (_HID, EisaId ("PNP0A03")) Name (_UID, 0) Name (_BBN, 0)
+ *	Name (_CRS, ...) } }
  */
 static uint32_t acpi_dsdt(uint8_t *t)
 {
-	static const uint8_t dev_body[] = {
+	static const uint8_t names[] = {
+		'P', 'C', 'I', '0',
 		0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03,
 		0x08, '_', 'U', 'I', 'D', 0x00,
 		0x08, '_', 'B', 'B', 'N', 0x00,
 	};
+	uint8_t dev[256], scope[256];
+	size_t ndev, nscope;
 	uint8_t *p = t + sizeof(struct acpi_hdr);
-	uint8_t dev_len = 1 + 4 + sizeof(dev_body);	/* PkgLength + name + body */
-	uint8_t scope_len = 1 + 5 + 2 + dev_len;	/* PkgLength + \_SB_ + device */
 
-	*p++ = 0x10;			/* ScopeOp */
-	*p++ = scope_len;
-	memcpy(p, "\\_SB_", 5);
-	p += 5;
-	*p++ = 0x5b;			/* DeviceOp */
-	*p++ = 0x82;
-	*p++ = dev_len;
-	memcpy(p, "PCI0", 4);
-	p += 4;
-	memcpy(p, dev_body, sizeof(dev_body));
-	p += sizeof(dev_body);
+	memcpy(dev, names, sizeof(names));
+	ndev = sizeof(names) + aml_crs(dev + sizeof(names));
+	memcpy(scope, "\\_SB_", 5);
+	nscope = 5 + aml_pkg(scope + 5, "\x5b\x82", 2, dev, ndev);	/* DeviceOp */
+	p += aml_pkg(p, "\x10", 1, scope, nscope);			/* ScopeOp */
 	acpi_seal(t, "DSDT", p - t, 2);
 	return p - t;
 }
