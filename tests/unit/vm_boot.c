@@ -230,8 +230,9 @@ static void test_tables(void)
 		    get(fadt, 116, 1) == 1 && get(fadt, 120, 8) == 0x64 && fadt[128] == 0xfe,
 		    "the FADT is hardware-reduced, reset by 0xfe to port 0x64");
 	dsdt = fadt ? acpi_table(ram, get(fadt, 140, 8), "DSDT") : NULL;
-	test_assert(dsdt && get(fadt, 40, 4) == get(fadt, 140, 8) && memmem(dsdt, get(dsdt, 4, 4), "PCI0", 4),
-		    "the DSDT checksums and holds the PCI host bridge");
+	test_assert(dsdt && get(fadt, 40, 4) == get(fadt, 140, 8) && memmem(dsdt, get(dsdt, 4, 4), "PCI0", 4) &&
+		    memmem(dsdt, get(dsdt, 4, 4), "_CRS", 4),
+		    "the DSDT checksums and holds the PCI host bridge with its resources");
 	test_assert(madt && get(madt, 36, 4) == 0xfee00000, "the MADT checksums, local APICs at 0xfee00000");
 	for (p = madt ? madt + 44 : NULL; p && p < madt + get(madt, 4, 4); p += p[1]) {
 		if (p[0] == 0)
