@@ -115,6 +115,12 @@ build/guests/%: tests/guests/%.c tests/guests/%.S tests/guests/guest.h tests/gue
 	@$(if $(Q),echo "  GUEST   $@")
 	$(Q)$(CC) $(GUEST_CFLAGS) -T tests/guests/guest.ld tests/guests/$*.S $< -o $@
 
+# The bzImage-format guest is one flat file laid out by its own script.
+build/guests/bzimage: tests/guests/bzimage.c tests/guests/bzimage.S tests/guests/guest.h tests/guests/bzimage.ld
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GUEST   $@")
+	$(Q)$(CC) $(GUEST_CFLAGS) -T tests/guests/bzimage.ld tests/guests/bzimage.S $< -o $@
+
 guests: $(GUESTS)
 
 unit: $(UNITS:tests/unit/%.c=build/debug/unit/%)

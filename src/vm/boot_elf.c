@@ -28,8 +28,6 @@
 #define ELF_MAX_PHDRS		128
 
 #define HVM_START_MAGIC		0x336ec578
-#define E820_RAM		1
-#define E820_RESERVED		2
 
 struct elf64_ehdr {
 	uint8_t ident[16];
@@ -242,44 +240,76 @@ int boot_elf_load(const struct boot_elf *k, const void *file,
 	return 0;
 }
 
+/* Low RAM up to the EBDA, the EBDA and the BIOS area (where the ACPI
+ * and MP tables are) reserved, RAM from 1 MiB on. */
+int boot_memmap(uint64_t mem_size, struct boot_e820 *map)
+{
+	const struct boot_e820 pc[BOOT_E820_MAX] = {
+		{ 0, BOOT_LOW_RAM_END, BOOT_E820_RAM },
+		{ BOOT_LOW_RAM_END, 0xa0000 - BOOT_LOW_RAM_END, BOOT_E820_RESERVED },
+		{ BOOT_BIOS_START, BOOT_KERNEL_MIN - BOOT_BIOS_START, BOOT_E820_RESERVED },
+		{ BOOT_KERNEL_MIN, mem_size - BOOT_KERNEL_MIN, BOOT_E820_RAM },
+	};
+
+	memcpy(map, pc, sizeof(pc));
+	return BOOT_E820_MAX;
+}
+
 static int pvh_memmap(const struct vm_mem *mem, struct hvm_start_info *si)
 {
-	static const uint64_t ram_lo_end = BOOT_LOW_RAM_END;
-	struct hvm_memmap_entry map[] = {
-		{ 0, ram_lo_end, E820_RAM, 0 },
-		{ ram_lo_end, 0xa0000 - ram_lo_end, E820_RESERVED, 0 },
-		{ 0xf0000, 0x10000, E820_RESERVED, 0 },
-		{ BOOT_KERNEL_MIN, mem->size - BOOT_KERNEL_MIN, E820_RAM, 0 },
-	};
-	void *dst = guest_ptr(mem, BOOT_MEMMAP, sizeof(map));
+	struct boot_e820 map[BOOT_E820_MAX];
+	struct hvm_memmap_entry *dst;
+	int i, n = boot_memmap(mem->size, map);
 
+	dst = guest_ptr(mem, BOOT_MEMMAP, n * sizeof(*dst));
 	if (!dst)
 		return -EFAULT;
-	memcpy(dst, map, sizeof(map));
+	for (i = 0; i < n; i++) {
+		dst[i].addr = map[i].addr;
+		dst[i].size = map[i].size;
+		dst[i].type = map[i].type;
+		dst[i].reserved = 0;
+	}
 	si->memmap_paddr = BOOT_MEMMAP;
-	si->memmap_entries = sizeof(map) / sizeof(map[0]);
+	si->memmap_entries = n;
+	return 0;
+}
+
+int boot_cmdline(const struct vm_mem *mem, const char *cmdline, size_t max,
+		 struct err *e)
+{
+	size_t len = cmdline ? strlen(cmdline) : 0;
+	char *cl;
+
+	if (max > BOOT_CMDLINE_MAX - 1)
+		max = BOOT_CMDLINE_MAX - 1;
+	if (len > max)
+		return err_msg(e, -E2BIG, "command line longer than %zu bytes", max);
+	cl = guest_ptr(mem, BOOT_CMDLINE, BOOT_CMDLINE_MAX);
+	if (!cl)
+		return err_msg(e, -ENOMEM, "guest memory too small for the boot area");
+	memcpy(cl, cmdline ? cmdline : "", len + 1);
 	return 0;
 }
 
 int boot_pvh_info(const struct vm_mem *mem, const char *cmdline,
-		  uint64_t initrd_addr, uint64_t initrd_size, struct err *e)
+		  uint64_t initrd_addr, uint64_t initrd_size, uint64_t rsdp,
+		  struct err *e)
 {
 	struct hvm_start_info *si = guest_ptr(mem, BOOT_START_INFO, sizeof(*si));
 	struct hvm_modlist_entry *mod = guest_ptr(mem, BOOT_MODLIST, sizeof(*mod));
-	size_t len = cmdline ? strlen(cmdline) : 0;
-	char *cl = guest_ptr(mem, BOOT_CMDLINE, BOOT_CMDLINE_MAX);
+	int ret;
 
-	if (len >= BOOT_CMDLINE_MAX)
-		return err_msg(e, -E2BIG, "command line longer than %d bytes",
-			       BOOT_CMDLINE_MAX - 1);
-	if (!si || !mod || !cl || pvh_memmap(mem, si) < 0)
+	ret = boot_cmdline(mem, cmdline, BOOT_CMDLINE_MAX - 1, e);
+	if (ret < 0)
+		return ret;
+	if (!si || !mod || pvh_memmap(mem, si) < 0)
 		return err_msg(e, -ENOMEM, "guest memory too small for the boot area");
-	memcpy(cl, cmdline ? cmdline : "", len + 1);
 	si->magic = HVM_START_MAGIC;
 	si->version = 1;
 	si->flags = 0;
 	si->cmdline_paddr = BOOT_CMDLINE;
-	si->rsdp_paddr = 0;
+	si->rsdp_paddr = rsdp;
 	si->nr_modules = 0;
 	si->modlist_paddr = 0;
 	if (initrd_size) {

@@ -30,11 +30,11 @@ struct run_args {
 };
 
 #define RUN_OPTS(a)							\
-	{ "kernel", 'k', OPT_STR, &(a).kernel, "FILE", "guest kernel: an ELF vmlinux (PVH note) or any 64-bit ELF" }, \
+	{ "kernel", 'k', OPT_STR, &(a).kernel, "FILE", "guest kernel: an ELF vmlinux (PVH note), any 64-bit ELF or a bzImage" }, \
 	{ "initrd", 'i', OPT_STR, &(a).initrd, "FILE", "initial ramdisk, placed at the top of guest memory" }, \
 	{ "cmdline", 'c', OPT_STR, &(a).cmdline, "STR", "kernel command line (at most 4095 bytes)" }, \
 	{ "mem", 'm', OPT_STR, &(a).mem, "SIZE", "guest memory, 4M to 3G (default 256M)" }, \
-	{ "cpus", 0, OPT_STR, &(a).cpus, "N", "virtual CPUs (only 1 for now)" }, \
+	{ "cpus", 0, OPT_STR, &(a).cpus, "N", "virtual CPUs, 1 to 64 (default 1); more than one get MP and ACPI tables" }, \
 	{ "cpu-features", 0, OPT_STR, &(a).cpu_features, "POLICY", "CPUID policy: baseline (default; hides what KVM's emulator refuses) or host" }, \
 	{ "timeout", 0, OPT_STR, &(a).timeout, "SECONDS", "stop the guest after this long (exit 124)" }, \
 	{ "irqchip", 0, OPT_STR, &(a).irqchip, "on|off", "in-kernel interrupt controllers and PIT (default on); off: hlt with interrupts off powers off" }, \
@@ -61,7 +61,10 @@ static void vm_help(FILE *f)
 		"DESCRIPTION\n"
 		"  Boots a kernel directly, without firmware: an ELF with a PVH note (Linux\n"
 		"  vmlinux) through its 32-bit entry and hvm_start_info, any other x86-64\n"
-		"  ELF at its entry point in 64-bit mode.  The guest's serial port (8250\n"
+		"  ELF at its entry point in 64-bit mode, a bzImage (Linux boot protocol\n"
+		"  2.06+) through boot_params and its 64-bit entry.  With --cpus N > 1\n"
+		"  the guest finds its CPUs in an MP table and ACPI tables (MADT); each\n"
+		"  vCPU runs on its own host thread.  The guest's serial port (8250\n"
 		"  UART, ttyS0) is strata's stdin and stdout.  Devices: UART at 0x3f8, i8042\n"
 		"  at 0x60/0x64 (reset), debug-exit at 0x501 (a write powers off with the\n"
 		"  value written as exit code).\n\n"
@@ -130,10 +133,10 @@ static int run_config(const struct run_args *a, struct vm_config *c, struct err 
 			       a->mem, VM_MEM_MIN >> 20, VM_MEM_MAX >> 30);
 	c->mem_size &= ~0xfffULL;
 	c->cpus = 1;
-	if (a->cpus && (parse_u64(a->cpus, 1, 255, &v, e) < 0))
-		return -EINVAL;
-	if (a->cpus && v != 1)
-		return err_msg(e, -ENOTSUP, "--cpus %s: not yet; one vCPU for now", a->cpus);
+	if (a->cpus && (parse_u64(a->cpus, 1, VM_CPUS_MAX, &v, e) < 0))
+		return err_wrap(e, "--cpus");
+	if (a->cpus)
+		c->cpus = v;
 	c->cpu = VM_CPU_BASELINE;
 	if (a->cpu_features && !strcmp(a->cpu_features, "host"))
 		c->cpu = VM_CPU_HOST;
@@ -149,6 +152,9 @@ static int run_config(const struct run_args *a, struct vm_config *c, struct err 
 	if (a->irqchip && strcmp(a->irqchip, "on") && strcmp(a->irqchip, "off"))
 		return err_msg(e, -EINVAL, "--irqchip %s: on or off", a->irqchip);
 	c->no_irqchip = a->irqchip && !strcmp(a->irqchip, "off");
+	if (c->no_irqchip && c->cpus > 1)
+		return err_msg(e, -EINVAL, "--cpus %d needs the in-kernel irqchip (--irqchip on)",
+			       c->cpus);
 	c->kernel = a->kernel;
 	c->initrd = a->initrd;
 	c->cmdline = a->cmdline;

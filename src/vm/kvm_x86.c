@@ -70,13 +70,39 @@ static int kvm_x86_vm_setup(struct kvm_vm *k, const struct vm_mem *mem,
 	return 0;
 }
 
-int kvm_x86_create(struct kvm_vm *k, const struct vm_mem *mem, int no_irqchip,
-		   struct err *e)
+static int kvm_x86_vcpu(struct kvm_vm *k, int id, struct err *e)
 {
-	int ret, n;
+	struct kvm_vcpu *c = &k->cpu[id];
+
+	c->fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, id);
+	if (c->fd < 0)
+		return err_set(e, -errno, "KVM_CREATE_VCPU %d", id);
+	c->run = mmap(NULL, k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      c->fd, 0);
+	if (c->run == MAP_FAILED) {
+		c->run = NULL;
+		return err_set(e, -errno, "mmap kvm_run");
+	}
+	/* KVM's default for an AP with the in-kernel LAPIC, said out loud:
+	 * KVM_RUN waits for the guest's INIT and SIPI */
+	if (id && k->irqchip &&
+	    ioctl(c->fd, KVM_SET_MP_STATE,
+		  &(struct kvm_mp_state){ KVM_MP_STATE_UNINITIALIZED }) < 0)
+		return err_set(e, -errno, "KVM_SET_MP_STATE");
+	return 0;
+}
+
+int kvm_x86_create(struct kvm_vm *k, const struct vm_mem *mem, int no_irqchip,
+		   int ncpus, struct err *e)
+{
+	int ret, n, i;
 
 	memset(k, 0, sizeof(*k));
-	k->vm_fd = k->vcpu_fd = -1;
+	k->vm_fd = -1;
+	for (i = 0; i < KVM_X86_CPUS_MAX; i++)
+		k->cpu[i].fd = -1;
+	if (ncpus < 1 || ncpus > KVM_X86_CPUS_MAX)
+		return err_msg(e, -EINVAL, "%d vCPUs: 1 to %d", ncpus, KVM_X86_CPUS_MAX);
 	k->irqchip = !no_irqchip;
 	k->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (k->kvm_fd < 0)
@@ -93,23 +119,17 @@ int kvm_x86_create(struct kvm_vm *k, const struct vm_mem *mem, int no_irqchip,
 	ret = kvm_x86_vm_setup(k, mem, e);
 	if (ret < 0)
 		goto fail;
-	k->vcpu_fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, 0);
-	if (k->vcpu_fd < 0) {
-		ret = err_set(e, -errno, "KVM_CREATE_VCPU");
-		goto fail;
-	}
 	n = ioctl(k->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (n < (int)sizeof(struct kvm_run)) {
 		ret = err_set(e, n < 0 ? -errno : -EINVAL, "KVM_GET_VCPU_MMAP_SIZE");
 		goto fail;
 	}
 	k->run_size = n;
-	k->run = mmap(NULL, k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      k->vcpu_fd, 0);
-	if (k->run == MAP_FAILED) {
-		k->run = NULL;
-		ret = err_set(e, -errno, "mmap kvm_run");
-		goto fail;
+	for (i = 0; i < ncpus; i++) {
+		k->ncpus = i + 1;
+		ret = kvm_x86_vcpu(k, i, e);
+		if (ret < 0)
+			goto fail;
 	}
 	return 0;
 fail:
@@ -119,16 +139,22 @@ fail:
 
 void kvm_x86_destroy(struct kvm_vm *k)
 {
-	if (k->run)
-		munmap(k->run, k->run_size);
-	if (k->vcpu_fd >= 0)
-		close(k->vcpu_fd);
+	int i;
+
+	for (i = 0; i < k->ncpus; i++) {
+		if (k->cpu[i].run)
+			munmap(k->cpu[i].run, k->run_size);
+		if (k->cpu[i].fd >= 0)
+			close(k->cpu[i].fd);
+		k->cpu[i].run = NULL;
+		k->cpu[i].fd = -1;
+	}
 	if (k->vm_fd >= 0)
 		close(k->vm_fd);
 	if (k->kvm_fd >= 0)
 		close(k->kvm_fd);
-	k->run = NULL;
-	k->vcpu_fd = k->vm_fd = k->kvm_fd = -1;
+	k->vm_fd = k->kvm_fd = -1;
+	k->ncpus = 0;
 }
 
 /* The baseline: features KVM's emulator cannot run, or that a guest
@@ -166,11 +192,27 @@ static void cpuid_baseline(struct kvm_cpuid_entry2 *c)
 	}
 }
 
+/* Each vCPU's APIC id where CPUID reports it: leaf 1 ebx[31:24] and
+ * the x2APIC id of the topology leaves 0xb and 0x1f. */
+static void cpuid_apic_id(struct kvm_cpuid2 *cpuid, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *c = &cpuid->entries[i];
+
+		if (c->function == 1)
+			c->ebx = (c->ebx & 0x00ffffff) | id << 24;
+		else if (c->function == 0xb || c->function == 0x1f)
+			c->edx = id;
+	}
+}
+
 int kvm_x86_set_cpuid(struct kvm_vm *k, enum vm_cpu_policy p, struct err *e)
 {
 	struct kvm_cpuid2 *cpuid;
 	uint32_t i;
-	int ret = 0;
+	int ret = 0, cpu;
 
 	cpuid = calloc(1, sizeof(*cpuid) +
 			   CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2));
@@ -184,15 +226,16 @@ int kvm_x86_set_cpuid(struct kvm_vm *k, enum vm_cpu_policy p, struct err *e)
 	for (i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *c = &cpuid->entries[i];
 
-		if (c->function == 1) {
-			c->ebx &= 0x00ffffff;	/* initial APIC id 0 */
+		if (c->function == 1)
 			c->ecx |= 1u << 31;	/* hypervisor present */
-		}
 		if (p == VM_CPU_BASELINE)
 			cpuid_baseline(c);
 	}
-	if (ioctl(k->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
-		ret = err_set(e, -errno, "KVM_SET_CPUID2");
+	for (cpu = 0; cpu < k->ncpus && !ret; cpu++) {
+		cpuid_apic_id(cpuid, cpu);
+		if (ioctl(k->cpu[cpu].fd, KVM_SET_CPUID2, cpuid) < 0)
+			ret = err_set(e, -errno, "KVM_SET_CPUID2");
+	}
 out:
 	free(cpuid);
 	return ret;
@@ -273,9 +316,9 @@ static int x86_page_tables(struct vm_mem *mem)
 static int x86_enter(struct kvm_vm *k, const struct kvm_sregs *s,
 		     const struct kvm_regs *r, struct err *e)
 {
-	if (ioctl(k->vcpu_fd, KVM_SET_SREGS, s) < 0)
+	if (ioctl(k->cpu[0].fd, KVM_SET_SREGS, s) < 0)
 		return err_set(e, -errno, "KVM_SET_SREGS");
-	if (ioctl(k->vcpu_fd, KVM_SET_REGS, r) < 0)
+	if (ioctl(k->cpu[0].fd, KVM_SET_REGS, r) < 0)
 		return err_set(e, -errno, "KVM_SET_REGS");
 	return 0;
 }
@@ -286,7 +329,7 @@ int kvm_x86_enter_long(struct kvm_vm *k, struct vm_mem *mem, uint64_t entry,
 	struct kvm_sregs s;
 	struct kvm_regs r = { 0 };
 
-	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(k->cpu[0].fd, KVM_GET_SREGS, &s) < 0)
 		return err_set(e, -errno, "KVM_GET_SREGS");
 	if (x86_segments(&s, mem, 1) < 0 || x86_page_tables(mem) < 0)
 		return err_msg(e, -ENOMEM, "guest memory too small for the boot area");
@@ -301,13 +344,14 @@ int kvm_x86_enter_long(struct kvm_vm *k, struct vm_mem *mem, uint64_t entry,
 	return x86_enter(k, &s, &r, e);
 }
 
-int kvm_x86_enter_pvh(struct kvm_vm *k, struct vm_mem *mem, uint32_t entry,
-		      uint32_t info, struct err *e)
+/* 32-bit flat protected mode, paging off, interrupts off */
+static int x86_enter32(struct kvm_vm *k, struct vm_mem *mem, uint32_t entry,
+		       uint32_t ebx, uint32_t esi, struct err *e)
 {
 	struct kvm_sregs s;
 	struct kvm_regs r = { 0 };
 
-	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(k->cpu[0].fd, KVM_GET_SREGS, &s) < 0)
 		return err_set(e, -errno, "KVM_GET_SREGS");
 	if (x86_segments(&s, mem, 0) < 0)
 		return err_msg(e, -ENOMEM, "guest memory too small for the boot area");
@@ -316,10 +360,24 @@ int kvm_x86_enter_pvh(struct kvm_vm *k, struct vm_mem *mem, uint32_t entry,
 	s.cr4 = 0;
 	s.efer = 0;
 	r.rip = entry;
-	r.rbx = info;
-	r.rsi = info;	/* not in the ABI; handy for tiny guests */
+	r.rbx = ebx;
+	r.rsi = esi;
 	r.rflags = 2;
 	return x86_enter(k, &s, &r, e);
+}
+
+int kvm_x86_enter_pvh(struct kvm_vm *k, struct vm_mem *mem, uint32_t entry,
+		      uint32_t info, struct err *e)
+{
+	/* esi is not in the ABI; handy for tiny guests */
+	return x86_enter32(k, mem, entry, info, info, e);
+}
+
+int kvm_x86_enter_boot32(struct kvm_vm *k, struct vm_mem *mem, uint32_t entry,
+			 uint32_t params, struct err *e)
+{
+	/* boot.rst: esi = boot_params, ebx, ebp and edi zero */
+	return x86_enter32(k, mem, entry, 0, params, e);
 }
 
 void kvm_x86_irq(struct kvm_vm *k, int line, int level)
@@ -386,8 +444,8 @@ static int x86_translate(const struct kvm_sregs *s, const struct vm_mem *mem,
 	return 0;
 }
 
-void kvm_x86_describe(struct kvm_vm *k, const struct vm_mem *mem, char *buf,
-		      size_t n)
+void kvm_x86_describe(struct kvm_vm *k, int cpu, const struct vm_mem *mem,
+		      char *buf, size_t n)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
@@ -397,8 +455,8 @@ void kvm_x86_describe(struct kvm_vm *k, const struct vm_mem *mem, char *buf,
 	uint8_t *b;
 	int i;
 
-	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &r) < 0 ||
-	    ioctl(k->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
+	if (ioctl(k->cpu[cpu].fd, KVM_GET_REGS, &r) < 0 ||
+	    ioctl(k->cpu[cpu].fd, KVM_GET_SREGS, &s) < 0) {
 		snprintf(buf, n, "cpu state unreadable");
 		return;
 	}

@@ -21,6 +21,7 @@
 
 #define VM_MEM_MIN	(4ULL << 20)
 #define VM_MEM_MAX	(3ULL << 30)	/* below the future PCI hole at 3 GiB */
+#define VM_CPUS_MAX	64
 
 struct vm_mem {
 	uint8_t *host;
@@ -41,7 +42,7 @@ struct vm_config {
 	const char *initrd;	/* NULL: none */
 	const char *cmdline;	/* NULL: empty */
 	uint64_t mem_size;
-	int cpus;
+	int cpus;		/* vCPUs, 1..VM_CPUS_MAX */
 	enum vm_cpu_policy cpu;
 	double timeout;		/* seconds; 0: none */
 	int no_irqchip;		/* HLT then exits to the VMM (tiny guests) */

@@ -87,9 +87,91 @@ cp "$G/hello64" "$tmp/far"
 printf '\000\000\000\100\000\000\000\000' | dd of="$tmp/far" bs=1 seek=88 conv=notrunc 2>/dev/null
 one_line "a segment outside guest memory is one line" 'vm run: kernel .*: segment outside guest memory' \
 	--kernel "$tmp/far" --mem 64M
-one_line "--cpus 2 says not yet" 'vm run: --cpus 2: not yet' --kernel "$G/hello64" --cpus 2
+one_line "--cpus 0 is one line" 'vm run: --cpus: 0 is out of range \(1 to 64\)' --kernel "$G/hello64" --cpus 0
+one_line "--cpus 65 is one line" 'vm run: --cpus: 65 is out of range' --kernel "$G/hello64" --cpus 65
+one_line "--cpus 2 without the irqchip is one line" 'vm run: --cpus 2 needs the in-kernel irqchip' \
+	--kernel "$G/hello64" --cpus 2 --irqchip off
 one_line "--disk says not yet" 'vm run: --disk: not yet' --kernel "$G/hello64" --disk x.img
 one_line "an unknown option is one line" 'vm run: ' --kernel "$G/hello64" --frobnicate
 out=$("$STRATA" vm --help 2>&1)
 expect_match "strata vm --help reads like a man page" 'SYNOPSIS' "$out"
+
+# bzImage: the guest prints back boot_params (64-bit entry, and the
+# 32-bit one once XLF_KERNEL_64 is cleared in a copy)
+if [ -f "$G/bzimage" ]; then
+	out=$(vm --kernel "$G/bzimage" --mem 64M --cmdline "console=ttyS0 bz=1" \
+		--initrd "$tmp/initrd" --timeout 20 2>&1); rc=$?
+	expect_eq "a bzImage guest powers off with 0" "0" "$rc"
+	expect_match "it is entered at the 64-bit entry with rsi = boot_params" \
+		'^bzimage entry 64 boot_params 0x9000$' "$out"
+	expect_match "the loader sets type_of_loader, clears the heap, sets code32_start" \
+		'^protocol 0x20f loader 0xff loadflags 0x1 heap_end 0x0 code32_start 0x100000$' "$out"
+	expect_match "it reads the command line through cmd_line_ptr" '^cmdline "console=ttyS0 bz=1"$' "$out"
+	expect_match "it finds the E820 map" '^e820 entries 4$' "$out"
+	expect_match "the same map as PVH" '^e820 0x100000 0x3f00000 1$' "$out"
+	expect_match "the initrd is at the top of memory, below initrd_addr_max" \
+		'^initrd 0x3fff000 size 36 starts "initrd-says-hi, "$' "$out"
+	cp "$G/bzimage" "$tmp/bz32"
+	printf '\000' | dd of="$tmp/bz32" bs=1 seek=566 conv=notrunc 2>/dev/null
+	out=$(vm --kernel "$tmp/bz32" --mem 64M --timeout 20 2>&1); rc=$?
+	expect_eq "without XLF_KERNEL_64 it powers off with 0 too" "0" "$rc"
+	expect_match "entered at the 32-bit entry with esi = boot_params" \
+		'^bzimage entry 32 boot_params 0x9000$' "$out"
+	cp "$G/bzimage" "$tmp/bzold"
+	printf '\004' | dd of="$tmp/bzold" bs=1 seek=518 conv=notrunc 2>/dev/null
+	one_line "an old boot protocol is refused in one line" \
+		'vm run: kernel .*: Linux boot protocol 2.04 is too old \(2.06 or newer needed\)' --kernel "$tmp/bzold"
+	head -c 700 "$G/bzimage" > "$tmp/bzcut"
+	one_line "a truncated bzImage is one line" 'vm run: kernel .*: truncated bzImage' --kernel "$tmp/bzcut"
+	cp "$G/bzimage" "$tmp/bzsects"
+	printf '\310' | dd of="$tmp/bzsects" bs=1 seek=497 conv=notrunc 2>/dev/null
+	one_line "setup_sects too big is one line" 'vm run: kernel .*: setup_sects 200 too big' --kernel "$tmp/bzsects"
+	cp "$G/bzimage" "$tmp/bzhuge"
+	printf '\000\000\000\100' | dd of="$tmp/bzhuge" bs=1 seek=608 conv=notrunc 2>/dev/null
+	one_line "a kernel bigger than memory is one line" 'vm run: kernel .*: kernel needs 1026 MiB of memory \(init_size 0x40000000 from 0x200000\), the guest has 64 MiB' \
+		--kernel "$tmp/bzhuge" --mem 64M
+fi
+
+# SMP: the boot CPU finds the others in the MADT and the MP table and
+# starts them with INIT-SIPI-SIPI; each prints from its trampoline
+if [ -f "$G/smp" ]; then
+	for n in 2 4; do
+		out=$(vm --kernel "$G/smp" --cpus $n --timeout 30 2>&1); rc=$?
+		expect_eq "--cpus $n: the smp guest powers off with 0" "0" "$rc"
+		expect_match "--cpus $n: the MADT lists $n CPUs, an I/O APIC and an override" \
+			"^madt cpus $n ioapics 1 overrides 1$" "$out"
+		expect_match "--cpus $n: the MP table lists $n CPUs and the ISA IRQs" \
+			"^mptable cpus $n irqs 15$" "$out"
+		expect_eq "--cpus $n: every AP says it is up, by APIC id" \
+			"$(seq 1 $((n - 1)) | sed 's/.*/cpu & up/')" \
+			"$(echo "$out" | grep '^cpu [0-9]* up$' | sort -n -k2)"
+		expect_match "--cpus $n: the boot CPU counts them all" "^smp: $n cpus up$" "$out"
+	done
+	out=$(vm --kernel "$G/smp" --timeout 30 2>&1); rc=$?
+	expect_eq "one vCPU: no tables, the guest runs alone" "0 no MADT" \
+		"$rc $(echo "$out" | grep '^no MADT')"
+	out=$(vm --kernel "$G/smp" --cpus 3 --cmdline crash-ap --timeout 30 2>&1); rc=$?
+	expect_eq "an AP that crashes ends the run with 1" "1" "$rc"
+	expect_match "and the diagnosis names its vCPU" \
+		'^strata: vm run: guest crashed: .* at rip 0x[0-9a-f]+ \(real mode\), bytes 0f 0b.*, on vCPU 2$' \
+		"$(echo "$out" | tail -n 1)"
+	out=$(vm --kernel "$G/hello64" --cpus 4 --cmdline end=spin --timeout 0.5 2>&1); rc=$?
+	expect_eq "--timeout stops a 4-vCPU guest whose APs wait for SIPI" "124" "$rc"
+	vm --kernel "$G/hello64" --cpus 4 --cmdline end=exit:7 --timeout 20 >/dev/null 2>&1; rc=$?
+	expect_eq "the debug-exit port ends a 4-vCPU run with its code" "7" "$rc"
+	vm --kernel "$G/bzimage" --cpus 2 --timeout 20 >"$tmp/bzsmp" 2>&1; rc=$?
+	expect_eq "a bzImage with 2 vCPUs boots" "0" "$rc"
+	expect_match "and boot_params carries the RSDP address" '^rsdp 0xe0000$' "$(cat "$tmp/bzsmp")"
+fi
+
+# a stock bzImage (Debian's vmlinuz, when the host has one): its
+# decompressor starts and speaks; decompressing takes minutes where KVM
+# emulates every instruction, so only its first words are awaited
+vmlinuz=${STRATA_VMLINUZ:-$(ls /boot/vmlinuz-* 2>/dev/null | head -n 1)}
+if [ -n "$vmlinuz" ] && [ -r "$vmlinuz" ]; then
+	out=$(vm --kernel "$vmlinuz" --mem 256M --cmdline "earlyprintk=serial,ttyS0 nokaslr" \
+		--timeout 15 2>&1)
+	expect_match "a stock bzImage's decompressor runs (prints KASLR disabled)" \
+		"KASLR disabled: 'nokaslr' on cmdline" "$out"
+fi
 rm -rf "$tmp"
