@@ -75,6 +75,13 @@ static void machine_irq(void *ctx, int line, int level)
 	kvm_x86_irq(&m->kvm, line, level);
 }
 
+static void machine_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	struct machine *m = ctx;
+
+	kvm_x86_msi(&m->kvm, addr, data);
+}
+
 static void machine_stop(void *ctx, enum dev_stop why, int code)
 {
 	struct machine *m = ctx;
@@ -101,7 +108,7 @@ static int machine_attach(struct machine *m, int ret, uint64_t port,
 static int machine_devices(struct machine *m, const struct vm_config *cfg,
 			   struct err *e)
 {
-	const struct dev_host host = { m, machine_irq, machine_stop };
+	const struct dev_host host = { m, machine_irq, machine_stop, machine_msi };
 	const struct uart8250_cfg ucfg = {
 		.irq = UART8250_COM1_IRQ,
 		.in_fd = cfg->console_in,

@@ -1,0 +1,238 @@
+/*
+ * Unit tests for the PCI host bridge (src/dev/pci.c): conf1 address and
+ * data ports at every width, the host bridge, read-only and
+ * write-1-to-clear bits, BAR sizing, BAR assignment and remapping on the
+ * bus, capabilities, INTx and MSI through dev_host.  No KVM needed.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "dev/bus.h"
+#include "dev/pci.h"
+#include "test.h"
+
+#define WIN	0xc0000000ULL
+#define WINSZ	0x3ec00000ULL
+
+static int irq_line = -1, irq_level = -1, stopped;
+static uint64_t msi_addr;
+static uint32_t msi_data;
+static int bar_reads, bar_writes, last_bar;
+static uint64_t last_off;
+
+static void on_irq(void *ctx, int line, int level)
+{
+	irq_line = line;
+	irq_level = level;
+}
+
+static void on_stop(void *ctx, enum dev_stop why, int code)
+{
+	stopped = why;
+}
+
+static void on_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	msi_addr = addr;
+	msi_data = data;
+}
+
+static void fake_read(struct pci_dev *d, int bar, uint64_t off, void *data,
+		      unsigned int len)
+{
+	bar_reads++;
+	last_bar = bar;
+	last_off = off;
+	memset(data, 0x5a, len);
+}
+
+static void fake_write(struct pci_dev *d, int bar, uint64_t off,
+		       const void *data, unsigned int len)
+{
+	bar_writes++;
+	last_bar = bar;
+	last_off = off;
+}
+
+static const struct pci_dev_ops fake_ops = {
+	.name = "fake",
+	.bar_read = fake_read,
+	.bar_write = fake_write,
+};
+
+static struct bus b;
+
+static void conf_addr(int slot, int reg)
+{
+	uint32_t a = 0x80000000u | slot << 11 | reg;
+
+	bus_write(&b, BUS_PIO, 0xcf8, &a, 4);
+}
+
+static uint32_t cfg_read(int slot, int reg, unsigned int len)
+{
+	uint32_t v = 0;
+
+	conf_addr(slot, reg & ~3);
+	bus_read(&b, BUS_PIO, 0xcfc + (reg & 3), &v, len);
+	return v;
+}
+
+static void cfg_write(int slot, int reg, uint32_t v, unsigned int len)
+{
+	conf_addr(slot, reg & ~3);
+	bus_write(&b, BUS_PIO, 0xcfc + (reg & 3), &v, len);
+}
+
+int main(void)
+{
+	const struct dev_host host = { NULL, on_irq, on_stop, on_msi };
+	struct pci_dev d, d2;
+	struct dev_ref ref;
+	struct err e = { 0 };
+	struct pci *p;
+	uint32_t v;
+	uint8_t b8;
+	int off;
+
+	test_assert(pci_create(&b, &host, WIN, WINSZ, &p, &ref, &e) == 0, "a host bridge is created");
+	test_assert(bus_add(&b, BUS_PIO, PCI_CONF_PORT, PCI_CONF_PORTS, ref.ops, ref.dev, &e) == 0,
+		    "and mapped at 0xcf8");
+
+	/* Linux's type 1 probe */
+	b8 = 1;
+	bus_write(&b, BUS_PIO, 0xcfb, &b8, 1);
+	v = 0x80000000u;
+	bus_write(&b, BUS_PIO, 0xcf8, &v, 4);
+	v = 0;
+	bus_read(&b, BUS_PIO, 0xcf8, &v, 4);
+	test_assert(v == 0x80000000u, "CONFIG_ADDRESS reads back");
+	b8 = 0;
+	bus_read(&b, BUS_PIO, 0xcf8, &b8, 1);
+	test_assert(b8 == 0xff, "a byte read of 0xcf8 is not CONFIG_ADDRESS");
+	test_assert(cfg_read(0, 0, 4) == (PCI_HOST_DEVICE << 16 | PCI_HOST_VENDOR), "00:00.0 is the host bridge");
+	test_assert(cfg_read(0, 0x0a, 2) == 0x0600, "of class host bridge");
+	test_assert(cfg_read(0, 2, 2) == PCI_HOST_DEVICE, "a 16-bit read at 0xcfe");
+	test_assert(cfg_read(0, 1, 1) == (PCI_HOST_VENDOR >> 8), "an 8-bit read at 0xcfd");
+	test_assert(cfg_read(3, 0, 4) == 0xffffffffu, "an empty slot reads all ones");
+	v = 0x80010000u;	/* bus 1 */
+	bus_write(&b, BUS_PIO, 0xcf8, &v, 4);
+	bus_read(&b, BUS_PIO, 0xcfc, &v, 4);
+	test_assert(v == 0xffffffffu, "bus 1 reads all ones");
+	v = 0x80000100u;	/* function 1 */
+	bus_write(&b, BUS_PIO, 0xcf8, &v, 4);
+	bus_read(&b, BUS_PIO, 0xcfc, &v, 4);
+	test_assert(v == 0xffffffffu, "function 1 reads all ones");
+	v = 0;			/* enable bit off */
+	bus_write(&b, BUS_PIO, 0xcf8, &v, 4);
+	bus_read(&b, BUS_PIO, 0xcfc, &v, 4);
+	test_assert(v == 0xffffffffu, "with the enable bit off data reads all ones");
+	cfg_write(0, 0, 0x12345678, 4);
+	test_assert(cfg_read(0, 0, 4) == (PCI_HOST_DEVICE << 16 | PCI_HOST_VENDOR), "ids are read-only");
+
+	/* an endpoint: one 64-bit BAR and a 32-bit one, a capability */
+	pci_dev_init(&d, &fake_ops, 0x1af4, 0x1042, 0x010000, 1, 0x1af4, 2);
+	test_assert(pci_dev_add_bar(&d, 5, 4096, PCI_BAR_MEM64) == -EINVAL, "a 64-bit BAR 5 is refused");
+	test_assert(pci_dev_add_bar(&d, 0, 3000, 0) == -EINVAL, "a size that is no power of 2 is refused");
+	test_assert(pci_dev_add_bar(&d, 0, 0x4000, PCI_BAR_MEM64) == 0, "a 64-bit BAR");
+	test_assert(pci_dev_add_bar(&d, 1, 0x1000, 0) == -EINVAL, "its upper half is taken");
+	test_assert(pci_dev_add_bar(&d, 2, 0x1000, 0) == 0, "a 32-bit BAR");
+	off = pci_dev_add_cap(&d, PCI_CAP_ID_VNDR, "\x06xyzw", 5);
+	test_assert(off == 0x40, "the first capability at 0x40");
+	test_assert(pci_dev_add_cap(&d, PCI_CAP_ID_MSIX, "0123456789", 10) == 0x48,
+		    "the next at the next dword");
+	test_assert(pci_plug(p, &d, 10, &e) == 0, "the endpoint is plugged");
+	test_assert(d.slot == 1, "into slot 1");
+	test_assert(cfg_read(1, 0, 4) == 0x10421af4, "it answers at 00:01.0");
+	test_assert(cfg_read(1, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, "with a capability list");
+	test_assert(cfg_read(1, PCI_CAPABILITY_LIST, 1) == 0x40 && cfg_read(1, 0x41, 1) == 0x48 &&
+		    cfg_read(1, 0x49, 1) == 0, "chained 0x40 -> 0x48 -> end");
+	test_assert(cfg_read(1, PCI_INTERRUPT_PIN, 1) == 1 && cfg_read(1, PCI_INTERRUPT_LINE, 1) == 10,
+		    "INTA# on line 10");
+	test_assert(cfg_read(1, PCI_BAR0, 4) == (WIN | PCI_BAR_MEM64) && cfg_read(1, PCI_BAR0 + 4, 4) == 0,
+		    "the 64-bit BAR is at the start of the window");
+	test_assert(cfg_read(1, PCI_BAR0 + 8, 4) == WIN + 0x4000, "the 32-bit BAR after it");
+	test_assert(cfg_read(1, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY, "memory decoding is on");
+
+	v = 0;
+	test_assert(bus_read(&b, BUS_MMIO, WIN + 0x10, &v, 4) == 1 && v == 0x5a5a5a5a &&
+		    last_bar == 0 && last_off == 0x10, "BAR 0 is on the bus");
+	test_assert(bus_write(&b, BUS_MMIO, WIN + 0x4008, &v, 2) == 1 && last_bar == 2 &&
+		    last_off == 8, "BAR 2 too");
+
+	/* sizing: decode off, all ones, read back, restore */
+	cfg_write(1, PCI_COMMAND, 0, 2);
+	test_assert(bus_read(&b, BUS_MMIO, WIN, &v, 4) == 0, "decode off: the BAR leaves the bus");
+	cfg_write(1, PCI_BAR0, 0xffffffff, 4);
+	cfg_write(1, PCI_BAR0 + 4, 0xffffffff, 4);
+	test_assert(cfg_read(1, PCI_BAR0, 4) == (0xffffc000u | PCI_BAR_MEM64) &&
+		    cfg_read(1, PCI_BAR0 + 4, 4) == 0xffffffffu, "sizing the 64-bit BAR gives 16 KiB");
+	cfg_write(1, PCI_BAR0 + 8, 0xffffffff, 4);
+	test_assert(cfg_read(1, PCI_BAR0 + 8, 4) == 0xfffff000u, "sizing the 32-bit BAR gives 4 KiB");
+	cfg_write(1, PCI_ROM_ADDRESS, 0xffffffff, 4);
+	test_assert(cfg_read(1, PCI_ROM_ADDRESS, 4) == 0, "no expansion ROM");
+	cfg_write(1, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	test_assert(bus_read(&b, BUS_MMIO, 0xfffffffffffff000ULL, &v, 4) == 0,
+		    "an all-ones BAR never goes on the bus");
+	/* move BAR 0 */
+	cfg_write(1, PCI_BAR0, 0xd0000000, 4);
+	cfg_write(1, PCI_BAR0 + 4, 0, 4);
+	cfg_write(1, PCI_BAR0 + 8, WIN + 0x4000, 4);
+	test_assert(bus_read(&b, BUS_MMIO, 0xd0000004, &v, 4) == 1 && last_bar == 0 && last_off == 4,
+		    "a moved BAR answers at its new address");
+	test_assert(bus_read(&b, BUS_MMIO, WIN, &v, 4) == 0, "and not at the old one");
+	cfg_write(1, PCI_BAR0, 0x10000000, 4);
+	test_assert(bus_read(&b, BUS_MMIO, 0x10000000, &v, 4) == 0, "outside the window it is off the bus");
+	cfg_write(1, PCI_BAR0, WIN + 0x4000, 4);
+	test_assert(bus_read(&b, BUS_MMIO, WIN + 0x4000, &v, 4) == 1 && last_bar == 2,
+		    "a BAR moved over another does not take its place");
+	cfg_write(1, PCI_BAR0, WIN, 4);
+	test_assert(bus_read(&b, BUS_MMIO, WIN, &v, 4) == 1 && last_bar == 0, "moved back");
+
+	/* masks */
+	cfg_write(1, PCI_INTERRUPT_LINE, 0x0b, 1);
+	test_assert(cfg_read(1, PCI_INTERRUPT_LINE, 1) == 0x0b, "interrupt line is writable");
+	cfg_write(1, PCI_INTERRUPT_PIN, 3, 1);
+	test_assert(cfg_read(1, PCI_INTERRUPT_PIN, 1) == 1, "interrupt pin is not");
+	cfg_write(1, PCI_STATUS, 0xffff, 2);
+	test_assert(cfg_read(1, PCI_STATUS, 2) == PCI_STATUS_CAP_LIST, "status bits are read-only or write-1-to-clear");
+	d.cfg[PCI_STATUS + 1] = 0x80;	/* parity error seen */
+	cfg_write(1, PCI_STATUS, 0x8000, 2);
+	test_assert(!(cfg_read(1, PCI_STATUS, 2) & 0x8000), "writing 1 clears a status error bit");
+	cfg_write(1, 0x42, 0xffffffff, 4);
+	test_assert(cfg_read(1, 0x43, 1) == 'x', "capability bodies are read-only unless the device says");
+
+	/* INTx and MSI */
+	pci_dev_intx(&d, 1);
+	test_assert(irq_line == 10 && irq_level == 1, "INTx raises the line");
+	test_assert(cfg_read(1, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT, "and sets the status bit");
+	cfg_write(1, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE, 2);
+	test_assert(irq_level == 0, "INTx disable lowers it");
+	cfg_write(1, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	test_assert(irq_level == 1, "enabling raises it again");
+	pci_dev_intx(&d, 0);
+	test_assert(irq_level == 0 && !(cfg_read(1, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT), "and it goes down");
+	pci_dev_msi(&d, 0xfee00000, 0x41);
+	test_assert(msi_addr == 0, "no MSI without bus mastering");
+	cfg_write(1, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+	pci_dev_msi(&d, 0xfee00000, 0x41);
+	test_assert(msi_addr == 0xfee00000 && msi_data == 0x41, "an MSI goes to the host");
+
+	/* a second device goes after the first in the window */
+	pci_dev_init(&d2, &fake_ops, 0x1af4, 0x1044, 0x00ff00, 1, 0x1af4, 4);
+	test_assert(pci_dev_add_bar(&d2, 0, 0x1000, 0) == 0, "a second endpoint");
+	test_assert(pci_plug(p, &d2, -1, &e) == 0 && d2.slot == 2, "in slot 2");
+	test_assert(cfg_read(2, PCI_BAR0, 4) == WIN + 0x5000, "its BAR after the others");
+	test_assert(cfg_read(2, PCI_INTERRUPT_PIN, 1) == 0, "without INTx no pin");
+
+	/* reset control register */
+	b8 = 0x02;
+	bus_write(&b, BUS_PIO, 0xcf9, &b8, 1);
+	test_assert(!stopped, "0xcf9 = 2 only prepares");
+	b8 = 0x06;
+	bus_write(&b, BUS_PIO, 0xcf9, &b8, 1);
+	test_assert(stopped == DEV_STOP_RESET, "0xcf9 = 6 resets the machine");
+
+	bus_destroy(&b);
+	return test_report();
+}
