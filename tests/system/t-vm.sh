@@ -88,8 +88,77 @@ printf '\000\000\000\100\000\000\000\000' | dd of="$tmp/far" bs=1 seek=88 conv=n
 one_line "a segment outside guest memory is one line" 'vm run: kernel .*: segment outside guest memory' \
 	--kernel "$tmp/far" --mem 64M
 one_line "--cpus 2 says not yet" 'vm run: --cpus 2: not yet' --kernel "$G/hello64" --cpus 2
-one_line "--disk says not yet" 'vm run: --disk: not yet' --kernel "$G/hello64" --disk x.img
+one_line "a disk that does not exist is one line" "vm run: disk $tmp/none.img: .*No such file" \
+	--kernel "$G/hello64" --disk "$tmp/none.img"
+vm --kernel "$G/hello64" --disk "$tmp/none.img" >/dev/null 2>&1; rc=$?
+expect_eq "and exits 125" "125" "$rc"
+expect_eq "and leaves no file behind" "no" "$([ -e "$tmp/none.img" ] && echo yes || echo no)"
 one_line "an unknown option is one line" 'vm run: ' --kernel "$G/hello64" --frobnicate
 out=$("$STRATA" vm --help 2>&1)
 expect_match "strata vm --help reads like a man page" 'SYNOPSIS' "$out"
+
+# PCI and virtio-pci: tests/guests/virtio enumerates bus 0 over conf1 and
+# drives virtio-blk / virtio-rng with its own small driver
+sectors_of() {	# FILE: the 512-byte sectors holding 0xa0+N, "1 2 9"
+	for _s in 1 2 9; do
+		_want=$(printf '%x' $((0xa0 + _s)))
+		[ "$(od -An -v -tx1 -j $((_s * 512)) -N 512 "$1" | tr -s ' \n' '\n\n' |
+		     grep -v '^$' | sort -u)" = "$_want" ] && printf '%s ' "$_s"
+	done
+}
+printf 'STRATA-DISK-0123 the first bytes' > "$tmp/disk.raw"
+truncate -s 1M "$tmp/disk.raw"
+cp "$tmp/disk.raw" "$tmp/disk.want"
+out=$(vm --kernel "$G/virtio" --mem 64M --disk "$tmp/disk.raw" --rng --cmdline write --timeout 30 2>&1); rc=$?
+expect_eq "the virtio guest ends with 0" "0" "$rc"
+expect_eq "it finds the host bridge, a virtio-blk and a virtio-rng" \
+	"pci 00:00.0 8086:0d57 class 060000
+pci 00:01.0 1af4:1042 class 010000
+pci 00:02.0 1af4:1044 class 00ff00" "$(echo "$out" | grep '^pci ')"
+expect_match "virtio-blk tells its capacity" '^blk capacity 2048 sectors$' "$out"
+expect_match "the guest reads sector 0 of the host file" '^blk sector 0 status 0 "STRATA-DISK-0123"$' "$out"
+expect_match "a completion raises INTx until the ISR is read" '^blk intx raised, isr 1, lowered by reading it$' "$out"
+expect_eq "its writes succeed" "3" "$(echo "$out" | grep -c '^blk write sector [0-9]* status 0$')"
+expect_match "so does the flush" '^blk flush status 0$' "$out"
+expect_eq "and it reads them back" "3" "$(echo "$out" | grep -c '^blk readback sector')"
+expect_eq "the host file holds the sectors the guest wrote" "1 2 9 " "$(sectors_of "$tmp/disk.raw")"
+for s in 1 2 9; do	# what the file should be: the same writes made here
+	head -c 512 /dev/zero | tr '\000' "\\$(printf '%o' $((0xa0 + s)))" |
+		dd of="$tmp/disk.want" bs=512 seek=$s conv=notrunc 2>/dev/null
+done
+check "and nothing else in it changed" cmp "$tmp/disk.raw" "$tmp/disk.want"
+expect_match "virtio-rng gives 16 bytes" '^rng 16 bytes [0-9a-f]{32}$' "$out"
+expect_eq "that are not all zero" "" "$(echo "$out" | grep '^rng 16 bytes 0\{32\}$')"
+
+printf 'STRATA-READ-ONLY' > "$tmp/ro.raw"
+truncate -s 1M "$tmp/ro.raw"
+sum=$(md5sum < "$tmp/ro.raw")
+out=$(vm --kernel "$G/virtio" --mem 64M --disk "$tmp/ro.raw,ro" --cmdline write --timeout 30 2>&1)
+expect_match "a ,ro disk says read-only" '^blk capacity 2048 sectors, read-only$' "$out"
+expect_eq "and refuses every write (VIRTIO_BLK_S_IOERR)" "3" "$(echo "$out" | grep -c '^blk write sector [0-9]* status 1$')"
+expect_eq "the file is untouched" "$sum" "$(md5sum < "$tmp/ro.raw")"
+
+out=$(vm --kernel "$G/virtio" --mem 64M --rng --cmdline msix --timeout 30 2>&1); rc=$?
+expect_match "with MSI-X on, the guest's IDT takes the rng interrupt" '^msix interrupts 1$' "$out"
+expect_eq "and it ends with 0" "0" "$rc"
+
+if command -v qemu-img >/dev/null; then
+	printf 'STRATA-BASE-DISK' > "$tmp/base.raw"
+	truncate -s 1M "$tmp/base.raw"
+	sum=$(md5sum < "$tmp/base.raw")
+	qemu-img create -q -f qcow2 -b "$tmp/base.raw" -F raw "$tmp/ov.qcow2"
+	out=$(vm --kernel "$G/virtio" --mem 64M --disk "$tmp/ov.qcow2" --cmdline write --timeout 30 2>&1); rc=$?
+	expect_eq "a qcow2 overlay: the guest ends with 0" "0" "$rc"
+	expect_match "it reads the base through the overlay" '^blk sector 0 status 0 "STRATA-BASE-DISK"$' "$out"
+	expect_eq "its writes succeed" "3" "$(echo "$out" | grep -c '^blk write sector [0-9]* status 0$')"
+	check "qemu-img check finds the overlay clean" qemu-img check -q "$tmp/ov.qcow2"
+	expect_match "qemu-img compare: the first difference is sector 1" 'Content mismatch at offset 512!' \
+		"$(qemu-img compare "$tmp/base.raw" "$tmp/ov.qcow2" 2>&1)"
+	qemu-img convert -O raw "$tmp/ov.qcow2" "$tmp/ov.raw"
+	expect_eq "exactly the sectors written differ from the base" "1 2 9" \
+		"$(cmp -l "$tmp/base.raw" "$tmp/ov.raw" | awk '{ print int(($1 - 1) / 512) }' | uniq | xargs)"
+	expect_eq "the base is untouched" "$sum" "$(md5sum < "$tmp/base.raw")"
+else
+	echo "skip: no qemu-img (qemu-utils) for the qcow2 checks"
+fi
 rm -rf "$tmp"
