@@ -2,13 +2,18 @@
  * Unit tests for the PCI host bridge (src/dev/pci.c): conf1 address and
  * data ports at every width, the host bridge, read-only and
  * write-1-to-clear bits, BAR sizing, BAR assignment and remapping on the
- * bus, capabilities, INTx and MSI through dev_host.  No KVM needed.
+ * bus, capabilities, INTx and MSI through dev_host; then the virtio-pci
+ * transport (src/dev/virtio_pci.c) with a virtio-rng over a fake guest
+ * memory: its header and capabilities, feature negotiation, queue setup,
+ * notify, ISR/INTx, MSI-X masking and pending bits, reset.  No KVM.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "dev/bus.h"
 #include "dev/pci.h"
+#include "dev/virtio_pci.h"
+#include "virtio/devices.h"
 #include "test.h"
 
 #define WIN	0xc0000000ULL
@@ -82,6 +87,158 @@ static void cfg_write(int slot, int reg, uint32_t v, unsigned int len)
 {
 	conf_addr(slot, reg & ~3);
 	bus_write(&b, BUS_PIO, 0xcfc + (reg & 3), &v, len);
+}
+
+static uint64_t mm_read(uint64_t addr, unsigned int len)
+{
+	uint64_t v = 0;
+
+	bus_read(&b, BUS_MMIO, addr, &v, len);
+	return v;
+}
+
+static void mm_write(uint64_t addr, uint64_t v, unsigned int len)
+{
+	bus_write(&b, BUS_MMIO, addr, &v, len);
+}
+
+/* offset of the virtio vendor capability of @type in slot 1, or 0 */
+static int vcap(int type)
+{
+	int p = cfg_read(1, PCI_CAPABILITY_LIST, 1);
+
+	while (p) {
+		if (cfg_read(1, p, 1) == PCI_CAP_ID_VNDR && cfg_read(1, p + 3, 1) == (uint32_t)type)
+			return p;
+		p = cfg_read(1, p + 1, 1);
+	}
+	return 0;
+}
+
+static int cap(int id)
+{
+	int p = cfg_read(1, PCI_CAPABILITY_LIST, 1);
+
+	while (p && cfg_read(1, p, 1) != (uint32_t)id)
+		p = cfg_read(1, p + 1, 1);
+	return p;
+}
+
+static void test_virtio_pci(void)
+{
+	const struct dev_host host = { NULL, on_irq, on_stop, on_msi };
+	static uint8_t ram[0x10000];
+	struct gmem mem = { .n = 1, .r = { { 0, sizeof(ram), ram } } };
+	struct virtio_dev *rng;
+	struct dev_ref ref;
+	struct err e = { 0 };
+	struct pci *p;
+	uint64_t c, notify;
+	uint16_t *avail = (uint16_t *)(ram + 0x2000);
+	uint16_t *used = (uint16_t *)(ram + 0x3000);
+	uint64_t *desc = (uint64_t *)(ram + 0x1000);
+	int mx, i;
+
+	memset(&b, 0, sizeof(b));
+	test_assert(pci_create(&b, &host, WIN, WINSZ, &p, &ref, &e) == 0 &&
+		    bus_add(&b, BUS_PIO, PCI_CONF_PORT, PCI_CONF_PORTS, ref.ops, ref.dev, &e) == 0,
+		    "a second host bridge");
+	test_assert(virtio_rng_create(&mem, &rng, &e) == 0, "a virtio-rng");
+	test_assert(virtio_pci_create(p, rng, 11, &e) == 0, "carried by virtio-pci");
+	test_assert(cfg_read(1, 0, 4) == 0x10441af4, "1af4:1044 (0x1040 + rng)");
+	test_assert(cfg_read(1, PCI_REVISION_ID, 1) == 1, "revision 1");
+	test_assert(cfg_read(1, PCI_SUBSYSTEM_VENDOR_ID, 4) == 0x00041af4, "subsystem 1af4:0004");
+	test_assert(cfg_read(1, PCI_BAR0, 4) == (WIN | PCI_BAR_MEM64), "a 64-bit BAR 0");
+	test_assert(vcap(VIRTIO_PCI_CAP_COMMON_CFG) && vcap(VIRTIO_PCI_CAP_ISR_CFG) &&
+		    vcap(VIRTIO_PCI_CAP_NOTIFY_CFG), "common, ISR and notify capabilities");
+	test_assert(!vcap(VIRTIO_PCI_CAP_DEVICE_CFG), "no device config for rng");
+	test_assert(cfg_read(1, vcap(VIRTIO_PCI_CAP_NOTIFY_CFG) + 16, 4) == 4, "notify_off_multiplier 4");
+	mx = cap(PCI_CAP_ID_MSIX);
+	test_assert(mx && (cfg_read(1, mx + 2, 2) & 0x7ff) == 1, "MSI-X with 2 vectors");
+	c = WIN + cfg_read(1, vcap(VIRTIO_PCI_CAP_COMMON_CFG) + 8, 4);
+	notify = WIN + cfg_read(1, vcap(VIRTIO_PCI_CAP_NOTIFY_CFG) + 8, 4);
+
+	test_assert(mm_read(c + 0x12, 2) == 1, "num_queues 1");
+	mm_write(c + 0x00, 1, 4);
+	test_assert(mm_read(c + 0x04, 4) & 1, "VERSION_1 offered");
+	mm_write(c + 0x14, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER, 1);
+	mm_write(c + 0x14, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK, 1);
+	test_assert(!(mm_read(c + 0x14, 1) & VIRTIO_S_FEATURES_OK), "FEATURES_OK refused without VERSION_1");
+	mm_write(c + 0x08, 1, 4);
+	mm_write(c + 0x0c, 3, 4);	/* VERSION_1 and ACCESS_PLATFORM, not offered */
+	mm_write(c + 0x14, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK, 1);
+	test_assert(!(mm_read(c + 0x14, 1) & VIRTIO_S_FEATURES_OK), "and with a feature not offered");
+	mm_write(c + 0x0c, 1, 4);
+	mm_write(c + 0x14, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK, 1);
+	test_assert(mm_read(c + 0x14, 1) & VIRTIO_S_FEATURES_OK, "accepted with VERSION_1");
+	mm_write(c + 0x0c, 0, 4);
+	test_assert(mm_read(c + 0x0c, 4) == 1, "features are fixed after FEATURES_OK");
+
+	mm_write(c + 0x16, 0, 2);
+	test_assert(mm_read(c + 0x18, 2) == 256, "queue 0 offers 256 entries");
+	mm_write(c + 0x18, 3, 2);
+	test_assert(mm_read(c + 0x18, 2) == 256, "a size that is no power of 2 is ignored");
+	mm_write(c + 0x18, 4, 2);
+	mm_write(c + 0x20, 0xfff000, 8);	/* outside guest memory */
+	mm_write(c + 0x1c, 1, 2);
+	test_assert(mm_read(c + 0x1c, 2) == 0 && (mm_read(c + 0x14, 1) & VIRTIO_S_NEEDS_RESET),
+		    "a ring outside guest memory: queue off, NEEDS_RESET");
+	mm_write(c + 0x14, 0, 1);
+	test_assert(mm_read(c + 0x14, 1) == 0 && mm_read(c + 0x18, 2) == 256 && mm_read(c + 0x0c, 4) == 0,
+		    "status 0 resets status, queues and features");
+
+	mm_write(c + 0x14, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER, 1);
+	mm_write(c + 0x08, 1, 4);
+	mm_write(c + 0x0c, 1, 4);
+	mm_write(c + 0x14, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK, 1);
+	mm_write(c + 0x18, 4, 2);
+	mm_write(c + 0x20, 0x1000, 4);		/* two 32-bit halves */
+	mm_write(c + 0x24, 0, 4);
+	mm_write(c + 0x28, 0x2000, 8);
+	mm_write(c + 0x30, 0x3000, 8);
+	test_assert(mm_read(c + 0x20, 8) == 0x1000 && mm_read(c + 0x28, 4) == 0x2000,
+		    "ring addresses read back at any width");
+	mm_write(c + 0x1c, 1, 2);
+	test_assert(mm_read(c + 0x1c, 2) == 1, "the queue is enabled");
+	mm_write(c + 0x14, 0xf, 1);
+	notify += 4 * mm_read(c + 0x1e, 2);
+
+	/* one 16-byte buffer, INTx (MSI-X off) */
+	desc[0] = 0x8000;
+	desc[1] = 16 | (uint64_t)2 << 32;	/* len, flags WRITE */
+	avail[1] = 1;
+	irq_level = -1;
+	mm_write(notify, 0, 2);
+	test_assert(used[1] == 1 && *(uint32_t *)(ram + 0x3008) == 16, "a kick fills the buffer");
+	test_assert(irq_line == 11 && irq_level == 1, "and raises INTx on line 11");
+	test_assert(cfg_read(1, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT, "interrupt status set");
+	test_assert(mm_read(WIN + VP_ISR, 1) == 1 && irq_level == 0, "reading the ISR gives 1 and lowers it");
+	test_assert(mm_read(WIN + VP_ISR, 1) == 0, "and clears it");
+
+	/* MSI-X: masked entry -> pending bit, unmask -> message */
+	cfg_write(1, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+	cfg_write(1, mx + 2, 0x8000, 2);
+	test_assert(cfg_read(1, mx + 2, 2) == 0x8001, "MSI-X enabled, table size read-only");
+	mm_write(c + 0x1a, 0, 2);
+	test_assert(mm_read(c + 0x1a, 2) == 0xffff, "a live queue's vector is fixed");
+	mm_write(c + 0x10, 5, 2);
+	test_assert(mm_read(c + 0x10, 2) == 0xffff, "a vector beyond the table reads NO_VECTOR");
+	rng->vq[0].msix_vector = 0;
+	mm_write(WIN + VP_MSIX_TABLE, 0xfee00000, 4);
+	mm_write(WIN + VP_MSIX_TABLE + 8, 0x41, 4);
+	msi_addr = 0;
+	avail[2] = 0;
+	avail[1] = 2;
+	mm_write(notify, 0, 2);
+	test_assert(used[1] == 2 && msi_addr == 0, "a masked vector sends nothing");
+	test_assert(mm_read(WIN + VP_MSIX_PBA, 4) == 1, "but is pending");
+	mm_write(WIN + VP_MSIX_TABLE + 12, 0, 4);
+	test_assert(msi_addr == 0xfee00000 && msi_data == 0x41, "unmasking sends it");
+	test_assert(mm_read(WIN + VP_MSIX_PBA, 4) == 0, "and clears the pending bit");
+	for (i = 0; i < 16; i++)
+		mm_write(WIN + VP_MSIX_PBA + i, 0xff, 1);
+	test_assert(mm_read(WIN + VP_MSIX_PBA, 4) == 0, "the PBA is read-only");
+	bus_destroy(&b);
 }
 
 int main(void)
@@ -234,5 +391,6 @@ int main(void)
 	test_assert(stopped == DEV_STOP_RESET, "0xcf9 = 6 resets the machine");
 
 	bus_destroy(&b);
+	test_virtio_pci();
 	return test_report();
 }
