@@ -186,8 +186,11 @@ static void conf_read(void *dev, uint64_t off, void *data, unsigned int len)
 		return;
 	}
 	d = conf_target(p, &reg);
-	if (d)
-		memcpy(data, d->cfg + reg + (off - 4), len);
+	if (!d)
+		return;
+	if (d->ops->config_read)
+		d->ops->config_read(d, reg + (off - 4), len);
+	memcpy(data, d->cfg + reg + (off - 4), len);
 }
 
 static void conf_write(void *dev, uint64_t off, const void *data,

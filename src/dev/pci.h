@@ -74,6 +74,9 @@ struct pci_dev_ops {
 			 unsigned int len);
 	void (*bar_write)(struct pci_dev *d, int bar, uint64_t off,
 			  const void *data, unsigned int len);
+	/* the guest is about to read config bytes [off, off+len): a
+	 * device whose bytes have side effects fills them in now */
+	void (*config_read)(struct pci_dev *d, uint32_t off, unsigned int len);
 	/* the guest wrote config bytes [off, off+len) (after the masks) */
 	void (*config_write)(struct pci_dev *d, uint32_t off, unsigned int len);
 	void (*reset)(struct pci_dev *d);

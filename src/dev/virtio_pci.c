@@ -35,6 +35,7 @@ struct virtio_pci {
 	uint16_t config_vector;
 	uint8_t config_gen;
 	int msix_cap;			/* config offset of the MSI-X cap */
+	int cfg_cap;			/* ... of the PCI_CFG window */
 	uint8_t msix[VP_MAX_VEC][16];	/* addr lo, addr hi, data, control */
 	uint32_t pba;
 };
@@ -374,10 +375,55 @@ static void vp_bar_write(struct pci_dev *pd, int bar, uint64_t off,
 	}
 }
 
-/* MSI-X enable or function mask may have changed. */
+/*
+ * The PCI_CFG window: an access to its data bytes is an access of
+ * cap.length (1, 2 or 4) bytes at cap.offset of BAR cap.bar.  Anything
+ * else (another BAR, a bad length, unaligned, outside the BAR) does
+ * nothing, as the spec lets a device do.
+ */
+static int cfg_window(struct virtio_pci *vp, uint32_t *boff, unsigned int *blen)
+{
+	const struct pci_dev *d = &vp->pci;
+	int c = vp->cfg_cap;
+
+	*boff = pci_cfg32(d, c + 8);
+	*blen = pci_cfg32(d, c + 12);
+	return d->cfg[c + 4] == 0 && (*blen == 1 || *blen == 2 || *blen == 4) &&
+	       !(*boff % *blen) && *boff < VP_BAR_SIZE;
+}
+
+static int hits_cfg_data(const struct virtio_pci *vp, uint32_t off,
+			 unsigned int len)
+{
+	uint32_t data = vp->cfg_cap + 16;
+
+	return off < data + 4 && data < off + len;
+}
+
+static void vp_config_read(struct pci_dev *pd, uint32_t off, unsigned int len)
+{
+	struct virtio_pci *vp = (struct virtio_pci *)pd;
+	uint8_t *data = pd->cfg + vp->cfg_cap + 16;
+	uint32_t boff;
+	unsigned int blen;
+
+	if (!hits_cfg_data(vp, off, len))
+		return;
+	memset(data, 0, 4);
+	if (cfg_window(vp, &boff, &blen))
+		vp_bar_read(pd, 0, boff, data, blen);
+}
+
+/* MSI-X enable or function mask may have changed; or the PCI_CFG
+ * window was written. */
 static void vp_config_write(struct pci_dev *pd, uint32_t off, unsigned int len)
 {
 	struct virtio_pci *vp = (struct virtio_pci *)pd;
+	uint32_t boff;
+	unsigned int blen;
+
+	if (hits_cfg_data(vp, off, len) && cfg_window(vp, &boff, &blen))
+		vp_bar_write(pd, 0, boff, pd->cfg + vp->cfg_cap + 16, blen);
 
 	if (off < (uint32_t)vp->msix_cap + 4 && vp->msix_cap < (int)(off + len)) {
 		pthread_mutex_lock(&vp->lock);
@@ -405,6 +451,7 @@ static const struct pci_dev_ops vp_ops = {
 	.name = "virtio-pci",
 	.bar_read = vp_bar_read,
 	.bar_write = vp_bar_write,
+	.config_read = vp_config_read,
 	.config_write = vp_config_write,
 	.reset = vp_reset,
 	.destroy = vp_destroy,
@@ -414,7 +461,7 @@ static const struct pci_dev_ops vp_ops = {
 static int add_vcap(struct virtio_pci *vp, uint8_t type, uint32_t off,
 		    uint32_t len, const uint8_t *extra, unsigned int nextra)
 {
-	uint8_t body[18] = { 0 };
+	uint8_t body[18] = { 0 };	/* 20-byte caps at most */
 
 	body[0] = 16 + nextra;	/* cap_len */
 	body[1] = type;
@@ -462,6 +509,13 @@ static int vp_caps(struct virtio_pci *vp)
 		return ret;
 	vp->msix_cap = ret;
 	vp->pci.wmask[ret + 3] = 0xc0;	/* enable, function mask */
+	ret = add_vcap(vp, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, (const uint8_t *)"\0\0\0", 4);
+	if (ret < 0)
+		return ret;
+	vp->cfg_cap = ret;
+	/* bar, offset, length and data are the driver's */
+	memset(vp->pci.wmask + ret + 4, 0xff, 1);
+	memset(vp->pci.wmask + ret + 8, 0xff, 12);
 	return 0;
 }
 

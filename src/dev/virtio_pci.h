@@ -13,6 +13,9 @@
  *	0x400	MSI-X table (a vector per queue + one for config changes)
  *	0x600	MSI-X pending bit array
  *
+ * A VIRTIO_PCI_CAP_PCI_CFG capability gives the same BAR through config
+ * space (bar, offset, length, then 4 data bytes that read or write it).
+ *
  * Interrupts go out as MSI-X messages when the driver enabled MSI-X,
  * else as a level INTx (pin A) that stays up until the ISR is read.
  */
@@ -43,6 +46,7 @@
 #define VIRTIO_PCI_CAP_NOTIFY_CFG	2
 #define VIRTIO_PCI_CAP_ISR_CFG		3
 #define VIRTIO_PCI_CAP_DEVICE_CFG	4
+#define VIRTIO_PCI_CAP_PCI_CFG		5
 
 #define VIRTIO_MSI_NO_VECTOR	0xffff
 

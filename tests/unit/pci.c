@@ -159,6 +159,18 @@ static void test_virtio_pci(void)
 	notify = WIN + cfg_read(1, vcap(VIRTIO_PCI_CAP_NOTIFY_CFG) + 8, 4);
 
 	test_assert(mm_read(c + 0x12, 2) == 1, "num_queues 1");
+	i = vcap(VIRTIO_PCI_CAP_PCI_CFG);
+	test_assert(i != 0, "a PCI_CFG window");
+	cfg_write(1, i + 8, 0x12, 4);
+	cfg_write(1, i + 12, 2, 4);
+	test_assert(cfg_read(1, i + 16, 4) == 1, "that reads num_queues through config space");
+	cfg_write(1, i + 8, 0x00, 4);
+	cfg_write(1, i + 12, 4, 4);
+	cfg_write(1, i + 16, 1, 4);
+	test_assert(mm_read(c + 0x00, 4) == 1, "and writes device_feature_select");
+	cfg_write(1, i + 12, 3, 4);
+	cfg_write(1, i + 16, 0, 4);
+	test_assert(mm_read(c + 0x00, 4) == 1, "a length of 3 does nothing");
 	mm_write(c + 0x00, 1, 4);
 	test_assert(mm_read(c + 0x04, 4) & 1, "VERSION_1 offered");
 	mm_write(c + 0x14, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER, 1);
