@@ -89,6 +89,11 @@ struct virtq_chain {
  */
 int virtq_pop(struct virtq *q, const struct gmem *m, struct virtq_chain *c);
 
+/* Give the last popped request back to the avail ring, untouched (a
+ * receive path that found nothing to put in it).  Only right after a
+ * virtq_pop() that returned 1, under the same lock. */
+void virtq_unpop(struct virtq *q);
+
 /* Return request @head with @written bytes written into its writable
  * buffers.  Returns 0, or -EINVAL when the used ring is not in memory. */
 int virtq_push(struct virtq *q, const struct gmem *m, uint16_t head,

@@ -249,6 +249,11 @@ int virtq_pop(struct virtq *q, const struct gmem *m, struct virtq_chain *c)
 	return 1;
 }
 
+void virtq_unpop(struct virtq *q)
+{
+	q->last_avail--;
+}
+
 int virtq_push(struct virtq *q, const struct gmem *m, uint16_t head,
 	       uint32_t written)
 {
