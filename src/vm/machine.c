@@ -42,6 +42,7 @@
 #include "vm/kvm_x86.h"
 #include "vm/machine.h"
 #include "virtio/devices.h"
+#include "virtio/tap.h"
 
 #define RFLAGS_IF	0x200
 
@@ -135,6 +136,21 @@ static int machine_disk(struct machine *m, const struct vm_disk *vd, int irq,
 	return 0;
 }
 
+static int machine_net(struct machine *m, const struct vm_net *vn, int irq,
+		       struct err *e)
+{
+	struct virtio_dev *v;
+	int fd, ret;
+
+	fd = tap_open(vn->tap, vn->bridge[0] ? vn->bridge : NULL, NULL, e);
+	if (fd < 0)
+		return err_wrap(e, "--net");
+	ret = virtio_net_create(&m->gmem, fd, vn->mac, &v, e);
+	if (ret == 0)
+		ret = virtio_pci_create(m->pci, v, irq, e);
+	return ret < 0 ? err_wrap(e, "--net") : 0;
+}
+
 /* The host bridge at 0xcf8 and the virtio devices behind it. */
 static int machine_pci(struct machine *m, const struct vm_config *cfg,
 		       const struct dev_host *host, struct err *e)
@@ -153,6 +169,8 @@ static int machine_pci(struct machine *m, const struct vm_config *cfg,
 			     PCI_CONF_PORT, PCI_CONF_PORTS, &d, e);
 	for (i = 0; ret == 0 && i < cfg->ndisks; i++)
 		ret = machine_disk(m, &cfg->disk[i], pci_irq(n++), e);
+	for (i = 0; ret == 0 && i < cfg->nnets; i++)
+		ret = machine_net(m, &cfg->net[i], pci_irq(n++), e);
 	if (ret == 0 && cfg->rng) {
 		ret = virtio_rng_create(&m->gmem, &v, e);
 		if (ret == 0)

@@ -7,7 +7,9 @@
  *   - virtio-blk: prints the capacity and the first 16 bytes of sector 0;
  *     with "write" on the command line it writes sectors 1, 2 and 9 full
  *     of 0xa0 + sector, flushes, reads them back and compares;
- *   - virtio-rng: prints 16 random bytes.
+ *   - virtio-rng: prints 16 random bytes;
+ *   - virtio-net: prints its MAC, sends an ARP request for 10.0.2.2 (as
+ *     10.0.2.15) and waits for the reply on the receive queue.
  * Requests are polled on the used ring; the interrupt the device raised
  * is then checked in the PCI status (INTx pending), cleared by reading
  * the ISR; with "msix" on the command line the guest instead turns MSI-X
@@ -55,10 +57,11 @@ struct vdev {
 	int slot;
 	volatile u8 *common, *isr, *devcfg, *notify;
 	u32 mult;
-	struct vq *q;
+	struct vq *q[2];
+	volatile u8 *qnotify[2];
 };
 
-static struct vq queues[4];
+static struct vq queues[8];
 static int nqueues, failed, use_msix;
 static volatile int msix_count;
 static u8 sector[512];
@@ -231,12 +234,35 @@ static void msix_setup(struct vdev *v)
 	cfg_write16(v->slot, cap + 2, 0x8000);
 }
 
-/* Reset, features, queue 0, DRIVER_OK; the accepted features back. */
-static u64 virtio_init(struct vdev *v, u64 want)
+/* Queue @qi: QSZ entries in queues[], its vector, enabled. */
+static int queue_setup(struct vdev *v, int qi)
+{
+	volatile u8 *c = v->common;
+	struct vq *q;
+
+	q = v->q[qi] = &queues[nqueues++];
+	w16(c, 0x16, qi);
+	if (r16(c, 0x18) < QSZ) {
+		fail("queue too small");
+		return -1;
+	}
+	w16(c, 0x18, QSZ);
+	if (use_msix)
+		w16(c, 0x1a, 0);
+	w64(c, 0x20, (u64)q->d);
+	w64(c, 0x28, (u64)&q->avail_flags);
+	w64(c, 0x30, (u64)&q->used_flags);
+	v->qnotify[qi] = v->notify + r16(c, 0x1e) * v->mult;
+	w16(c, 0x1c, 1);
+	return 0;
+}
+
+/* Reset, features, @nq queues, DRIVER_OK; the accepted features back. */
+static u64 virtio_init(struct vdev *v, u64 want, int nq)
 {
 	volatile u8 *c = v->common;
 	u64 have, acc;
-	struct vq *q;
+	int i;
 
 	cfg_write16(v->slot, 4, cfg16(v->slot, 4) | 6);	/* memory, master */
 	w8(c, 0x14, 0);
@@ -262,42 +288,52 @@ static u64 virtio_init(struct vdev *v, u64 want)
 		msix_setup(v);
 		w16(c, 0x10, 0xffff);	/* no config vector */
 	}
-	q = v->q = &queues[nqueues++];
-	w16(c, 0x16, 0);
-	if (r16(c, 0x18) < QSZ) {
-		fail("queue too small");
-		return 0;
-	}
-	w16(c, 0x18, QSZ);
-	if (use_msix)
-		w16(c, 0x1a, 0);
-	w64(c, 0x20, (u64)q->d);
-	w64(c, 0x28, (u64)&q->avail_flags);
-	w64(c, 0x30, (u64)&q->used_flags);
-	v->notify += r16(c, 0x1e) * v->mult;
-	w16(c, 0x1c, 1);
+	for (i = 0; i < nq; i++)
+		if (queue_setup(v, i) < 0)
+			return 0;
 	w8(c, 0x14, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 	return acc;
 }
 
-/* Put the chain at descriptor 0 in, kick, wait for the device. */
-static u32 submit(struct vdev *v)
+/* Make the chain at descriptor @head available on queue @qi, kick. */
+static void kick(struct vdev *v, int qi, u16 head)
 {
-	struct vq *q = v->q;
-	long spins = 0;
+	struct vq *q = v->q[qi];
 
-	q->avail_ring[q->avail_idx % QSZ] = 0;
+	q->avail_ring[q->avail_idx % QSZ] = head;
 	barrier();
 	q->avail_idx++;
 	barrier();
-	w16(v->notify, 0, 0);
+	w16(v->qnotify[qi], 0, qi);
+}
+
+/* The next used element of queue @qi: 1 with its id and length, 0 when
+ * nothing came within @spins polls. */
+static int wait_used(struct vdev *v, int qi, long spins, u32 *id, u32 *len)
+{
+	struct vq *q = v->q[qi];
+
 	while (q->used_idx == q->last_used)
-		if (++spins > 1000000) {
-			fail("no answer from the device");
+		if (--spins < 0)
 			return 0;
-		}
+	barrier();
+	*id = q->used_ring[q->last_used % QSZ].id;
+	*len = q->used_ring[q->last_used % QSZ].len;
 	q->last_used++;
-	return q->used_ring[(q->last_used - 1) % QSZ].len;
+	return 1;
+}
+
+/* The chain at descriptor 0 of queue 0: in, kick, wait. */
+static u32 submit(struct vdev *v)
+{
+	u32 id, len;
+
+	kick(v, 0, 0);
+	if (!wait_used(v, 0, 1000000, &id, &len)) {
+		fail("no answer from the device");
+		return 0;
+	}
+	return len;
 }
 
 /* The device raised its interrupt: INTx pending in the PCI status and
@@ -322,7 +358,7 @@ static u8 blk_req(struct vdev *v, u32 type, u64 sec, void *buf, u32 len)
 {
 	static struct { u32 type, reserved; u64 sector; } hdr;
 	static volatile u8 status;
-	struct desc *d = v->q->d;
+	struct desc *d = v->q[0]->d;
 	int st = len ? 2 : 1;
 
 	hdr.type = type;
@@ -378,7 +414,7 @@ static void blk_write_test(struct vdev *v)
 
 static void blk(struct vdev *v, const char *cl)
 {
-	u64 f = virtio_init(v, 1ULL << BLK_F_RO | 1ULL << BLK_F_FLUSH);
+	u64 f = virtio_init(v, 1ULL << BLK_F_RO | 1ULL << BLK_F_FLUSH, 1);
 	int i, st;
 
 	if (failed)
@@ -405,10 +441,10 @@ static void rng(struct vdev *v)
 	u32 n;
 	int i;
 
-	virtio_init(v, 0);
+	virtio_init(v, 0, 1);
 	if (failed)
 		return;
-	d = v->q->d;
+	d = v->q[0]->d;
 	d[0].addr = (u64)buf;
 	d[0].len = sizeof(buf);
 	d[0].flags = VIRTQ_F_WRITE;
@@ -420,6 +456,77 @@ static void rng(struct vdev *v)
 		puthexn(buf[i], 2);
 	putc('\n');
 	check_irq(v, "rng");
+}
+
+static void putmac(const volatile u8 *m)
+{
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		puthexn(m[i], 2);
+		if (i < 5)
+			putc(':');
+	}
+}
+
+static int is_arp_reply(const u8 *f, u32 len)
+{
+	return len >= 42 && f[12] == 8 && f[13] == 6 && f[20] == 0 && f[21] == 2 &&
+	       f[28] == 10 && f[29] == 0 && f[30] == 2 && f[31] == 2;
+}
+
+/* rx is queue 0, tx queue 1; frames carry a 12-byte virtio-net header */
+static void net(struct vdev *v)
+{
+	static u8 rx[2][12 + 1514], tx[12 + 42];
+	static const u8 arp[] = { 8, 6, 0, 1, 8, 0, 6, 4, 0, 1 };
+	struct desc *rd, *td;
+	u8 *f = tx + 12;
+	u32 id, len;
+	int i, tries;
+
+	virtio_init(v, 1ULL << 5 /* MAC */, 2);
+	if (failed)
+		return;
+	puts("net mac ");
+	putmac(v->devcfg);
+	putc('\n');
+	rd = v->q[0]->d;
+	for (i = 0; i < 2; i++) {
+		rd[i].addr = (u64)rx[i];
+		rd[i].len = sizeof(rx[i]);
+		rd[i].flags = VIRTQ_F_WRITE;
+		kick(v, 0, i);
+	}
+	memset(f, 0xff, 6);			/* broadcast */
+	for (i = 0; i < 6; i++)
+		f[6 + i] = f[22 + i] = v->devcfg[i];
+	memcpy(f + 12, arp, sizeof(arp));
+	f[28] = 10, f[29] = 0, f[30] = 2, f[31] = 15;	/* 10.0.2.15 */
+	memset(f + 32, 0, 6);
+	f[38] = 10, f[39] = 0, f[40] = 2, f[41] = 2;	/* who has 10.0.2.2 */
+	td = v->q[1]->d;
+	td[0].addr = (u64)tx;
+	td[0].len = sizeof(tx);
+	td[0].flags = 0;
+	kick(v, 1, 0);
+	if (!wait_used(v, 1, 1000000, &id, &len)) {
+		fail("net: the frame was not sent");
+		return;
+	}
+	puts("net sent arp request\n");
+	for (tries = 0; tries < 16; tries++) {
+		if (!wait_used(v, 0, 3000000, &id, &len) || id > 1)
+			break;
+		if (is_arp_reply(rx[id] + 12, len - 12)) {
+			puts("net arp reply: 10.0.2.2 is at ");
+			putmac(rx[id] + 12 + 22);
+			putc('\n');
+			return;
+		}
+		kick(v, 0, id);		/* not for us: the buffer goes back */
+	}
+	fail("net: no arp reply");
 }
 
 /* IDT with one interrupt gate (MSI_VECTOR), LAPIC on, PIC masked. */
@@ -500,6 +607,8 @@ void main(const struct hvm_start_info *si)
 			blk(&devs[i], cl);
 		else if (dev == 0x1044)
 			rng(&devs[i]);
+		else if (dev == 0x1041)
+			net(&devs[i]);
 	}
 	if (use_msix) {
 		puts("msix interrupts ");

@@ -142,6 +142,43 @@ out=$(vm --kernel "$G/virtio" --mem 64M --rng --cmdline msix --timeout 30 2>&1);
 expect_match "with MSI-X on, the guest's IDT takes the rng interrupt" '^msix interrupts 1$' "$out"
 expect_eq "and it ends with 0" "0" "$rc"
 
+# virtio-net: the guest ARPs for 10.0.2.2 through a tap, in a network
+# namespace of this test's own
+ns=strata-vm-$$
+if ip netns add "$ns" 2>/dev/null; then
+	ip -n "$ns" tuntap add dev vmtap0 mode tap
+	ip -n "$ns" addr add 10.0.2.2/24 dev vmtap0
+	ip -n "$ns" link set vmtap0 up
+	hostmac=$(ip netns exec "$ns" cat /sys/class/net/vmtap0/address)
+	out=$(ip netns exec "$ns" "$STRATA" vm run --kernel "$G/virtio" --mem 64M \
+		--net tap=vmtap0,mac=52:54:00:12:34:56 --timeout 30 </dev/null 2>&1); rc=$?
+	expect_eq "a virtio-net guest ends with 0" "0" "$rc"
+	expect_match "virtio-net is 1af4:1041, an ethernet controller" '^pci 00:01.0 1af4:1041 class 020000$' "$out"
+	expect_match "the guest reads the MAC given with --net" '^net mac 52:54:00:12:34:56$' "$out"
+	expect_match "its ARP request crosses the tap and the host's reply comes back" \
+		"^net arp reply: 10.0.2.2 is at $hostmac\$" "$out"
+	ip -n "$ns" link del vmtap0
+	ip -n "$ns" link add br0 type bridge
+	ip -n "$ns" link set br0 address 02:00:00:00:00:01	# fixed, whatever its ports
+	ip -n "$ns" addr add 10.0.2.2/24 dev br0
+	ip -n "$ns" link set br0 up
+	brmac=$(ip netns exec "$ns" cat /sys/class/net/br0/address)
+	out=$(ip netns exec "$ns" "$STRATA" vm run --kernel "$G/virtio" --mem 64M \
+		--net bridge=br0 --cmdline msix --timeout 30 </dev/null 2>&1); rc=$?
+	expect_match "with bridge=, a new tap on the bridge carries the ARP exchange" \
+		"^net arp reply: 10.0.2.2 is at $brmac\$" "$out"
+	expect_match "with a MAC of QEMU's prefix" '^net mac 52:54:00:' "$out"
+	expect_match "and MSI-X interrupts" '^msix interrupts [1-9]' "$out"
+	expect_eq "the tap is gone after the run" "" "$(ip -n "$ns" -o link show master br0)"
+	out=$(ip netns exec "$ns" "$STRATA" vm run --kernel "$G/virtio" --net bridge=nobr0 </dev/null 2>&1); rc=$?
+	expect_eq "a bridge that does not exist: exit 125" "125" "$rc"
+	expect_match "and one line" '^strata: vm run: --net: .*nobr0' "$out"
+	expect_eq "and no tap left behind" "0" "$(ip -n "$ns" -o link show | grep -vc '^1: lo\|br0')"
+	ip netns del "$ns"
+else
+	echo "skip: cannot make a network namespace for the virtio-net checks"
+fi
+
 if command -v qemu-img >/dev/null; then
 	printf 'STRATA-BASE-DISK' > "$tmp/base.raw"
 	truncate -s 1M "$tmp/base.raw"
