@@ -24,6 +24,7 @@ struct pci {
 	struct bus *bus;
 	struct dev_host host;
 	uint32_t addr;			/* CONFIG_ADDRESS */
+	uint8_t rst_cnt;		/* 0xcf9: bits 1 and 3 read back */
 	uint64_t win_base, win_size, win_next;
 	struct pci_dev *slot[PCI_SLOTS];
 	struct pci_dev bridge;
@@ -183,6 +184,8 @@ static void conf_read(void *dev, uint64_t off, void *data, unsigned int len)
 	if (off < 4) {
 		if (off == 0 && len == 4)
 			memcpy(data, &(uint32_t){ p->addr }, 4);
+		else if (off == 1 && len == 1)
+			*(uint8_t *)data = p->rst_cnt;
 		return;
 	}
 	d = conf_target(p, &reg);
@@ -191,6 +194,15 @@ static void conf_read(void *dev, uint64_t off, void *data, unsigned int len)
 	if (d->ops->config_read)
 		d->ops->config_read(d, reg + (off - 4), len);
 	memcpy(data, d->cfg + reg + (off - 4), len);
+}
+
+/* 0xcf9: setting bit 2 (RST_CPU) resets; Linux reads the register,
+ * writes it with bit 1 (SYS_RST) and then with bits 1 and 2. */
+static void reset_control(struct pci *p, uint8_t v)
+{
+	p->rst_cnt = v & 0x0a;
+	if ((v & 4) && p->host.stop)
+		p->host.stop(p->host.ctx, DEV_STOP_RESET, 0);
 }
 
 static void conf_write(void *dev, uint64_t off, const void *data,
@@ -205,8 +217,8 @@ static void conf_write(void *dev, uint64_t off, const void *data,
 		if (off == 0 && len == 4)
 			p->addr = (v[0] | v[1] << 8 | v[2] << 16 |
 				   (uint32_t)v[3] << 24) & 0x80fffffc;
-		else if (off == 1 && len == 1 && (v[0] & 4) && p->host.stop)
-			p->host.stop(p->host.ctx, DEV_STOP_RESET, 0);
+		else if (off == 1 && len == 1)
+			reset_control(p, v[0]);
 		return;
 	}
 	d = conf_target(p, &reg);

@@ -398,6 +398,9 @@ int main(void)
 	b8 = 0x02;
 	bus_write(&b, BUS_PIO, 0xcf9, &b8, 1);
 	test_assert(!stopped, "0xcf9 = 2 only prepares");
+	b8 = 0;
+	bus_read(&b, BUS_PIO, 0xcf9, &b8, 1);
+	test_assert(b8 == 2, "and reads back");
 	b8 = 0x06;
 	bus_write(&b, BUS_PIO, 0xcf9, &b8, 1);
 	test_assert(stopped == DEV_STOP_RESET, "0xcf9 = 6 resets the machine");
