@@ -138,6 +138,15 @@ expect_match "a ,ro disk says read-only" '^blk capacity 2048 sectors, read-only$
 expect_eq "and refuses every write (VIRTIO_BLK_S_IOERR)" "3" "$(echo "$out" | grep -c '^blk write sector [0-9]* status 1$')"
 expect_eq "the file is untouched" "$sum" "$(md5sum < "$tmp/ro.raw")"
 
+out=$(vm --kernel "$G/virtio" --mem 64M --disk "$tmp/disk.raw" --disk "$tmp/ro.raw,ro" --rng --timeout 30 2>&1)
+expect_eq "two disks and an rng take slots 1, 2 and 3" \
+	"pci 00:01.0 1af4:1042 class 010000
+pci 00:02.0 1af4:1042 class 010000
+pci 00:03.0 1af4:1044 class 00ff00" "$(echo "$out" | grep '^pci 00:0[1-9]')"
+expect_eq "each disk answers with its own sector 0" \
+	'blk sector 0 status 0 "STRATA-DISK-0123"
+blk sector 0 status 0 "STRATA-READ-ONLY"' "$(echo "$out" | grep '^blk sector 0')"
+
 out=$(vm --kernel "$G/virtio" --mem 64M --rng --cmdline msix --timeout 30 2>&1); rc=$?
 expect_match "with MSI-X on, the guest's IDT takes the rng interrupt" '^msix interrupts 1$' "$out"
 expect_eq "and it ends with 0" "0" "$rc"

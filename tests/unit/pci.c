@@ -394,6 +394,34 @@ int main(void)
 	test_assert(cfg_read(2, PCI_BAR0, 4) == WIN + 0x5000, "its BAR after the others");
 	test_assert(cfg_read(2, PCI_INTERRUPT_PIN, 1) == 0, "without INTx no pin");
 
+	/* slots run out after 31 endpoints; the window too */
+	{
+		static struct pci_dev many[30];
+		struct pci_dev big;
+		int k, okp = 1;
+
+		for (k = 0; k < 29; k++) {
+			pci_dev_init(&many[k], &fake_ops, 0x1234, k, 0xff0000, 0, 0, 0);
+			okp &= pci_plug(p, &many[k], -1, &e) == 0;
+		}
+		test_assert(okp && many[28].slot == 31, "31 endpoints fit");
+		pci_dev_init(&many[29], &fake_ops, 0x1234, 99, 0xff0000, 0, 0, 0);
+		test_assert(pci_plug(p, &many[29], -1, &e) == -ENOSPC, "a 32nd does not");
+		test_assert(cfg_read(31, 0, 2) == 0x1234, "00:1f.0 answers");
+		{
+			struct bus b2 = { 0 };
+			struct dev_ref r2;
+			struct pci *p2;
+
+			pci_create(&b2, &host, WIN, 0x100000, &p2, &r2, &e);
+			pci_dev_init(&big, &fake_ops, 0x1234, 100, 0xff0000, 0, 0, 0);
+			pci_dev_add_bar(&big, 0, 0x200000, 0);
+			test_assert(pci_plug(p2, &big, -1, &e) == -ENOSPC,
+				    "a BAR larger than the window is refused");
+			r2.ops->destroy(r2.dev);
+		}
+	}
+
 	/* reset control register */
 	b8 = 0x02;
 	bus_write(&b, BUS_PIO, 0xcf9, &b8, 1);
