@@ -13,7 +13,10 @@
  * Requests are polled on the used ring; the interrupt the device raised
  * is then checked in the PCI status (INTx pending), cleared by reading
  * the ISR; with "msix" on the command line the guest instead turns MSI-X
- * on and counts the interrupts its IDT handler takes.
+ * on and counts the interrupts its IDT handler takes; with "intx" it
+ * routes the device's INTx line (Interrupt Line register) through the
+ * I/O APIC as a level interrupt and counts those, its handler reading
+ * the ISR to lower the line.
  * Ends with debug-exit 0, or 3 when something did not work.
  */
 #include "guest.h"
@@ -31,12 +34,16 @@
 #define BLK_F_RO	5
 #define BLK_F_FLUSH	9
 #define MSI_VECTOR	0x40
+#define INTX_VECTOR	0x41
 
 void main(const struct hvm_start_info *si);
 void *memset(void *s, int c, unsigned long n);
 void *memcpy(void *d, const void *s, unsigned long n);
+unsigned long strlen(const char *s);
 void irq_entry(void);
 void irq_handler(void);
+void intx_entry(void);
+void intx_handler(void);
 
 struct desc {
 	u64 addr;
@@ -62,8 +69,9 @@ struct vdev {
 };
 
 static struct vq queues[8];
-static int nqueues, failed, use_msix;
-static volatile int msix_count;
+static int nqueues, failed, use_msix, use_intx;
+static volatile int msix_count, intx_count;
+static volatile u8 *cur_isr;	/* the device the INTx handler serves */
 static u8 sector[512];
 
 void *memset(void *s, int c, unsigned long n)
@@ -83,6 +91,15 @@ void *memcpy(void *d, const void *s, unsigned long n)
 	while (n--)
 		*p++ = *q++;
 	return d;
+}
+
+unsigned long strlen(const char *s)
+{
+	unsigned long n = 0;
+
+	while (s[n])
+		n++;
+	return n;
 }
 
 static inline void outl(u16 port, u32 v)
@@ -257,6 +274,17 @@ static int queue_setup(struct vdev *v, int qi)
 	return 0;
 }
 
+/* I/O APIC pin @pin: level, active high, fixed, to APIC id 0, @vector */
+static void ioapic_route(int pin, u8 vector)
+{
+	volatile u32 *sel = (volatile u32 *)0xfec00000, *win = sel + 4;
+
+	*sel = 0x11 + 2 * pin;
+	*win = 0;
+	*sel = 0x10 + 2 * pin;
+	*win = vector | 1 << 15;
+}
+
 /* Reset, features, @nq queues, DRIVER_OK; the accepted features back. */
 static u64 virtio_init(struct vdev *v, u64 want, int nq)
 {
@@ -287,6 +315,10 @@ static u64 virtio_init(struct vdev *v, u64 want, int nq)
 	if (use_msix) {
 		msix_setup(v);
 		w16(c, 0x10, 0xffff);	/* no config vector */
+	}
+	if (use_intx) {
+		cur_isr = v->isr;
+		ioapic_route(cfg8(v->slot, 0x3c), INTX_VECTOR);
 	}
 	for (i = 0; i < nq; i++)
 		if (queue_setup(v, i) < 0)
@@ -342,7 +374,7 @@ static void check_irq(struct vdev *v, const char *who)
 {
 	int before = !!(cfg16(v->slot, 6) & 8), isr, after;
 
-	if (use_msix)
+	if (use_msix || use_intx)
 		return;
 	isr = r8(v->isr, 0);
 	after = !!(cfg16(v->slot, 6) & 8);
@@ -533,12 +565,15 @@ static void net(struct vdev *v)
 static struct { u16 lo, sel; u8 ist, attr; u16 mid; u32 hi, zero; } idt[256]
 	__attribute__((aligned(16)));
 
-__asm__(".text\n.globl irq_entry\nirq_entry:\n"
-	"push %rax\npush %rcx\npush %rdx\npush %rsi\npush %rdi\n"
-	"push %r8\npush %r9\npush %r10\npush %r11\n"
-	"call irq_handler\n"
-	"pop %r11\npop %r10\npop %r9\npop %r8\n"
-	"pop %rdi\npop %rsi\npop %rdx\npop %rcx\npop %rax\niretq\n");
+#define IRQ_STUB(entry, handler)					\
+	__asm__(".text\n.globl " #entry "\n" #entry ":\n"		\
+		"push %rax\npush %rcx\npush %rdx\npush %rsi\npush %rdi\n" \
+		"push %r8\npush %r9\npush %r10\npush %r11\n"		\
+		"call " #handler "\n"					\
+		"pop %r11\npop %r10\npop %r9\npop %r8\n"		\
+		"pop %rdi\npop %rsi\npop %rdx\npop %rcx\npop %rax\niretq\n")
+IRQ_STUB(irq_entry, irq_handler);
+IRQ_STUB(intx_entry, intx_handler);
 
 void irq_handler(void)
 {
@@ -546,19 +581,36 @@ void irq_handler(void)
 	*(volatile u32 *)0xfee000b0 = 0;	/* LAPIC EOI */
 }
 
+/* Reading the ISR lowers the line before the EOI, so the level
+ * interrupt does not come straight back. */
+void intx_handler(void)
+{
+	if (cur_isr)
+		(void)*cur_isr;
+	intx_count++;
+	*(volatile u32 *)0xfee000b0 = 0;
+}
+
+static void set_gate(int vec, void (*entry)(void), u16 cs)
+{
+	u64 h = (u64)entry;
+
+	idt[vec].lo = h;
+	idt[vec].sel = cs;
+	idt[vec].attr = 0x8e;
+	idt[vec].mid = h >> 16;
+	idt[vec].hi = h >> 32;
+}
+
 static void interrupts_on(void)
 {
-	u64 h = (u64)irq_entry;
 	struct { u16 limit; u64 base; } __attribute__((packed)) idtr = {
 		sizeof(idt) - 1, (u64)idt };
 	u16 cs;
 
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	idt[MSI_VECTOR].lo = h;
-	idt[MSI_VECTOR].sel = cs;
-	idt[MSI_VECTOR].attr = 0x8e;
-	idt[MSI_VECTOR].mid = h >> 16;
-	idt[MSI_VECTOR].hi = h >> 32;
+	set_gate(MSI_VECTOR, irq_entry, cs);
+	set_gate(INTX_VECTOR, intx_entry, cs);
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 	outb(0x21, 0xff);	/* both PICs masked */
 	outb(0xa1, 0xff);
@@ -575,7 +627,8 @@ void main(const struct hvm_start_info *si)
 	int n = 0, slot, i;
 
 	use_msix = cmdline_arg(cl, "msix") != 0;
-	if (use_msix)
+	use_intx = !use_msix && cmdline_arg(cl, "intx") != 0;
+	if (use_msix || use_intx)
 		interrupts_on();
 	for (slot = 0; slot < 32; slot++) {
 		u32 id = cfg32(slot, 0);
@@ -613,6 +666,11 @@ void main(const struct hvm_start_info *si)
 	if (use_msix) {
 		puts("msix interrupts ");
 		putdec(msix_count);
+		putc('\n');
+	}
+	if (use_intx) {
+		puts("intx interrupts ");
+		putdec(intx_count);
 		putc('\n');
 	}
 	puts(failed ? "virtio guest failed\n" : "virtio guest done\n");

@@ -147,6 +147,11 @@ expect_eq "each disk answers with its own sector 0" \
 	'blk sector 0 status 0 "STRATA-DISK-0123"
 blk sector 0 status 0 "STRATA-READ-ONLY"' "$(echo "$out" | grep '^blk sector 0')"
 
+out=$(vm --kernel "$G/virtio" --mem 64M --disk "$tmp/disk.raw" --rng --cmdline intx --timeout 30 2>&1); rc=$?
+expect_match "INTx through the in-kernel I/O APIC reaches the guest's IDT (level, line 10/11)" \
+	'^intx interrupts [1-9]' "$out"
+expect_eq "and the guest ends with 0" "0" "$rc"
+
 out=$(vm --kernel "$G/virtio" --mem 64M --rng --cmdline msix --timeout 30 2>&1); rc=$?
 expect_match "with MSI-X on, the guest's IDT takes the rng interrupt" '^msix interrupts 1$' "$out"
 expect_eq "and it ends with 0" "0" "$rc"
