@@ -34,6 +34,21 @@ int bus_add(struct bus *b, enum bus_space space, uint64_t base, uint64_t len,
 	return 0;
 }
 
+int bus_remove(struct bus *b, enum bus_space space, uint64_t base, void *dev)
+{
+	int i;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->r[i].space != space || b->r[i].base != base ||
+		    b->r[i].dev != dev)
+			continue;
+		memmove(&b->r[i], &b->r[i + 1], (b->n - i - 1) * sizeof(b->r[0]));
+		b->n--;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /* The range holding all of [addr, addr+len), with a width the device
  * takes, or NULL. */
 static struct bus_range *bus_find(struct bus *b, enum bus_space space,

@@ -16,7 +16,7 @@
 #include "dev/dev.h"
 #include "lib/err.h"
 
-#define BUS_MAX_RANGES 32
+#define BUS_MAX_RANGES 64	/* legacy ports, PCI BARs */
 
 enum bus_space {
 	BUS_PIO,
@@ -41,6 +41,10 @@ struct bus {
  * when the table is full. */
 int bus_add(struct bus *b, enum bus_space space, uint64_t base, uint64_t len,
 	    const struct dev_ops *ops, void *dev, struct err *e);
+
+/* Unmap the range of @space at @base that maps @dev (a PCI BAR the
+ * guest moves); the order of the others is kept.  0 or -ENOENT. */
+int bus_remove(struct bus *b, enum bus_space space, uint64_t base, void *dev);
 
 /* One guest access of @len bytes (1..8).  Returns 1 when a device took
  * it, 0 when nobody did or the width was refused. */

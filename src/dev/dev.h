@@ -7,7 +7,8 @@
  * which CPU backend (KVM x86, RISC-V translator) drives the bus.
  *
  * A device reaches the machine through struct dev_host only: raise or
- * lower an interrupt line, ask the machine to stop (reset, poweroff).
+ * lower an interrupt line, send an MSI, ask the machine to stop (reset,
+ * poweroff).
  */
 #ifndef STRATA_DEV_DEV_H
 #define STRATA_DEV_DEV_H
@@ -27,6 +28,9 @@ struct dev_host {
 	void (*irq)(void *ctx, int line, int level);
 	/* Ask the machine to stop once the current access completes. */
 	void (*stop)(void *ctx, enum dev_stop why, int code);
+	/* Deliver a message-signalled interrupt: a 32-bit write of @data
+	 * to guest physical @addr (x86: the LAPIC window).  May be NULL. */
+	void (*msi)(void *ctx, uint64_t addr, uint32_t data);
 };
 
 /*

@@ -22,6 +22,11 @@ struct disk;
 
 /* Open @path; @readonly opens it (and any backing chain) O_RDONLY. */
 int disk_open(const char *path, int readonly, struct disk **out, struct err *e);
+/* Same, but with the format given ("raw" or "qcow2") instead of probed:
+ * a raw image a guest wrote a qcow2 header into stays raw (a probed
+ * header could name any host file as its backing file). */
+int disk_open_fmt(const char *path, const char *fmt, int readonly,
+		  struct disk **out, struct err *e);
 void disk_close(struct disk *d);
 
 uint64_t disk_size(const struct disk *d);	/* virtual size, bytes */

@@ -89,6 +89,11 @@ struct virtq_chain {
  */
 int virtq_pop(struct virtq *q, const struct gmem *m, struct virtq_chain *c);
 
+/* Give the last popped request back to the avail ring, untouched (a
+ * receive path that found nothing to put in it).  Only right after a
+ * virtq_pop() that returned 1, under the same lock. */
+void virtq_unpop(struct virtq *q);
+
 /* Return request @head with @written bytes written into its writable
  * buffers.  Returns 0, or -EINVAL when the used ring is not in memory. */
 int virtq_push(struct virtq *q, const struct gmem *m, uint16_t head,
@@ -137,7 +142,9 @@ struct virtio_dev {
 	struct virtq vq[VIRTIO_MAX_QUEUES];
 	/* set by the transport: tell the driver queue @q has used buffers
 	 * (callers check virtq_should_notify first), or (q < 0) that the
-	 * config space changed */
+	 * config space changed.  The isr bit is already set (atomically:
+	 * a device's I/O thread may call this); the transport reads and
+	 * clears isr with __atomic_exchange_n. */
 	void *transport;
 	void (*interrupt)(struct virtio_dev *d, int q);
 };
@@ -146,11 +153,23 @@ struct virtio_dev {
 void virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 		     const struct gmem *mem, uint64_t device_features,
 		     uint16_t queue_size);
-/* Push one request back and interrupt the driver when it wants one. */
+/* Copy the negotiated ring features (EVENT_IDX, INDIRECT_DESC) into
+ * every queue; device models call it from ops->start. */
+void virtio_queues_start(struct virtio_dev *d);
+/* Push one request back and interrupt the driver when it wants one
+ * (sets isr bit 0, atomically, then calls d->interrupt(d, q)). */
 void virtio_complete(struct virtio_dev *d, int q, uint16_t head,
 		     uint32_t written);
-/* A driver error: NEEDS_RESET, config interrupt, queue stops. */
+/* A driver error: NEEDS_RESET, config interrupt (isr bit 1, then
+ * d->interrupt(d, -1), once, when DRIVER_OK was set); the device models
+ * stop taking requests until the driver resets the device. */
 void virtio_needs_reset(struct virtio_dev *d);
+/* Has the device given up on the driver (NEEDS_RESET)? */
+static inline int virtio_broken(const struct virtio_dev *d)
+{
+	return __atomic_load_n(&d->status, __ATOMIC_ACQUIRE) &
+	       VIRTIO_S_NEEDS_RESET;
+}
 static inline int virtio_has(const struct virtio_dev *d, int bit)
 {
 	return (d->driver_features >> bit) & 1;

@@ -167,7 +167,7 @@ static int elf_entry(const struct elf64_ehdr *h, const struct elf64_phdr *ph,
 {
 	int i;
 
-	for (i = 0; i < h->phnum && !k->pvh; i++) {
+	for (i = 0; i < h->phnum; i++) {
 		const struct elf64_phdr *p = &ph[i];
 
 		if (p->type != PT_LOAD || !p->memsz)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "lib/opt.h"
@@ -39,9 +40,9 @@ struct run_args {
 	{ "timeout", 0, OPT_STR, &(a).timeout, "SECONDS", "stop the guest after this long (exit 124)" }, \
 	{ "irqchip", 0, OPT_STR, &(a).irqchip, "on|off", "in-kernel interrupt controllers and PIT (default on); off: hlt with interrupts off powers off" }, \
 	{ "stats", 0, OPT_FLAG, &(a).stats, NULL, "print exits and times on stderr at the end" }, \
-	{ "disk", 0, OPT_LIST, &(a).disk, "FILE[,ro]", "virtio-blk disk (not yet)" }, \
-	{ "net", 0, OPT_LIST, &(a).net, "SPEC", "virtio-net over a tap (not yet)" }, \
-	{ "rng", 0, OPT_FLAG, &(a).rng, NULL, "virtio-rng (not yet)" }, \
+	{ "disk", 0, OPT_LIST, &(a).disk, "FILE[,ro]", "virtio-blk disk over PCI: a raw file or a qcow2 image; ,ro refuses guest writes (repeatable, at most 8)" }, \
+	{ "net", 0, OPT_LIST, &(a).net, "SPEC", "virtio-net over a tap: tap=NAME (opened or created), bridge=BR (a new tap on that bridge, e.g. strata0), both, and mac=52:54:00:..; repeatable" }, \
+	{ "rng", 0, OPT_FLAG, &(a).rng, NULL, "virtio-rng over PCI (random bytes from getrandom(2))" }, \
 	{ "vsock", 0, OPT_STR, &(a).vsock, "CID", "virtio-vsock (not yet)" }, \
 	{ "name", 0, OPT_STR, &(a).name, "NAME", "name of a background VM (not yet)" }, \
 	{ "api-sock", 0, OPT_STR, &(a).api_sock, "PATH", "API socket (not yet)" }, \
@@ -67,7 +68,8 @@ static void vm_help(FILE *f)
 		"  vCPU runs on its own host thread.  The guest's serial port (8250\n"
 		"  UART, ttyS0) is strata's stdin and stdout.  Devices: UART at 0x3f8, i8042\n"
 		"  at 0x60/0x64 (reset), debug-exit at 0x501 (a write powers off with the\n"
-		"  value written as exit code).\n\n"
+		"  value written as exit code), a PCI host bridge (conf1 at 0xcf8) with\n"
+		"  virtio-pci (modern) disks, network and rng, BARs in [3 GiB, 0xfec00000).\n\n"
 		"OPTIONS (run)\n");
 	opt_help(f, opts);
 	fprintf(f,
@@ -78,7 +80,9 @@ static void vm_help(FILE *f)
 		"  the VM cannot be built; 2 for a usage error\n\n"
 		"EXAMPLES\n"
 		"  strata vm run --kernel vmlinux --initrd initrd.img --cmdline 'console=ttyS0'\n"
-		"  strata vm run --kernel build/guests/hello64 --mem 64M --timeout 10\n");
+		"  strata vm run --kernel build/guests/hello64 --mem 64M --timeout 10\n"
+		"  strata vm run --kernel vmlinux --disk root.qcow2 --disk data.raw,ro --rng\n"
+		"  strata vm run --kernel vmlinux --net bridge=strata0,mac=52:54:00:12:34:56\n");
 }
 
 static int usage_error(const char *msg)
@@ -102,12 +106,6 @@ static int not_yet_error(const char *flag)
 
 static const char *not_yet(const struct run_args *a)
 {
-	if (a->disk.n)
-		return "--disk";
-	if (a->net.n)
-		return "--net";
-	if (a->rng)
-		return "--rng";
 	if (a->vsock)
 		return "--vsock";
 	if (a->name)
@@ -117,6 +115,99 @@ static const char *not_yet(const struct run_args *a)
 	if (a->detach)
 		return "--detach";
 	return NULL;
+}
+
+/* --disk FILE[,ro|,rw]: a copy of the path goes in @d (freed by
+ * free_disks); a comma not followed by ro/rw is part of the name. */
+static int parse_disk(const char *spec, struct vm_disk *d, struct err *e)
+{
+	const char *comma = strrchr(spec, ',');
+	size_t n = strlen(spec);
+
+	d->readonly = 0;
+	if (comma && (!strcmp(comma, ",ro") || !strcmp(comma, ",rw"))) {
+		d->readonly = !strcmp(comma, ",ro");
+		n = comma - spec;
+	}
+	if (!n)
+		return err_msg(e, -EINVAL, "--disk %s: no file name", spec);
+	d->path = strndup(spec, n);
+	if (!d->path)
+		return err_set(e, -ENOMEM, "--disk");
+	return 0;
+}
+
+static void free_disks(struct vm_config *c)
+{
+	int i;
+
+	for (i = 0; i < c->ndisks; i++)
+		free((char *)c->disk[i].path);
+	c->ndisks = 0;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char end;
+	int i;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &end) != 6 || (b[0] & 1))
+		return -EINVAL;
+	for (i = 0; i < 6; i++)
+		mac[i] = b[i];
+	return 0;
+}
+
+/* --net tap=NAME,bridge=BR,mac=M: at least one of tap and bridge; the
+ * MAC defaults to 52:54:00 (QEMU's prefix) and three random bytes. */
+static int parse_net(const char *spec, struct vm_net *n, struct err *e)
+{
+	char buf[256], *tok, *save;
+
+	memset(n, 0, sizeof(*n));
+	if (strlen(spec) >= sizeof(buf))
+		return err_msg(e, -EINVAL, "--net: too long");
+	strcpy(buf, spec);
+	n->mac[0] = 0x52;
+	n->mac[1] = 0x54;
+	n->mac[2] = 0x00;
+	if (getrandom(n->mac + 3, 3, 0) != 3)
+		n->mac[5] = 0x01;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "tap=", 4) && strlen(tok + 4) < sizeof(n->tap) && tok[4])
+			strcpy(n->tap, tok + 4);
+		else if (!strncmp(tok, "bridge=", 7) && strlen(tok + 7) < sizeof(n->bridge) && tok[7])
+			strcpy(n->bridge, tok + 7);
+		else if (strncmp(tok, "mac=", 4) || parse_mac(tok + 4, n->mac) < 0)
+			return err_msg(e, -EINVAL, "--net %s: '%s': tap=NAME, bridge=NAME (at most 15 characters) or mac=XX:XX:XX:XX:XX:XX (unicast)",
+				       spec, tok);
+	}
+	if (!n->tap[0] && !n->bridge[0])
+		return err_msg(e, -EINVAL, "--net %s: tap=NAME or bridge=NAME needed", spec);
+	return 0;
+}
+
+static int run_devices(const struct run_args *a, struct vm_config *c,
+		       struct err *e)
+{
+	int i;
+
+	if (a->disk.n > VM_MAX_DISKS)
+		return err_msg(e, -EINVAL, "--disk: at most %d disks", VM_MAX_DISKS);
+	for (i = 0; i < a->disk.n; i++) {
+		if (parse_disk(a->disk.v[i], &c->disk[i], e) < 0)
+			return -EINVAL;
+		c->ndisks++;
+	}
+	if (a->net.n > VM_MAX_NICS)
+		return err_msg(e, -EINVAL, "--net: at most %d interfaces", VM_MAX_NICS);
+	for (i = 0; i < a->net.n; i++)
+		if (parse_net(a->net.v[i], &c->net[c->nnets++], e) < 0)
+			return -EINVAL;
+	c->rng = a->rng;
+	return 0;
 }
 
 /* Turn the parsed strings into a vm_config; 0 or a usage error code. */
@@ -160,7 +251,7 @@ static int run_config(const struct run_args *a, struct vm_config *c, struct err 
 	c->cmdline = a->cmdline;
 	c->console_in = STDIN_FILENO;
 	c->console_out = STDOUT_FILENO;
-	return 0;
+	return run_devices(a, c, e);
 }
 
 static int run_report(const struct run_args *a, const struct vm_result *r)
@@ -219,6 +310,7 @@ static int cmd_run(int argc, char **argv)
 	else
 		ret = run_vm(&a, &c);
 out:
+	free_disks(&c);
 	strlist_free(&a.disk);
 	strlist_free(&a.net);
 	opt_args_free(&pa);

@@ -388,6 +388,18 @@ void kvm_x86_irq(struct kvm_vm *k, int line, int level)
 		ioctl(k->vm_fd, KVM_IRQ_LINE, &l);
 }
 
+void kvm_x86_msi(struct kvm_vm *k, uint64_t addr, uint32_t data)
+{
+	struct kvm_msi msi = {
+		.address_lo = (uint32_t)addr,
+		.address_hi = addr >> 32,
+		.data = data,
+	};
+
+	if (k->irqchip)
+		ioctl(k->vm_fd, KVM_SIGNAL_MSI, &msi);
+}
+
 /* One level of a page walk: the entry for @va at @shift in the table at
  * @table (8-byte entries, or 4-byte for legacy 32-bit paging). */
 static int walk_entry(const struct vm_mem *mem, uint64_t table, uint64_t va,

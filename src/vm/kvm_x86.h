@@ -64,6 +64,9 @@ int kvm_x86_enter_boot32(struct kvm_vm *k, struct vm_mem *mem, uint32_t entry,
 /* Raise/lower a line of the in-kernel irqchip (no-op without one). */
 void kvm_x86_irq(struct kvm_vm *k, int line, int level);
 
+/* Deliver an MSI (KVM_SIGNAL_MSI; no-op without the irqchip). */
+void kvm_x86_msi(struct kvm_vm *k, uint64_t addr, uint32_t data);
+
 /* "rip 0x... (64-bit) bytes 0f 0b ..." of vCPU @cpu for a diagnosis line. */
 void kvm_x86_describe(struct kvm_vm *k, int cpu, const struct vm_mem *mem,
 		      char *buf, size_t n);

@@ -36,14 +36,20 @@
 #include <unistd.h>
 
 #include "dev/debug_exit.h"
+#include "dev/gmem.h"
 #include "dev/i8042.h"
+#include "dev/pci.h"
 #include "dev/uart8250.h"
+#include "dev/virtio_pci.h"
+#include "disk/disk.h"
 #include "lib/proc.h"
 #include "vm/boot.h"
 #include "vm/kvm_x86.h"
 #include "vm/machine.h"
 #include "vm/tables.h"
 #include "vm/vcpu.h"
+#include "virtio/devices.h"
+#include "virtio/tap.h"
 
 #define RFLAGS_IF	0x200
 
@@ -55,6 +61,8 @@ struct machine {
 	/* taken around device accesses and to end the run: vCPU threads
 	 * share the bus and the outcome */
 	pthread_mutex_t lock;
+	struct gmem gmem;	/* guest RAM as the devices see it */
+	struct pci *pci;
 	enum dev_stop stop;
 	int stop_code;
 	int ended;		/* the run is over: every vCPU leaves */
@@ -98,6 +106,13 @@ static void machine_irq(void *ctx, int line, int level)
 	kvm_x86_irq(&m->kvm, line, level);
 }
 
+static void machine_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	struct machine *m = ctx;
+
+	kvm_x86_msi(&m->kvm, addr, data);
+}
+
 /* Devices call it with m->lock held (machine_io/machine_mmio). */
 static void machine_stop(void *ctx, enum dev_stop why, int code)
 {
@@ -122,10 +137,76 @@ static int machine_attach(struct machine *m, int ret, uint64_t port,
 	return ret;
 }
 
+/* INTx lines for PCI devices: free ISA lines, alternating */
+static int pci_irq(int n)
+{
+	return n % 2 ? 11 : 10;
+}
+
+static int machine_disk(struct machine *m, const struct vm_disk *vd, int irq,
+			struct err *e)
+{
+	struct virtio_dev *v;
+	struct disk *d;
+	int ret;
+
+	ret = disk_open(vd->path, vd->readonly, &d, e);
+	if (ret == 0)
+		ret = virtio_blk_create(&m->gmem, d, NULL, &v, e);
+	if (ret == 0)
+		ret = virtio_pci_create(m->pci, v, irq, e);
+	if (ret < 0)
+		return err_wrap(e, "disk %s", vd->path);
+	return 0;
+}
+
+static int machine_net(struct machine *m, const struct vm_net *vn, int irq,
+		       struct err *e)
+{
+	struct virtio_dev *v;
+	int fd, ret;
+
+	fd = tap_open(vn->tap, vn->bridge[0] ? vn->bridge : NULL, NULL, e);
+	if (fd < 0)
+		return err_wrap(e, "--net");
+	ret = virtio_net_create(&m->gmem, fd, vn->mac, &v, e);
+	if (ret == 0)
+		ret = virtio_pci_create(m->pci, v, irq, e);
+	return ret < 0 ? err_wrap(e, "--net") : 0;
+}
+
+/* The host bridge at 0xcf8 and the virtio devices behind it. */
+static int machine_pci(struct machine *m, const struct vm_config *cfg,
+		       const struct dev_host *host, struct err *e)
+{
+	struct virtio_dev *v;
+	struct dev_ref d;
+	int i, n = 0, ret;
+
+	m->gmem.r[0].gpa = 0;
+	m->gmem.r[0].size = m->mem.size;
+	m->gmem.r[0].host = m->mem.host;
+	m->gmem.n = 1;
+	ret = machine_attach(m, pci_create(&m->bus, host, VM_PCI_MMIO,
+					   VM_PCI_MMIO_END - VM_PCI_MMIO,
+					   &m->pci, &d, e),
+			     PCI_CONF_PORT, PCI_CONF_PORTS, &d, e);
+	for (i = 0; ret == 0 && i < cfg->ndisks; i++)
+		ret = machine_disk(m, &cfg->disk[i], pci_irq(n++), e);
+	for (i = 0; ret == 0 && i < cfg->nnets; i++)
+		ret = machine_net(m, &cfg->net[i], pci_irq(n++), e);
+	if (ret == 0 && cfg->rng) {
+		ret = virtio_rng_create(&m->gmem, &v, e);
+		if (ret == 0)
+			ret = virtio_pci_create(m->pci, v, pci_irq(n++), e);
+	}
+	return ret;
+}
+
 static int machine_devices(struct machine *m, const struct vm_config *cfg,
 			   struct err *e)
 {
-	const struct dev_host host = { m, machine_irq, machine_stop };
+	const struct dev_host host = { m, machine_irq, machine_stop, machine_msi };
 	const struct uart8250_cfg ucfg = {
 		.irq = UART8250_COM1_IRQ,
 		.in_fd = cfg->console_in,
@@ -142,6 +223,8 @@ static int machine_devices(struct machine *m, const struct vm_config *cfg,
 	if (ret == 0)
 		ret = machine_attach(m, debug_exit_create(&host, &d, e),
 				     DEBUG_EXIT_PORT, DEBUG_EXIT_PORTS, &d, e);
+	if (ret == 0)
+		ret = machine_pci(m, cfg, &host, e);
 	return ret;
 }
 

@@ -20,8 +20,23 @@
 #include "lib/err.h"
 
 #define VM_MEM_MIN	(4ULL << 20)
-#define VM_MEM_MAX	(3ULL << 30)	/* below the future PCI hole at 3 GiB */
+#define VM_MEM_MAX	(3ULL << 30)	/* below the PCI hole */
 #define VM_CPUS_MAX	64
+#define VM_PCI_MMIO	(3ULL << 30)	/* PCI BARs go in [3 GiB, IOAPIC) */
+#define VM_PCI_MMIO_END	0xfec00000ULL
+#define VM_MAX_DISKS	8
+#define VM_MAX_NICS	4
+
+struct vm_disk {
+	const char *path;
+	int readonly;
+};
+
+struct vm_net {
+	char tap[16];		/* tap to open or create; "": the kernel names it */
+	char bridge[16];	/* enslave the tap to it; "": none */
+	uint8_t mac[6];
+};
 
 struct vm_mem {
 	uint8_t *host;
@@ -48,6 +63,11 @@ struct vm_config {
 	int no_irqchip;		/* HLT then exits to the VMM (tiny guests) */
 	int console_in;		/* UART input fd, -1: none */
 	int console_out;	/* UART output fd */
+	struct vm_disk disk[VM_MAX_DISKS];	/* virtio-blk over PCI */
+	int ndisks;
+	struct vm_net net[VM_MAX_NICS];	/* virtio-net over PCI */
+	int nnets;
+	int rng;		/* virtio-rng over PCI */
 };
 
 enum vm_end {

@@ -91,7 +91,11 @@ one_line "--cpus 0 is one line" 'vm run: --cpus: 0 is out of range \(1 to 64\)' 
 one_line "--cpus 65 is one line" 'vm run: --cpus: 65 is out of range' --kernel "$G/hello64" --cpus 65
 one_line "--cpus 2 without the irqchip is one line" 'vm run: --cpus 2 needs the in-kernel irqchip' \
 	--kernel "$G/hello64" --cpus 2 --irqchip off
-one_line "--disk says not yet" 'vm run: --disk: not yet' --kernel "$G/hello64" --disk x.img
+one_line "a disk that does not exist is one line" "vm run: disk $tmp/none.img: .*No such file" \
+	--kernel "$G/hello64" --disk "$tmp/none.img"
+vm --kernel "$G/hello64" --disk "$tmp/none.img" >/dev/null 2>&1; rc=$?
+expect_eq "and exits 125" "125" "$rc"
+expect_eq "and leaves no file behind" "no" "$([ -e "$tmp/none.img" ] && echo yes || echo no)"
 one_line "an unknown option is one line" 'vm run: ' --kernel "$G/hello64" --frobnicate
 out=$("$STRATA" vm --help 2>&1)
 expect_match "strata vm --help reads like a man page" 'SYNOPSIS' "$out"
@@ -173,5 +177,121 @@ if [ -n "$vmlinuz" ] && [ -r "$vmlinuz" ]; then
 		--timeout 15 2>&1)
 	expect_match "a stock bzImage's decompressor runs (prints KASLR disabled)" \
 		"KASLR disabled: 'nokaslr' on cmdline" "$out"
+fi
+
+# PCI and virtio-pci: tests/guests/virtio enumerates bus 0 over conf1 and
+# drives virtio-blk / virtio-rng with its own small driver
+sectors_of() {	# FILE: the 512-byte sectors holding 0xa0+N, "1 2 9"
+	for _s in 1 2 9; do
+		_want=$(printf '%x' $((0xa0 + _s)))
+		[ "$(od -An -v -tx1 -j $((_s * 512)) -N 512 "$1" | tr -s ' \n' '\n\n' |
+		     grep -v '^$' | sort -u)" = "$_want" ] && printf '%s ' "$_s"
+	done
+}
+printf 'STRATA-DISK-0123 the first bytes' > "$tmp/disk.raw"
+truncate -s 1M "$tmp/disk.raw"
+cp "$tmp/disk.raw" "$tmp/disk.want"
+out=$(vm --kernel "$G/virtio" --mem 64M --disk "$tmp/disk.raw" --rng --cmdline write --timeout 30 2>&1); rc=$?
+expect_eq "the virtio guest ends with 0" "0" "$rc"
+expect_eq "it finds the host bridge, a virtio-blk and a virtio-rng" \
+	"pci 00:00.0 8086:0d57 class 060000
+pci 00:01.0 1af4:1042 class 010000
+pci 00:02.0 1af4:1044 class 00ff00" "$(echo "$out" | grep '^pci ')"
+expect_match "virtio-blk tells its capacity" '^blk capacity 2048 sectors$' "$out"
+expect_match "the guest reads sector 0 of the host file" '^blk sector 0 status 0 "STRATA-DISK-0123"$' "$out"
+expect_match "a completion raises INTx until the ISR is read" '^blk intx raised, isr 1, lowered by reading it$' "$out"
+expect_eq "its writes succeed" "3" "$(echo "$out" | grep -c '^blk write sector [0-9]* status 0$')"
+expect_match "so does the flush" '^blk flush status 0$' "$out"
+expect_eq "and it reads them back" "3" "$(echo "$out" | grep -c '^blk readback sector')"
+expect_eq "the host file holds the sectors the guest wrote" "1 2 9 " "$(sectors_of "$tmp/disk.raw")"
+for s in 1 2 9; do	# what the file should be: the same writes made here
+	head -c 512 /dev/zero | tr '\000' "\\$(printf '%o' $((0xa0 + s)))" |
+		dd of="$tmp/disk.want" bs=512 seek=$s conv=notrunc 2>/dev/null
+done
+check "and nothing else in it changed" cmp "$tmp/disk.raw" "$tmp/disk.want"
+expect_match "virtio-rng gives 16 bytes" '^rng 16 bytes [0-9a-f]{32}$' "$out"
+expect_eq "that are not all zero" "" "$(echo "$out" | grep '^rng 16 bytes 0\{32\}$')"
+
+printf 'STRATA-READ-ONLY' > "$tmp/ro.raw"
+truncate -s 1M "$tmp/ro.raw"
+sum=$(md5sum < "$tmp/ro.raw")
+out=$(vm --kernel "$G/virtio" --mem 64M --disk "$tmp/ro.raw,ro" --cmdline write --timeout 30 2>&1)
+expect_match "a ,ro disk says read-only" '^blk capacity 2048 sectors, read-only$' "$out"
+expect_eq "and refuses every write (VIRTIO_BLK_S_IOERR)" "3" "$(echo "$out" | grep -c '^blk write sector [0-9]* status 1$')"
+expect_eq "the file is untouched" "$sum" "$(md5sum < "$tmp/ro.raw")"
+
+out=$(vm --kernel "$G/virtio" --mem 64M --disk "$tmp/disk.raw" --disk "$tmp/ro.raw,ro" --rng --timeout 30 2>&1)
+expect_eq "two disks and an rng take slots 1, 2 and 3" \
+	"pci 00:01.0 1af4:1042 class 010000
+pci 00:02.0 1af4:1042 class 010000
+pci 00:03.0 1af4:1044 class 00ff00" "$(echo "$out" | grep '^pci 00:0[1-9]')"
+expect_eq "each disk answers with its own sector 0" \
+	'blk sector 0 status 0 "STRATA-DISK-0123"
+blk sector 0 status 0 "STRATA-READ-ONLY"' "$(echo "$out" | grep '^blk sector 0')"
+
+out=$(vm --kernel "$G/virtio" --mem 64M --disk "$tmp/disk.raw" --rng --cmdline intx --timeout 30 2>&1); rc=$?
+expect_match "INTx through the in-kernel I/O APIC reaches the guest's IDT (level, line 10/11)" \
+	'^intx interrupts [1-9]' "$out"
+expect_eq "and the guest ends with 0" "0" "$rc"
+
+out=$(vm --kernel "$G/virtio" --mem 64M --rng --cmdline msix --timeout 30 2>&1); rc=$?
+expect_match "with MSI-X on, the guest's IDT takes the rng interrupt" '^msix interrupts 1$' "$out"
+expect_eq "and it ends with 0" "0" "$rc"
+
+# virtio-net: the guest ARPs for 10.0.2.2 through a tap, in a network
+# namespace of this test's own
+ns=strata-vm-$$
+if ip netns add "$ns" 2>/dev/null; then
+	ip -n "$ns" tuntap add dev vmtap0 mode tap
+	ip -n "$ns" addr add 10.0.2.2/24 dev vmtap0
+	ip -n "$ns" link set vmtap0 up
+	hostmac=$(ip netns exec "$ns" cat /sys/class/net/vmtap0/address)
+	out=$(ip netns exec "$ns" "$STRATA" vm run --kernel "$G/virtio" --mem 64M \
+		--net tap=vmtap0,mac=52:54:00:12:34:56 --timeout 30 </dev/null 2>&1); rc=$?
+	expect_eq "a virtio-net guest ends with 0" "0" "$rc"
+	expect_match "virtio-net is 1af4:1041, an ethernet controller" '^pci 00:01.0 1af4:1041 class 020000$' "$out"
+	expect_match "the guest reads the MAC given with --net" '^net mac 52:54:00:12:34:56$' "$out"
+	expect_match "its ARP request crosses the tap and the host's reply comes back" \
+		"^net arp reply: 10.0.2.2 is at $hostmac\$" "$out"
+	ip -n "$ns" link del vmtap0
+	ip -n "$ns" link add br0 type bridge
+	ip -n "$ns" link set br0 address 02:00:00:00:00:01	# fixed, whatever its ports
+	ip -n "$ns" addr add 10.0.2.2/24 dev br0
+	ip -n "$ns" link set br0 up
+	brmac=$(ip netns exec "$ns" cat /sys/class/net/br0/address)
+	out=$(ip netns exec "$ns" "$STRATA" vm run --kernel "$G/virtio" --mem 64M \
+		--net bridge=br0 --cmdline msix --timeout 30 </dev/null 2>&1); rc=$?
+	expect_match "with bridge=, a new tap on the bridge carries the ARP exchange" \
+		"^net arp reply: 10.0.2.2 is at $brmac\$" "$out"
+	expect_match "with a MAC of QEMU's prefix" '^net mac 52:54:00:' "$out"
+	expect_match "and MSI-X interrupts" '^msix interrupts [1-9]' "$out"
+	expect_eq "the tap is gone after the run" "" "$(ip -n "$ns" -o link show master br0)"
+	out=$(ip netns exec "$ns" "$STRATA" vm run --kernel "$G/virtio" --net bridge=nobr0 </dev/null 2>&1); rc=$?
+	expect_eq "a bridge that does not exist: exit 125" "125" "$rc"
+	expect_match "and one line" '^strata: vm run: --net: .*nobr0' "$out"
+	expect_eq "and no tap left behind" "0" "$(ip -n "$ns" -o link show | grep -vc '^1: lo\|br0')"
+	ip netns del "$ns"
+else
+	echo "skip: cannot make a network namespace for the virtio-net checks"
+fi
+
+if command -v qemu-img >/dev/null; then
+	printf 'STRATA-BASE-DISK' > "$tmp/base.raw"
+	truncate -s 1M "$tmp/base.raw"
+	sum=$(md5sum < "$tmp/base.raw")
+	qemu-img create -q -f qcow2 -b "$tmp/base.raw" -F raw "$tmp/ov.qcow2"
+	out=$(vm --kernel "$G/virtio" --mem 64M --disk "$tmp/ov.qcow2" --cmdline write --timeout 30 2>&1); rc=$?
+	expect_eq "a qcow2 overlay: the guest ends with 0" "0" "$rc"
+	expect_match "it reads the base through the overlay" '^blk sector 0 status 0 "STRATA-BASE-DISK"$' "$out"
+	expect_eq "its writes succeed" "3" "$(echo "$out" | grep -c '^blk write sector [0-9]* status 0$')"
+	check "qemu-img check finds the overlay clean" qemu-img check -q "$tmp/ov.qcow2"
+	expect_match "qemu-img compare: the first difference is sector 1" 'Content mismatch at offset 512!' \
+		"$(qemu-img compare "$tmp/base.raw" "$tmp/ov.qcow2" 2>&1)"
+	qemu-img convert -O raw "$tmp/ov.qcow2" "$tmp/ov.raw"
+	expect_eq "exactly the sectors written differ from the base" "1 2 9" \
+		"$(cmp -l "$tmp/base.raw" "$tmp/ov.raw" | awk '{ print int(($1 - 1) / 512) }' | uniq | xargs)"
+	expect_eq "the base is untouched" "$sum" "$(md5sum < "$tmp/base.raw")"
+else
+	echo "skip: no qemu-img (qemu-utils) for the qcow2 checks"
 fi
 rm -rf "$tmp"

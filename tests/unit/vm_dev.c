@@ -42,7 +42,7 @@ static void wr(struct bus *b, uint64_t port, uint8_t v)
 
 int main(void)
 {
-	const struct dev_host host = { NULL, on_irq, on_stop };
+	const struct dev_host host = { NULL, on_irq, on_stop, NULL };
 	struct bus b = { 0 };
 	struct err e = { 0 };
 	struct dev_ref d;
