@@ -252,6 +252,32 @@ static void test_qcow2_writes(const char *opts, uint64_t size, int n,
 	free(m);
 }
 
+/* Two overlays share base.raw; nobody may write an image in use. */
+static void test_locks(void)
+{
+	struct disk *a, *b, *c;
+	struct err e;
+
+	test_assert(sh("rm -f ov2.qcow2 && qemu-img create -f qcow2 -b base.raw -F raw "
+		       "ov2.qcow2") == 0, "a second overlay of the same base");
+	test_assert(disk_open(P("ov.qcow2"), 0, &a, &e) == 0, "overlay 1 opens read-write");
+	test_assert(disk_open(P("ov2.qcow2"), 0, &b, &e) == 0,
+		    "overlay 2 opens read-write beside it (the base is shared)");
+	test_assert(disk_open(P("ov.qcow2"), 0, &c, &e) == -EBUSY,
+		    "overlay 1 cannot be opened twice read-write");
+	test_assert(disk_open(P("ov.qcow2"), 1, &c, &e) == -EBUSY,
+		    "nor read-only while it is written");
+	test_assert(disk_open(P("base.raw"), 0, &c, &e) == -EBUSY,
+		    "the base in use cannot be opened read-write");
+	test_assert(disk_open(P("base.raw"), 1, &c, &e) == 0, "but read-only it can");
+	disk_close(c);
+	disk_close(a);
+	disk_close(b);
+	test_assert(disk_open(P("base.raw"), 0, &c, &e) == 0, "all closed, the base is free");
+	disk_close(c);
+	unlink(P("ov2.qcow2"));
+}
+
 static void test_overlay(void)
 {
 	uint64_t size = 8 << 20;
@@ -271,6 +297,7 @@ static void test_overlay(void)
 	test_assert(reads_as(d, m, size), "the overlay reads base + writes");
 	verify(d, "ov.qcow2", m, size, "overlay");
 	test_assert(file_is(P("base.raw"), base, size), "the base is unchanged");
+	test_locks();
 	test_assert(spit(P("expect.raw"), m, size) == 0 &&
 		    sh("qemu-img compare ov.qcow2 expect.raw") == 0,
 		    "qemu-img compare: overlay == raw copy with the same writes");
