@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct err e;
 	uint64_t seed = 1469598103934665603ULL, dsize, off;
 	size_t i, len;
-	int ops;
+	int ops, nops;
 
 	if (memfd < 0) {
 		memfd = memfd_create("fuzz_qcow2", MFD_CLOEXEC);
@@ -53,7 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (disk_open(path, (int)(seed & 1), &d, &e) < 0)
 		return 0;
 	dsize = disk_size(d);
-	for (ops = 0; ops < 8 && dsize; ops++) {
+	/* up to 32 writes of 64 KiB: enough to fill a small image's refcount
+	 * table (seeds with 512-byte clusters, 64-bit refcounts) and grow it */
+	nops = 8 + (int)(seed >> 8) % 25;
+	for (ops = 0; ops < nops && dsize; ops++) {
 		off = next(&seed) % dsize;
 		len = next(&seed) % MAX_IO + 1;
 		if (len > dsize - off)
