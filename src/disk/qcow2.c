@@ -589,7 +589,7 @@ static int read_entry(struct qcow2 *q, uint64_t entry, uint64_t vo,
 
 	if (entry & ENT_COMPRESSED) {
 		r = read_compressed(q, entry, q->cbuf);
-		if (r == 0)
+		if (r == 0 && buf != q->cbuf)	/* copy-on-write reads into cbuf */
 			memcpy(buf, q->cbuf + in, len);
 		return r;
 	}
