@@ -10,12 +10,12 @@
 #   V=1             show the commands
 
 CC      ?= cc
-PKGS    := jansson libmnl libseccomp libcap
+PKGS    := jansson libmnl libseccomp libcap zlib
 WARN    := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
            -Wundef -Wshadow -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lmnl -lseccomp -lcap)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lmnl -lseccomp -lcap -lz)
 LDLIBS  += -lm	# emu: fma, sqrt, rounding for the RISC-V F/D extensions
 ifeq ($(CI),true)
 CFLAGS  += -Werror
