@@ -329,6 +329,55 @@ static void test_readonly(void)
 		    "a serial over 20 bytes is refused (and the disk closed)");
 }
 
+/* The same device over a qcow2 image (made by qemu-img when there is
+ * one): virtio-blk never knows the format. */
+static void test_qcow2(void)
+{
+	char qpath[] = "/tmp/strata-virtio-qcow2.XXXXXX", cmd[128];
+	struct virtio_dev *d;
+	struct disk *disk;
+	struct err e = { 0 };
+	uint64_t cap = 0;
+	int fd;
+
+	fd = mkstemp(qpath);
+	if (fd < 0)
+		return;
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "qemu-img create -q -f qcow2 %s 4M 2>/dev/null", qpath);
+	if (system(cmd) != 0) {
+		printf("virtio_blk: no qemu-img, qcow2 test skipped\n");
+		unlink(qpath);
+		return;
+	}
+	test_assert(disk_open(qpath, 0, &disk, &e) == 0 && !strcmp(disk_format(disk), "qcow2"),
+		    "a qcow2 image opens as qcow2");
+	test_assert(virtio_blk_create(&gm, disk, NULL, &d, &e) == 0, "virtio-blk over it");
+	memset(host, 0, MEM);
+	d->driver_features = d->host_features;
+	d->status = VIRTIO_S_DRIVER_OK;
+	d->vq[0] = (struct virtq){ .size = QSIZE, .max_size = QSIZE, .desc = DESC,
+				   .avail = AVAIL, .used = USED, .ready = 1 };
+	d->ops->start(d);
+	d->ops->config_read(d, 0, &cap, 8);
+	test_assert(cap == 8192, "capacity of a 4 MiB image");
+	hdr(T_OUT, 8000);
+	fill(DATA, 4096, 9);
+	struct buf w[] = { { HDR, 16, 0 }, { DATA, 4096, 0 }, { STATUS, 1, 1 } };
+	test_assert(submit(d, w, 3) == 1 && status() == S_OK, "a write into an unallocated cluster");
+	hdr(T_IN, 8000);
+	struct buf r[] = { { HDR, 16, 0 }, { DATA + 0x2000, 4096, 1 }, { STATUS, 1, 1 } };
+	test_assert(submit(d, r, 3) == 4097 && status() == S_OK &&
+		    !memcmp(g(DATA), g(DATA + 0x2000), 4096), "reads back");
+	hdr(T_FLUSH, 0);
+	struct buf f[] = { { HDR, 16, 0 }, { STATUS, 1, 1 } };
+	test_assert(submit(d, f, 2) == 1 && status() == S_OK, "flush");
+	d->ops->destroy(d);
+	snprintf(cmd, sizeof(cmd), "qemu-img check -q %s", qpath);
+	test_assert(system(cmd) == 0, "qemu-img check finds the image clean");
+	unlink(qpath);
+}
+
 int main(void)
 {
 	int fd;
@@ -344,6 +393,7 @@ int main(void)
 	test_write_zeroes();
 	test_bad_requests();
 	test_readonly();
+	test_qcow2();
 	unlink(path);
 	free(host);
 	return test_report();
