@@ -301,6 +301,17 @@ static void test_indirect(void)
 	BAD_INDIRECT("an indirect next beyond the table is refused");
 	desc_at(ITAB, 1, BUF + 0x2000, 1, F_WRITE | F_NEXT, 0);
 	BAD_INDIRECT("a loop inside an indirect table is refused");
+	/* 2048 empty descriptors linked in a row: more than a chain can be */
+	for (int k = 0; k < 2048; k++)
+		desc_at(BUF, k, BUF, 0, k < 2047 ? F_NEXT : 0, (uint16_t)(k + 1));
+	desc(7, BUF, 2048 * 16, F_INDIR, 0);
+	BAD_INDIRECT("an indirect chain longer than the largest ring is refused");
+	desc(7, BUF, 1024 * 16, F_INDIR, 0);
+	desc_at(BUF, 1023, BUF, 8, 0, 0);
+	avail_add(&q, 7);
+	test_assert(virtq_pop(&q, &gm, &c) == 1 && c.n == 1,
+		    "one of 1024 links is the largest indirect chain");
+	desc(7, ITAB, 3 * 16, F_INDIR, 0);
 	desc(6, BUF, 8, F_NEXT, 7);
 	desc_at(ITAB, 1, BUF + 0x2000, 1, F_WRITE, 0);
 	avail_add(&q, 6);
