@@ -3,9 +3,11 @@
  * from the first bytes (qcow2 magic "QFI\xfb", otherwise raw), checks
  * every request against the virtual size and hands it to the backend.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "disk/disk_impl.h"
@@ -70,9 +72,32 @@ static int probe_qcow2(int fd, const char *path, struct err *e)
 	return n == sizeof(magic) && !memcmp(magic, QCOW2_MAGIC, 4);
 }
 
+/*
+ * One writer or any number of readers per image, across processes: a
+ * read-write open takes an exclusive lock on the whole file, a read-only
+ * open (a base image shared by many VMs) a shared one.  OFD locks belong
+ * to the open file, so they go with the fd and need no bookkeeping.
+ * Filesystems without locks are let through.
+ */
+static int lock_image(int fd, int readonly, const char *path, struct err *e)
+{
+	struct flock fl = {
+		.l_type = readonly ? F_RDLCK : F_WRLCK,
+		.l_whence = SEEK_SET,
+	};
+
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EACCES)
+		return err_msg(e, -EBUSY, "%s is in use (%s)", path, readonly ?
+			       "open read-write elsewhere" : "open elsewhere");
+	return 0;
+}
+
 int disk_open_depth(const char *path, const char *fmt, int readonly,
 		    int depth, struct disk **out, struct err *e)
 {
+	struct stat st;
 	int fd, qcow2, r;
 
 	if (depth > DISK_MAX_DEPTH)
@@ -81,10 +106,19 @@ int disk_open_depth(const char *path, const char *fmt, int readonly,
 	if (fmt && strcmp(fmt, "raw") && strcmp(fmt, "qcow2"))
 		return err_msg(e, -ENOTSUP, "%s: image format %s not supported "
 			       "(raw, qcow2)", path, fmt);
-	fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	/* O_NONBLOCK: an image naming a FIFO as its backing file must not
+	 * hang the open; only regular files and block devices get further. */
+	fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return err_set(e, -errno, "open %s", path);
-	qcow2 = probe_qcow2(fd, path, e);
+	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
+		close(fd);
+		return err_msg(e, -EINVAL, "%s: not a regular file or block device",
+			       path);
+	}
+	qcow2 = lock_image(fd, readonly, path, e);
+	if (qcow2 == 0)
+		qcow2 = probe_qcow2(fd, path, e);
 	if (qcow2 < 0) {
 		close(fd);
 		return qcow2;

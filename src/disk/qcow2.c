@@ -589,7 +589,7 @@ static int read_entry(struct qcow2 *q, uint64_t entry, uint64_t vo,
 
 	if (entry & ENT_COMPRESSED) {
 		r = read_compressed(q, entry, q->cbuf);
-		if (r == 0)
+		if (r == 0 && buf != q->cbuf)	/* copy-on-write reads into cbuf */
 			memcpy(buf, q->cbuf + in, len);
 		return r;
 	}
@@ -636,14 +636,19 @@ static int release(struct qcow2 *q, uint64_t entry)
 
 	if (entry & ENT_COMPRESSED) {
 		compressed_span(q, entry, &off, &len);
+		len = align_up(len + (off & 511), 512);
 		off &= ~511ULL;
-		len = align_up(len, 512);
+		if (!off || off >= q->file_end || len > q->file_end - off)
+			return -EIO;
 		for (c = off & ~(q->cs - 1); c < off + len && r == 0; c += q->cs)
 			r = rc_update(q, c, -1);
 		return r;
 	}
-	if (entry & OFF_MASK)
+	if (entry & OFF_MASK) {
+		if (!host_ok(q, entry & OFF_MASK))
+			return -EIO;
 		return rc_update(q, entry & OFF_MASK, -1);
+	}
 	return 0;
 }
 

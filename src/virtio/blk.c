@@ -1,7 +1,7 @@
 /*
  * virtio-blk (virtio 1.2, 5.2) over a struct disk: one request queue,
- * read, write, flush and get-id, served synchronously on the thread that
- * delivered the kick.
+ * read, write, flush, get-id and write-zeroes, served synchronously on
+ * the thread that delivered the kick.
  *
  * A request is a chain: a 16-byte header (type, reserved, sector) in the
  * readable part, the data, and one status byte at the very end of the
@@ -26,12 +26,14 @@
 #define VIRTIO_BLK_F_RO		5
 #define VIRTIO_BLK_F_BLK_SIZE	6
 #define VIRTIO_BLK_F_FLUSH	9
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
 
 /* request types (5.2.6) */
 #define VIRTIO_BLK_T_IN		0
 #define VIRTIO_BLK_T_OUT	1
 #define VIRTIO_BLK_T_FLUSH	4
 #define VIRTIO_BLK_T_GET_ID	8
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
 
 #define VIRTIO_BLK_S_OK		0
 #define VIRTIO_BLK_S_IOERR	1
@@ -41,6 +43,10 @@
 #define BLK_ID_LEN		20
 #define BLK_CONFIG_LEN		60	/* struct virtio_blk_config up to unused1 */
 #define BLK_QUEUE_SIZE		256
+/* write-zeroes limits we announce: one range of up to 32 MiB */
+#define BLK_WZ_MAX_SECTORS	65536
+#define BLK_WZ_MAX_SEG		1
+#define BLK_WZ_UNMAP		1	/* flag of a range: may deallocate */
 
 struct virtio_blk {
 	struct virtio_dev vdev;		/* first: the transport's view */
@@ -155,6 +161,64 @@ static uint8_t blk_rw(struct virtio_blk *b, const struct virtq_chain *c,
 	return ret < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 }
 
+/* Zero [off, off + len) of the disk, a chunk at a time. */
+static int blk_zero(struct disk *disk, uint64_t off, uint64_t len)
+{
+	static const uint8_t zeros[65536];
+	uint64_t n;
+	int ret;
+
+	while (len) {
+		n = len < sizeof(zeros) ? len : sizeof(zeros);
+		ret = disk_write(disk, off, zeros, n);
+		if (ret < 0)
+			return ret;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * WRITE_ZEROES (5.2.6): the readable bytes after the header are ranges
+ * {le64 sector, le32 num_sectors, le32 flags}.  All of them are checked
+ * before the first is written; the unmap flag only allows deallocation,
+ * which a plain write of zeros satisfies.
+ */
+static uint8_t blk_write_zeroes(struct virtio_blk *b,
+				const struct virtq_chain *c,
+				const struct blk_req *r)
+{
+	uint8_t ranges[BLK_WZ_MAX_SEG][16];
+	uint64_t sector[BLK_WZ_MAX_SEG];
+	uint32_t count[BLK_WZ_MAX_SEG], flags;
+	uint64_t n = r->data_len / 16;
+	unsigned int i;
+
+	if (c->in_len != 1 || disk_readonly(b->disk))
+		return VIRTIO_BLK_S_IOERR;
+	if (!n || r->data_len % 16 || n > BLK_WZ_MAX_SEG ||
+	    chain_each(c, 0, BLK_HDR_LEN, r->data_len, gather, ranges) < 0)
+		return VIRTIO_BLK_S_IOERR;
+	for (i = 0; i < n; i++) {
+		memcpy(&sector[i], ranges[i], 8);
+		memcpy(&count[i], ranges[i] + 8, 4);
+		memcpy(&flags, ranges[i] + 12, 4);
+		sector[i] = le64toh(sector[i]);
+		count[i] = le32toh(count[i]);
+		if (le32toh(flags) & ~BLK_WZ_UNMAP)
+			return VIRTIO_BLK_S_UNSUPP;
+		if (count[i] > BLK_WZ_MAX_SECTORS ||
+		    !blk_in_range(b, sector[i], (uint64_t)count[i] * DISK_SECTOR))
+			return VIRTIO_BLK_S_IOERR;
+	}
+	for (i = 0; i < n; i++)
+		if (blk_zero(b->disk, sector[i] * DISK_SECTOR,
+			     (uint64_t)count[i] * DISK_SECTOR) < 0)
+			return VIRTIO_BLK_S_IOERR;
+	return VIRTIO_BLK_S_OK;
+}
+
 static uint8_t blk_get_id(struct virtio_blk *b, const struct virtq_chain *c,
 			  const struct blk_req *r, uint32_t *written)
 {
@@ -191,6 +255,9 @@ static uint8_t blk_do(struct virtio_blk *b, const struct virtq_chain *c,
 	case VIRTIO_BLK_T_GET_ID:
 		r.data_len = c->in_len - 1;
 		return blk_get_id(b, c, &r, written);
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		r.data_len = c->out_len - BLK_HDR_LEN;
+		return blk_write_zeroes(b, c, &r);
 	default:
 		return VIRTIO_BLK_S_UNSUPP;
 	}
@@ -253,8 +320,14 @@ static void blk_start(struct virtio_dev *d)
 	virtio_queues_start(d);
 }
 
+/* Wait out a request another vCPU is serving: the transport forgets the
+ * queues as soon as this returns. */
 static void blk_reset(struct virtio_dev *d)
 {
+	struct virtio_blk *b = (struct virtio_blk *)d;
+
+	pthread_mutex_lock(&b->lock);
+	pthread_mutex_unlock(&b->lock);
 }
 
 static void blk_destroy(struct virtio_dev *d)
@@ -285,7 +358,8 @@ static void put32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, 4);
 }
 
-/* struct virtio_blk_config (5.2.4): capacity, seg_max, blk_size */
+/* struct virtio_blk_config (5.2.4): capacity, seg_max, blk_size and the
+ * write-zeroes limits */
 static void blk_config_fill(struct virtio_blk *b)
 {
 	uint64_t cap = htole64(disk_size(b->disk) / DISK_SECTOR);
@@ -294,6 +368,9 @@ static void blk_config_fill(struct virtio_blk *b)
 	/* the header and the status take two of a chain's buffers */
 	put32(b->config + 12, VIRTQ_MAX_SEGS - 2);
 	put32(b->config + 20, DISK_SECTOR);
+	put32(b->config + 48, BLK_WZ_MAX_SECTORS);
+	put32(b->config + 52, BLK_WZ_MAX_SEG);
+	b->config[56] = 1;	/* write_zeroes_may_unmap */
 }
 
 int virtio_blk_create(const struct gmem *mem, struct disk *disk,
@@ -319,6 +396,8 @@ int virtio_blk_create(const struct gmem *mem, struct disk *disk,
 	}
 	if (disk_readonly(disk))
 		features |= 1ULL << VIRTIO_BLK_F_RO;
+	else
+		features |= 1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
 	virtio_dev_init(&b->vdev, &blk_ops, mem, features, BLK_QUEUE_SIZE);
 	b->disk = disk;
 	if (serial)

@@ -47,7 +47,8 @@ struct virtio_net {
 	int tap;
 	int wake;			/* eventfd: kick of the rx queue, stop */
 	pthread_t rx_thread;
-	int running;			/* rx_thread exists */
+	int running;			/* rx_thread exists (start/reset/destroy
+					 * run on the transport's thread) */
 	int stop;			/* tells rx_thread to leave */
 	pthread_mutex_t rx_lock;	/* queue 0: rx thread vs reset */
 	pthread_mutex_t tx_lock;	/* queue 1: vCPUs may kick together */
@@ -238,9 +239,10 @@ static void net_notify(struct virtio_dev *d, int q)
 {
 	struct virtio_net *n = (struct virtio_net *)d;
 
+	/* a kick before start only makes the thread look once more */
 	if (q == NET_TXQ)
 		net_tx(n);
-	else if (q == NET_RXQ && n->running)
+	else if (q == NET_RXQ)
 		net_wake(n);
 }
 
@@ -281,6 +283,9 @@ static void net_reset(struct virtio_dev *d)
 	struct virtio_net *n = (struct virtio_net *)d;
 
 	net_rx_stop(n);
+	/* and wait out a transmit another vCPU is doing */
+	pthread_mutex_lock(&n->tx_lock);
+	pthread_mutex_unlock(&n->tx_lock);
 }
 
 static void net_destroy(struct virtio_dev *d)

@@ -16,7 +16,9 @@
  * Threading: a transport calls ops->notify() from the thread that saw the
  * guest's kick (a vCPU thread).  A device that has its own I/O thread (net
  * receive) takes its own lock around virtq_pop/virtq_push on the queues
- * that thread uses.
+ * that thread uses.  Such a thread calls d->interrupt() too, and
+ * ops->reset()/destroy() wait for it to stop: the transport must not hold
+ * a lock its interrupt hook takes while it calls them.
  */
 #ifndef STRATA_VIRTIO_VIRTIO_H
 #define STRATA_VIRTIO_VIRTIO_H

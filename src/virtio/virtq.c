@@ -157,7 +157,9 @@ static int chain_indirect(struct virtq_chain *c, const struct gmem *m,
 	table = gmem_ptr(m, d->addr, d->len);
 	if (!table)
 		return -EINVAL;
-	for (walked = 0; walked < n; walked++) {
+	/* a chain is no longer than a ring can be (2.7.5.3.1), however
+	 * big the table: bounds the walk over empty descriptors */
+	for (walked = 0; walked < n && walked < VIRTQ_MAX_SIZE; walked++) {
 		desc_fetch(table, i, &in);
 		if (in.flags & VIRTQ_DESC_F_INDIRECT)
 			return -EINVAL;
@@ -170,7 +172,7 @@ static int chain_indirect(struct virtq_chain *c, const struct gmem *m,
 		if (i >= n)
 			return -EINVAL;
 	}
-	return -EINVAL;	/* more links than entries: a loop */
+	return -EINVAL;	/* more links than entries (a loop), or too many */
 }
 
 static int chain_walk(const struct virtq *q, const struct gmem *m,

@@ -3,10 +3,11 @@
  * (src/virtio/blk.c) against a 64 KiB disk in a memfd.
  *
  * Input: one byte of mode (bit 0: the disk is read-only), then requests,
- * each a 16-byte header as the guest would write it (type, reserved,
- * sector), one byte n (1..8 buffers), then n times (u16 length, u8 flags:
+ * each 32 bytes the guest writes at the start of the readable part (the
+ * 16-byte header: type, reserved, sector; then, say, a write-zeroes
+ * range), one byte n (1..8 buffers), then n times (u16 length, u8 flags:
  * bit 0 writable).  The buffers are laid out back to back in a 64 KiB
- * guest memory, the header written at the start of the readable bytes,
+ * guest memory, the 32 bytes written at the start of the readable bytes,
  * and the chain kicked through the device's ops.  Nothing may crash or
  * trip a sanitizer; every used length must fit the writable bytes, the
  * status byte must be OK/IOERR/UNSUPP, the disk keeps its size, a
@@ -98,15 +99,15 @@ static size_t one_request(struct virtio_dev *d, const uint8_t *p, size_t left)
 	size_t need;
 	int i, n;
 
-	if (left < 17)
+	if (left < 33)
 		return 0;
-	n = p[16] % 8 + 1;
-	need = 17 + 3 * (size_t)n;
+	n = p[32] % 8 + 1;
+	need = 33 + 3 * (size_t)n;
 	if (left < need)
 		return 0;
 	memset(host + (BUFS - GPA), 0xcc, MEM - (BUFS - GPA));
 	for (i = 0; i < n; i++) {
-		const uint8_t *s = p + 17 + 3 * i;
+		const uint8_t *s = p + 33 + 3 * i;
 		uint32_t len = (uint32_t)(s[0] | s[1] << 8) % 8192;
 		int writable = s[2] & 1;
 
@@ -122,11 +123,12 @@ static size_t one_request(struct virtio_dev *d, const uint8_t *p, size_t left)
 		put_desc(i, at, len, (uint16_t)((i + 1 < n ? 1 : 0) | (writable ? 2 : 0)));
 		at += len;
 	}
-	/* the header at the start of the readable bytes, split as they are */
+	/* header and payload at the start of the readable bytes, split as
+	 * the buffers are (they are back to back) */
 	if (readable_at) {
 		uint64_t room = GPA + MEM - readable_at;
 
-		memcpy(host + (readable_at - GPA), p, room < 16 ? room : 16);
+		memcpy(host + (readable_at - GPA), p, room < 32 ? room : 32);
 	}
 	avail[2 + (avail[1] & (QSIZE - 1))] = 0;
 	avail[1]++;

@@ -252,6 +252,32 @@ static void test_qcow2_writes(const char *opts, uint64_t size, int n,
 	free(m);
 }
 
+/* Two overlays share base.raw; nobody may write an image in use. */
+static void test_locks(void)
+{
+	struct disk *a, *b, *c;
+	struct err e;
+
+	test_assert(sh("rm -f ov2.qcow2 && qemu-img create -f qcow2 -b base.raw -F raw "
+		       "ov2.qcow2") == 0, "a second overlay of the same base");
+	test_assert(disk_open(P("ov.qcow2"), 0, &a, &e) == 0, "overlay 1 opens read-write");
+	test_assert(disk_open(P("ov2.qcow2"), 0, &b, &e) == 0,
+		    "overlay 2 opens read-write beside it (the base is shared)");
+	test_assert(disk_open(P("ov.qcow2"), 0, &c, &e) == -EBUSY,
+		    "overlay 1 cannot be opened twice read-write");
+	test_assert(disk_open(P("ov.qcow2"), 1, &c, &e) == -EBUSY,
+		    "nor read-only while it is written");
+	test_assert(disk_open(P("base.raw"), 0, &c, &e) == -EBUSY,
+		    "the base in use cannot be opened read-write");
+	test_assert(disk_open(P("base.raw"), 1, &c, &e) == 0, "but read-only it can");
+	disk_close(c);
+	disk_close(a);
+	disk_close(b);
+	test_assert(disk_open(P("base.raw"), 0, &c, &e) == 0, "all closed, the base is free");
+	disk_close(c);
+	unlink(P("ov2.qcow2"));
+}
+
 static void test_overlay(void)
 {
 	uint64_t size = 8 << 20;
@@ -271,6 +297,7 @@ static void test_overlay(void)
 	test_assert(reads_as(d, m, size), "the overlay reads base + writes");
 	verify(d, "ov.qcow2", m, size, "overlay");
 	test_assert(file_is(P("base.raw"), base, size), "the base is unchanged");
+	test_locks();
 	test_assert(spit(P("expect.raw"), m, size) == 0 &&
 		    sh("qemu-img compare ov.qcow2 expect.raw") == 0,
 		    "qemu-img compare: overlay == raw copy with the same writes");
@@ -306,6 +333,64 @@ static void test_overlay(void)
 	verify(d, "ov.qcow2", m, size, "zero cluster rewritten");
 	test_assert(file_is(P("base.raw"), base, size), "the base is still unchanged");
 	free(base);
+	free(m);
+}
+
+/* Images in shapes qemu makes: preallocated metadata, zero clusters that
+ * keep their space, internal snapshots, persistent bitmaps. */
+static void test_qemu_shapes(void)
+{
+	uint64_t size = 4 << 20;
+	uint8_t *m = calloc(1, size), buf[512];
+	struct disk *d;
+	struct err e;
+
+	test_assert(sh("rm -f s.qcow2 && qemu-img create -f qcow2 -o preallocation=metadata "
+		       "s.qcow2 4M") == 0, "preallocated image");
+	test_assert(disk_open(P("s.qcow2"), 0, &d, &e) == 0, "opens");
+	test_assert(reads_as(d, m, size), "reads as zeros");
+	test_assert(random_writes(d, m, size, 100, 20000) == 0, "writes in place");
+	verify(d, "s.qcow2", m, size, "preallocated metadata");
+
+	test_assert(sh("qemu-io -c 'write -P 3 0 192k' -c 'write -z 65536 65536' "
+		       "s.qcow2") == 0, "qemu-io: data, then a zero cluster keeping its space");
+	memset(m, 3, 196608);
+	memset(m + 65536, 0, 65536);
+	test_assert(disk_open(P("s.qcow2"), 0, &d, &e) == 0, "reopens");
+	test_assert(reads_as(d, m, size), "the zero cluster reads as zeros");
+	fill(buf, sizeof(buf));
+	test_assert(disk_write(d, 70000, buf, sizeof(buf)) == 0, "partial write into it");
+	memcpy(m + 70000, buf, sizeof(buf));
+	test_assert(reads_as(d, m, size), "zeros around the written bytes");
+	verify(d, "s.qcow2", m, size, "allocated zero cluster");
+
+	test_assert(sh("qemu-img snapshot -c snap s.qcow2 && "
+		       "qemu-io -c 'write -P 9 0 4k' s.qcow2") == 0, "a snapshot, then a write");
+	memset(m, 9, 4096);
+	test_assert(disk_open(P("s.qcow2"), 0, &d, &e) == -ENOTSUP,
+		    "with snapshots, read-write is refused");
+	test_assert(disk_open(P("s.qcow2"), 1, &d, &e) == 0 && reads_as(d, m, size),
+		    "read-only, the active layer reads right");
+	disk_close(d);
+
+	test_assert(sh("rm -f s.qcow2 && qemu-img create -f qcow2 s.qcow2 4M && "
+		       "qemu-img bitmap --add s.qcow2 b0") == 0, "an image with a bitmap");
+	test_assert(hdr32("s.qcow2", 92) == 1, "its autoclear bit is set");
+	test_assert(disk_open(P("s.qcow2"), 1, &d, &e) == 0, "opens read-only");
+	disk_close(d);
+	test_assert(hdr32("s.qcow2", 92) == 1, "read-only leaves the bit alone");
+	test_assert(disk_open(P("s.qcow2"), 0, &d, &e) == 0, "opens read-write");
+	memset(m, 0, size);
+	test_assert(random_writes(d, m, size, 20, 9000) == 0, "writes");
+	disk_close(d);
+	test_assert(hdr32("s.qcow2", 92) == 0, "the writer cleared the bitmaps' autoclear bit");
+	/* qemu now ignores the bitmap directory: its clusters are leaks
+	 * (check exits 3), which -r leaks reclaims; nothing worse */
+	test_assert(sh("qemu-img check s.qcow2 >/dev/null; [ $? = 3 ] && "
+		       "qemu-img check -r leaks s.qcow2 && qemu-img check s.qcow2") == 0,
+		    "bitmap image: only leaks, and they repair");
+	test_assert(sh("rm -f conv.raw && qemu-img convert -O raw s.qcow2 conv.raw") == 0 &&
+		    file_is(P("conv.raw"), m, size), "bitmap image: converts to the written bytes");
 	free(m);
 }
 
@@ -507,6 +592,7 @@ int main(void)
 				  300000, "2 MiB clusters, 64-bit refcounts");
 		test_overlay();
 		test_compressed();
+		test_qemu_shapes();
 		test_corrupt();
 		test_readonly_untouched();
 	}

@@ -30,6 +30,7 @@
 #define T_OUT	1
 #define T_FLUSH	4
 #define T_GET_ID 8
+#define T_WZ	13
 #define S_OK	0
 #define S_IOERR	1
 #define S_UNSUPP 2
@@ -136,6 +137,9 @@ static void test_config(void)
 	test_assert(v == VIRTQ_MAX_SEGS - 2, "seg_max leaves room for header and status");
 	d->ops->config_read(d, 20, &v, 4);
 	test_assert(v == 512, "blk_size 512");
+	test_assert(d->host_features >> 14 & 1, "WRITE_ZEROES offered");
+	d->ops->config_read(d, 48, &v, 4);
+	test_assert(v == 65536, "max_write_zeroes_sectors");
 	v = 0;
 	d->ops->config_read(d, 0, &v, 2);
 	test_assert(v == (SECTORS & 0xffff), "a narrow read of the capacity");
@@ -190,6 +194,55 @@ static void test_rw(void)
 	test_assert(submit(d, id, 3) == 21 && status() == S_OK, "get-id completes OK");
 	test_assert(!memcmp(g(DATA), "strata-serial-0001\0\0", 20) &&
 		    *(uint8_t *)g(DATA + 20) == 0xff, "the serial, NUL padded, 20 bytes");
+	d->ops->destroy(d);
+}
+
+static void wz_range(uint64_t sector, uint32_t count, uint32_t flags)
+{
+	memcpy(g(HDR + 16), &sector, 8);
+	memcpy(g(HDR + 24), &count, 4);
+	memcpy(g(HDR + 28), &flags, 4);
+}
+
+static void test_write_zeroes(void)
+{
+	struct virtio_dev *d = dev_new(0, NULL);
+	struct buf w[] = { { HDR, 16, 0 }, { DATA, 2048, 0 }, { STATUS, 1, 1 } };
+	struct buf r[] = { { HDR, 16, 0 }, { DATA + 0x1000, 2048, 1 }, { STATUS, 1, 1 } };
+	struct buf z[] = { { HDR, 16, 0 }, { HDR + 16, 16, 0 }, { STATUS, 1, 1 } };
+	static const uint8_t zero[1024];
+
+	hdr(T_OUT, 100);
+	memset(g(DATA), 0x3c, 2048);
+	test_assert(submit(d, w, 3) == 1 && status() == S_OK, "sectors 100-103 written");
+	hdr(T_WZ, 0);
+	wz_range(101, 2, 1);
+	test_assert(submit(d, z, 3) == 1 && status() == S_OK, "write-zeroes of 101-102 (unmap allowed)");
+	hdr(T_IN, 100);
+	test_assert(submit(d, r, 3) == 2049 && status() == S_OK, "read back");
+	test_assert(*(uint8_t *)g(DATA + 0x1000 + 511) == 0x3c &&
+		    !memcmp(g(DATA + 0x1000 + 512), zero, 1024) &&
+		    *(uint8_t *)g(DATA + 0x1000 + 1536) == 0x3c,
+		    "exactly the two sectors are zero");
+
+	hdr(T_WZ, 0);
+	wz_range(100, 1, 2);
+	test_assert(submit(d, z, 3) == 1 && status() == S_UNSUPP, "an unknown range flag: UNSUPP");
+	hdr(T_WZ, 0);
+	wz_range(SECTORS - 1, 2, 0);
+	test_assert(submit(d, z, 3) == 1 && status() == S_IOERR, "a range past the end: IOERR");
+	hdr(T_WZ, 0);
+	wz_range(0, 65537, 0);
+	test_assert(submit(d, z, 3) == 1 && status() == S_IOERR, "a range over the limit: IOERR");
+	hdr(T_WZ, 0);
+	wz_range(100, 1, 0);
+	z[1].len = 32;
+	test_assert(submit(d, z, 3) == 1 && status() == S_IOERR, "more ranges than max_write_zeroes_seg: IOERR");
+	z[1].len = 12;
+	test_assert(submit(d, z, 3) == 1 && status() == S_IOERR, "a partial range: IOERR");
+	hdr(T_IN, 100);
+	test_assert(submit(d, r, 3) == 2049 && *(uint8_t *)g(DATA + 0x1000) == 0x3c,
+		    "and none of them touched the disk");
 	d->ops->destroy(d);
 }
 
@@ -252,7 +305,8 @@ static void test_readonly(void)
 	uint8_t file[512];
 	int fd, ok;
 
-	test_assert(d->host_features >> 5 & 1, "a read-only disk offers RO");
+	test_assert((d->host_features >> 5 & 1) && !(d->host_features >> 14 & 1),
+		    "a read-only disk offers RO, not WRITE_ZEROES");
 	hdr(T_OUT, 0);
 	memset(g(DATA), 0x77, 512);
 	struct buf w[] = { { HDR, 16, 0 }, { DATA, 512, 0 }, { STATUS, 1, 1 } };
@@ -261,6 +315,10 @@ static void test_readonly(void)
 	ok = pread(fd, file, 512, 0) == 512 && file[0] != 0x77;
 	close(fd);
 	test_assert(ok, "and the file is unchanged");
+	hdr(T_WZ, 0);
+	wz_range(0, 1, 0);
+	struct buf z[] = { { HDR, 16, 0 }, { HDR + 16, 16, 0 }, { STATUS, 1, 1 } };
+	test_assert(submit(d, z, 3) == 1 && status() == S_IOERR, "write-zeroes to it: IOERR");
 	hdr(T_IN, 0);
 	struct buf r[] = { { HDR, 16, 0 }, { DATA, 512, 1 }, { STATUS, 1, 1 } };
 	test_assert(submit(d, r, 3) == 513 && status() == S_OK, "reads still work");
@@ -269,6 +327,55 @@ static void test_readonly(void)
 	test_assert(disk_open(path, 1, &disk, &e) == 0, "the disk opens again");
 	test_assert(virtio_blk_create(&gm, disk, "123456789012345678901", &d, &e) == -EINVAL,
 		    "a serial over 20 bytes is refused (and the disk closed)");
+}
+
+/* The same device over a qcow2 image (made by qemu-img when there is
+ * one): virtio-blk never knows the format. */
+static void test_qcow2(void)
+{
+	char qpath[] = "/tmp/strata-virtio-qcow2.XXXXXX", cmd[128];
+	struct virtio_dev *d;
+	struct disk *disk;
+	struct err e = { 0 };
+	uint64_t cap = 0;
+	int fd;
+
+	fd = mkstemp(qpath);
+	if (fd < 0)
+		return;
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "qemu-img create -q -f qcow2 %s 4M 2>/dev/null", qpath);
+	if (system(cmd) != 0) {
+		printf("virtio_blk: no qemu-img, qcow2 test skipped\n");
+		unlink(qpath);
+		return;
+	}
+	test_assert(disk_open(qpath, 0, &disk, &e) == 0 && !strcmp(disk_format(disk), "qcow2"),
+		    "a qcow2 image opens as qcow2");
+	test_assert(virtio_blk_create(&gm, disk, NULL, &d, &e) == 0, "virtio-blk over it");
+	memset(host, 0, MEM);
+	d->driver_features = d->host_features;
+	d->status = VIRTIO_S_DRIVER_OK;
+	d->vq[0] = (struct virtq){ .size = QSIZE, .max_size = QSIZE, .desc = DESC,
+				   .avail = AVAIL, .used = USED, .ready = 1 };
+	d->ops->start(d);
+	d->ops->config_read(d, 0, &cap, 8);
+	test_assert(cap == 8192, "capacity of a 4 MiB image");
+	hdr(T_OUT, 8000);
+	fill(DATA, 4096, 9);
+	struct buf w[] = { { HDR, 16, 0 }, { DATA, 4096, 0 }, { STATUS, 1, 1 } };
+	test_assert(submit(d, w, 3) == 1 && status() == S_OK, "a write into an unallocated cluster");
+	hdr(T_IN, 8000);
+	struct buf r[] = { { HDR, 16, 0 }, { DATA + 0x2000, 4096, 1 }, { STATUS, 1, 1 } };
+	test_assert(submit(d, r, 3) == 4097 && status() == S_OK &&
+		    !memcmp(g(DATA), g(DATA + 0x2000), 4096), "reads back");
+	hdr(T_FLUSH, 0);
+	struct buf f[] = { { HDR, 16, 0 }, { STATUS, 1, 1 } };
+	test_assert(submit(d, f, 2) == 1 && status() == S_OK, "flush");
+	d->ops->destroy(d);
+	snprintf(cmd, sizeof(cmd), "qemu-img check -q %s", qpath);
+	test_assert(system(cmd) == 0, "qemu-img check finds the image clean");
+	unlink(qpath);
 }
 
 int main(void)
@@ -283,8 +390,10 @@ int main(void)
 	close(fd);
 	test_config();
 	test_rw();
+	test_write_zeroes();
 	test_bad_requests();
 	test_readonly();
+	test_qcow2();
 	unlink(path);
 	free(host);
 	return test_report();

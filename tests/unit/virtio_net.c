@@ -6,7 +6,8 @@
  * sends an ARP request for the tap's address through the tx queue and
  * waits for the kernel's ARP reply in the rx queue -- first with no rx
  * buffers (the reply must wait in the tap), then after a kick with some.
- * Skipped, with a note, where a network namespace cannot be made.
+ * Skipped, with a note, without /dev/net/tun or where a network namespace
+ * cannot be made.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -226,6 +227,10 @@ static void test_net(void)
 
 int main(void)
 {
+	if (access("/dev/net/tun", R_OK | W_OK) < 0) {
+		printf("virtio_net: no /dev/net/tun (%s): skipped\n", strerror(errno));
+		return test_report();
+	}
 	if (unshare(CLONE_NEWNET) < 0) {
 		printf("virtio_net: no network namespace (%s): skipped\n", strerror(errno));
 		return test_report();

@@ -7,6 +7,7 @@
  * broken ring is refused without a byte outside guest memory touched.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -300,6 +301,17 @@ static void test_indirect(void)
 	BAD_INDIRECT("an indirect next beyond the table is refused");
 	desc_at(ITAB, 1, BUF + 0x2000, 1, F_WRITE | F_NEXT, 0);
 	BAD_INDIRECT("a loop inside an indirect table is refused");
+	/* 2048 empty descriptors linked in a row: more than a chain can be */
+	for (int k = 0; k < 2048; k++)
+		desc_at(BUF, k, BUF, 0, k < 2047 ? F_NEXT : 0, (uint16_t)(k + 1));
+	desc(7, BUF, 2048 * 16, F_INDIR, 0);
+	BAD_INDIRECT("an indirect chain longer than the largest ring is refused");
+	desc(7, BUF, 1024 * 16, F_INDIR, 0);
+	desc_at(BUF, 1023, BUF, 8, 0, 0);
+	avail_add(&q, 7);
+	test_assert(virtq_pop(&q, &gm, &c) == 1 && c.n == 1,
+		    "one of 1024 links is the largest indirect chain");
+	desc(7, ITAB, 3 * 16, F_INDIR, 0);
 	desc(6, BUF, 8, F_NEXT, 7);
 	desc_at(ITAB, 1, BUF + 0x2000, 1, F_WRITE, 0);
 	avail_add(&q, 6);
@@ -426,6 +438,88 @@ static void test_dev(void)
 	test_assert(guards_intact(), "nothing outside guest memory was touched");
 }
 
+/*
+ * A driver thread and a device thread on one queue, as a vCPU and an I/O
+ * thread would be: the driver keeps up to the ring size of requests in
+ * flight, each carrying a sequence number; the device copies the number
+ * into the writable buffer and pushes.  The driver must see, for every
+ * used entry, the number its device wrote -- what the acquire/release
+ * pairs on avail->idx and used->idx promise.
+ */
+#define STRESS_N 200000
+#define STRESS_Q 16		/* in flight; the ring holds twice that */
+
+static struct virtq stress_q;
+static int stress_errors;
+
+static void *stress_device(void *arg)
+{
+	struct virtq_chain c;
+	uint32_t v;
+	int done = 0, ret;
+
+	while (done < STRESS_N) {
+		ret = virtq_pop(&stress_q, &gm, &c);
+		if (ret < 0) {
+			stress_errors++;
+			break;
+		}
+		if (!ret)
+			continue;
+		if (c.n != 2 || c.seg[0].len != 4 || c.seg[1].len != 4) {
+			stress_errors++;
+			break;
+		}
+		memcpy(&v, c.seg[0].p, 4);
+		v = ~v;
+		memcpy(c.seg[1].p, &v, 4);
+		virtq_push(&stress_q, &gm, c.head, 4);
+		done++;
+	}
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	uint16_t *avail_idx = avail16(1), *used = g(USED + 2);
+	uint16_t next_avail = 0, seen_used = 0;
+	uint32_t sent = 0, got = 0, v;
+	pthread_t t;
+
+	mem_reset();
+	qinit(&stress_q, 2 * STRESS_Q);
+	for (int i = 0; i < STRESS_Q; i++) {
+		/* descriptor pair i, 16 + i: seq in, ~seq out */
+		desc(i, BUF + 8ULL * i, 4, F_NEXT, (uint16_t)(i + STRESS_Q));
+		desc(i + STRESS_Q, BUF + 0x1000 + 8ULL * i, 4, F_WRITE, 0);
+	}
+	pthread_create(&t, NULL, stress_device, NULL);
+	while (got < STRESS_N && !stress_errors) {
+		while (sent < STRESS_N && (uint16_t)(next_avail - seen_used) < STRESS_Q) {
+			/* slot next_avail % Q is free again: reuse its chain */
+			int i = next_avail & (STRESS_Q - 1);
+
+			memcpy(g(BUF + 8ULL * i), &sent, 4);
+			*avail16(2 + (next_avail & (2 * STRESS_Q - 1))) = (uint16_t)i;
+			next_avail++;
+			__atomic_store_n(avail_idx, next_avail, __ATOMIC_RELEASE);
+			sent++;
+		}
+		while (seen_used != __atomic_load_n(used, __ATOMIC_ACQUIRE)) {
+			uint32_t id = used_elem(seen_used & (2 * STRESS_Q - 1), 0);
+
+			memcpy(&v, g(BUF + 0x1000 + 8ULL * id), 4);
+			if (v != ~got || id != (got & (STRESS_Q - 1)))
+				stress_errors++;
+			seen_used++;
+			got++;
+		}
+	}
+	pthread_join(t, NULL);
+	test_assert(!stress_errors && got == STRESS_N,
+		    "a driver and a device thread agree on 200000 requests");
+}
+
 int main(void)
 {
 	raw = malloc(MEM + 2 * GUARD);
@@ -444,6 +538,7 @@ int main(void)
 	test_indirect();
 	test_bad_rings();
 	test_dev();
+	test_threads();
 	free(raw);
 	return test_report();
 }
