@@ -23,7 +23,7 @@ endif
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 SRCS    := $(wildcard src/*.c src/lib/*.c src/ct/*.c src/emu/*.c src/vm/*.c src/dev/*.c \
-                     src/virtio/*.c src/disk/*.c)
+                     src/virtio/*.c src/disk/*.c src/vm/rv/*.c)
 LIBSRCS := $(filter-out src/main.c,$(SRCS))
 UNITS   := $(wildcard tests/unit/*.c)
 FUZZS   := $(wildcard tests/fuzz/*.c)
