@@ -117,7 +117,7 @@ else
 	entry=$(cat "$BINFMT/strata-riscv64" 2>/dev/null)
 	expect_match "the registration names this strata" "^interpreter $(realpath "$STRATA")\$" "$entry"
 	expect_match "with qemu's riscv64 magic" '^magic 7f454c460201010000000000000000000200f300$' "$entry"
-	expect_match "and flags P and O" '^flags: PO$' "$entry"
+	expect_match "and flags P, O and F" '^flags: POF$' "$entry"
 	out=$(st emu binfmt status 2>&1)
 	expect_match "binfmt status lists it" '^strata-riscv64: enabled, interpreter /' "$out"
 	_q=$(cd "$work" && "$QEMU" -L "$SYSROOT" "$EMU_TESTS/args-dynamic" a "b c" 2>/dev/null)
