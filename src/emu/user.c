@@ -238,7 +238,7 @@ static void user_fault(int sig, siginfo_t *si, void *uc)
 {
 	sigjmp_buf *j = user_jmp;
 
-	if (si->si_code <= 0 && j) {
+	if (si->si_code <= 0) {	/* kill(): the guest's, even mid-syscall */
 		usig_catch(sig, si);
 		return;
 	}
