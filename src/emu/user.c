@@ -81,6 +81,10 @@ static int user_load(struct emu_proc *p, struct elf_image *prog,
 		return ret;
 	if ((size_t)snprintf(path, sizeof(path), "%s%s", root, prog->interp) >= sizeof(path))
 		return err_msg(e, -ENAMETOOLONG, "%s: interpreter path too long", p->opts->path);
+	/* as qemu-user's -L: not under the sysroot, then as it is (a riscv64
+	 * root file system in a container has its loader in /lib) */
+	if (access(path, F_OK) < 0 && root[0] && access(prog->interp, F_OK) == 0)
+		snprintf(path, sizeof(path), "%s", prog->interp);
 	if (access(path, F_OK) < 0) {
 		if (root[0])
 			return err_msg(e, -ENOENT, "%s: interpreter %s not found under %s (see -L)",

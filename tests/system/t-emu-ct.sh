@@ -86,6 +86,21 @@ out=$(timeout 120 "$STRATA" ct run --rm --net none --name rvbb-sig --template rv
 	sh -c 'sh -c "kill -SEGV \$\$"; echo $?' 2>/dev/null)
 expect_eq "a riscv64 process killed by a signal: 128+N for its parent" "139" "$out"
 
+# dynamic programs: the loader and libraries of the Debian cross sysroot
+# in the container's /lib (the default -L does not exist there: strata
+# then takes PT_INTERP as it is, as qemu-user does)
+EMU_TESTS=$TOP/build/emu-tests
+if [ -x "$EMU_TESTS/args-dynamic" ] && [ -d /usr/riscv64-linux-gnu/lib ]; then
+	out=$(timeout 120 "$STRATA" ct run --rm --net none --name rvbb-dyn --template rv-busybox \
+		-v /usr/riscv64-linux-gnu/lib:/lib:ro -v "$EMU_TESTS:/t:ro" -- \
+		sh -c '/t/hello-dynamic; /t/args-dynamic a "b c"' 2>&1)
+	expect_match "a dynamic riscv64 program runs in the container" '^hello, riscv64' "$out"
+	expect_match "with its arguments" '^argv\[2\]=b c$' "$out"
+	expect_match "and /proc/self/exe naming it" '^exe=/t/args-dynamic$' "$out"
+else
+	echo "skip: dynamic programs in the container (make emu-tests)"
+fi
+
 out=$(st emu binfmt remove 2>&1)
 expect_match "binfmt remove drops strata-riscv64" '^removed strata-riscv64$' "$out"
 mine=
