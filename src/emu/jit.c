@@ -318,7 +318,8 @@ static const int jit_pool_regs[] = { R12, R13, RSI, RDI, R8, R9, R10, R11 };
 static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n)
 {
 	unsigned cnt[32] = { 0 };
-	int i, k;
+	uint8_t cand[32];
+	int i, k, r, nc = 0;
 
 	memset(t->host, -1, sizeof(t->host));
 	t->loaded = t->dirty = 0;
@@ -328,15 +329,20 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n)
 		cnt[ins[i].rs2] += 2;
 	}
 	cnt[0] = 0;
-	for (k = 0; k < JIT_NREGS; k++) {
-		unsigned best = 0, r;
+	/* the candidates (used twice or more: once, memory operands do), in
+	 * register order; a short block has few, and this runs per block */
+	for (r = 1; r < 32; r++)
+		if (cnt[r] >= 4)
+			cand[nc++] = (uint8_t)r;
+	for (k = 0; k < JIT_NREGS && nc; k++) {
+		int best = 0;
 
-		for (r = 1; r < 32; r++)
-			if (t->host[r] < 0 && cnt[r] > cnt[best])
-				best = r;
-		if (cnt[best] < 4)	/* used once: memory operands do */
-			break;
-		t->host[best] = (int8_t)jit_pool_regs[k];
+		for (i = 1; i < nc; i++)	/* the first of the most used */
+			if (cnt[cand[i]] > cnt[cand[best]])
+				best = i;
+		t->host[cand[best]] = (int8_t)jit_pool_regs[k];
+		memmove(&cand[best], &cand[best + 1], nc - best - 1);
+		nc--;
 	}
 }
 

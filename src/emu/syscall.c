@@ -80,16 +80,29 @@ long guest_write(uint64_t dst, const void *src, size_t len)
 	return n == (long)len ? 0 : -EFAULT;
 }
 
-/* A NUL-terminated guest string into @buf (PATH_MAX bytes). */
+/* A NUL-terminated guest string into @buf (PATH_MAX bytes), a page at a
+ * time: a string that ends just before an unmapped page (the top of the
+ * stack) is read without touching it, and without a fault to catch. */
 static long guest_path(char *buf, uint64_t addr)
 {
-	long n = guest_read(buf, addr, PATH_MAX);
+	size_t got = 0;
 
-	if (n < 0)
-		return n;
-	if (!memchr(buf, '\0', n))
-		return n == PATH_MAX ? -ENAMETOOLONG : -EFAULT;
-	return 0;
+	while (got < PATH_MAX) {
+		size_t want = PAGE - ((addr + got) & (PAGE - 1));
+		long n;
+
+		if (want > PATH_MAX - got)
+			want = PATH_MAX - got;
+		n = guest_read(buf + got, addr + got, want);
+		if (n < 0)
+			return n;
+		if (memchr(buf + got, '\0', n))
+			return 0;
+		got += n;
+		if ((size_t)n < want)
+			return -EFAULT;
+	}
+	return -ENAMETOOLONG;
 }
 
 /* ---- paths: the sysroot and /proc/self/exe -------------------------- */
