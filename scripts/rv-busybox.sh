@@ -78,7 +78,8 @@ kconf() {
 
 build() {	# build VERSION OUT: OUT/rootfs
 	work=$(mktemp -d /var/tmp/rv-busybox.XXXXXX)
-	trap 'rm -rf "$work"' EXIT
+	stage="$2.tmp.$$"
+	trap 'rm -rf "$work" "$stage"' EXIT
 	deb_src
 	(cd "$work" && apt-get source -qq "busybox=$1" >/dev/null 2>"$work/apt.err") || {
 		sed 's/^/  /' "$work/apt.err" >&2
@@ -103,7 +104,6 @@ build() {	# build VERSION OUT: OUT/rootfs
 	# e_machine (bytes 18-19) 243: riscv
 	[ "$(od -An -tu2 -j18 -N2 busybox | tr -d ' ')" = 243 ] ||
 		{ echo "rv-busybox: busybox is not a riscv64 program" >&2; exit 1; }
-	stage="$2.tmp.$$"
 	rm -rf "$stage"
 	mkdir -p "$stage/rootfs"
 	$mk install CONFIG_PREFIX="$stage/rootfs" >/dev/null
