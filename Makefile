@@ -1,12 +1,13 @@
 # strata -- one Makefile.
 #
-#   make            release build: build/release/strata
+#   make            release build: build/release/strata (+ strata-emu, static)
 #   make debug      ASan + UBSan build: build/debug/strata (the tests use it)
 #   make check      build debug (+ fuzz with clang), run unit, fuzz, system tests;
 #                   last line "N passed, N failed"
 #   make fuzz       libFuzzer targets (clang): build/fuzz/fuzz_*
 #   make run        build release, run an interactive busybox container with its own IP
 #   make bench      benchmarks against runc (printed as ratios)
+#   make rv-busybox a static riscv64 busybox from Debian's source (cached)
 #   V=1             show the commands
 
 CC      ?= cc
