@@ -63,9 +63,9 @@ static void emu_help(FILE *f)
 		"  static strata-emu next to this strata when there is one, else this\n"
 		"  strata; it is opened once, now (flag F), so it also starts inside\n"
 		"  containers (strata ct run --template rv-busybox), and must be static\n"
-		"  for that.  Run install again after a rebuild.\n"
-		"  remove drops that registration only;\n"
-		"  another one (qemu-riscv64) is never touched.  status lists both.\n"
+		"  for that.  Run install again after a rebuild.  remove drops that\n"
+		"  registration only; another one (qemu-riscv64) is never touched.\n"
+		"  status lists both.\n"
 		"  Programs started this way read STRATA_EMU_SYSROOT (the -L directory)\n"
 		"  and STRATA_EMU_STRACE=1 (--strace) from their environment.\n");
 	fprintf(f,
