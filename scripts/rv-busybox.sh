@@ -6,6 +6,8 @@
 #   scripts/rv-busybox.sh            build once; print the rootfs folder
 #   scripts/rv-busybox.sh --import   also `strata ct template import
 #                                    rv-busybox` it (STRATA=binary to use)
+#   scripts/rv-busybox.sh --cached   the cached build only: never apt or
+#                                    a compiler (exit 3 when there is none)
 #
 # The result is cached in $RV_BUSYBOX_CACHE (default build/cache/rv-busybox)
 # under the source version, so a second run costs nothing: no apt, no
@@ -21,8 +23,11 @@ cd "$(dirname "$0")/.."
 CACHE=${RV_BUSYBOX_CACHE:-$PWD/build/cache/rv-busybox}
 CROSS=${RV_CROSS:-riscv64-linux-gnu-}
 SRCLIST=/etc/apt/sources.list.d/strata-deb-src.sources
-import=
-[ "${1:-}" = --import ] && import=1
+import= cached=
+case ${1:-} in
+--import) import=1 ;;
+--cached) cached=1 ;;
+esac
 
 cannot() {
 	echo "rv-busybox: cannot build: $*" >&2
@@ -133,6 +138,7 @@ command -v "${CROSS}gcc" >/dev/null || cannot "no ${CROSS}gcc (scripts/deps.sh t
 ver=$(version)
 out="$CACHE/$(echo "$ver" | tr ':~' '__')"
 if [ ! -x "$out/rootfs/bin/busybox" ]; then
+	[ -z "$cached" ] || cannot "not built yet (make rv-busybox)"
 	command -v apt-get >/dev/null || cannot "no apt-get"
 	command -v dpkg-source >/dev/null || cannot "no dpkg-source (apt-get install dpkg-dev)"
 	mkdir -p "$CACHE"

@@ -14,8 +14,8 @@ EMU=${STRATA_EMU:-$TOP/build/release/strata-emu}
 BINFMT=/proc/sys/fs/binfmt_misc
 
 # the build (no network inside the test's namespace) happens in `make
-# check` (target rv-busybox); here a cache hit costs nothing
-rootfs=$("$TOP/scripts/rv-busybox.sh" 2>"$STRATA_ROOT/rv-busybox.err")
+# check` (target rv-busybox); here only the cached one is used
+rootfs=$("$TOP/scripts/rv-busybox.sh" --cached 2>"$STRATA_ROOT/rv-busybox.err")
 rc=$?
 if [ "$rc" != 0 ] || [ ! -x "$rootfs/bin/busybox" ]; then
 	echo "skip: no riscv64 busybox (make rv-busybox): $(tail -n 1 "$STRATA_ROOT/rv-busybox.err")"
