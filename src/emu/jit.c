@@ -510,17 +510,19 @@ static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 {
 	struct jit *j = t->j;
 	struct jit_site *s = &j->sites[j->nsites++];
+	uint32_t m;
 	unsigned r;
 	int k;
 
 	memset(s, 0, sizeof(*s));
 	s->start = (uint32_t)(t->b.p - j->buf);
 	s->pc = t->pc;
-	for (r = 1; r < 32; r++)
-		if (t->dirty >> r & 1)
-			for (k = 0; k < JIT_NREGS; k++)
-				if (jit_pool_regs[k] == t->host[r])
-					s->dirty[k] = (uint8_t)r;
+	for (m = t->dirty & ~1u; m; m &= m - 1) {	/* the dirty ones only */
+		r = (unsigned)__builtin_ctz(m);
+		for (k = 0; k < JIT_NREGS; k++)
+			if (jit_pool_regs[k] == t->host[r])
+				s->dirty[k] = (uint8_t)r;
+	}
 	x_mem(&t->b, f, op, reg, base, R15, 0, in->imm);
 	s->end = (uint32_t)(t->b.p - j->buf);
 }
