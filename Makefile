@@ -1,12 +1,13 @@
 # strata -- one Makefile.
 #
-#   make            release build: build/release/strata
+#   make            release build: build/release/strata (+ strata-emu, static)
 #   make debug      ASan + UBSan build: build/debug/strata (the tests use it)
 #   make check      build debug (+ fuzz with clang), run unit, fuzz, system tests;
 #                   last line "N passed, N failed"
 #   make fuzz       libFuzzer targets (clang): build/fuzz/fuzz_*
 #   make run        build release, run an interactive busybox container with its own IP
 #   make bench      benchmarks against runc (printed as ratios)
+#   make rv-busybox a static riscv64 busybox from Debian's source (cached)
 #   V=1             show the commands
 
 CC      ?= cc
@@ -34,7 +35,7 @@ RV_CC    ?= riscv64-linux-gnu-gcc
 EMUSRCS  := $(wildcard tests/emu/*.c)
 EMUTESTS := $(EMUSRCS:tests/emu/%.c=build/emu-tests/%-static) \
             $(EMUSRCS:tests/emu/%.c=build/emu-tests/%-dynamic)
-CHECK_EMU := $(if $(shell command -v $(RV_CC) 2>/dev/null),emu-tests)
+CHECK_EMU := $(if $(shell command -v $(RV_CC) 2>/dev/null),emu-tests rv-busybox build/release/strata-emu)
 
 # Fuzzing needs clang and its libFuzzer runtime (libclang-rt-14-dev);
 # without them `make check` skips the fuzz targets.
@@ -53,10 +54,10 @@ else
 Q := @
 endif
 
-.PHONY: all release debug check unit system run bench clean deps fuzz emu-tests guests
+.PHONY: all release debug check unit system run bench clean deps fuzz emu-tests guests rv-busybox
 
 all: release
-release: build/release/strata
+release: build/release/strata build/release/strata-emu
 debug: build/debug/strata
 
 build/release/%.o: %.c
@@ -73,6 +74,17 @@ build/release/strata: $(SRCS:%.c=build/release/%.o)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 	$(Q)ln -sf strata build/release/strata-runc
+
+# strata emu alone, static-pie: the binfmt_misc interpreter that also
+# starts inside containers (src/emu/standalone/strata-emu.c).  An archive,
+# so only the emu and lib objects it uses are linked.
+EMU_STANDALONE := build/release/src/emu/standalone/strata-emu.o
+build/release/libemu.a: $(filter build/release/src/emu/% build/release/src/lib/%,$(LIBSRCS:%.c=build/release/%.o))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/release/strata-emu: $(EMU_STANDALONE) build/release/libemu.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -static-pie $^ -o $@ -lm
 
 build/debug/strata: $(SRCS:%.c=build/debug/%.o)
 	@$(if $(Q),echo "  LD [san] $@")
@@ -101,6 +113,14 @@ build/emu-tests/%-dynamic: tests/emu/%.c
 	$(Q)$(RV_CC) -O2 -Wall $< -o $@ -lm
 
 emu-tests: $(EMUTESTS)
+
+# A static riscv64 busybox from Debian's source package, built once and
+# cached in build/cache/rv-busybox (the rv-busybox container template of
+# tests/system/t-emu-ct.sh); strata-emu is its binfmt_misc interpreter.
+# Exit 3 of the script is "cannot build here" (no deb-src reachable): the
+# test then skips, saying so.
+rv-busybox:
+	$(Q)scripts/rv-busybox.sh >/dev/null || [ $$? = 3 ]
 
 # Tiny freestanding guests for strata vm (tests/guests/X.c, and X.S when
 # there is one, linked by tests/guests/guest.ld at 1 MiB): build/guests/X.

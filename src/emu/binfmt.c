@@ -10,15 +10,23 @@
  *	P  preserve argv[0]: the kernel runs `strata PATH ARGV0 ARGS...`
  *	O  open the program for the interpreter: the fd arrives as
  *	   AT_EXECFD, which tells strata it runs for binfmt_misc (cli.c)
+ *	F  fix the binary: the kernel opens the interpreter once, at
+ *	   registration, and uses that open file for every program after.
+ *	   Without F the interpreter's path is looked up at each exec in
+ *	   the mount namespace of the program, and inside a container (a
+ *	   riscv64 root: strata ct run --template rv-busybox) that path
+ *	   does not exist.  The price: rebuilding strata does not change
+ *	   what runs until `install` is run again (it re-registers).  The
+ *	   interpreter must then also be static (strata-emu): its own
+ *	   x86-64 loader would be looked up in the container's root.
  *
- * No F (the interpreter opened once at registration): the registration
- * then follows the strata binary as it is rebuilt.  binfmt_misc is the
- * host's: only the entry named strata-riscv64 is ever written; another
- * one for riscv64 (qemu-riscv64) is left alone.  When both are enabled
- * the kernel takes the one registered last.
+ * binfmt_misc is the host's: only the entry named strata-riscv64 is
+ * ever written; another one for riscv64 (qemu-riscv64) is left alone.
+ * When both are enabled the kernel takes the one registered last.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -81,6 +89,27 @@ int binfmt_install(const char *interp, struct err *e)
 		 interp, BINFMT_FLAGS);
 	ret = binfmt_write(BINFMT_DIR "/register", reg, e);
 	return ret < 0 ? err_wrap(e, "register %s", BINFMT_NAME) : 0;
+}
+
+int binfmt_interp_dynamic(const char *path)
+{
+	Elf64_Ehdr h;
+	Elf64_Phdr ph;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), dyn = 0, i;
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h) || memcmp(h.e_ident, ELFMAG, SELFMAG) ||
+	    h.e_ident[EI_CLASS] != ELFCLASS64 || h.e_phentsize != sizeof(ph))
+		goto out;
+	for (i = 0; i < h.e_phnum && !dyn; i++) {
+		if (pread(fd, &ph, sizeof(ph), h.e_phoff + (off_t)i * sizeof(ph)) != sizeof(ph))
+			break;
+		dyn = ph.p_type == PT_INTERP;
+	}
+out:
+	close(fd);
+	return dyn;
 }
 
 int binfmt_remove(struct err *e)

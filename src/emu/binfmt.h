@@ -10,7 +10,9 @@
 
 #define BINFMT_DIR	"/proc/sys/fs/binfmt_misc"
 #define BINFMT_NAME	"strata-riscv64"
-#define BINFMT_FLAGS	"PO"	/* argv[0] preserved; AT_EXECFD says "binfmt" */
+/* argv[0] preserved; AT_EXECFD says "binfmt"; the interpreter opened at
+ * registration, so that it also starts in containers (binfmt.c) */
+#define BINFMT_FLAGS	"POF"
 
 /* One registration that matches riscv64 ELF programs. */
 struct binfmt_entry {
@@ -26,6 +28,10 @@ int binfmt_mount(struct err *e);
 /* Register BINFMT_NAME with @interp (an absolute path), replacing only
  * a registration of that name: never another one (qemu-riscv64). */
 int binfmt_install(const char *interp, struct err *e);
+
+/* Whether the x86-64 program at @path has a PT_INTERP (needs a loader
+ * and libraries: it cannot start inside a foreign root file system). */
+int binfmt_interp_dynamic(const char *path);
 
 /* Remove BINFMT_NAME.  1 when it was there, 0 when not, or -errno. */
 int binfmt_remove(struct err *e);

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,7 @@ static void emu_help(FILE *f)
 		"  strata emu - run riscv64 Linux programs on this x86-64\n\n"
 		"SYNOPSIS\n"
 		"  strata emu run [OPTIONS] PROGRAM [ARGS...]\n"
-		"  strata emu binfmt install|remove|status\n\n"
+		"  strata emu binfmt install [--interpreter PATH]|remove|status\n\n"
 		"DESCRIPTION\n"
 		"  Runs a riscv64 Linux ELF program (static or dynamic) as a process of\n"
 		"  this machine: its files, pipes and sockets are the host's, its exit code\n"
@@ -58,8 +59,13 @@ static void emu_help(FILE *f)
 		"\nBINFMT\n"
 		"  install registers strata with binfmt_misc as " BINFMT_NAME ", the\n"
 		"  interpreter of riscv64 ELF programs (mounting binfmt_misc if needed):\n"
-		"  ./prog then runs through strata.  remove drops that registration only;\n"
-		"  another one (qemu-riscv64) is never touched.  status lists both.\n"
+		"  ./prog then runs through strata.  The interpreter is PATH, else the\n"
+		"  static strata-emu next to this strata when there is one, else this\n"
+		"  strata; it is opened once, now (flag F), so it also starts inside\n"
+		"  containers (strata ct run --template rv-busybox), and must be static\n"
+		"  for that.  Run install again after a rebuild.  remove drops that\n"
+		"  registration only; another one (qemu-riscv64) is never touched.\n"
+		"  status lists both.\n"
 		"  Programs started this way read STRATA_EMU_SYSROOT (the -L directory)\n"
 		"  and STRATA_EMU_STRACE=1 (--strace) from their environment.\n");
 	fprintf(f,
@@ -275,10 +281,37 @@ static int cmd_binfmt_status(void)
 	return 0;
 }
 
+/* The interpreter to register: --interpreter PATH, else strata-emu next
+ * to this binary (static: it starts in containers too), else this one. */
+static int binfmt_interp(int argc, char **argv, char *out, struct err *e)
+{
+	char self[PATH_MAX], *slash;
+	const char *want = NULL;
+
+	if (argc == 3 && !strcmp(argv[1], "--interpreter"))
+		want = argv[2];
+	else if (argc != 1)
+		return err_msg(e, -EINVAL, "usage: install [--interpreter PATH]");
+	if (want) {
+		if (!realpath(want, out))
+			return err_set(e, -errno, "%s", want);
+		return 0;
+	}
+	if (!realpath("/proc/self/exe", self))
+		return err_set(e, -errno, "/proc/self/exe");
+	slash = strrchr(self, '/');
+	if (slash && (size_t)(slash - self) + sizeof("/strata-emu") <= sizeof(self)) {
+		strcpy(slash + 1, "strata-emu");
+		if (access(self, X_OK) == 0 && realpath(self, out))
+			return 0;
+	}
+	return realpath("/proc/self/exe", out) ? 0 : err_set(e, -errno, "/proc/self/exe");
+}
+
 static int cmd_binfmt(int argc, char **argv)
 {
 	struct err e = { 0 };
-	char self[4096];
+	char interp[PATH_MAX];
 	int ret;
 
 	if (argc < 1 || (strcmp(argv[0], "install") && strcmp(argv[0], "remove") &&
@@ -295,14 +328,16 @@ static int cmd_binfmt(int argc, char **argv)
 		printf(ret ? "removed %s\n" : "%s was not installed\n", BINFMT_NAME);
 		return 0;
 	}
-	if (!realpath("/proc/self/exe", self)) {
-		ret = err_set(&e, -errno, "/proc/self/exe");
-		goto fail;
-	}
-	ret = binfmt_install(self, &e);
+	ret = binfmt_interp(argc, argv, interp, &e);
 	if (ret < 0)
 		goto fail;
-	printf("installed %s: %s\n", BINFMT_NAME, self);
+	ret = binfmt_install(interp, &e);
+	if (ret < 0)
+		goto fail;
+	printf("installed %s: %s\n", BINFMT_NAME, interp);
+	if (binfmt_interp_dynamic(interp))
+		fprintf(stderr, "strata: emu binfmt: note: %s is dynamically linked: riscv64 "
+			"programs in containers need the static strata-emu (make release)\n", interp);
 	return 0;
 fail:
 	err_wrap(&e, "emu binfmt %s", argv[0]);

@@ -50,7 +50,9 @@
 #define JIT_CODE_SIZE	(32u << 20)	/* per thread */
 #define JIT_MAX_INSNS	64
 #define JIT_BLOCK_ROOM	(JIT_MAX_INSNS * 256 + 1024)	/* bytes one block may take */
-#define JIT_HASH_BITS	16
+#define JIT_HASH_BITS	16	/* at most; a thread starts with ... */
+#define JIT_HASH_BITS0	12	/* ... this, and grows by 4x (start-up: a short
+				 * process touches a few pages, not 256) */
 #define JIT_POOL	(1u << 16)	/* decoded instructions for helpers */
 #define JIT_IBTC	4096		/* indirect-branch table entries */
 #define JIT_SITES	(1u << 18)	/* fault sites (guest memory accesses) */
@@ -97,8 +99,8 @@ struct jit {
 	uint8_t *buf, *code_start, *cur;
 	uint8_t *epilogue, *epilogue_nochain;
 	jit_enter_fn enter;
-	struct jit_hent *hash;
-	unsigned nhash;
+	struct jit_hent *hash;		/* room for 1 << JIT_HASH_BITS */
+	unsigned nhash, hbits;		/* entries, the table's size in use */
 	struct rv_insn *pool;
 	unsigned npool;
 	struct jit_site *sites;		/* ascending start */
@@ -153,8 +155,10 @@ static void jit_flush(struct jit *j)
 		j->ibtc[i].pc = 1;
 		j->ibtc[i].code = NULL;
 	}
-	memset(j->hash, 0, sizeof(*j->hash) << JIT_HASH_BITS);
+	if (j->nhash)	/* a new table (calloc) is clear: leave its pages alone */
+		memset(j->hash, 0, sizeof(*j->hash) << j->hbits);
 	j->nhash = 0;
+	j->hbits = JIT_HASH_BITS0;
 	j->npool = 0;
 	j->nsites = 0;
 	j->cur = j->code_start;
@@ -164,30 +168,60 @@ static void jit_flush(struct jit *j)
 	j->st.flushes++;
 }
 
-static unsigned jit_hash(uint64_t pc)
+static unsigned jit_hash(uint64_t pc, unsigned bits)
 {
-	return (unsigned)((pc >> 1) * 0x9e3779b97f4a7c15ull >> (64 - JIT_HASH_BITS));
+	return (unsigned)((pc >> 1) * 0x9e3779b97f4a7c15ull >> (64 - bits));
 }
 
 static uint8_t *jit_lookup(struct jit *j, uint64_t pc)
 {
-	unsigned mask = (1u << JIT_HASH_BITS) - 1, i;
+	unsigned mask = (1u << j->hbits) - 1, i;
 
-	for (i = jit_hash(pc); j->hash[i].code; i = (i + 1) & mask)
+	for (i = jit_hash(pc, j->hbits); j->hash[i].code; i = (i + 1) & mask)
 		if (j->hash[i].pc == pc)
 			return j->hash[i].code;
 	return NULL;
 }
 
-static void jit_insert(struct jit *j, uint64_t pc, uint8_t *code)
+static void jit_put(struct jit *j, uint64_t pc, uint8_t *code)
 {
-	unsigned mask = (1u << JIT_HASH_BITS) - 1, i;
+	unsigned mask = (1u << j->hbits) - 1, i;
 
-	for (i = jit_hash(pc); j->hash[i].code; i = (i + 1) & mask)
+	for (i = jit_hash(pc, j->hbits); j->hash[i].code; i = (i + 1) & mask)
 		;
 	j->hash[i].pc = pc;
 	j->hash[i].code = code;
+}
+
+/* Half full: 4x the entries in use (the memory is there), or false when
+ * it cannot grow (at JIT_HASH_BITS, or no memory for the move). */
+static bool jit_hash_grow(struct jit *j)
+{
+	unsigned n = 1u << j->hbits, i, k = 0;
+	struct jit_hent *old;
+
+	if (j->hbits + 2 > JIT_HASH_BITS)
+		return false;
+	old = malloc(sizeof(*old) * j->nhash);
+	if (!old)
+		return false;
+	for (i = 0; i < n; i++)
+		if (j->hash[i].code)
+			old[k++] = j->hash[i];
+	memset(j->hash, 0, sizeof(*j->hash) * n);
+	j->hbits += 2;
+	for (i = 0; i < k; i++)
+		jit_put(j, old[i].pc, old[i].code);
+	free(old);
+	return true;
+}
+
+static void jit_insert(struct jit *j, uint64_t pc, uint8_t *code)
+{
+	jit_put(j, pc, code);
 	j->nhash++;
+	if (j->nhash >= (1u << j->hbits) / 2)
+		jit_hash_grow(j);
 }
 
 /* the entry trampoline and the shared exit, at the start of the cache */
@@ -318,7 +352,8 @@ static const int jit_pool_regs[] = { R12, R13, RSI, RDI, R8, R9, R10, R11 };
 static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n)
 {
 	unsigned cnt[32] = { 0 };
-	int i, k;
+	uint8_t cand[32];
+	int i, k, r, nc = 0;
 
 	memset(t->host, -1, sizeof(t->host));
 	t->loaded = t->dirty = 0;
@@ -328,15 +363,20 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n)
 		cnt[ins[i].rs2] += 2;
 	}
 	cnt[0] = 0;
-	for (k = 0; k < JIT_NREGS; k++) {
-		unsigned best = 0, r;
+	/* the candidates (used twice or more: once, memory operands do), in
+	 * register order; a short block has few, and this runs per block */
+	for (r = 1; r < 32; r++)
+		if (cnt[r] >= 4)
+			cand[nc++] = (uint8_t)r;
+	for (k = 0; k < JIT_NREGS && nc; k++) {
+		int best = 0;
 
-		for (r = 1; r < 32; r++)
-			if (t->host[r] < 0 && cnt[r] > cnt[best])
-				best = r;
-		if (cnt[best] < 4)	/* used once: memory operands do */
-			break;
-		t->host[best] = (int8_t)jit_pool_regs[k];
+		for (i = 1; i < nc; i++)	/* the first of the most used */
+			if (cnt[cand[i]] > cnt[cand[best]])
+				best = i;
+		t->host[cand[best]] = (int8_t)jit_pool_regs[k];
+		memmove(&cand[best], &cand[best + 1], nc - best - 1);
+		nc--;
 	}
 }
 
@@ -470,17 +510,19 @@ static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 {
 	struct jit *j = t->j;
 	struct jit_site *s = &j->sites[j->nsites++];
+	uint32_t m;
 	unsigned r;
 	int k;
 
 	memset(s, 0, sizeof(*s));
 	s->start = (uint32_t)(t->b.p - j->buf);
 	s->pc = t->pc;
-	for (r = 1; r < 32; r++)
-		if (t->dirty >> r & 1)
-			for (k = 0; k < JIT_NREGS; k++)
-				if (jit_pool_regs[k] == t->host[r])
-					s->dirty[k] = (uint8_t)r;
+	for (m = t->dirty & ~1u; m; m &= m - 1) {	/* the dirty ones only */
+		r = (unsigned)__builtin_ctz(m);
+		for (k = 0; k < JIT_NREGS; k++)
+			if (jit_pool_regs[k] == t->host[r])
+				s->dirty[k] = (uint8_t)r;
+	}
 	x_mem(&t->b, f, op, reg, base, R15, 0, in->imm);
 	s->end = (uint32_t)(t->b.p - j->buf);
 }
@@ -1102,7 +1144,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	if ((size_t)(j->buf + JIT_CODE_SIZE - j->cur) < JIT_BLOCK_ROOM ||
 	    j->npool + JIT_MAX_INSNS > JIT_POOL ||
 	    j->nsites + JIT_MAX_INSNS > JIT_SITES ||
-	    j->nhash >= (1u << JIT_HASH_BITS) / 2)
+	    j->nhash >= (1u << j->hbits) / 2)
 		jit_flush(j);
 
 	memset(&t, 0, sizeof(t));

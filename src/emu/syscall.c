@@ -56,42 +56,53 @@ static long sc_ret(long r)
 
 /* ---- guest memory seen by strata ------------------------------------ */
 
-/* process_vm_readv on ourselves reports a bad address as an error
- * instead of faulting; a seccomp filter may forbid it, then copy. */
+/* user_copy() catches a bad address itself; outside a guest run,
+ * process_vm_readv on ourselves reports one as an error instead of
+ * faulting. */
 long guest_read(void *dst, uint64_t src, size_t len)
 {
 	struct iovec l = { dst, len }, r = { (void *)(uintptr_t)src, len };
-	ssize_t n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+	long n = user_copy(dst, (const void *)(uintptr_t)src, len);
 
-	if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
-		memcpy(dst, (void *)(uintptr_t)src, len);
-		return len;
-	}
+	if (n != -ENOSYS)
+		return n || !len ? n : -EFAULT;
+	n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
 	return n < 0 ? -EFAULT : n;
 }
 
 long guest_write(uint64_t dst, const void *src, size_t len)
 {
 	struct iovec l = { (void *)src, len }, r = { (void *)(uintptr_t)dst, len };
-	ssize_t n = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
+	long n = user_copy((void *)(uintptr_t)dst, src, len);
 
-	if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
-		memcpy((void *)(uintptr_t)dst, src, len);
-		return 0;
-	}
-	return n == (ssize_t)len ? 0 : -EFAULT;
+	if (n == -ENOSYS)
+		n = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
+	return n == (long)len ? 0 : -EFAULT;
 }
 
-/* A NUL-terminated guest string into @buf (PATH_MAX bytes). */
+/* A NUL-terminated guest string into @buf (PATH_MAX bytes), a page at a
+ * time: a string that ends just before an unmapped page (the top of the
+ * stack) is read without touching it, and without a fault to catch. */
 static long guest_path(char *buf, uint64_t addr)
 {
-	long n = guest_read(buf, addr, PATH_MAX);
+	size_t got = 0;
 
-	if (n < 0)
-		return n;
-	if (!memchr(buf, '\0', n))
-		return n == PATH_MAX ? -ENAMETOOLONG : -EFAULT;
-	return 0;
+	while (got < PATH_MAX) {
+		size_t want = PAGE - ((addr + got) & (PAGE - 1));
+		long n;
+
+		if (want > PATH_MAX - got)
+			want = PATH_MAX - got;
+		n = guest_read(buf + got, addr + got, want);
+		if (n < 0)
+			return n;
+		if (memchr(buf + got, '\0', n))
+			return 0;
+		got += n;
+		if ((size_t)n < want)
+			return -EFAULT;
+	}
+	return -ENAMETOOLONG;
 }
 
 /* ---- paths: the sysroot and /proc/self/exe -------------------------- */
@@ -565,7 +576,12 @@ static long sc_execve(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 		argv[k++] = "--";
 		argv[k++] = path;
 	}
-	ret = sc_ret(syscall(SYS_execve, p->host_exe, argv, a[2]));
+	/* /proc/self/exe first: under binfmt_misc in a container, strata's
+	 * own path (host_exe) is the host's and is not in the container's
+	 * root, but the magic link still reaches the binary (flag F) */
+	ret = sc_ret(syscall(SYS_execve, "/proc/self/exe", argv, a[2]));
+	if (ret == -ENOENT)
+		ret = sc_ret(syscall(SYS_execve, p->host_exe, argv, a[2]));
 out:
 	free(argv);
 	return ret;

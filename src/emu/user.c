@@ -81,6 +81,10 @@ static int user_load(struct emu_proc *p, struct elf_image *prog,
 		return ret;
 	if ((size_t)snprintf(path, sizeof(path), "%s%s", root, prog->interp) >= sizeof(path))
 		return err_msg(e, -ENAMETOOLONG, "%s: interpreter path too long", p->opts->path);
+	/* as qemu-user's -L: not under the sysroot, then as it is (a riscv64
+	 * root file system in a container has its loader in /lib) */
+	if (access(path, F_OK) < 0 && root[0] && access(prog->interp, F_OK) == 0)
+		snprintf(path, sizeof(path), "%s", prog->interp);
 	if (access(path, F_OK) < 0) {
 		if (root[0])
 			return err_msg(e, -ENOENT, "%s: interpreter %s not found under %s (see -L)",
@@ -238,7 +242,7 @@ static void user_fault(int sig, siginfo_t *si, void *uc)
 {
 	sigjmp_buf *j = user_jmp;
 
-	if (si->si_code <= 0 && j) {
+	if (si->si_code <= 0) {	/* kill(): the guest's, even mid-syscall */
 		usig_catch(sig, si);
 		return;
 	}
@@ -254,10 +258,51 @@ static void user_fault(int sig, siginfo_t *si, void *uc)
 	siglongjmp(*j, 1);
 }
 
+static int user_faults_on;
+
+/*
+ * strata's own reads and writes of guest memory (system call arguments,
+ * signal frames): a bad address is caught by the same handler and ends
+ * the copy, at page granularity like process_vm_readv, so a string that
+ * ends just before an unmapped page is read whole.  No system call per
+ * copy, and none a container's seccomp filter may refuse
+ * (process_vm_readv is often denied there).  The bytes copied, or
+ * -ENOSYS when faults are not caught here (no guest run).
+ */
+long user_copy(void *dst, const void *src, size_t len)
+{
+	volatile size_t done = 0;
+	sigjmp_buf jb;
+
+	if (!__atomic_load_n(&user_faults_on, __ATOMIC_RELAXED) || user_jmp)
+		return -ENOSYS;
+	if (sigsetjmp(jb, 0)) {
+		user_jmp = NULL;
+		return done;
+	}
+	user_jmp = &jb;
+	/* memcpy is a builtin that reads no user_jmp: without the fences
+	 * the compiler may drop the store above as dead */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	while (done < len) {
+		uintptr_t s = (uintptr_t)src + done, d = (uintptr_t)dst + done;
+		size_t n = len - done, ps = PAGE - (s & (PAGE - 1)), pd = PAGE - (d & (PAGE - 1));
+
+		n = n < ps ? n : ps;
+		n = n < pd ? n : pd;
+		memcpy((void *)d, (const void *)s, n);
+		done += n;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	}
+	user_jmp = NULL;
+	return done;
+}
+
 static void user_catch_faults(int on)
 {
 	struct sigaction sa;
 
+	__atomic_store_n(&user_faults_on, on, __ATOMIC_RELAXED);
 	if (!on) {
 		sigaction(SIGSEGV, &user_old_segv, NULL);
 		sigaction(SIGBUS, &user_old_bus, NULL);

@@ -127,6 +127,10 @@ void usig_catch(int sig, siginfo_t *si);
 
 /* Run the program to its end.  Returns 0 with @res filled when the guest
  * ran (whatever its exit code), or -errno when it could not start. */
+/* Copy between strata and guest memory, a bad guest address caught:
+ * the bytes copied (page granular), or -ENOSYS outside a guest run. */
+long user_copy(void *dst, const void *src, size_t len);
+
 int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e);
 
 #endif
