@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -730,7 +731,8 @@ out_remove:
 
 /* ---- attach, freeze, stats --------------------------------------------- */
 
-int cgroup_attach(const char *name, pid_t pid, struct err *e)
+int cgroup_attach_flags(const char *name, pid_t pid, int flags,
+			struct err *e)
 {
 	struct cgroup_hier h[CGROUP_NCTL];
 	struct cgroup_layout l;
@@ -744,15 +746,81 @@ int cgroup_attach(const char *name, pid_t pid, struct err *e)
 	if (n < 0)
 		return n;
 	for (i = 0; i < n; i++) {
+		if ((flags & CGROUP_ATTACH_V2_ONLY) && h[i].version == 1)
+			continue;
 		ret = group_path(dir, h[i].mount, name, e);
 		if (ret == 0 && !fs_exists(dir))
 			continue;	/* a hierarchy the group was not made in */
-		if (ret == 0)
+		/* moving ourselves in v1: see cgroup_self_enter() (the
+		 * callers, `exec`, are single-threaded) */
+		if (ret == 0 && pid == getpid() && h[i].version == 1)
+			ret = knob_write(dir, "tasks", "0", e);
+		else if (ret == 0)
 			ret = knob_writeu(dir, "cgroup.procs", (uint64_t)pid, e);
 		if (ret < 0)
 			return err_wrap(e, "cgroup attach %d", (int)pid);
 	}
 	return 0;
+}
+
+int cgroup_attach(const char *name, pid_t pid, struct err *e)
+{
+	return cgroup_attach_flags(name, pid, 0, e);
+}
+
+int cgroup_self_open(const char *name, struct cgroup_self *s, struct err *e)
+{
+	struct cgroup_hier h[CGROUP_NCTL];
+	struct cgroup_layout l;
+	char dir[PATH_LEN], path[PATH_LEN];
+	int i, n, ret;
+
+	s->n = 0;
+	ret = name_check(name, e);
+	if (ret < 0)
+		return ret;
+	n = layout_hiers(&l, h, e);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		if (h[i].version != 1)
+			continue;
+		ret = group_path(dir, h[i].mount, name, e);
+		if (ret == 0 && !fs_exists(dir))
+			continue;
+		if (ret == 0)
+			ret = fs_path(path, e, "%s/tasks", dir);
+		if (ret == 0) {
+			s->fd[s->n] = open(path, O_WRONLY | O_CLOEXEC);
+			if (s->fd[s->n] < 0)
+				ret = err_set(e, -errno, "%s", path);
+			else
+				s->n++;
+		}
+		if (ret < 0) {
+			cgroup_self_close(s);
+			return err_wrap(e, "cgroup %s", name);
+		}
+	}
+	return 0;
+}
+
+int cgroup_self_enter(struct cgroup_self *s, struct err *e)
+{
+	int ret = 0;
+
+	for (int i = 0; i < s->n; i++)
+		if (ret == 0 && write(s->fd[i], "0", 1) != 1)
+			ret = err_set(e, -errno, "enter the container's cgroups");
+	cgroup_self_close(s);
+	return ret;
+}
+
+void cgroup_self_close(struct cgroup_self *s)
+{
+	for (int i = 0; i < s->n; i++)
+		close(s->fd[i]);
+	s->n = 0;
 }
 
 /* Read @dir/@file until it starts with @want; a v1 freezer that is still

@@ -99,8 +99,34 @@ int cgroup_ctl_dir(const char *name, enum cgroup_ctl c, char *dir,
  * devices group @dir, after the bundle's own rules, as runc does. */
 int cgroup_devices_defaults(const char *dir, struct err *e);
 
-/* Move @pid into the container's groups (all hierarchies). */
+/* Move @pid into the container's groups (all hierarchies).  With
+ * CGROUP_ATTACH_V2_ONLY the v1 hierarchies are left out: the task entered
+ * them itself (cgroup_self_enter). */
+#define CGROUP_ATTACH_V2_ONLY	1
 int cgroup_attach(const char *name, pid_t pid, struct err *e);
+int cgroup_attach_flags(const char *name, pid_t pid, int flags,
+			struct err *e);
+
+/*
+ * A task entering its container's v1 groups by itself.  Moving a task
+ * through cgroup.procs (or by pid) takes the kernel's global threadgroup
+ * lock, whose first taking after a quiet spell waits an RCU grace period:
+ * 10-15 ms here, on every container start.  A single-threaded task that
+ * writes "0" to a v1 group's `tasks` file moves only itself and skips that
+ * lock.  The permission check of a v1 move uses the credentials of whoever
+ * opened the file, so a process still root on the host opens the files
+ * (cgroup_self_open) and the container's first process, already mapped
+ * into its user namespace, writes them (cgroup_self_enter).
+ */
+struct cgroup_self {
+	int fd[CGROUP_NCTL];
+	int n;
+};
+
+int cgroup_self_open(const char *name, struct cgroup_self *s, struct err *e);
+/* Write "0" into each file and close it; the caller is single-threaded. */
+int cgroup_self_enter(struct cgroup_self *s, struct err *e);
+void cgroup_self_close(struct cgroup_self *s);
 
 /* Kill whatever still runs in the groups, then remove them.  A group that
  * does not exist is not an error. */

@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "ct/cgroup.h"
 #include "ct/oci_hooks.h"
 #include "ct/oci_init.h"
 #include "ct/oci_mount.h"
@@ -98,12 +99,16 @@ void oci_setup_main(const struct oci_init_args *a)
 {
 	const struct ct_config *c = a->c;
 	int sock = a->sock, flags = 0, ret;
+	struct cgroup_self cgself;
 	struct chan_msg m;
 	struct err e = { 0 };
 	pid_t pid;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	ret = join_paths(c, &e);
+	/* opened while still root on the host; the process writes them */
+	ret = cgroup_self_open(a->cgroup, &cgself, &e);
+	if (ret == 0)
+		ret = join_paths(c, &e);
 	if (ret < 0)
 		goto fail;
 	if (oci_ns_path(c, CLONE_NEWUSER) && (ret = become_root(&e)) < 0)
@@ -141,8 +146,12 @@ void oci_setup_main(const struct oci_init_args *a)
 		ret = err_set(&e, -errno, "clone");
 		goto fail;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		if ((ret = cgroup_self_enter(&cgself, &e)) < 0)
+			goto fail;
 		oci_process_main(a);
+	}
+	cgroup_self_close(&cgself);
 	chan_send(sock, OCI_PID, pid, NULL, -1);
 	_exit(0);
 fail:

@@ -41,6 +41,7 @@ struct oci_init_args {
 				 * a process mapped into a user namespace may not
 				 * search the runtime's 0700 state directory */
 	int sock;
+	const char *cgroup;	/* the container's cgroup name (cgroup.h) */
 };
 
 /* The setup child: never returns. */

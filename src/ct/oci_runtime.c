@@ -182,7 +182,9 @@ static int job_hooks(struct oci_job *j, enum oci_hook_kind kind, struct err *e)
 static int job_spawn(struct oci_job *j, const struct oci_create_opts *o,
 		     struct err *e)
 {
-	struct oci_init_args a = { .c = &j->c, .id = j->id, .fifo = j->fifo };
+	struct oci_init_args a = {
+		.c = &j->c, .id = j->id, .fifo = j->fifo, .cgroup = j->cgroup,
+	};
 	struct chan_msg m;
 	int sv[2], ret;
 
@@ -227,7 +229,8 @@ static int job_spawn(struct oci_job *j, const struct oci_create_opts *o,
 	j->pid = m.value;
 	waitpid(j->setup, NULL, 0);
 	j->setup = 0;
-	ret = cgroup_attach(j->cgroup, j->pid, e);
+	/* the process entered the v1 groups itself (cgroup_self_enter) */
+	ret = cgroup_attach_flags(j->cgroup, j->pid, CGROUP_ATTACH_V2_ONLY, e);
 	if (ret < 0)
 		return ret;
 	if (j->c.oci->has_oom_score_adj) {

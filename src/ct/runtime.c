@@ -47,6 +47,7 @@ struct rt {
 	int mounted;
 	char veth[16];		/* host end, "" until made */
 	int exited;		/* init ran and exited on its own */
+	struct cgroup_self cgself;	/* setup child: v1 groups for init */
 };
 
 static volatile pid_t forward_to;
@@ -94,6 +95,9 @@ static void __attribute__((noreturn)) setup_child(struct rt *r, int sock)
 	if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == 3)
 		sock = 3;
 	syscall(SYS_close_range, 4, ~0U, 0);
+	/* opened while still root on the host; init writes them */
+	if (cgroup_self_open(r->cgroup, &r->cgself, &e) < 0)
+		goto fail;
 	if (unshare(CLONE_NEWUSER) < 0) {
 		err_set(&e, -errno, "new user namespace");
 		goto fail;
@@ -118,8 +122,12 @@ static void __attribute__((noreturn)) setup_child(struct rt *r, int sock)
 		err_set(&e, -errno, "clone init");
 		goto fail;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		if (cgroup_self_enter(&r->cgself, &e) < 0)
+			goto fail;
 		init_main(r->c, r->dir, sock);
+	}
+	cgroup_self_close(&r->cgself);
 	chan_send(sock, RT_INIT_PID, pid, NULL, -1);
 	_exit(0);
 fail:
@@ -190,7 +198,8 @@ static int rt_attach(struct rt *r, struct err *e)
 {
 	int ret;
 
-	ret = cgroup_attach(r->cgroup, r->init, e);
+	/* init entered the v1 groups itself (cgroup_self_enter) */
+	ret = cgroup_attach_flags(r->cgroup, r->init, CGROUP_ATTACH_V2_ONLY, e);
 	if (ret < 0)
 		return ret;
 	if (!r->c->net)
