@@ -4,7 +4,7 @@
  * vm_run() builds the machine in this order, and undoes it in reverse:
  * guest memory (one anonymous mapping), the KVM VM and its vCPUs with
  * the CPUID policy, the devices on the bus (UART at 0x3f8, i8042 at
- * 0x60, debug-exit at 0x501), with more than one vCPU the MP and ACPI
+ * 0x60, RTC at 0x70, debug-exit at 0x501), with more than one vCPU the MP and ACPI
  * tables, the kernel (ELF or bzImage, and initrd at the top of RAM), the
  * boot CPU state; then it runs vCPU 0 on this thread and the others on
  * a thread each (vcpu.c) until the guest stops.  The first vCPU to see
@@ -39,6 +39,7 @@
 #include "dev/gmem.h"
 #include "dev/i8042.h"
 #include "dev/pci.h"
+#include "dev/rtc.h"
 #include "dev/uart8250.h"
 #include "dev/virtio_pci.h"
 #include "disk/disk.h"
@@ -212,6 +213,7 @@ static int machine_devices(struct machine *m, const struct vm_config *cfg,
 		.in_fd = cfg->console_in,
 		.out_fd = cfg->console_out,
 	};
+	const struct rtc_cfg rcfg = { .mem_size = cfg->mem_size };
 	struct dev_ref d;
 	int ret;
 
@@ -223,6 +225,9 @@ static int machine_devices(struct machine *m, const struct vm_config *cfg,
 	if (ret == 0)
 		ret = machine_attach(m, debug_exit_create(&host, &d, e),
 				     DEBUG_EXIT_PORT, DEBUG_EXIT_PORTS, &d, e);
+	if (ret == 0)
+		ret = machine_attach(m, rtc_create(&rcfg, &d, e), RTC_PORT,
+				     RTC_PORTS, &d, e);
 	if (ret == 0)
 		ret = machine_pci(m, cfg, &host, e);
 	return ret;
