@@ -89,6 +89,7 @@ struct machine {
 	pthread_t thread[KVM_X86_CPUS_MAX];
 	pthread_cond_t cond;	/* parked vCPUs, and pause waiting for them */
 	int pause_req;		/* vCPUs park until it clears */
+	int gate;		/* same, until the syscall filter is on */
 	int parked;		/* how many are parked */
 	int host_stop;		/* SIGTERM or the API's stop */
 	struct vcpu_run *v;	/* per-vCPU results: the API reads the exits */
@@ -633,7 +634,8 @@ static void machine_park(struct machine *m)
 	pthread_mutex_lock(&m->lock);
 	m->parked++;
 	pthread_cond_broadcast(&m->cond);
-	while (m->pause_req && !m->ended && !m->host_stop && !vm_terminated) {
+	while ((m->pause_req || m->gate) && !m->ended && !m->host_stop &&
+	       !vm_terminated) {
 		deadline_in(&t, 100);
 		pthread_cond_timedwait(&m->cond, &m->lock, &t);
 	}
@@ -655,7 +657,8 @@ static void machine_vcpu_loop(struct vcpu_run *v)
 		__atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 		if (machine_ending(m, &v->res))
 			break;
-		if (__atomic_load_n(&m->pause_req, __ATOMIC_SEQ_CST)) {
+		if (__atomic_load_n(&m->pause_req, __ATOMIC_SEQ_CST) ||
+		    __atomic_load_n(&m->gate, __ATOMIC_SEQ_CST)) {
 			machine_park(m);
 			continue;
 		}
@@ -796,14 +799,27 @@ static int machine_loop(struct machine *m, const struct vm_config *cfg,
 	m->thread[0] = pthread_self();
 	vm_alarm_run = m->kvm.cpu[0].run;
 	clock_gettime(CLOCK_MONOTONIC, &m->t_start);
+	/*
+	 * Threads start before the filter goes on (glibc sets a signal
+	 * handler up at the first pthread_create, which the filter
+	 * refuses) but wait at the gate, so no guest code runs unfiltered;
+	 * TSYNC puts the filter on them.
+	 */
+	m->gate = 1;
 	ret = machine_timer(cfg->timeout, e);
-	if (ret == 0 && !cfg->no_seccomp)
-		ret = vm_seccomp_apply(e);
 	for (i = 1; i < n && ret == 0; i++)
 		ret = vcpu_spawn(&m->thread[i], machine_ap, &v[i], e);
 	if (ret == 0 && m->api) {
 		m->api_ops = (struct api_ops){ m, machine_act };
 		ret = api_start(m->api, &m->api_ops, e);
+	}
+	if (ret == 0 && !cfg->no_seccomp)
+		ret = vm_seccomp_apply(e);
+	if (ret == 0) {	/* else machine_end() below sends them home */
+		pthread_mutex_lock(&m->lock);
+		__atomic_store_n(&m->gate, 0, __ATOMIC_SEQ_CST);
+		pthread_cond_broadcast(&m->cond);
+		pthread_mutex_unlock(&m->lock);
 	}
 	res->stats.ms_to_first_run = ms_since(t0);
 	if (ret == 0) {

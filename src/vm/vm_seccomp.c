@@ -33,6 +33,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/mman.h>
@@ -118,11 +119,36 @@ static int vm_seccomp_rules(scmp_filter_ctx ctx)
 	return ret;
 }
 
+static void *vm_noop(void *arg)
+{
+	return arg;
+}
+
+/* glibc installs a handler for its internal SIGSETXID at the first
+ * pthread_create of a process, and rt_sigaction is not on the list: a
+ * device that starts its thread during the run (virtio-net, when the
+ * driver is ready) would be killed.  One thread made and joined now
+ * gets that done while it is still allowed. */
+static int vm_threads_ready(struct err *e)
+{
+	pthread_t t;
+	int ret = pthread_create(&t, NULL, vm_noop, NULL);
+
+	if (ret)
+		return err_set(e, -ret, "thread");
+	pthread_join(t, NULL);
+	return 0;
+}
+
 int vm_seccomp_apply(struct err *e)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	scmp_filter_ctx ctx;
 	int ret;
 
+	ret = vm_threads_ready(e);
+	if (ret < 0)
+		return ret;
+	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		return err_msg(e, -ENOMEM, "seccomp_init");
 #ifdef VM_SECCOMP_SANITIZER
