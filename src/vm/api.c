@@ -94,7 +94,7 @@ static char *api_dump(json_t *j)
 
 	if (!j)
 		return NULL;
-	s = json_dumps(j, JSON_COMPACT);
+	s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	json_decref(j);
 	if (!s)
 		return NULL;
