@@ -495,7 +495,7 @@ static int cmd_api(int argc, char **argv)
 	if (!j)
 		return cmd_error("api", &e);
 	ok = json_is_true(json_object_get(j, "ok"));
-	s = json_dumps(j, JSON_COMPACT);
+	s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	printf("%s\n", s ? s : "");
 	free(s);
 	json_decref(j);
