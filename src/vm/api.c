@@ -313,6 +313,9 @@ int api_start(struct api_server *s, const struct api_ops *ops, struct err *e)
 	int ret;
 
 	s->ops = ops;
+	/* jansson seeds its hash function from /dev/urandom on first use:
+	 * get that done while open() is still allowed */
+	json_object_seed(0);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);	/* signals are for the vCPUs */
 	ret = pthread_create(&s->thread, NULL, api_thread, s);
