@@ -71,6 +71,9 @@ static int detached_ready(void *arg, struct err *e)
 
 	if (ret < 0)
 		return ret;
+	/* every file is open: keep no directory (or its mount) busy */
+	if (chdir("/") < 0)
+		return err_set(e, -errno, "chdir /");
 	chan_send(d->chan, LIFE_STARTED, getpid(), NULL, -1);
 	close(d->chan);
 	d->chan = -1;

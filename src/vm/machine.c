@@ -625,8 +625,8 @@ static void deadline_in(struct timespec *t, long ms)
 	}
 }
 
-/* Wait while paused.  SIGTERM cannot wake a condition wait, so the
- * wait looks at it every 100 ms. */
+/* Wait while paused.  SIGTERM and the --timeout alarm cannot wake a
+ * condition wait, so the wait looks at them every 100 ms. */
 static void machine_park(struct machine *m)
 {
 	struct timespec t;
@@ -635,7 +635,7 @@ static void machine_park(struct machine *m)
 	m->parked++;
 	pthread_cond_broadcast(&m->cond);
 	while ((m->pause_req || m->gate) && !m->ended && !m->host_stop &&
-	       !vm_terminated) {
+	       !vm_terminated && !vm_timed_out) {
 		deadline_in(&t, 100);
 		pthread_cond_timedwait(&m->cond, &m->lock, &t);
 	}

@@ -154,6 +154,16 @@ kill -TERM "$fg"
 wait "$fg"; rc=$?
 expect_eq "SIGTERM ends a foreground run with 0" "0" "$rc"
 check "and the socket file goes" test ! -e "$tmp/api"
+"$STRATA" vm run --kernel "$G/hello64" --mem 64M --cmdline end=spin --timeout 1 \
+	--api-sock "$tmp/api2" </dev/null >/dev/null 2>&1 &
+fg=$!
+for _i in 1 2 3 4 5 6 7 8 9 10; do
+	[ -S "$tmp/api2" ] && break
+	sleep 0.1
+done
+st vm api "$tmp/api2" '{"action":"pause"}' >/dev/null
+wait "$fg"; rc=$?
+expect_eq "--timeout ends a paused run (124)" "124" "$rc"
 out=$(st vm run --kernel "$G/hello64" --mem 64M --no-seccomp --timeout 20 </dev/null 2>&1)
 expect_eq "--no-seccomp runs a guest too" "hello from 64-bit" "$out"
 
