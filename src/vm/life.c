@@ -285,7 +285,6 @@ static void fmt_uptime(char *buf, size_t n, long s)
 
 struct ls {
 	json_t *arr;	/* --json */
-	int header;
 };
 
 static int ls_one(const struct vm_rec *r, void *arg)
@@ -302,9 +301,6 @@ static int ls_one(const struct vm_rec *r, void *arg)
 			"cpus", r->cpus, "uptime", (json_int_t)up));
 		return 0;
 	}
-	if (!l->header++)
-		printf("%-16s %-8s %-8s %-6s %-4s %-8s %s\n", "NAME", "PID", "STATE",
-		       "MEM", "CPUS", "UPTIME", "KERNEL");
 	fmt_uptime(upbuf, sizeof(upbuf), up);
 	snprintf(pid, sizeof(pid), "%d", (int)r->pid);
 	snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)(r->mem >> 20));
@@ -332,6 +328,9 @@ static int cmd_ls(int argc, char **argv)
 		return usage("ls", "unexpected argument");
 	if (json)
 		l.arr = json_array();
+	else
+		printf("%-16s %-8s %-8s %-6s %-4s %-8s %s\n", "NAME", "PID", "STATE",
+		       "MEM", "CPUS", "UPTIME", "KERNEL");
 	if (vm_store_foreach(ls_one, &l, &e) < 0)
 		return cmd_error("ls", &e);
 	if (l.arr) {

@@ -16,6 +16,9 @@ spin() {	# NAME [ARGS...]: a background VM that keeps running
 	_n=$1
 	shift
 	st vm run -d --name "$_n" --kernel "$G/hello64" --mem 64M --cmdline end=spin "$@"
+	_rc=$?
+	[ -f "$STRATA_ROOT/vms/$_n/state.json" ] && vmm_pid "$_n" >> "$tmp/pids"
+	return $_rc
 }
 
 gone() {	# PID: exited (a zombie waiting for a reaper counts)
@@ -174,8 +177,14 @@ check "and removes a dead command's staging folder" test ! -e "$STRATA_ROOT/vms/
 
 # nothing left behind
 expect_eq "no VM folder is left" "" "$(ls "$STRATA_ROOT/vms")"
-left=$(ps -eo pid,args | grep -F "$G/hello64" | grep -v grep || true)
+left=
+for p in $(sort -u "$tmp/pids"); do
+	gone "$p" || left="$left $p"
+done
 expect_eq "no VMM is left" "" "$left"
+for n in $(ls "$STRATA_ROOT/vms" 2>/dev/null); do	# after a failure
+	st vm rm -f "$n" >/dev/null 2>&1
+done
 
 rm -rf "$tmp"
 finish
