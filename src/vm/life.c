@@ -62,6 +62,14 @@ static int usage(const char *cmd, const char *msg)
 	return 2;
 }
 
+/* -h of a command: its synopsis and options. */
+static int cmd_help(const char *synopsis, const struct opt *opts)
+{
+	printf("usage: strata vm %s\n", synopsis);
+	opt_help(stdout, opts);
+	return 0;
+}
+
 /* Runs in the VMM before the filter goes on: write state.json down,
  * then tell the parent. */
 static int detached_ready(void *arg, struct err *e)
@@ -324,6 +332,8 @@ static int cmd_ls(int argc, char **argv)
 
 	if (opt_parse(opts, argc, argv, &pa, &e) < 0)
 		return usage("ls", e.msg);
+	if (help)
+		return cmd_help("ls [--json]", opts);
 	if (pa.npos)
 		return usage("ls", "unexpected argument");
 	if (json)
@@ -384,6 +394,8 @@ static int cmd_stop(int argc, char **argv)
 
 	if (opt_parse(opts, argc, argv, &pa, &e) < 0)
 		return usage("stop", e.msg);
+	if (help)
+		return cmd_help("stop [--timeout S] [-f] NAME...", opts);
 	if (!pa.npos)
 		return usage("stop", "no VM named");
 	if (timeout) {
@@ -411,6 +423,8 @@ static int cmd_rm(int argc, char **argv)
 
 	if (opt_parse(opts, argc, argv, &pa, &e) < 0)
 		return usage("rm", e.msg);
+	if (help)
+		return cmd_help("rm [-f] NAME...", opts);
 	if (!pa.npos)
 		return usage("rm", "no VM named");
 	for (i = 0; i < pa.npos; i++) {
