@@ -96,11 +96,11 @@ static int vm_seccomp_rules(scmp_filter_ctx ctx)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, vm_syscalls[i], 0);
 	for (i = 0; ret == 0 && i < sizeof(vm_ioctls) / sizeof(vm_ioctls[0]); i++)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				       SCMP_A1(SCMP_CMP_EQ, vm_ioctls[i]));
+				       SCMP_A1(SCMP_CMP_EQ, vm_ioctls[i], 0));
 	/* kicks go to our own threads only */
 	if (ret == 0)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-				       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+				       SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
 	if (ret == 0)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
