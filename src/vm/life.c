@@ -184,6 +184,14 @@ int vm_run_detached(struct vm_config *c, const char *name, vm_report_fn report,
 			return ret;
 		c->api_sock = sock;
 	}
+	if (c->api_sock[0] != '/') {	/* ls and api look from elsewhere */
+		char cwd[PATH_LEN];
+
+		if (!getcwd(cwd, sizeof(cwd)) ||
+		    fs_path(sock, e, "%s/%s", cwd, c->api_sock) < 0)
+			return err_msg(e, -ENAMETOOLONG, "--api-sock %s: path too long", c->api_sock);
+		c->api_sock = sock;
+	}
 	snprintf(rec.api_sock, sizeof(rec.api_sock), "%s", c->api_sock);
 	ret = detached_create(&rec, e);
 	if (ret < 0)

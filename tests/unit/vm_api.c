@@ -17,6 +17,48 @@
 
 static int paused, stops;
 
+static int count_vm(const struct vm_rec *r, void *arg)
+{
+	(void)r;
+	++*(int *)arg;
+	return 0;
+}
+
+static void store_test(void)
+{
+	char root[] = "/tmp/vm_store.XXXXXX", p[PATH_LEN];
+	struct vm_rec r = { .name = "s1", .kernel = "/k", .mem = 64 << 20, .cpus = 2 };
+	struct err e = { 0 };
+	int n = 0;
+
+	test_assert(mkdtemp(root), "a temporary state root");
+	setenv("STRATA_ROOT", root, 1);
+	test_assert(vm_store_create(&r, &e) == 0, "a VM folder is made");
+	test_assert(vm_store_create(&r, &e) == -EEXIST, "a second VM of that name is refused");
+	test_assert(vm_store_load("s1", &r, &e) == 0 && r.mem == 64 << 20 && r.cpus == 2 &&
+		    !strcmp(r.kernel, "/k") && !r.pid && !r.alive,
+		    "it loads back, never started");
+	test_assert(vm_store_started("s1", getpid(), &e) == 0 &&
+		    vm_store_load("s1", &r, &e) == 0 && r.pid == getpid() && r.alive && r.started,
+		    "a started VM whose VMM lives is alive");
+	test_assert(vm_store_load("nope", &r, &e) == -ENOENT && !strcmp(e.msg, "no such VM: nope"),
+		    "an unknown VM: one line");
+	test_assert(vm_store_load("../x", &r, &e) == -EINVAL, "a name that is a path is refused");
+	test_assert(vm_store_foreach(count_vm, &n, &e) == 0 && n == 1, "foreach sees one VM");
+	test_assert(vm_store_remove("s1", &e) == 0, "rm");
+	snprintf(p, sizeof(p), "%s/vms/.tmp-x-999999", root);
+	mkdir(p, 0700);
+	test_assert(vm_store_gc(NULL, &e) == 1, "gc removes a dead command's staging folder");
+	n = 0;
+	test_assert(vm_store_foreach(count_vm, &n, &e) == 0 && n == 0, "nothing is left");
+	snprintf(p, sizeof(p), "%s/vms/.lock", root);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/vms", root);
+	rmdir(p);
+	test_assert(rmdir(root) == 0, "the root is empty again");
+	unsetenv("STRATA_ROOT");
+}
+
 static int fake_act(void *ctx, enum api_action a, struct api_stats *s,
 		    struct err *e)
 {
@@ -138,6 +180,7 @@ int main(void)
 			     "{\"ok\":false,\"error\":\"unknown action (pause, resume, stop or stats)\"}\n"),
 		    "an unknown action");
 	socket_test();
+	store_test();
 
 	test_assert(vm_store_check_name("web-1.test_2", &e) == 0, "a good name");
 	test_assert(vm_store_check_name("", &e) < 0, "an empty name");
