@@ -4,9 +4,9 @@
  * vm_run() builds the machine in this order, and undoes it in reverse:
  * guest memory (one anonymous mapping), the KVM VM and its vCPUs with
  * the CPUID policy, the devices on the bus (UART at 0x3f8, i8042 at
- * 0x60, RTC at 0x70, debug-exit at 0x501), with more than one vCPU the MP and ACPI
- * tables, the kernel (ELF or bzImage, and initrd at the top of RAM), the
- * boot CPU state; then it runs vCPU 0 on this thread and the others on
+ * 0x60, RTC at 0x70, debug-exit at 0x501), with more than one vCPU the
+ * MP and ACPI tables, the kernel (ELF or bzImage, and initrd at the top
+ * of RAM), the boot CPU state; then it runs vCPU 0 on this thread and the others on
  * a thread each (vcpu.c) until the guest stops.  The first vCPU to see
  * the end decides the outcome and kicks the others out of KVM_RUN.
  *
@@ -18,7 +18,7 @@
  *   - KVM_EXIT_SHUTDOWN (triple fault), _INTERNAL_ERROR (the instruction
  *     emulator gave up), _FAIL_ENTRY, anything unknown   -> crash, 1
  *   - --timeout                                          -> 124
- *   - SIGTERM, or {"action":"stop"} on the API socket      -> stopped, 0
+ *   - SIGTERM, or {"action":"stop"} on the API socket    -> stopped, 0
  *
  * Lifecycle from another thread (the API, api.h): pause sets pause_req
  * and kicks every vCPU out of KVM_RUN (vcpu.h); each parks on a
