@@ -6,9 +6,10 @@
  * the CPUID policy, the devices on the bus (UART at 0x3f8, i8042 at
  * 0x60, RTC at 0x70, debug-exit at 0x501), with more than one vCPU the
  * MP and ACPI tables, the kernel (ELF or bzImage, and initrd at the top
- * of RAM), the boot CPU state; then it runs vCPU 0 on this thread and the others on
- * a thread each (vcpu.c) until the guest stops.  The first vCPU to see
- * the end decides the outcome and kicks the others out of KVM_RUN.
+ * of RAM), the boot CPU state; then it runs vCPU 0 on this thread and
+ * the others on a thread each (vcpu.c) until the guest stops.  The
+ * first vCPU to see the end decides the outcome and kicks the others
+ * out of KVM_RUN.
  *
  * How a run ends:
  *   - a device asks (i8042 reset, debug-exit port)       -> that code
