@@ -4,7 +4,8 @@
 # --mem 64M) vs a program that creates a VM, one slot, one vCPU and runs
 # 4 instructions.  Median wall ms over BENCH_N runs and max RSS (KiB,
 # /usr/bin/time), side by side with ratios; also strata's own "first
-# KVM_RUN after" figure.  Goals (issue 4): <= 2x the floor end to end,
+# KVM_RUN after" figure, and what the seccomp filter costs (the same run
+# with --no-seccomp).  Goals (issue 4): <= 2x the floor end to end,
 # <= 4 MiB max RSS.  Always exits 0.
 #
 #   BENCH_N=20  runs per side      STRATA=path  (default build/release/strata)
@@ -46,6 +47,8 @@ set -- $(measure "$STRATA" vm run --kernel "$GUEST" --mem 64M)
 vm_ms=$1 vm_rss=$2
 set -- $(measure "$STRATA" vm run --kernel "$GUEST" --mem 64M --irqchip off)
 noirq_ms=$1 noirq_rss=$2
+set -- $(measure "$STRATA" vm run --kernel "$GUEST" --mem 64M --no-seccomp)
+noseccomp_ms=$1 noseccomp_rss=$2
 first=$("$STRATA" vm run --kernel "$GUEST" --mem 64M --stats </dev/null 2>&1 >/dev/null |
 	sed -n 's/.*first KVM_RUN after \([0-9.]*\) ms.*/\1/p')
 
@@ -54,5 +57,6 @@ printf '%-44s %10s %8s %12s %8s\n' "vm start-up (median of $N)" "wall ms" "ratio
 printf '%-44s %10s %8s %12s %8s\n' "bare KVM floor (bench/vm-floor.c)" "$floor_ms" "1.00x" "$floor_rss" "1.00x"
 printf '%-44s %10s %8s %12s %8s\n' "strata vm run hello64 --mem 64M" "$vm_ms" "$(ratio "$vm_ms" "$floor_ms")" "$vm_rss" "$(ratio "$vm_rss" "$floor_rss")"
 printf '%-44s %10s %8s %12s %8s\n' "  same, --irqchip off" "$noirq_ms" "$(ratio "$noirq_ms" "$floor_ms")" "$noirq_rss" "$(ratio "$noirq_rss" "$floor_rss")"
+printf '%-44s %10s %8s %12s %8s\n' "  same, --no-seccomp" "$noseccomp_ms" "$(ratio "$noseccomp_ms" "$floor_ms")" "$noseccomp_rss" "$(ratio "$noseccomp_rss" "$floor_rss")"
 echo "strata: VMM start to first KVM_RUN: ${first:-?} ms (goals: <= 2x floor wall, <= 4096 KiB RSS)"
 exit 0

@@ -17,6 +17,7 @@
 #include "lib/opt.h"
 #include "lib/parse.h"
 #include "vm/initramfs.h"
+#include "vm/life.h"
 #include "vm/machine.h"
 #include "vm/vm.h"
 
@@ -27,7 +28,7 @@ struct run_args {
 	const char *timeout, *irqchip;
 	struct strlist disk, net;
 	const char *vsock, *name, *api_sock;
-	int rng, detach, stats, help;
+	int rng, detach, stats, no_seccomp, help;
 };
 
 #define RUN_OPTS(a)							\
@@ -44,9 +45,10 @@ struct run_args {
 	{ "net", 0, OPT_LIST, &(a).net, "SPEC", "virtio-net over a tap: tap=NAME (opened or created), bridge=BR (a new tap on that bridge, e.g. strata0), both, and mac=52:54:00:..; repeatable" }, \
 	{ "rng", 0, OPT_FLAG, &(a).rng, NULL, "virtio-rng over PCI (random bytes from getrandom(2))" }, \
 	{ "vsock", 0, OPT_STR, &(a).vsock, "CID", "virtio-vsock (not yet)" }, \
-	{ "name", 0, OPT_STR, &(a).name, "NAME", "name of a background VM (not yet)" }, \
-	{ "api-sock", 0, OPT_STR, &(a).api_sock, "PATH", "API socket (not yet)" }, \
-	{ "detach", 'd', OPT_FLAG, &(a).detach, NULL, "run in the background (not yet)" }, \
+	{ "name", 0, OPT_STR, &(a).name, "NAME", "name of a background VM (-d; default: a made-up one)" }, \
+	{ "api-sock", 0, OPT_STR, &(a).api_sock, "PATH", "JSON API socket: pause, resume, stop, stats (default with -d: in the VM's folder)" }, \
+	{ "detach", 'd', OPT_FLAG, &(a).detach, NULL, "run in the background: console to the VM's log, see strata vm ls" }, \
+	{ "no-seccomp", 0, OPT_FLAG, &(a).no_seccomp, NULL, "no syscall filter on the VMM after setup (debugging)" }, \
 	{ "help", 'h', OPT_FLAG, &(a).help, NULL, "show this help" }
 
 static void vm_help(FILE *f)
@@ -58,7 +60,14 @@ static void vm_help(FILE *f)
 		"NAME\n"
 		"  strata vm - whole machines: a guest kernel on KVM with paravirtual devices\n\n"
 		"SYNOPSIS\n"
-		"  strata vm run --kernel FILE [OPTIONS]\n\n"
+		"  strata vm run --kernel FILE [OPTIONS]\n"
+		"  strata vm run -d [--name NAME] --kernel FILE [OPTIONS]\n"
+		"  strata vm ls [--json]\n"
+		"  strata vm stop [--timeout S] [-f] NAME...\n"
+		"  strata vm rm [-f] NAME...\n"
+		"  strata vm logs NAME\n"
+		"  strata vm api NAME|SOCKET '{\"action\":\"pause|resume|stop|stats\"}'\n"
+		"  strata vm gc\n\n"
 		"DESCRIPTION\n"
 		"  Boots a kernel directly, without firmware: an ELF with a PVH note (Linux\n"
 		"  vmlinux) through its 32-bit entry and hvm_start_info, any other x86-64\n"
@@ -69,7 +78,10 @@ static void vm_help(FILE *f)
 		"  UART, ttyS0) is strata's stdin and stdout.  Devices: UART at 0x3f8, i8042\n"
 		"  at 0x60/0x64 (reset), debug-exit at 0x501 (a write powers off with the\n"
 		"  value written as exit code), a PCI host bridge (conf1 at 0xcf8) with\n"
-		"  virtio-pci (modern) disks, network and rng, BARs in [3 GiB, 0xfec00000).\n\n"
+		"  virtio-pci (modern) disks, network and rng, BARs in [3 GiB, 0xfec00000).\n"
+		"  Once built, the VMM's threads run under a seccomp allowlist; anything\n"
+		"  else kills it.  SIGTERM (strata vm stop) ends the run with exit 0.\n"
+		"  Background VMs (-d) live in $STRATA_ROOT/vms/NAME: console.log, api.sock.\n\n"
 		"OPTIONS (run)\n");
 	opt_help(f, opts);
 	fprintf(f,
@@ -108,12 +120,6 @@ static const char *not_yet(const struct run_args *a)
 {
 	if (a->vsock)
 		return "--vsock";
-	if (a->name)
-		return "--name";
-	if (a->api_sock)
-		return "--api-sock";
-	if (a->detach)
-		return "--detach";
 	return NULL;
 }
 
@@ -251,6 +257,10 @@ static int run_config(const struct run_args *a, struct vm_config *c, struct err 
 	c->cmdline = a->cmdline;
 	c->console_in = STDIN_FILENO;
 	c->console_out = STDOUT_FILENO;
+	if (a->name && !a->detach)
+		return err_msg(e, -EINVAL, "--name: only for background VMs (-d)");
+	c->api_sock = a->api_sock;
+	c->no_seccomp = a->no_seccomp;
 	return run_devices(a, c, e);
 }
 
@@ -258,6 +268,8 @@ static int run_report(const struct run_args *a, const struct vm_result *r)
 {
 	const struct vm_stats *s = &r->stats;
 
+	if (a->detach && r->how == VM_END_STOPPED)
+		fprintf(stderr, "strata: vm: stopped\n");	/* in the log */
 	if (r->how == VM_END_CRASH || r->how == VM_END_TIMEOUT)
 		fprintf(stderr, "strata: vm run: %s\n", r->diag);
 	if (a->stats)
@@ -268,11 +280,21 @@ static int run_report(const struct run_args *a, const struct vm_result *r)
 	return r->code;
 }
 
-static int run_vm(const struct run_args *a, const struct vm_config *c)
+static int run_report_detached(const struct vm_result *r, void *arg)
+{
+	return run_report(arg, r);
+}
+
+static int run_vm(const struct run_args *a, struct vm_config *c)
 {
 	struct vm_result r;
 	struct err e = { 0 };
 
+	if (a->detach) {
+		if (vm_run_detached(c, a->name, run_report_detached, (void *)a, &e) < 0)
+			return setup_error(&e);
+		return 0;
+	}
 	signal(SIGPIPE, SIG_IGN);	/* a closed stdout must not kill the VMM */
 	if (vm_run(c, &r, &e) < 0)
 		return setup_error(&e);
@@ -332,12 +354,8 @@ int vm_main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "initramfs"))
 		return vm_initramfs_main(argc - 1, argv + 1);
-	if (!strcmp(argv[0], "ls") || !strcmp(argv[0], "stop") ||
-	    !strcmp(argv[0], "rm")) {
-		fprintf(stderr, "strata: vm %s: not yet implemented (background VMs come later)\n",
-			argv[0]);
-		return 2;
-	}
+	if (vm_life_cmd(argv[0]))
+		return vm_life_main(argc, argv);
 	fprintf(stderr, "strata: vm %s: unknown command (see strata vm --help)\n", argv[0]);
 	return 2;
 }

@@ -4,11 +4,12 @@
  * vm_run() builds the machine in this order, and undoes it in reverse:
  * guest memory (one anonymous mapping), the KVM VM and its vCPUs with
  * the CPUID policy, the devices on the bus (UART at 0x3f8, i8042 at
- * 0x60, debug-exit at 0x501), with more than one vCPU the MP and ACPI
- * tables, the kernel (ELF or bzImage, and initrd at the top of RAM), the
- * boot CPU state; then it runs vCPU 0 on this thread and the others on
- * a thread each (vcpu.c) until the guest stops.  The first vCPU to see
- * the end decides the outcome and kicks the others out of KVM_RUN.
+ * 0x60, RTC at 0x70, debug-exit at 0x501), with more than one vCPU the
+ * MP and ACPI tables, the kernel (ELF or bzImage, and initrd at the top
+ * of RAM), the boot CPU state; then it runs vCPU 0 on this thread and
+ * the others on a thread each (vcpu.c) until the guest stops.  The
+ * first vCPU to see the end decides the outcome and kicks the others
+ * out of KVM_RUN.
  *
  * How a run ends:
  *   - a device asks (i8042 reset, debug-exit port)       -> that code
@@ -18,6 +19,21 @@
  *   - KVM_EXIT_SHUTDOWN (triple fault), _INTERNAL_ERROR (the instruction
  *     emulator gave up), _FAIL_ENTRY, anything unknown   -> crash, 1
  *   - --timeout                                          -> 124
+ *   - SIGTERM, or {"action":"stop"} on the API socket    -> stopped, 0
+ *
+ * Lifecycle from another thread (the API, api.h): pause sets pause_req
+ * and kicks every vCPU out of KVM_RUN (vcpu.h); each parks on a
+ * condition variable until resume, stop or the end.  A vCPU clears its
+ * immediate_exit before each KVM_RUN and then looks for a reason to
+ * stop or park, and whoever kicks sets the reason first: so no kick is
+ * lost between the two.  SIGTERM goes to vCPU 0's thread only (the
+ * others, the devices' and the API's threads block it).
+ *
+ * Once built, the process forks a small releaser (machine_releaser) and
+ * goes under the syscall filter (vm_seccomp.h).  The releaser keeps a
+ * reference to the KVM VM and, when the VMM is gone (exited, killed,
+ * crashed), drops it and removes the API socket file: things the
+ * filtered VMM may no longer do, or would make the user wait for.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -39,15 +56,18 @@
 #include "dev/gmem.h"
 #include "dev/i8042.h"
 #include "dev/pci.h"
+#include "dev/rtc.h"
 #include "dev/uart8250.h"
 #include "dev/virtio_pci.h"
 #include "disk/disk.h"
 #include "lib/proc.h"
+#include "vm/api.h"
 #include "vm/boot.h"
 #include "vm/kvm_x86.h"
 #include "vm/machine.h"
 #include "vm/tables.h"
 #include "vm/vcpu.h"
+#include "vm/vm_seccomp.h"
 #include "virtio/devices.h"
 #include "virtio/tap.h"
 
@@ -68,6 +88,16 @@ struct machine {
 	int ended;		/* the run is over: every vCPU leaves */
 	int winner;		/* the vCPU that ended it, its result counts */
 	pthread_t thread[KVM_X86_CPUS_MAX];
+	pthread_cond_t cond;	/* parked vCPUs, and pause waiting for them */
+	int pause_req;		/* vCPUs park until it clears */
+	int gate;		/* same, until the syscall filter is on */
+	int parked;		/* how many are parked */
+	int host_stop;		/* SIGTERM or the API's stop */
+	struct vcpu_run *v;	/* per-vCPU results: the API reads the exits */
+	struct timespec t_start;	/* the guest's first instruction */
+	struct api_server *api;
+	struct api_ops api_ops;
+	int release_fd;		/* closing it lets the releaser go */
 };
 
 /* One vCPU's share of a run. */
@@ -83,6 +113,7 @@ struct vcpu_run {
  * KVM_RUN return at once (KVM_CAP_IMMEDIATE_EXIT). */
 static volatile sig_atomic_t vm_timed_out;
 static struct kvm_run *volatile vm_alarm_run;
+static volatile sig_atomic_t vm_terminated;	/* SIGTERM */
 
 void *guest_ptr(const struct vm_mem *mem, uint64_t gpa, uint64_t len)
 {
@@ -212,6 +243,7 @@ static int machine_devices(struct machine *m, const struct vm_config *cfg,
 		.in_fd = cfg->console_in,
 		.out_fd = cfg->console_out,
 	};
+	const struct rtc_cfg rcfg = { .mem_size = cfg->mem_size };
 	struct dev_ref d;
 	int ret;
 
@@ -223,6 +255,9 @@ static int machine_devices(struct machine *m, const struct vm_config *cfg,
 	if (ret == 0)
 		ret = machine_attach(m, debug_exit_create(&host, &d, e),
 				     DEBUG_EXIT_PORT, DEBUG_EXIT_PORTS, &d, e);
+	if (ret == 0)
+		ret = machine_attach(m, rtc_create(&rcfg, &d, e), RTC_PORT,
+				     RTC_PORTS, &d, e);
 	if (ret == 0)
 		ret = machine_pci(m, cfg, &host, e);
 	return ret;
@@ -443,7 +478,8 @@ static int machine_exit(struct machine *m, int cpu, struct kvm_run *run,
 {
 	char what[96];
 
-	res->stats.exits++;
+	/* the API reads it from another thread; only this one writes */
+	__atomic_store_n(&res->stats.exits, res->stats.exits + 1, __ATOMIC_RELAXED);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		res->stats.io++;
@@ -486,17 +522,34 @@ static void vm_alarm(int sig)
 		vm_alarm_run->immediate_exit = 1;
 }
 
-static int machine_timer(double seconds, struct err *e)
+static void vm_term(int sig)
+{
+	vm_terminated = 1;
+	if (vm_alarm_run)
+		vm_alarm_run->immediate_exit = 1;
+}
+
+/* The handlers go in before the filter, which refuses rt_sigaction. */
+static int machine_signals(struct err *e)
 {
 	struct sigaction sa = { .sa_handler = vm_alarm };	/* no SA_RESTART */
-	struct itimerval it = { { 0, 0 }, { 0, 0 } };
 
 	vm_timed_out = 0;
-	if (seconds <= 0)
-		return 0;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) < 0)
 		return err_set(e, -errno, "sigaction");
+	sa.sa_handler = vm_term;
+	if (sigaction(SIGTERM, &sa, NULL) < 0)
+		return err_set(e, -errno, "sigaction");
+	return vcpu_kick_init(e);
+}
+
+static int machine_timer(double seconds, struct err *e)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 0 } };
+
+	if (seconds <= 0)
+		return 0;
 	it.it_value.tv_sec = (time_t)seconds;
 	it.it_value.tv_usec = (suseconds_t)((seconds - (time_t)seconds) * 1e6);
 	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
@@ -525,6 +578,11 @@ static int machine_ending(struct machine *m, struct vm_result *res)
 			 m->cfg->timeout);
 		return 1;
 	}
+	if (vm_terminated || __atomic_load_n(&m->host_stop, __ATOMIC_ACQUIRE)) {
+		res->how = VM_END_STOPPED;
+		res->code = 0;
+		return 1;
+	}
 	return __atomic_load_n(&m->ended, __ATOMIC_ACQUIRE);
 }
 
@@ -541,10 +599,49 @@ static void machine_end(struct machine *m, int cpu)
 	}
 	m->winner = cpu;
 	__atomic_store_n(&m->ended, 1, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&m->cond);	/* parked vCPUs leave too */
 	pthread_mutex_unlock(&m->lock);
 	for (i = 0; i < m->kvm.ncpus; i++)
 		if (i != cpu && m->thread[i])
 			vcpu_kick(m->thread[i], m->kvm.cpu[i].run);
+}
+
+static void machine_kick_all(struct machine *m)
+{
+	int i;
+
+	for (i = 0; i < m->kvm.ncpus; i++)
+		if (m->thread[i])
+			vcpu_kick(m->thread[i], m->kvm.cpu[i].run);
+}
+
+static void deadline_in(struct timespec *t, long ms)
+{
+	clock_gettime(CLOCK_REALTIME, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Wait while paused.  SIGTERM and the --timeout alarm cannot wake a
+ * condition wait, so the wait looks at them every 100 ms. */
+static void machine_park(struct machine *m)
+{
+	struct timespec t;
+
+	pthread_mutex_lock(&m->lock);
+	m->parked++;
+	pthread_cond_broadcast(&m->cond);
+	while ((m->pause_req || m->gate) && !m->ended && !m->host_stop &&
+	       !vm_terminated && !vm_timed_out) {
+		deadline_in(&t, 100);
+		pthread_cond_timedwait(&m->cond, &m->lock, &t);
+	}
+	m->parked--;
+	pthread_mutex_unlock(&m->lock);
 }
 
 static void machine_vcpu_loop(struct vcpu_run *v)
@@ -552,9 +649,20 @@ static void machine_vcpu_loop(struct vcpu_run *v)
 	struct machine *m = v->m;
 	struct kvm_vcpu *c = &m->kvm.cpu[v->id];
 
-	/* a vCPU whose thread started after the end was decided (its kick
-	 * may have gone nowhere) must not block in KVM waiting for SIPI */
-	while (!__atomic_load_n(&m->ended, __ATOMIC_ACQUIRE)) {
+	/* Reasons are looked at after immediate_exit is cleared: a kick
+	 * sets its reason before the flag, so one that came earlier is
+	 * seen here and one that comes later makes KVM_RUN return.  (So a
+	 * vCPU whose thread started after the end was decided does not
+	 * block in KVM waiting for SIPI either.) */
+	for (;;) {
+		__atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+		if (machine_ending(m, &v->res))
+			break;
+		if (__atomic_load_n(&m->pause_req, __ATOMIC_SEQ_CST) ||
+		    __atomic_load_n(&m->gate, __ATOMIC_SEQ_CST)) {
+			machine_park(m);
+			continue;
+		}
 		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN) {
 				v->ret = err_set(&v->err, -errno, "KVM_RUN on vCPU %d",
@@ -564,8 +672,6 @@ static void machine_vcpu_loop(struct vcpu_run *v)
 		} else if (machine_exit(m, v->id, c->run, &v->res)) {
 			break;
 		}
-		if (machine_ending(m, &v->res))
-			break;
 	}
 	machine_end(m, v->id);
 }
@@ -574,6 +680,84 @@ static void *machine_ap(void *arg)
 {
 	machine_vcpu_loop(arg);
 	return NULL;
+}
+
+static void machine_stats(struct machine *m, struct api_stats *s)
+{
+	int i;
+
+	s->vcpus = m->kvm.ncpus;
+	s->mem = m->mem.size;
+	s->exits = 0;
+	for (i = 0; i < m->kvm.ncpus; i++)
+		s->exits += __atomic_load_n(&m->v[i].res.stats.exits, __ATOMIC_RELAXED);
+	s->uptime = ms_since(&m->t_start) / 1e3;
+	pthread_mutex_lock(&m->lock);
+	if (m->ended || m->host_stop || vm_terminated)
+		s->state = "stopping";
+	else if (m->pause_req)
+		s->state = m->parked == m->kvm.ncpus ? "paused" : "pausing";
+	else
+		s->state = "running";
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* Park every vCPU and wait until they are (2 s at most). */
+static int machine_pause(struct machine *m, struct err *e)
+{
+	struct timespec t;
+	int ret = 0;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->ended || m->host_stop) {
+		pthread_mutex_unlock(&m->lock);
+		return err_msg(e, -ESRCH, "the VM is stopping");
+	}
+	__atomic_store_n(&m->pause_req, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&m->lock);
+	machine_kick_all(m);
+	deadline_in(&t, 2000);
+	pthread_mutex_lock(&m->lock);
+	while (m->parked < m->kvm.ncpus && !m->ended && ret == 0)
+		ret = pthread_cond_timedwait(&m->cond, &m->lock, &t);
+	if (m->ended)
+		ret = err_msg(e, -ESRCH, "the VM is stopping");
+	else if (m->parked < m->kvm.ncpus)
+		ret = err_msg(e, -ETIMEDOUT, "vCPUs did not stop within 2 s");
+	else
+		ret = 0;
+	pthread_mutex_unlock(&m->lock);
+	return ret;
+}
+
+static int machine_act(void *ctx, enum api_action a, struct api_stats *s,
+		       struct err *e)
+{
+	struct machine *m = ctx;
+	int ret = 0;
+
+	switch (a) {
+	case API_PAUSE:
+		ret = machine_pause(m, e);
+		break;
+	case API_RESUME:
+		pthread_mutex_lock(&m->lock);
+		__atomic_store_n(&m->pause_req, 0, __ATOMIC_SEQ_CST);
+		pthread_cond_broadcast(&m->cond);
+		pthread_mutex_unlock(&m->lock);
+		break;
+	case API_STOP:
+		pthread_mutex_lock(&m->lock);
+		__atomic_store_n(&m->host_stop, 1, __ATOMIC_SEQ_CST);
+		pthread_cond_broadcast(&m->cond);
+		pthread_mutex_unlock(&m->lock);
+		machine_kick_all(m);
+		break;
+	case API_STATS:
+		break;
+	}
+	machine_stats(m, s);
+	return ret;
 }
 
 /* The outcome is the winner's; the statistics are everybody's. */
@@ -612,19 +796,46 @@ static int machine_loop(struct machine *m, const struct vm_config *cfg,
 		v[i].m = m;
 		v[i].id = i;
 	}
+	m->v = v;
 	m->thread[0] = pthread_self();
 	vm_alarm_run = m->kvm.cpu[0].run;
+	clock_gettime(CLOCK_MONOTONIC, &m->t_start);
+	/*
+	 * Threads start before the filter goes on (glibc sets a signal
+	 * handler up at the first pthread_create, which the filter
+	 * refuses) but wait at the gate, so no guest code runs unfiltered;
+	 * TSYNC puts the filter on them.
+	 */
+	m->gate = 1;
 	ret = machine_timer(cfg->timeout, e);
-	if (ret == 0 && n > 1)
-		ret = vcpu_kick_init(e);
 	for (i = 1; i < n && ret == 0; i++)
 		ret = vcpu_spawn(&m->thread[i], machine_ap, &v[i], e);
+	if (ret == 0 && m->api) {
+		m->api_ops = (struct api_ops){ m, machine_act };
+		ret = api_start(m->api, &m->api_ops, e);
+	}
+	if (ret == 0 && !cfg->no_seccomp)
+		ret = vm_seccomp_apply(e);
+	if (ret == 0) {	/* else machine_end() below sends them home */
+		pthread_mutex_lock(&m->lock);
+		__atomic_store_n(&m->gate, 0, __ATOMIC_SEQ_CST);
+		pthread_cond_broadcast(&m->cond);
+		pthread_mutex_unlock(&m->lock);
+	}
 	res->stats.ms_to_first_run = ms_since(t0);
 	if (ret == 0) {
+		sigset_t term;
+
+		sigemptyset(&term);
+		sigaddset(&term, SIGTERM);
+		pthread_sigmask(SIG_UNBLOCK, &term, NULL);	/* vCPU 0 takes it */
 		machine_vcpu_loop(&v[0]);
+		pthread_sigmask(SIG_BLOCK, &term, NULL);
 	} else {
 		machine_end(m, 0);
 	}
+	api_close(m->api);	/* before the vCPUs' results go */
+	m->api = NULL;
 	for (i = 1; i < n; i++)
 		if (m->thread[i])
 			pthread_join(m->thread[i], NULL);
@@ -639,37 +850,100 @@ static int machine_loop(struct machine *m, const struct vm_config *cfg,
 /*
  * Closing the last reference to a VM with an in-kernel irqchip takes
  * 5-14 ms here (KVM tears the interrupt controllers down), which the
- * user would wait for.  A child keeps a reference, we close ours (not the
- * last, so at once), then the child drops the last one while nobody
- * waits.  Without a child (fork failed) we pay the wait ourselves.
+ * user would wait for.  A child forked before the guest runs keeps a
+ * reference to the VM fd; when the VMM is gone (its end of the pipe
+ * closes, however it ended) the child drops it while nobody waits, and
+ * removes the API socket file, which the filtered VMM cannot.
  */
-static void machine_release_kvm(struct kvm_vm *k)
+static void __attribute__((noreturn)) releaser_main(int vm_fd, int pipe_fd,
+						     const char *api_path,
+						     uint64_t dev, uint64_t ino)
 {
-	int p[2];
-	pid_t pid;
+	unsigned int lo = vm_fd < pipe_fd ? vm_fd : pipe_fd;
+	unsigned int hi = vm_fd < pipe_fd ? pipe_fd : vm_fd;
+	struct stat st;
 	char c;
 
-	if (pipe2(p, O_CLOEXEC) < 0 || (pid = proc_fork_detached()) < 0) {
-		kvm_x86_destroy(k);
-		return;
+	/* nothing of the VMM's (disks, taps, sockets, a parent's pipe)
+	 * may outlive it here */
+	syscall(SYS_close_range, 3, lo - 1, 0);
+	syscall(SYS_close_range, lo + 1, hi - 1, 0);
+	syscall(SYS_close_range, hi + 1, ~0U, 0);
+	while (read(pipe_fd, &c, 1) < 0 && errno == EINTR)
+		;
+	if (api_path && lstat(api_path, &st) == 0 &&
+	    (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino)
+		unlink(api_path);
+	close(vm_fd);
+	_exit(0);
+}
+
+static int machine_releaser(struct machine *m, const char *api_path,
+			    struct err *e)
+{
+	uint64_t dev = 0, ino = 0;
+	int p[2];
+	pid_t pid;
+
+	if (m->api)
+		api_ident(m->api, &dev, &ino);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return err_set(e, -errno, "pipe");
+	pid = proc_fork_detached();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return err_set(e, -errno, "fork");
 	}
 	if (pid == 0) {
-		close(p[1]);
-		/* EOF once the parent has closed its references */
-		while (read(p[0], &c, 1) < 0 && errno == EINTR)
-			;
-		kvm_x86_destroy(k);
-		_exit(0);
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		releaser_main(m->kvm.vm_fd, p[0], api_path, dev, ino);
 	}
 	close(p[0]);
-	kvm_x86_destroy(k);
-	close(p[1]);
+	m->release_fd = p[1];
+	return 0;
+}
+
+/* SIGTERM waits until vCPU 0 runs the guest: it ends a run, not a
+ * build half done. */
+static void machine_block_term(sigset_t *old)
+{
+	sigset_t term;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &term, old);
+}
+
+static int machine_setup(struct machine *m, const struct vm_config *cfg,
+			 struct err *e)
+{
+	int ret;
+
+	ret = kvm_x86_set_cpuid(&m->kvm, cfg->cpu, e);
+	if (ret == 0)
+		ret = machine_devices(m, cfg, e);
+	if (ret == 0)
+		ret = machine_boot(m, cfg, e);
+	if (ret == 0 && cfg->api_sock)
+		ret = api_listen(cfg->api_sock, &m->api, e);
+	if (ret == 0)
+		ret = machine_signals(e);
+	if (ret == 0)
+		ret = machine_releaser(m, cfg->api_sock, e);
+	if (ret == 0 && cfg->ready)
+		ret = cfg->ready(cfg->ready_arg, e);
+	return ret;
 }
 
 int vm_run(const struct vm_config *cfg, struct vm_result *res, struct err *e)
 {
 	struct machine m;
 	struct timespec t0;
+	sigset_t old;
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -688,23 +962,30 @@ int vm_run(const struct vm_config *cfg, struct vm_result *res, struct err *e)
 	/* a helper we fork (machine_release_kvm) needs none of it */
 	madvise(m.mem.host, m.mem.size, MADV_DONTFORK);
 	m.cfg = cfg;
+	m.release_fd = -1;
+	vm_terminated = 0;
+	machine_block_term(&old);
 	pthread_mutex_init(&m.lock, NULL);
+	pthread_cond_init(&m.cond, NULL);
 	ret = kvm_x86_create(&m.kvm, &m.mem, cfg->no_irqchip,
 			     cfg->cpus > 0 ? cfg->cpus : 1, e);
 	if (ret < 0)
 		goto out_mem;
-	ret = kvm_x86_set_cpuid(&m.kvm, cfg->cpu, e);
-	if (ret == 0)
-		ret = machine_devices(&m, cfg, e);
-	if (ret == 0)
-		ret = machine_boot(&m, cfg, e);
+	ret = machine_setup(&m, cfg, e);
 	if (ret == 0)
 		ret = machine_loop(&m, cfg, res, &t0, e);
 	res->stats.ms_total = ms_since(&t0);
+	if (m.api && m.release_fd < 0)	/* the build failed half way */
+		unlink(cfg->api_sock);
+	api_close(m.api);
 	bus_destroy(&m.bus);
-	machine_release_kvm(&m.kvm);
+	kvm_x86_destroy(&m.kvm);
+	if (m.release_fd >= 0)
+		close(m.release_fd);
 out_mem:
 	munmap(m.mem.host, m.mem.size);
+	pthread_cond_destroy(&m.cond);
 	pthread_mutex_destroy(&m.lock);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }

@@ -68,6 +68,14 @@ struct vm_config {
 	struct vm_net net[VM_MAX_NICS];	/* virtio-net over PCI */
 	int nnets;
 	int rng;		/* virtio-rng over PCI */
+	const char *api_sock;	/* serve the JSON API (api.h) there; NULL: none */
+	int no_seccomp;		/* leave the syscall filter off (debugging) */
+	/* Called once the machine is built and, with api_sock, listening,
+	 * before the syscall filter goes on and the guest runs: a
+	 * background VM tells its parent here.  Non-zero abandons the run
+	 * (vm_run returns it with @e).  May be NULL. */
+	int (*ready)(void *arg, struct err *e);
+	void *ready_arg;
 };
 
 enum vm_end {
@@ -76,6 +84,7 @@ enum vm_end {
 	VM_END_HALT,		/* hlt with interrupts off: poweroff, exit 0 */
 	VM_END_CRASH,		/* triple fault, emulation failure, bad entry */
 	VM_END_TIMEOUT,		/* --timeout passed */
+	VM_END_STOPPED,		/* SIGTERM or the API's stop: exit 0 */
 };
 
 #define VM_EXIT_CRASH	1	/* strata's exit code for a crashed guest */
@@ -95,6 +104,10 @@ struct vm_result {
 };
 
 /* Build the machine @cfg describes, run it until it ends, tear it down.
+ * SIGTERM ends the run cleanly (VM_END_STOPPED).  Unless
+ * cfg->no_seccomp, every thread of the process runs under the VMM's
+ * syscall filter (vm_seccomp.h) from the first guest instruction on, so
+ * the caller can do little more than print and exit afterwards.
  * Returns 0 with @res filled when the guest ran (whatever its end), or
  * -errno with @e when the machine could not be built. */
 int vm_run(const struct vm_config *cfg, struct vm_result *res, struct err *e);
