@@ -19,6 +19,7 @@
 #define FDT_HEADER	40
 #define FDT_RSVMAP	16	/* one terminating entry */
 #define FDT_MAX		(1u << 24)	/* far more than a machine needs */
+#define FDT_MAX_CELLS	4096
 
 static void fail(struct fdt *f, int code, const char *why)
 {
@@ -173,16 +174,22 @@ void fdt_prop_strs(struct fdt *f, const char *name, const char *s, size_t len)
 
 void fdt_prop_cells(struct fdt *f, const char *name, const uint32_t *v, int n)
 {
-	uint8_t buf[64 * 4];
+	uint8_t *buf;
 	int i;
 
-	if (n < 0 || n > 64) {
+	if (n < 0 || n > FDT_MAX_CELLS) {
 		fail(f, -E2BIG, "too many cells in a property");
+		return;
+	}
+	buf = malloc(4 * (size_t)n + 1);
+	if (!buf) {
+		fail(f, -ENOMEM, "device tree");
 		return;
 	}
 	for (i = 0; i < n; i++)
 		put_be32(buf + 4 * i, v[i]);
 	fdt_prop(f, name, buf, 4 * (size_t)n);
+	free(buf);
 }
 
 void fdt_free(struct fdt *f)

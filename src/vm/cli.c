@@ -18,13 +18,14 @@
 #include "lib/parse.h"
 #include "vm/initramfs.h"
 #include "vm/machine.h"
+#include "vm/rv/rv.h"
 #include "vm/vm.h"
 
 #define VM_EXIT_SETUP	125
 
 struct run_args {
 	const char *kernel, *initrd, *cmdline, *mem, *cpus, *cpu_features;
-	const char *timeout, *irqchip;
+	const char *timeout, *irqchip, *arch;
 	struct strlist disk, net;
 	const char *vsock, *name, *api_sock;
 	int rng, detach, stats, help;
@@ -32,6 +33,7 @@ struct run_args {
 
 #define RUN_OPTS(a)							\
 	{ "kernel", 'k', OPT_STR, &(a).kernel, "FILE", "guest kernel: an ELF vmlinux (PVH note), any 64-bit ELF or a bzImage" }, \
+	{ "arch", 0, OPT_STR, &(a).arch, "ARCH", "x86_64 (default: KVM) or riscv64 (a RISC-V machine run by the translator, see docs/rv.md)" }, \
 	{ "initrd", 'i', OPT_STR, &(a).initrd, "FILE", "initial ramdisk, placed at the top of guest memory" }, \
 	{ "cmdline", 'c', OPT_STR, &(a).cmdline, "STR", "kernel command line (at most 4095 bytes)" }, \
 	{ "mem", 'm', OPT_STR, &(a).mem, "SIZE", "guest memory, 4M to 3G (default 256M)" }, \
@@ -240,6 +242,8 @@ static int run_config(const struct run_args *a, struct vm_config *c, struct err 
 			return err_msg(e, -EINVAL, "--timeout %s: not a positive number of seconds",
 				       a->timeout);
 	}
+	if (a->arch && strcmp(a->arch, "x86_64") && strcmp(a->arch, "riscv64"))
+		return err_msg(e, -EINVAL, "--arch %s: x86_64 or riscv64", a->arch);
 	if (a->irqchip && strcmp(a->irqchip, "on") && strcmp(a->irqchip, "off"))
 		return err_msg(e, -EINVAL, "--irqchip %s: on or off", a->irqchip);
 	c->no_irqchip = a->irqchip && !strcmp(a->irqchip, "off");
@@ -273,8 +277,10 @@ static int run_vm(const struct run_args *a, const struct vm_config *c)
 	struct vm_result r;
 	struct err e = { 0 };
 
+	int riscv = a->arch && !strcmp(a->arch, "riscv64");
+
 	signal(SIGPIPE, SIG_IGN);	/* a closed stdout must not kill the VMM */
-	if (vm_run(c, &r, &e) < 0)
+	if ((riscv ? vm_rv_run(c, &r, &e) : vm_run(c, &r, &e)) < 0)
 		return setup_error(&e);
 	return run_report(a, &r);
 }
