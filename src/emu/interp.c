@@ -82,8 +82,15 @@ static void *mem_at(struct rv_cpu *cpu, uint64_t addr, uint64_t len,
 /* misaligned accesses are allowed: memcpy (the host is little-endian) */
 static bool load(struct rv_cpu *cpu, uint64_t addr, unsigned len, uint64_t *v)
 {
-	void *p = mem_at(cpu, addr, len, RV_FAULT_READ);
+	void *p;
 
+	if (cpu->sys) {
+		if (cpu->sys->load(cpu, addr, len, v))
+			return true;
+		cpu->stop = RV_STOP_FAULT;
+		return false;
+	}
+	p = mem_at(cpu, addr, len, RV_FAULT_READ);
 	if (!p)
 		return false;
 	*v = 0;
@@ -93,8 +100,15 @@ static bool load(struct rv_cpu *cpu, uint64_t addr, unsigned len, uint64_t *v)
 
 static bool store(struct rv_cpu *cpu, uint64_t addr, unsigned len, uint64_t v)
 {
-	void *p = mem_at(cpu, addr, len, RV_FAULT_WRITE);
+	void *p;
 
+	if (cpu->sys) {
+		if (cpu->sys->store(cpu, addr, len, v))
+			return true;
+		cpu->stop = RV_STOP_FAULT;
+		return false;
+	}
+	p = mem_at(cpu, addr, len, RV_FAULT_WRITE);
 	if (!p)
 		return false;
 	memcpy(p, &v, len);
@@ -254,7 +268,13 @@ static bool amo(struct rv_cpu *cpu, const struct rv_insn *in, uint64_t *r)
 		fault(cpu, addr, access | RV_FAULT_MISALIGNED);
 		return false;
 	}
-	p = mem_at(cpu, addr, size, access);
+	if (cpu->sys) {
+		p = cpu->sys->atomic(cpu, addr, size, access);
+		if (!p)
+			cpu->stop = RV_STOP_FAULT;
+	} else {
+		p = mem_at(cpu, addr, size, access);
+	}
 	if (!p)
 		return false;
 	if (k == 0) {			/* LR */
@@ -799,6 +819,13 @@ static bool csr(struct rv_cpu *cpu, const struct rv_insn *in)
 	unsigned num = (uint32_t)in->imm & 0xfff;
 	uint64_t old = 0, nv;
 
+	if (cpu->sys) {
+		if (!cpu->sys->csr(cpu, num, k, src, k == 0 || in->rs1 != 0,
+				   &old))
+			return false;
+		cpu->x[in->rd] = old;
+		return true;
+	}
 	/* csrrw with rd = x0 does not read; csrrs/c with a zero source
 	 * does not write */
 	if ((k != 0 || in->rd != 0) && !csr_read(cpu, num, &old))
