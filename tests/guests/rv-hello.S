@@ -22,3 +22,15 @@ _start:
 	call	rv_main
 2:	wfi
 	j	2b
+
+/* secondary harts (SBI HSM hart_start): a0 = hartid, a1 = opaque;
+ * a 4 KiB stack each from rv_stacks */
+	.globl	rv_secondary_entry
+rv_secondary_entry:
+	la	sp, rv_stacks
+	addi	t0, a0, 1
+	slli	t0, t0, 12
+	add	sp, sp, t0
+	call	rv_secondary
+3:	wfi
+	j	3b

@@ -2,8 +2,15 @@
  * rv-hello -- the riscv64 machine's smoke test guest (S-mode, no MMU):
  * prints through the SBI (legacy putchar and DBCN) and the 16550A UART,
  * checks a0/a1 (hart 0, the DTB's magic), the SBI base extension, the
- * time CSR and an SBI timer interrupt (sip.STIP), then shuts down through
- * SBI SRST.  A failed check ends through the test device with exit 3.
+ * time CSR and an SBI timer interrupt (sip.STIP), starts the other harts
+ * (SBI HSM) and sends each an IPI, then ends as /chosen/bootargs says:
+ *	end=shutdown (default)	SBI SRST shutdown
+ *	end=reboot		SBI SRST cold reboot
+ *	end=legacy		legacy SBI shutdown (0x08)
+ *	end=exit:N		the test device, exit code N (1..9)
+ *	end=spin		loop forever (--timeout)
+ *	end=crash		jump to an address where nothing is
+ * A failed check ends through the test device with exit 3.
  */
 #include <stdint.h>
 
@@ -104,6 +111,138 @@ static void timer_check(void)
 	sbi_puts("timer ok\n");
 }
 
+#define MAX_HARTS	8
+#define FDT_PROP	3
+#define FDT_END		9
+
+uint8_t rv_stacks[MAX_HARTS][4096] __attribute__((aligned(16)));
+static volatile int hart_up[MAX_HARTS];
+void rv_secondary_entry(void);
+void rv_secondary(uint64_t hartid, uint64_t opaque);
+
+/* A secondary hart: say so, wait for hart 0's IPI, stop. */
+void rv_secondary(uint64_t hartid, uint64_t opaque)
+{
+	uint64_t sip;
+
+	if (hartid >= MAX_HARTS || opaque != 0x5eed + hartid)
+		return;
+	__atomic_store_n(&hart_up[hartid], 1, __ATOMIC_SEQ_CST);
+	do
+		asm volatile("csrr %0, sip" : "=r"(sip));
+	while (!(sip & 2));
+	asm volatile("csrc sip, %0" : : "r"(2UL));
+	__atomic_store_n(&hart_up[hartid], 2, __ATOMIC_SEQ_CST);
+	sbi(0x48534d, 1, 0, 0, 0);	/* hart_stop */
+	for (;;)
+		;
+}
+
+static int wait_for(int h, int v)
+{
+	long i;
+
+	for (i = 0; i < 200000000; i++)
+		if (__atomic_load_n(&hart_up[h], __ATOMIC_SEQ_CST) == v)
+			return 1;
+	return 0;
+}
+
+static void smp_check(void)
+{
+	struct sbiret r;
+	int h, n = 1;
+	long i;
+
+	for (h = 1; h < MAX_HARTS; h++) {
+		r = sbi(0x48534d, 0, h, (long)rv_secondary_entry, 0x5eed + h);
+		if (r.error == -3)	/* no such hart */
+			break;
+		if (r.error)
+			fail("hart_start");
+		if (!wait_for(h, 1))
+			fail("a started hart did not run");
+		if (sbi(0x48534d, 0, h, (long)rv_secondary_entry, 0).error != -6)
+			fail("a started hart can be started again");
+		sbi(0x735049, 0, 1, h, 0);	/* send_ipi */
+		if (!wait_for(h, 2))
+			fail("no IPI on the started hart");
+		for (i = 0; i < 100000000; i++)
+			if (sbi(0x48534d, 2, h, 0, 0).value == 1)
+				break;
+		if (sbi(0x48534d, 2, h, 0, 0).value != 1)
+			fail("a hart that called hart_stop is not STOPPED");
+		n++;
+	}
+	if (n > 1) {
+		char buf[24];
+
+		hex(buf, n);
+		sbi_puts("harts up ");
+		sbi_puts(buf);
+		sbi_putc('\n');
+	}
+}
+
+static int streq_n(const char *a, const char *b, int n)
+{
+	while (n--)
+		if (*a++ != *b++)
+			return 0;
+	return 1;
+}
+
+/* /chosen/bootargs, found by name among the DTB's properties */
+static const char *bootargs(const uint8_t *dtb)
+{
+	const uint8_t *st = dtb + be32(dtb + 8), *strs = dtb + be32(dtb + 12);
+	uint32_t size = be32(dtb + 36), off = 0, tok, len;
+
+	while (off + 4 <= size) {
+		tok = be32(st + off);
+		off += 4;
+		if (tok == 1) {		/* begin node: skip the name */
+			while (st[off])
+				off++;
+			off = (off + 4) & ~3u;
+		} else if (tok == FDT_PROP) {
+			len = be32(st + off);
+			if (streq_n((const char *)strs + be32(st + off + 4), "bootargs", 9))
+				return (const char *)st + off + 8;
+			off = (off + 8 + len + 3) & ~3u;
+		} else if (tok == FDT_END) {
+			break;
+		}
+	}
+	return "";
+}
+
+static void end(const char *args)
+{
+	const char *p;
+
+	for (p = args; *p; p++)
+		if (streq_n(p, "end=", 4))
+			break;
+	if (!*p)
+		p = "end=shutdown";
+	p += 4;
+	if (streq_n(p, "reboot", 6))
+		sbi(0x53525354, 0, 1, 0, 0);
+	else if (streq_n(p, "legacy", 6))
+		sbi(0x08, 0, 0, 0, 0);
+	else if (streq_n(p, "exit:", 5))
+		*TEST_DEV = ((p[5] - '0') << 16) | 0x3333;
+	else if (streq_n(p, "spin", 4))
+		for (;;)
+			;
+	else if (streq_n(p, "crash", 5))
+		((void (*)(void))0x1000)();
+	else
+		sbi(0x53525354, 0, 0, 0, 0);
+	fail("still running after the end");
+}
+
 void rv_main(uint64_t hartid, const uint8_t *dtb);
 
 void rv_main(uint64_t hartid, const uint8_t *dtb)
@@ -129,6 +268,6 @@ void rv_main(uint64_t hartid, const uint8_t *dtb)
 	if (sbi(0x12345678, 0, 0, 0, 0).error != -2)
 		fail("unknown extension");
 	timer_check();
-	sbi(0x53525354, 0, 0, 0, 0);	/* shutdown */
-	fail("still running after SRST shutdown");
+	smp_check();
+	end(bootargs(dtb));
 }

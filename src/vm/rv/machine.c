@@ -231,10 +231,13 @@ static void sbi_send_ipi(void *ctx, int hart)
 	rv_hart_set_pending(m->hart[hart].h, RV_IRQ_SSI, 1);
 }
 
-/* The hart contract has no remote flush yet: a hart's software TLB must
- * not outlive the guest's remote sfence.vma.  TODO once hart.h has one. */
+/* remote fence.i / sfence.vma: the hart drops its TLB and translations
+ * before its next instruction; returns when that is sure */
 static void sbi_rfence(void *ctx, int hart)
 {
+	struct rv_machine *m = ctx;
+
+	rv_hart_remote_fence(m->hart[hart].h);
 }
 
 static void *hart_thread(void *arg);
