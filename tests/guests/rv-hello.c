@@ -10,6 +10,10 @@
  *	end=exit:N		the test device, exit code N (1..9)
  *	end=spin		loop forever (--timeout)
  *	end=crash		jump to an address where nothing is
+ * Then every virtio-mmio device it finds (0x10001000 + 0x1000 n) gets one
+ * request, completed through the PLIC (sip.SEIP polled, claim, complete):
+ * virtio-rng 16 bytes ("rng n: 16 bytes, irq k"), virtio-blk sector 0
+ * ("blk n: sector 0 "<first 16 bytes>"").
  * A failed check ends through the test device with exit 3.
  */
 #include <stdint.h>
@@ -192,11 +196,16 @@ static int streq_n(const char *a, const char *b, int n)
 	return 1;
 }
 
-/* /chosen/bootargs, found by name among the DTB's properties */
-static const char *bootargs(const uint8_t *dtb)
+/* Walk the DTB's properties: the value of the first named @name whose
+ * value starts with @val, and in *count how many there are. */
+static const char *dtb_find(const uint8_t *dtb, const char *name, int nlen,
+			    const char *val, int vlen, int *count)
 {
 	const uint8_t *st = dtb + be32(dtb + 8), *strs = dtb + be32(dtb + 12);
 	uint32_t size = be32(dtb + 36), off = 0, tok, len;
+	const char *found = 0;
+
+	*count = 0;
 
 	while (off + 4 <= size) {
 		tok = be32(st + off);
@@ -207,14 +216,26 @@ static const char *bootargs(const uint8_t *dtb)
 			off = (off + 4) & ~3u;
 		} else if (tok == FDT_PROP) {
 			len = be32(st + off);
-			if (streq_n((const char *)strs + be32(st + off + 4), "bootargs", 9))
-				return (const char *)st + off + 8;
+			if (streq_n((const char *)strs + be32(st + off + 4), name, nlen) &&
+			    (int)len >= vlen && streq_n((const char *)st + off + 8, val, vlen)) {
+				if (!found)
+					found = (const char *)st + off + 8;
+				++*count;
+			}
 			off = (off + 8 + len + 3) & ~3u;
 		} else if (tok == FDT_END) {
 			break;
 		}
 	}
-	return "";
+	return found;
+}
+
+static const char *bootargs(const uint8_t *dtb)
+{
+	int n;
+	const char *s = dtb_find(dtb, "bootargs", 9, "", 0, &n);
+
+	return s ? s : "";
 }
 
 static void end(const char *args)
@@ -243,6 +264,158 @@ static void end(const char *args)
 	fail("still running after the end");
 }
 
+/* ---- virtio-mmio with one 8-entry queue, interrupts through the PLIC */
+#define VIO(n, off)	(*(volatile uint32_t *)(0x10001000UL + 0x1000 * (n) + (off)))
+#define PLIC(off)	(*(volatile uint32_t *)(0x0c000000UL + (off)))
+#define QSIZE		8
+
+struct vdesc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags, next;
+};
+
+static struct {
+	struct vdesc desc[QSIZE];
+	uint16_t avail[3 + QSIZE];
+	uint8_t pad[4096];
+	struct {
+		uint16_t flags, idx;
+		struct { uint32_t id, len; } ring[QSIZE];
+		uint16_t event;
+	} used;
+	uint8_t hdr[16];
+	uint8_t data[512];
+	uint8_t status;
+} __attribute__((aligned(4096))) vq;
+
+static void put_num(unsigned long v)
+{
+	char buf[24];
+	int i = 23;
+
+	buf[i] = 0;
+	do
+		buf[--i] = '0' + v % 10;
+	while (v /= 10);
+	sbi_puts(buf + i);
+}
+
+static int vio_setup(int n)
+{
+	VIO(n, 0x70) = 0;
+	VIO(n, 0x70) = 3;
+	VIO(n, 0x24) = 1;
+	VIO(n, 0x20) = 1;		/* VERSION_1 only */
+	VIO(n, 0x24) = 0;
+	VIO(n, 0x20) = 0;
+	VIO(n, 0x70) = 11;
+	if (!(VIO(n, 0x70) & 8))
+		return -1;
+	VIO(n, 0x30) = 0;
+	if (VIO(n, 0x34) < QSIZE)
+		return -1;
+	VIO(n, 0x38) = QSIZE;
+	VIO(n, 0x80) = (uint32_t)(uintptr_t)vq.desc;
+	VIO(n, 0x84) = 0;
+	VIO(n, 0x90) = (uint32_t)(uintptr_t)vq.avail;
+	VIO(n, 0x94) = 0;
+	VIO(n, 0xa0) = (uint32_t)(uintptr_t)&vq.used;
+	VIO(n, 0xa4) = 0;
+	VIO(n, 0x44) = 1;
+	VIO(n, 0x70) = 15;
+	return 0;
+}
+
+/* Post descriptor chain 0 (@ndesc long), kick, wait for the irq through
+ * the PLIC; returns the used length. */
+static uint32_t vio_request(int n, int ndesc)
+{
+	int irq = 2 + n, id;
+	uint64_t sip;
+	long i;
+
+	(void)ndesc;
+	PLIC(4 * irq) = 1;			/* priority */
+	PLIC(0x2080) = 1u << irq;		/* hart 0 S-mode enable */
+	PLIC(0x201000) = 0;			/* threshold */
+	vq.avail[2] = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	vq.avail[1]++;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	VIO(n, 0x50) = 0;
+	for (i = 0; i < 100000000; i++) {
+		asm volatile("csrr %0, sip" : "=r"(sip));
+		if (sip & (1 << 9))
+			break;
+	}
+	if (!(sip & (1 << 9)))
+		fail("no external interrupt from the device");
+	id = PLIC(0x201004);
+	if (id != irq)
+		fail("the PLIC claim is not the device's source");
+	if (!(VIO(n, 0x60) & 1))
+		fail("InterruptStatus has no used-buffer bit");
+	VIO(n, 0x64) = VIO(n, 0x60);
+	PLIC(0x201004) = id;
+	asm volatile("csrr %0, sip" : "=r"(sip));
+	if (sip & (1 << 9))
+		fail("SEIP still up after ack and complete");
+	if (vq.used.idx != vq.avail[1])
+		fail("the used ring did not move");
+	sbi_puts(", irq ");
+	put_num(irq);
+	return vq.used.ring[(vq.used.idx - 1) % QSIZE].len;
+}
+
+static void vio_rng(int n)
+{
+	vq.desc[0] = (struct vdesc){ (uintptr_t)vq.data, 16, 2, 0 };
+	sbi_puts("rng ");
+	put_num(n);
+	if (vio_request(n, 1) != 16)
+		fail("rng: not 16 bytes");
+	sbi_puts(": 16 bytes\n");
+}
+
+static void vio_blk(int n)
+{
+	int i;
+
+	for (i = 0; i < 16; i++)
+		vq.hdr[i] = 0;			/* VIRTIO_BLK_T_IN, sector 0 */
+	vq.status = 0xff;
+	vq.desc[0] = (struct vdesc){ (uintptr_t)vq.hdr, 16, 1, 1 };
+	vq.desc[1] = (struct vdesc){ (uintptr_t)vq.data, 512, 3, 2 };
+	vq.desc[2] = (struct vdesc){ (uintptr_t)&vq.status, 1, 2, 0 };
+	sbi_puts("blk ");
+	put_num(n);
+	if (vio_request(n, 3) != 513 || vq.status != 0)
+		fail("blk: read of sector 0");
+	sbi_puts(": sector 0 \"");
+	for (i = 0; i < 16 && vq.data[i] >= ' ' && vq.data[i] < 127; i++)
+		sbi_putc(vq.data[i]);
+	sbi_puts("\"\n");
+}
+
+static void virtio_check(int ndev)
+{
+	int n;
+
+	for (n = 0; n < ndev; n++) {
+		if (VIO(n, 0) != 0x74726976 || VIO(n, 4) != 2)
+			fail("virtio-mmio magic and version");
+		vq.avail[1] = 0;
+		if (vio_setup(n) < 0)
+			fail("virtio setup");
+		if (VIO(n, 8) == 4)
+			vio_rng(n);
+		else if (VIO(n, 8) == 2)
+			vio_blk(n);
+		VIO(n, 0x70) = 0;
+	}
+}
+
 void rv_main(uint64_t hartid, const uint8_t *dtb);
 
 void rv_main(uint64_t hartid, const uint8_t *dtb)
@@ -250,6 +423,7 @@ void rv_main(uint64_t hartid, const uint8_t *dtb)
 	static const char msg[] = "hello via SBI DBCN\n";
 	char buf[24];
 	struct sbiret r;
+	int n;
 
 	sbi_puts("hello via SBI\n");
 	uart_puts("hello via UART\n");
@@ -269,5 +443,7 @@ void rv_main(uint64_t hartid, const uint8_t *dtb)
 		fail("unknown extension");
 	timer_check();
 	smp_check();
+	dtb_find(dtb, "compatible", 11, "virtio,mmio", 12, &n);
+	virtio_check(n);
 	end(bootargs(dtb));
 }
