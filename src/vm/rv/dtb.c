@@ -52,6 +52,7 @@ static void cpus(struct fdt *f, const struct rv_dtb_cfg *c)
 		fdt_prop_str(f, "mmu-type", c->sv48 ? "riscv,sv48" : "riscv,sv39");
 		fdt_begin_node(f, "interrupt-controller");
 		fdt_prop_u32(f, "#interrupt-cells", 1);
+		fdt_prop_u32(f, "#address-cells", 0);
 		fdt_prop_empty(f, "interrupt-controller");
 		fdt_prop_str(f, "compatible", "riscv,cpu-intc");
 		fdt_prop_u32(f, "phandle", PH_CPU_INTC(i));
