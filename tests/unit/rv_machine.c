@@ -82,7 +82,8 @@ static void test_dtb(void)
 	test_assert(strstr(dts, "compatible = \"ns16550a\";") != NULL, "uart");
 	test_assert(strstr(dts, "virtio_mmio@10002000 {") && !strstr(dts, "virtio_mmio@10003000"),
 		    "one virtio,mmio node per device");
-	test_assert(strstr(dts, "compatible = \"syscon-poweroff\";") != NULL, "syscon-poweroff");
+	test_assert(strstr(dts, "compatible = \"syscon-reboot\";") && !strstr(dts, "syscon-poweroff"),
+		    "syscon-reboot, no syscon-poweroff (SBI SRST powers off)");
 	free(blob);
 
 	c.nharts = 64;

@@ -124,8 +124,11 @@ static void soc(struct fdt *f, const struct rv_dtb_cfg *c)
 
 static void syscon(struct fdt *f, const char *name, uint32_t value)
 {
+	char compat[32];
+
+	snprintf(compat, sizeof(compat), "syscon-%s", name);
 	fdt_begin_node(f, name);
-	fdt_prop_str(f, "compatible", name[0] == 'p' ? "syscon-poweroff" : "syscon-reboot");
+	fdt_prop_str(f, "compatible", compat);
 	fdt_prop_u32(f, "regmap", PH_TEST);
 	fdt_prop_u32(f, "offset", 0);
 	fdt_prop_u32(f, "value", value);
@@ -165,7 +168,8 @@ int rv_dtb_build(const struct rv_dtb_cfg *c, void **blob, size_t *len,
 	fdt_end_node(&f);
 	cpus(&f, c);
 	soc(&f, c);
-	syscon(&f, "poweroff", 0x5555);
+	/* no syscon-poweroff: Linux powers off through SBI SRST, and a
+	 * second poweroff driver only fails its probe (-EBUSY) */
 	syscon(&f, "reboot", 0x7777);
 	fdt_end_node(&f);
 	return fdt_finish(&f, blob, len, e);
