@@ -72,4 +72,41 @@ expect_eq "an ELF that is not a RISC-V executable: 125" "125" "$rc"
 expect_match "one line says so" 'not a RISC-V executable' "$out"
 out=$("$STRATA" vm run --arch sparc --kernel "$G/rv-hello.img" 2>&1); rc=$?
 expect_eq "an unknown --arch is a usage error" "2" "$rc"
+
+# Linux, when a riscv64 Image and a busybox initramfs (its /init ends in a
+# shell on the console) are given: STRATA_RV_KERNEL, STRATA_RV_INITRD.
+# The commands go in once the prompt is there (the 8250 driver drops
+# what came before it opened the port).
+wait_for() {	# wait_for REGEX FILE PID: 0 when it shows up in 120 s
+	_i=0
+	while [ $_i -lt 2400 ]; do
+		grep -qE -- "$1" "$2" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || return 1
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 1
+}
+if [ -f "${STRATA_RV_KERNEL:-}" ] && [ -f "${STRATA_RV_INITRD:-}" ]; then
+	mkfifo "$tmp/in"
+	"$STRATA" vm run --arch riscv64 --kernel "$STRATA_RV_KERNEL" --initrd "$STRATA_RV_INITRD" \
+		--cmdline console=ttyS0 --mem 256M --cpus 2 --rng --disk "$tmp/disk.raw,ro" \
+		--timeout 150 <"$tmp/in" >"$tmp/linux.log" 2>&1 &
+	pid=$!
+	exec 3>"$tmp/in"
+	wait_for '^/ # ' "$tmp/linux.log" $pid
+	printf 'echo MARK-$((6*7)) $(grep -c ^processor /proc/cpuinfo); head -c 16 /dev/vda; echo\n' >&3
+	wait_for '^STRATA-RV-DISK-0' "$tmp/linux.log" $pid
+	printf 'poweroff -f\n' >&3
+	wait $pid; rc=$?
+	exec 3>&-
+	out=$(cat "$tmp/linux.log")
+	expect_eq "Linux boots to a shell and powers off with 0" "0" "$rc"
+	expect_match "SBI 2.0 with every extension it probes" '^SBI HSM extension detected' "$out"
+	expect_match "both harts come up" '^smp: Brought up 1 node, 2 CPUs' "$out"
+	expect_match "the shell runs a command on the console, 2 cpus" '^MARK-42 2' "$out"
+	expect_match "virtio-blk over virtio-mmio reads the disk" '^STRATA-RV-DISK-0' "$out"
+else
+	echo "skip: Linux boot (set STRATA_RV_KERNEL and STRATA_RV_INITRD)"
+fi
 rm -rf "$tmp"
