@@ -264,7 +264,10 @@ static int run_report(const struct run_args *a, const struct vm_result *r)
 
 	if (r->how == VM_END_CRASH || r->how == VM_END_TIMEOUT)
 		fprintf(stderr, "strata: vm run: %s\n", r->diag);
-	if (a->stats)
+	if (a->stats && a->arch && !strcmp(a->arch, "riscv64"))
+		fprintf(stderr, "strata: vm: %llu MMIO accesses, first instruction after %.2f ms, %.2f ms in all\n",
+			(unsigned long long)s->mmio, s->ms_to_first_run, s->ms_total);
+	else if (a->stats)
 		fprintf(stderr, "strata: vm: %llu exits (io %llu, mmio %llu, hlt %llu), first KVM_RUN after %.2f ms, %.2f ms in all\n",
 			(unsigned long long)s->exits, (unsigned long long)s->io,
 			(unsigned long long)s->mmio, (unsigned long long)s->hlt,

@@ -26,6 +26,9 @@ expect_match "a0 is hart 0, a1 the DTB" '^dtb ok$' "$out"
 expect_match "SBI spec version 2.0" '^sbi spec 0x0000000002000000$' "$out"
 expect_match "the SBI timer raises STIP after its deadline" '^timer ok$' "$out"
 
+out=$(rv --kernel "$G/rv-hello.img" --stats --timeout 30 2>&1 >/dev/null)
+expect_match "--stats counts MMIO accesses and times" '^strata: vm: [0-9]+ MMIO accesses, first instruction after [0-9.]+ ms, [0-9.]+ ms in all$' "$out"
+
 out=$(rv --kernel "$G/rv-hello" --mem 64M --timeout 30 2>&1); rc=$?
 expect_eq "the same guest as an ELF" "0" "$rc"
 expect_match "prints the same" '^timer ok$' "$out"
