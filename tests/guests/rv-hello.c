@@ -3,7 +3,8 @@
  * prints through the SBI (legacy putchar and DBCN) and the 16550A UART,
  * checks a0/a1 (hart 0, the DTB's magic), the SBI base extension, the
  * time CSR and an SBI timer interrupt (sip.STIP), starts the other harts
- * (SBI HSM) and sends each an IPI, then ends as /chosen/bootargs says:
+ * (SBI HSM) and sends each an IPI (hart 1 is stopped and started twice),
+ * then ends as /chosen/bootargs says:
  *	end=shutdown (default)	SBI SRST shutdown
  *	end=reboot		SBI SRST cold reboot
  *	end=legacy		legacy SBI shutdown (0x08)
@@ -176,6 +177,16 @@ static void smp_check(void)
 				break;
 		if (sbi(0x48534d, 2, h, 0, 0).value != 1)
 			fail("a hart that called hart_stop is not STOPPED");
+		if (h == 1) {		/* once more: a stopped hart restarts */
+			hart_up[h] = 0;
+			if (sbi(0x48534d, 0, h, (long)rv_secondary_entry, 0x5eed + h).error)
+				fail("hart_start of a stopped hart");
+			if (!wait_for(h, 1))
+				fail("a restarted hart did not run");
+			sbi(0x735049, 0, 1, h, 0);
+			if (!wait_for(h, 2))
+				fail("no IPI on the restarted hart");
+		}
 		n++;
 	}
 	if (n > 1) {
