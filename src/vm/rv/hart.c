@@ -65,6 +65,13 @@
 #define INSN_SFENCE_VMA	0x12000073u	/* rs1, rs2 in bits 19..15, 24..20 */
 #define MASK_SFENCE_VMA	0xfe007fffu
 
+/* decoded instructions, by their bits (so never stale) */
+#define DCACHE_BITS	12
+struct dcache_entry {
+	uint32_t raw;
+	struct rv_insn in;
+};
+
 /* where the hart's thread is, for remote fences */
 enum run_state { RUN_IDLE, RUN_EXEC, RUN_OUTSIDE };
 
@@ -96,6 +103,7 @@ struct rv_hart {
 	pthread_mutex_t lock;		/* WFI */
 	pthread_cond_t wake;
 	char crash[80];			/* why the run crashed */
+	struct dcache_entry dcache[1u << DCACHE_BITS];
 };
 
 static struct rv_hart *hart_of(struct rv_cpu *cpu)
@@ -621,18 +629,39 @@ static bool service(struct rv_hart *h)
 	return false;
 }
 
+/* rv_decode() through a cache indexed by a hash of the bits */
+static const struct rv_insn *decode(struct rv_hart *h, uint32_t raw)
+{
+	struct dcache_entry *e =
+		&h->dcache[(raw * 0x9e3779b1u) >> (32 - DCACHE_BITS)];
+
+	if (e->raw != raw) {
+		rv_decode(raw, &e->in);
+		e->raw = raw;
+	}
+	return &e->in;
+}
+
+static void dcache_init(struct rv_hart *h)
+{
+	for (unsigned i = 0; i < 1u << DCACHE_BITS; i++) {
+		h->dcache[i].raw = 0;
+		rv_decode(0, &h->dcache[i].in);
+	}
+}
+
 static enum step_end step(struct rv_hart *h)
 {
-	struct rv_insn in;
+	const struct rv_insn *in;
 	enum rv_stop s;
 	uint32_t raw;
 
 	if (!fetch(h, &raw))
 		return exception(h, h->exc, h->cpu.fault_addr);
-	rv_decode(raw, &in);
-	if (in.op >= RV_OP_FLW && !fp_enabled(h))
-		return exception(h, RV_EXC_ILLEGAL, in.raw);
-	s = rv_interp_exec(&h->cpu, &in);
+	in = decode(h, raw);
+	if (in->op >= RV_OP_FLW && !fp_enabled(h))
+		return exception(h, RV_EXC_ILLEGAL, in->raw);
+	s = rv_interp_exec(&h->cpu, in);
 	return s == RV_STOP_NONE ? STEP_ON : handle_stop(h, s);
 }
 
@@ -684,6 +713,7 @@ struct rv_hart *rv_hart_new(const struct rv_hart_cfg *cfg)
 	h->sv48 = cfg->sv48;
 	h->cpu.sys = &sys_ops;
 	rv_mmu_init(&h->mmu, cfg->ram);
+	dcache_init(h);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->wake, NULL);
 	reset(h);
