@@ -116,6 +116,13 @@ static void kick(struct rv_hart *h)
 	__atomic_store_n(&h->kick, 1, __ATOMIC_SEQ_CST);
 }
 
+static void set_state(struct rv_hart *h, enum run_state s)
+{
+	__atomic_store_n(&h->state, s, __ATOMIC_SEQ_CST);
+	if (s == RUN_EXEC)
+		kick(h);	/* fences asked while we were away */
+}
+
 /* the TLB of the current privilege and SUM */
 static void update_ctx(struct rv_hart *h)
 {
@@ -175,10 +182,14 @@ static bool phys_rw(struct rv_hart *h, uint64_t va, uint64_t pa, void *buf,
 	}
 	if (acc == RV_ACC_X)
 		return fail(h, RV_EXC_INSN_ACCESS, va);
+	/* a device may block (on a lock another hart holds while it
+	 * waits for our remote fence): we are outside meanwhile */
+	set_state(h, RUN_OUTSIDE);
 	if (acc == RV_ACC_W)
 		r = h->ops->mmio_write(h->ops->ctx, pa, buf, n);
 	else
 		r = h->ops->mmio_read(h->ops->ctx, pa, buf, n);
+	set_state(h, RUN_EXEC);
 	if (r)
 		return fail(h, acc == RV_ACC_W ? RV_EXC_STORE_ACCESS :
 				 RV_EXC_LOAD_ACCESS, va);
@@ -519,13 +530,6 @@ static void sret(struct rv_hart *h)
 	h->cpu.pc = h->sepc;
 	h->cpu.insns++;
 	kick(h);
-}
-
-static void set_state(struct rv_hart *h, enum run_state s)
-{
-	__atomic_store_n(&h->state, s, __ATOMIC_SEQ_CST);
-	if (s == RUN_EXEC)
-		kick(h);	/* fences asked while we were away */
 }
 
 static void wfi(struct rv_hart *h)
