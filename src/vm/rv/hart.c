@@ -100,6 +100,7 @@ struct rv_hart {
 	int stop;			/* atomic: rv_hart_stop() */
 	unsigned fence_req, fence_done;	/* atomic: rv_hart_remote_fence() */
 	int state;			/* atomic: enum run_state */
+	int sleeping;			/* atomic: in WFI, under @lock */
 	pthread_mutex_t lock;		/* WFI */
 	pthread_cond_t wake;
 	char crash[80];			/* why the run crashed */
@@ -537,10 +538,14 @@ static void wfi(struct rv_hart *h)
 	retire(h);
 	set_state(h, RUN_OUTSIDE);
 	pthread_mutex_lock(&h->lock);
+	/* @sleeping before looking at sip: a waker either sees it set and
+	 * signals under the lock, or raised sip before we look */
+	__atomic_store_n(&h->sleeping, 1, __ATOMIC_SEQ_CST);
 	/* wakes on pending & enabled in sie, whatever sstatus.SIE says */
 	while (!(__atomic_load_n(&h->sip, __ATOMIC_SEQ_CST) & h->sie) &&
 	       !__atomic_load_n(&h->stop, __ATOMIC_SEQ_CST))
 		pthread_cond_wait(&h->wake, &h->lock);
+	__atomic_store_n(&h->sleeping, 0, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&h->lock);
 	set_state(h, RUN_EXEC);
 }
@@ -757,9 +762,13 @@ uint64_t rv_hart_pc(const struct rv_hart *h)
 	return h->cpu.pc;
 }
 
+/* after changing sip or stop: poll, and leave WFI (the lock only when
+ * the hart sleeps: raising a line on a running hart costs no syscall) */
 static void wake(struct rv_hart *h)
 {
 	kick(h);
+	if (!__atomic_load_n(&h->sleeping, __ATOMIC_SEQ_CST))
+		return;
 	pthread_mutex_lock(&h->lock);
 	pthread_cond_broadcast(&h->wake);
 	pthread_mutex_unlock(&h->lock);
