@@ -5,16 +5,20 @@
  * and a 16550 transmit register.  The hart's integration test while the
  * real machine (src/vm/rv/machine.c) grows; not a replacement for it.
  *
- *	STRATA_RV_KERNEL=Image [STRATA_RV_EXPECT=text] \
- *	[STRATA_RV_CMDLINE=...] [STRATA_RV_SV48=1] build/debug/unit/rv_hart_linux
+ *	STRATA_RV_KERNEL=Image [STRATA_RV_INIT=program] \
+ *	[STRATA_RV_EXPECT=text] [STRATA_RV_CMDLINE=...] [STRATA_RV_SV48=1] \
+ *	build/debug/unit/rv_hart_linux
  *
  * The kernel is expected to power off through the SBI after printing
- * STRATA_RV_EXPECT (default: "init: "); a kernel with an embedded
- * initramfs whose /init prints and calls reboot(RB_POWER_OFF) does.
- * The device tree is compiled with dtc.  Without STRATA_RV_KERNEL, or
- * without dtc, the test skips.
+ * STRATA_RV_EXPECT (default: "init: ").  STRATA_RV_INIT names a static
+ * riscv64 program that becomes /init of an initramfs made here (with
+ * /dev/console), e.g. one of tests/rvsys/ (how to build them: there);
+ * without it the kernel needs an initramfs of its own.  The device tree
+ * is compiled with dtc.  Without STRATA_RV_KERNEL, or without dtc, the
+ * test skips.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +34,8 @@
 #define RAM_SIZE	(128ull << 20)
 #define KERNEL_AT	(RAM_BASE + 0x200000)
 #define DTB_AT		(RAM_BASE + RAM_SIZE - 0x200000)
+#define INITRD_AT	(RAM_BASE + RAM_SIZE - 0x2000000)
+#define INITRD_MAX	0x1e00000ull
 #define UART		0x10000000ull
 #define TIMEBASE	10000000ull
 
@@ -194,10 +200,51 @@ static long load_file(const char *path, uint8_t *dst, size_t max)
 	return (long)n;
 }
 
-/* the device tree, compiled by dtc into RAM at DTB_AT */
-static int make_dtb(const char *cmdline, int sv48)
+/* one newc cpio entry at *at; returns false when it does not fit */
+static bool cpio_add(uint64_t *at, const char *name, unsigned mode,
+		     unsigned rdev_major, unsigned rdev_minor,
+		     const uint8_t *data, size_t len)
 {
-	char dts[2048], cmd[256];
+	static unsigned ino = 1;
+	size_t nlen = strlen(name) + 1, hdr = 110;
+	char h[160];
+	uint8_t *p = ram + (*at - RAM_BASE);
+	size_t need = ((hdr + nlen + 3) & ~3ul) + ((len + 3) & ~3ul);
+
+	if (*at + need > INITRD_AT + INITRD_MAX)
+		return false;
+	memset(p, 0, need);
+	snprintf(h, sizeof(h), "070701%08X%08X%08X%08X%08X%08X%08zX"
+		 "%08X%08X%08X%08X%08zX%08X", ino++, mode, 0, 0, 1, 0, len,
+		 0, 0, rdev_major, rdev_minor, nlen, 0);
+	memcpy(p, h, hdr);
+	memcpy(p + hdr, name, nlen);
+	if (len)
+		memcpy(p + ((hdr + nlen + 3) & ~3ul), data, len);
+	*at += need;
+	return true;
+}
+
+/* an initramfs with /dev/console and @init as /init; its end, or 0 */
+static uint64_t make_initrd(const char *init)
+{
+	uint64_t at = INITRD_AT;
+	static uint8_t prog[16 << 20];
+	long n = load_file(init, prog, sizeof(prog));
+
+	if (n <= 0 ||
+	    !cpio_add(&at, "dev", 040755, 0, 0, NULL, 0) ||
+	    !cpio_add(&at, "dev/console", 020600, 5, 1, NULL, 0) ||
+	    !cpio_add(&at, "init", 0100755, 0, 0, prog, (size_t)n) ||
+	    !cpio_add(&at, "TRAILER!!!", 0, 0, 0, NULL, 0))
+		return 0;
+	return at;
+}
+
+/* the device tree, compiled by dtc into RAM at DTB_AT */
+static int make_dtb(const char *cmdline, int sv48, uint64_t initrd_end)
+{
+	char dts[2048], initrd[160] = "", cmd[256];
 	char path[] = "/tmp/rv_hart_linux.XXXXXX";
 	int fd = mkstemp(path);
 	FILE *p;
@@ -206,10 +253,17 @@ static int make_dtb(const char *cmdline, int sv48)
 	if (fd < 0)
 		return -1;
 	close(fd);
+	if (initrd_end)
+		snprintf(initrd, sizeof(initrd),
+			 "linux,initrd-start = <0x0 0x%llx>; "
+			 "linux,initrd-end = <0x0 0x%llx>;",
+			 (unsigned long long)INITRD_AT,
+			 (unsigned long long)initrd_end);
 	snprintf(dts, sizeof(dts),
 		"/dts-v1/;\n/ {\n #address-cells = <2>; #size-cells = <2>;\n"
 		" compatible = \"riscv-virtio\"; model = \"strata rv_hart test\";\n"
-		" chosen { bootargs = \"%s\"; stdout-path = \"/soc/serial@10000000\"; };\n"
+		" chosen { bootargs = \"%s\"; stdout-path = \"/soc/serial@10000000\";\n"
+		"  %s };\n"
 		" cpus { #address-cells = <1>; #size-cells = <0>;\n"
 		"  timebase-frequency = <%llu>;\n"
 		"  cpu@0 { device_type = \"cpu\"; reg = <0>; status = \"okay\";\n"
@@ -225,7 +279,7 @@ static int make_dtb(const char *cmdline, int sv48)
 		"  serial@10000000 { compatible = \"ns16550a\";\n"
 		"   reg = <0x0 0x10000000 0x0 0x100>; clock-frequency = <3686400>; };\n"
 		" };\n};\n",
-		cmdline, (unsigned long long)TIMEBASE, sv48 ? "sv48" : "sv39",
+		cmdline, initrd, (unsigned long long)TIMEBASE, sv48 ? "sv48" : "sv39",
 		(unsigned long long)RAM_SIZE);
 	snprintf(cmd, sizeof(cmd), "dtc -q -I dts -O dtb -o %s -", path);
 	p = popen(cmd, "w");
@@ -248,6 +302,8 @@ int main(void)
 	const char *kernel = getenv("STRATA_RV_KERNEL");
 	const char *expect = getenv("STRATA_RV_EXPECT");
 	const char *cmdline = getenv("STRATA_RV_CMDLINE");
+	const char *init = getenv("STRATA_RV_INIT");
+	uint64_t initrd_end = 0;
 	int sv48 = getenv("STRATA_RV_SV48") != NULL;
 	struct rv_hart_cfg cfg = { .ram = &mem, .ops = &ops, .sv48 = sv48 };
 	struct timespec a, b;
@@ -273,7 +329,12 @@ int main(void)
 	mem.n = 1;
 	n = load_file(kernel, ram + (KERNEL_AT - RAM_BASE), 64 << 20);
 	test_assert(n > 0, "the kernel loads");
-	test_assert(make_dtb(cmdline, sv48) == 0, "dtc compiles the tree");
+	if (init) {
+		initrd_end = make_initrd(init);
+		test_assert(initrd_end != 0, "the initramfs is made");
+	}
+	test_assert(make_dtb(cmdline, sv48, initrd_end) == 0,
+		    "dtc compiles the tree");
 	if (n <= 0)
 		return test_report();
 
