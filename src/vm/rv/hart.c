@@ -65,7 +65,7 @@
 #define INSN_SFENCE_VMA	0x12000073u	/* rs1, rs2 in bits 19..15, 24..20 */
 #define MASK_SFENCE_VMA	0xfe007fffu
 
-/* decoded instructions, by their bits (so never stale) */
+/* decoded instructions, by pc, tagged by their bits (never stale) */
 #define DCACHE_BITS	12
 struct dcache_entry {
 	uint32_t raw;
@@ -638,11 +638,12 @@ static bool service(struct rv_hart *h)
 	return false;
 }
 
-/* rv_decode() through a cache indexed by a hash of the bits */
+/* rv_decode() through a cache indexed by pc (neighbours share cache
+ * lines) and tagged by the bits (never stale) */
 static const struct rv_insn *decode(struct rv_hart *h, uint32_t raw)
 {
 	struct dcache_entry *e =
-		&h->dcache[(raw * 0x9e3779b1u) >> (32 - DCACHE_BITS)];
+		&h->dcache[(h->cpu.pc >> 1) & ((1u << DCACHE_BITS) - 1)];
 
 	if (e->raw != raw) {
 		rv_decode(raw, &e->in);
