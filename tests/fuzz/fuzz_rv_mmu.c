@@ -1,18 +1,24 @@
 /*
  * fuzz_rv_mmu -- libFuzzer target for the Sv39/Sv48 page walk and the
  * software TLB of src/vm/rv/mmu.c, which read page tables the guest
- * wrote.
+ * wrote, and for the whole system-mode hart (src/vm/rv/hart.c) running
+ * what a hostile guest could.
  *
- * Input: a 4-byte header, up to 16 accesses of 9 bytes, then guest RAM
- * (up to 64 KiB, zero-filled, at guest physical 0x80000000):
- *	u8 mode (bit 0: Sv48, bit 1: Bare, bit 2: MXR), u8 root page
- *	(0..15), u8 number of accesses, u8 unused;
- *	each access: u64 va (little-endian), u8 kind (bits 0-1: read,
- *	write, fetch; bits 2-3: U, S, S+SUM; bit 4: flush the va first).
- * Nothing may crash or trip a sanitizer; every translation gives a
- * known cause or a physical address whose page offset is the va's; every
- * TLB hit is a host pointer inside RAM, and the one for the translated
- * va is that physical address's.
+ * Input: a 4-byte header, then as the mode says:
+ *	u8 mode (bit 0: Sv48, bit 1: Bare, bit 2: MXR, bit 3: hart mode),
+ *	u8 root page (0..15), u8 number of accesses, u8 unused.
+ * Walk mode: up to 16 accesses of 9 bytes, then guest RAM (up to 64 KiB,
+ *	zero-filled, at guest physical 0x80000000); each access: u64 va
+ *	(little-endian), u8 kind (bits 0-1: read, write, fetch; bits 2-3:
+ *	U, S, S+SUM; bit 4: flush the va first).  Every translation gives a
+ *	known cause or a physical address whose page offset is the va's;
+ *	every TLB hit is a host pointer inside RAM, and the one for the
+ *	translated va is that physical address's.
+ * Hart mode: guest RAM straight after the header; the hart boots at
+ *	0x80000000 in S-mode, paging off (the code may turn it on), with
+ *	the interrupt lines of the root byte's bits 4-6 raised, and runs
+ *	4000 steps (devices: odd addresses fault; the SBI stops on a7 = 8).
+ * Nothing may crash or trip a sanitizer.
  *
  * Build: make fuzz.  Replay a crash: build/fuzz/fuzz_rv_mmu FILE...
  */
@@ -21,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vm/rv/hart.h"
 #include "vm/rv/mmu.h"
 
 #define RAM_GPA	0x80000000ull
@@ -54,6 +61,51 @@ static void check_hit(enum rv_acc acc, uint64_t va)
 	check(!p || (p >= ram && p < ram + RAM_SZ), "TLB hit inside RAM");
 }
 
+static int dev_read(void *ctx, uint64_t pa, void *data, unsigned len)
+{
+	memset(data, (int)pa, len);
+	return pa & 1 ? -1 : 0;
+}
+
+static int dev_write(void *ctx, uint64_t pa, const void *data, unsigned len)
+{
+	return pa & 1 ? -1 : 0;
+}
+
+static int sbi(void *ctx, struct rv_hart *h)
+{
+	return rv_hart_reg(h, 17) == 8;
+}
+
+static uint64_t ticks(void *ctx)
+{
+	static uint64_t t;
+
+	return t++;
+}
+
+static const struct rv_hart_ops ops = {
+	.mmio_read = dev_read, .mmio_write = dev_write,
+	.sbi_call = sbi, .time = ticks,
+};
+
+/* the hart runs the input; interrupt lines as the root byte's high bits */
+static void run_hart(const struct gmem *mem, unsigned mode, unsigned irqs)
+{
+	struct rv_hart_cfg cfg = { .ram = mem, .ops = &ops, .sv48 = mode & 1 };
+	struct rv_hart *h = rv_hart_new(&cfg);
+	char buf[256];
+
+	check(h != NULL, "a hart");
+	rv_hart_boot(h, RAM_GPA, RAM_GPA);
+	rv_hart_set_pending(h, RV_IRQ_SSI, irqs & 1);
+	rv_hart_set_pending(h, RV_IRQ_STI, irqs & 2);
+	rv_hart_set_pending(h, RV_IRQ_SEI, irqs & 4);
+	rv_hart_run_max(h, 4000);
+	rv_hart_describe(h, buf, sizeof(buf));
+	rv_hart_free(h);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gmem mem = { .r = { { RAM_GPA, RAM_SZ, ram } }, .n = 1 };
@@ -65,6 +117,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	mode = data[0];
 	root = data[1] & 15;
+	if (mode & 8) {
+		memset(ram, 0, sizeof(ram));
+		memcpy(ram, data + 4, size - 4 < RAM_SZ ? size - 4 : RAM_SZ);
+		run_hart(&mem, mode, data[1] >> 4);
+		return 0;
+	}
 	n = data[2] % (NACC + 1);
 	if (size < 4 + 9 * n)
 		return 0;

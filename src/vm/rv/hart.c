@@ -101,6 +101,7 @@ struct rv_hart {
 	unsigned fence_req, fence_done;	/* atomic: rv_hart_remote_fence() */
 	int state;			/* atomic: enum run_state */
 	int sleeping;			/* atomic: in WFI, under @lock */
+	bool no_sleep;			/* rv_hart_run_max(): WFI is a nop */
 	pthread_mutex_t lock;		/* WFI */
 	pthread_cond_t wake;
 	char crash[80];			/* why the run crashed */
@@ -536,6 +537,8 @@ static void sret(struct rv_hart *h)
 static void wfi(struct rv_hart *h)
 {
 	retire(h);
+	if (h->no_sleep)
+		return;		/* WFI may be a no-op (spec 3.3.3) */
 	set_state(h, RUN_OUTSIDE);
 	pthread_mutex_lock(&h->lock);
 	/* @sleeping before looking at sip: a waker either sees it set and
@@ -675,7 +678,8 @@ static enum step_end step(struct rv_hart *h)
 	return s == RV_STOP_NONE ? STEP_ON : handle_stop(h, s);
 }
 
-enum rv_hart_end rv_hart_run(struct rv_hart *h)
+/* the run loop: @max steps (instructions or traps) at most */
+static enum rv_hart_end run(struct rv_hart *h, uint64_t max)
 {
 	enum step_end e = STEP_ON;
 
@@ -684,12 +688,27 @@ enum rv_hart_end rv_hart_run(struct rv_hart *h)
 	while (e == STEP_ON) {
 		if (__atomic_load_n(&h->kick, __ATOMIC_RELAXED) && service(h))
 			e = STEP_STOP;
+		else if (max-- == 0)
+			break;
 		else
 			e = step(h);
 	}
 	set_state(h, RUN_IDLE);
-	__atomic_store_n(&h->stop, 0, __ATOMIC_SEQ_CST);
-	return e == STEP_STOP ? RV_HART_STOPPED : RV_HART_CRASHED;
+	if (e == STEP_STOP)
+		__atomic_store_n(&h->stop, 0, __ATOMIC_SEQ_CST);
+	return e == STEP_CRASH ? RV_HART_CRASHED : RV_HART_STOPPED;
+}
+
+enum rv_hart_end rv_hart_run(struct rv_hart *h)
+{
+	h->no_sleep = false;
+	return run(h, ~0ull);
+}
+
+enum rv_hart_end rv_hart_run_max(struct rv_hart *h, uint64_t max_steps)
+{
+	h->no_sleep = true;
+	return run(h, max_steps);
 }
 
 /* ---- the contract ----------------------------------------------------- */
