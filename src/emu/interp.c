@@ -9,6 +9,10 @@
  * or stops the hart with everything unchanged and pc at the instruction:
  * ECALL, EBREAK, an illegal instruction, a memory fault.
  *
+ * The same code serves the system-mode hart (src/vm/rv/hart.c): with
+ * cpu->sys set, memory and CSR accesses go to its hooks (cpu.h) instead
+ * of mem_base/regions and the user-level CSRs below.
+ *
  * Floating point uses the host FPU (SSE on x86-64) for the arithmetic and
  * its exception flags for fflags, with the rounding mode of the
  * instruction set around each operation; what IEEE 754 leaves open and

@@ -839,6 +839,27 @@ static void test_remote_fence(void)
 	rv_hart_remote_fence(hart);	/* not running: returns at once */
 }
 
+/* a bounded run: steps counted, WFI does not sleep, stop stays pending */
+static void test_run_max(void)
+{
+	uint64_t before;
+
+	begin();
+	WFI();
+	J_SELF();
+	rv_hart_boot(hart, CODE, 0);
+	before = rv_hart_insns(hart);
+	test_assert(rv_hart_run_max(hart, 1000) == RV_HART_STOPPED,
+		    "a bounded run ends");
+	test_assert(rv_hart_insns(hart) - before == 1000,
+		    "1000 steps, a WFI among them, retire 1000 instructions");
+	test_assert(rv_hart_pc(hart) == pc_emit - 4, "spinning at the jump");
+	rv_hart_stop(hart);
+	test_assert(rv_hart_run_max(hart, 1000) == RV_HART_STOPPED &&
+		    rv_hart_insns(hart) - before == 1000,
+		    "a stop request ends the next run at once");
+}
+
 /* instructions per second with Sv39 on: a loop of loads, stores, adds */
 static void bench(long iters)
 {
@@ -898,6 +919,7 @@ int main(void)
 	test_priority();
 	test_crash();
 	test_remote_fence();
+	test_run_max();
 	rv_hart_free(hart);
 
 	cfg.sv48 = 1;

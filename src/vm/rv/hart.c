@@ -65,6 +65,13 @@
 #define INSN_SFENCE_VMA	0x12000073u	/* rs1, rs2 in bits 19..15, 24..20 */
 #define MASK_SFENCE_VMA	0xfe007fffu
 
+/* decoded instructions, by pc, tagged by their bits (never stale) */
+#define DCACHE_BITS	12
+struct dcache_entry {
+	uint32_t raw;
+	struct rv_insn in;
+};
+
 /* where the hart's thread is, for remote fences */
 enum run_state { RUN_IDLE, RUN_EXEC, RUN_OUTSIDE };
 
@@ -93,9 +100,12 @@ struct rv_hart {
 	int stop;			/* atomic: rv_hart_stop() */
 	unsigned fence_req, fence_done;	/* atomic: rv_hart_remote_fence() */
 	int state;			/* atomic: enum run_state */
+	int sleeping;			/* atomic: in WFI, under @lock */
+	bool no_sleep;			/* rv_hart_run_max(): WFI is a nop */
 	pthread_mutex_t lock;		/* WFI */
 	pthread_cond_t wake;
 	char crash[80];			/* why the run crashed */
+	struct dcache_entry dcache[1u << DCACHE_BITS];
 };
 
 static struct rv_hart *hart_of(struct rv_cpu *cpu)
@@ -106,6 +116,13 @@ static struct rv_hart *hart_of(struct rv_cpu *cpu)
 static void kick(struct rv_hart *h)
 {
 	__atomic_store_n(&h->kick, 1, __ATOMIC_SEQ_CST);
+}
+
+static void set_state(struct rv_hart *h, enum run_state s)
+{
+	__atomic_store_n(&h->state, s, __ATOMIC_SEQ_CST);
+	if (s == RUN_EXEC)
+		kick(h);	/* fences asked while we were away */
 }
 
 /* the TLB of the current privilege and SUM */
@@ -167,10 +184,14 @@ static bool phys_rw(struct rv_hart *h, uint64_t va, uint64_t pa, void *buf,
 	}
 	if (acc == RV_ACC_X)
 		return fail(h, RV_EXC_INSN_ACCESS, va);
+	/* a device may block (on a lock another hart holds while it
+	 * waits for our remote fence): we are outside meanwhile */
+	set_state(h, RUN_OUTSIDE);
 	if (acc == RV_ACC_W)
 		r = h->ops->mmio_write(h->ops->ctx, pa, buf, n);
 	else
 		r = h->ops->mmio_read(h->ops->ctx, pa, buf, n);
+	set_state(h, RUN_EXEC);
 	if (r)
 		return fail(h, acc == RV_ACC_W ? RV_EXC_STORE_ACCESS :
 				 RV_EXC_LOAD_ACCESS, va);
@@ -513,22 +534,21 @@ static void sret(struct rv_hart *h)
 	kick(h);
 }
 
-static void set_state(struct rv_hart *h, enum run_state s)
-{
-	__atomic_store_n(&h->state, s, __ATOMIC_SEQ_CST);
-	if (s == RUN_EXEC)
-		kick(h);	/* fences asked while we were away */
-}
-
 static void wfi(struct rv_hart *h)
 {
 	retire(h);
+	if (h->no_sleep)
+		return;		/* WFI may be a no-op (spec 3.3.3) */
 	set_state(h, RUN_OUTSIDE);
 	pthread_mutex_lock(&h->lock);
+	/* @sleeping before looking at sip: a waker either sees it set and
+	 * signals under the lock, or raised sip before we look */
+	__atomic_store_n(&h->sleeping, 1, __ATOMIC_SEQ_CST);
 	/* wakes on pending & enabled in sie, whatever sstatus.SIE says */
 	while (!(__atomic_load_n(&h->sip, __ATOMIC_SEQ_CST) & h->sie) &&
 	       !__atomic_load_n(&h->stop, __ATOMIC_SEQ_CST))
 		pthread_cond_wait(&h->wake, &h->lock);
+	__atomic_store_n(&h->sleeping, 0, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&h->lock);
 	set_state(h, RUN_EXEC);
 }
@@ -621,22 +641,45 @@ static bool service(struct rv_hart *h)
 	return false;
 }
 
+/* rv_decode() through a cache indexed by pc (neighbours share cache
+ * lines) and tagged by the bits (never stale) */
+static const struct rv_insn *decode(struct rv_hart *h, uint32_t raw)
+{
+	struct dcache_entry *e =
+		&h->dcache[(h->cpu.pc >> 1) & ((1u << DCACHE_BITS) - 1)];
+
+	if (e->raw != raw) {
+		rv_decode(raw, &e->in);
+		e->raw = raw;
+	}
+	return &e->in;
+}
+
+static void dcache_init(struct rv_hart *h)
+{
+	for (unsigned i = 0; i < 1u << DCACHE_BITS; i++) {
+		h->dcache[i].raw = 0;
+		rv_decode(0, &h->dcache[i].in);
+	}
+}
+
 static enum step_end step(struct rv_hart *h)
 {
-	struct rv_insn in;
+	const struct rv_insn *in;
 	enum rv_stop s;
 	uint32_t raw;
 
 	if (!fetch(h, &raw))
 		return exception(h, h->exc, h->cpu.fault_addr);
-	rv_decode(raw, &in);
-	if (in.op >= RV_OP_FLW && !fp_enabled(h))
-		return exception(h, RV_EXC_ILLEGAL, in.raw);
-	s = rv_interp_exec(&h->cpu, &in);
+	in = decode(h, raw);
+	if (in->op >= RV_OP_FLW && !fp_enabled(h))
+		return exception(h, RV_EXC_ILLEGAL, in->raw);
+	s = rv_interp_exec(&h->cpu, in);
 	return s == RV_STOP_NONE ? STEP_ON : handle_stop(h, s);
 }
 
-enum rv_hart_end rv_hart_run(struct rv_hart *h)
+/* the run loop: @max steps (instructions or traps) at most */
+static enum rv_hart_end run(struct rv_hart *h, uint64_t max)
 {
 	enum step_end e = STEP_ON;
 
@@ -645,12 +688,27 @@ enum rv_hart_end rv_hart_run(struct rv_hart *h)
 	while (e == STEP_ON) {
 		if (__atomic_load_n(&h->kick, __ATOMIC_RELAXED) && service(h))
 			e = STEP_STOP;
+		else if (max-- == 0)
+			break;
 		else
 			e = step(h);
 	}
 	set_state(h, RUN_IDLE);
-	__atomic_store_n(&h->stop, 0, __ATOMIC_SEQ_CST);
-	return e == STEP_STOP ? RV_HART_STOPPED : RV_HART_CRASHED;
+	if (e == STEP_STOP)
+		__atomic_store_n(&h->stop, 0, __ATOMIC_SEQ_CST);
+	return e == STEP_CRASH ? RV_HART_CRASHED : RV_HART_STOPPED;
+}
+
+enum rv_hart_end rv_hart_run(struct rv_hart *h)
+{
+	h->no_sleep = false;
+	return run(h, ~0ull);
+}
+
+enum rv_hart_end rv_hart_run_max(struct rv_hart *h, uint64_t max_steps)
+{
+	h->no_sleep = true;
+	return run(h, max_steps);
 }
 
 /* ---- the contract ----------------------------------------------------- */
@@ -684,6 +742,7 @@ struct rv_hart *rv_hart_new(const struct rv_hart_cfg *cfg)
 	h->sv48 = cfg->sv48;
 	h->cpu.sys = &sys_ops;
 	rv_mmu_init(&h->mmu, cfg->ram);
+	dcache_init(h);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->wake, NULL);
 	reset(h);
@@ -723,9 +782,13 @@ uint64_t rv_hart_pc(const struct rv_hart *h)
 	return h->cpu.pc;
 }
 
+/* after changing sip or stop: poll, and leave WFI (the lock only when
+ * the hart sleeps: raising a line on a running hart costs no syscall) */
 static void wake(struct rv_hart *h)
 {
 	kick(h);
+	if (!__atomic_load_n(&h->sleeping, __ATOMIC_SEQ_CST))
+		return;
 	pthread_mutex_lock(&h->lock);
 	pthread_cond_broadcast(&h->wake);
 	pthread_mutex_unlock(&h->lock);

@@ -73,6 +73,12 @@ enum rv_hart_end {
  * (or rv_hart_stop()). */
 enum rv_hart_end rv_hart_run(struct rv_hart *h);
 
+/* Tests, fuzzing, single-stepping: run at most @max_steps steps (an
+ * instruction, or a trap taken); WFI does not sleep (it is a no-op, as
+ * the spec allows).  RV_HART_STOPPED also when the steps ran out.
+ * (Extension of the first contract.) */
+enum rv_hart_end rv_hart_run_max(struct rv_hart *h, uint64_t max_steps);
+
 /* From another thread: make rv_hart_run() return soon.  The request is
  * consumed by the run it ends; made while no run is active, it ends the
  * next one at once. */
