@@ -160,6 +160,9 @@ static void smp_check(void)
 	long i;
 
 	for (h = 1; h < MAX_HARTS; h++) {
+		r = sbi(0x48534d, 0, h, 0x1000, 0);
+		if (r.error != -3 && r.error != -5)
+			fail("hart_start outside RAM is not INVALID_ADDRESS");
 		r = sbi(0x48534d, 0, h, (long)rv_secondary_entry, 0x5eed + h);
 		if (r.error == -3)	/* no such hart */
 			break;

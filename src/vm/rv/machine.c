@@ -248,6 +248,8 @@ static int sbi_hart_start(void *ctx, int hart, uint64_t pc, uint64_t opaque)
 	struct hart_slot *s = &m->hart[hart];
 	int ret = SBI_SUCCESS;
 
+	if (!gmem_ptr(&m->gmem, pc, 4))
+		return SBI_ERR_INVALID_ADDRESS;
 	pthread_mutex_lock(&m->slock);
 	if (m->ended) {
 		ret = SBI_ERR_FAILED;
@@ -258,6 +260,10 @@ static int sbi_hart_start(void *ctx, int hart, uint64_t pc, uint64_t opaque)
 			pthread_join(s->thread, NULL);
 			s->thread_live = 0;
 		}
+		/* a started hart begins afresh: no IPI or timer from before */
+		s->deadline = NO_DEADLINE;
+		rv_hart_set_pending(s->h, RV_IRQ_SSI, 0);
+		rv_hart_set_pending(s->h, RV_IRQ_STI, 0);
 		rv_hart_boot(s->h, pc, opaque);
 		s->state = SBI_HSM_STARTED;
 		if (pthread_create(&s->thread, NULL, hart_thread, s) == 0) {
