@@ -84,7 +84,8 @@ static void vm_help(FILE *f)
 		"  strata vm run --kernel vmlinux --initrd initrd.img --cmdline 'console=ttyS0'\n"
 		"  strata vm run --kernel build/guests/hello64 --mem 64M --timeout 10\n"
 		"  strata vm run --kernel vmlinux --disk root.qcow2 --disk data.raw,ro --rng\n"
-		"  strata vm run --kernel vmlinux --net bridge=strata0,mac=52:54:00:12:34:56\n");
+		"  strata vm run --kernel vmlinux --net bridge=strata0,mac=52:54:00:12:34:56\n"
+		"  strata vm run --arch riscv64 --kernel Image --initrd initramfs.cpio --cpus 2\n");
 }
 
 static int usage_error(const char *msg)
