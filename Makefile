@@ -128,7 +128,16 @@ GUEST_CFLAGS := -O2 -Wall -ffreestanding -nostdlib -static -fno-pic -no-pie \
                 -fno-stack-protector -mno-red-zone -mgeneral-regs-only \
                 -fno-asynchronous-unwind-tables -Wl,--build-id=none \
                 -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
-GUESTS := $(patsubst tests/guests/%.c,build/guests/%,$(wildcard tests/guests/*.c))
+GUESTS := $(patsubst tests/guests/%.c,build/guests/%,$(filter-out tests/guests/rv-%.c,$(wildcard tests/guests/*.c)))
+
+# riscv64 guests for `strata vm run --arch riscv64` (tests/guests/rv-X.c
+# and rv-X.S, linked at 0x80200000 by rv.ld): build/guests/rv-X (ELF) and
+# rv-X.img (the same as a flat Image), when the cross compiler is there.
+RV_GUEST_CFLAGS := -O2 -Wall -ffreestanding -nostdlib -static -fno-pic -no-pie \
+                   -mcmodel=medany -march=rv64imac_zicsr -mabi=lp64 \
+                   -fno-stack-protector -fno-asynchronous-unwind-tables \
+                   -Wl,--build-id=none -Wl,--no-warn-rwx-segments
+RV_GUESTS := $(if $(shell command -v $(RV_CC) 2>/dev/null),$(patsubst tests/guests/%.c,build/guests/%.img,$(wildcard tests/guests/rv-*.c)))
 
 build/guests/%: tests/guests/%.c tests/guests/%.S tests/guests/guest.h tests/guests/guest.ld
 	@mkdir -p $(dir $@)
@@ -141,7 +150,13 @@ build/guests/bzimage: tests/guests/bzimage.c tests/guests/bzimage.S tests/guests
 	@$(if $(Q),echo "  GUEST   $@")
 	$(Q)$(CC) $(GUEST_CFLAGS) -T tests/guests/bzimage.ld tests/guests/bzimage.S $< -o $@
 
-guests: $(GUESTS)
+build/guests/rv-%.img: tests/guests/rv-%.c tests/guests/rv-%.S tests/guests/rv.ld
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  RVGUEST $@")
+	$(Q)$(RV_CC) $(RV_GUEST_CFLAGS) -T tests/guests/rv.ld tests/guests/rv-$*.S $< -o build/guests/rv-$*
+	$(Q)riscv64-linux-gnu-objcopy -O binary build/guests/rv-$* $@
+
+guests: $(GUESTS) $(RV_GUESTS)
 
 unit: $(UNITS:tests/unit/%.c=build/debug/unit/%)
 system: debug guests build/tests/probe build/tests/httplog

@@ -11,7 +11,7 @@ set -e
 BUILD="build-essential pkg-config libjansson-dev libmnl-dev libseccomp-dev libcap-dev zlib1g-dev"
 RUN="busybox-static iproute2 iptables procps util-linux tar"
 TEST="runc tmux wget clang libclang-rt-14-dev podman conmon slirp4netns uidmap
-containerd golang-go gcc-riscv64-linux-gnu libc6-riscv64-cross qemu-user-static xz-utils qemu-utils"
+containerd golang-go gcc-riscv64-linux-gnu libc6-riscv64-cross qemu-user-static xz-utils qemu-utils device-tree-compiler"
 
 missing() {
 	for p in "$@"; do

@@ -13,6 +13,7 @@
 #ifndef STRATA_EMU_CPU_H
 #define STRATA_EMU_CPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -73,6 +74,36 @@ struct rv_cpu {
 	/* statistics (strata emu --stats) */
 	uint64_t insns;		/* retired, when counted */
 	void *user;		/* owned by the layer that runs the hart */
+
+	/* system mode (src/vm/rv): NULL in user mode */
+	const struct rv_sys_ops *sys;
+};
+
+/*
+ * System mode.  When cpu->sys is set the interpreter does not touch
+ * memory itself (mem_base and regions are unused): every load, store
+ * and atomic goes through these hooks, which translate the virtual
+ * address (MMU, TLB), reach RAM or a device, and on a fault fill
+ * cpu->fault_addr (and whatever cause they keep for themselves) and
+ * return false/NULL; the interpreter then stops with RV_STOP_FAULT and
+ * nothing changed.  Every CSR instruction goes to @csr (the
+ * interpreter's own fflags/frm/fcsr/counters are not used): @op is 0
+ * for csrrw, 1 csrrs, 2 csrrc, @src the operand, @write whether the
+ * instruction writes (csrrs/c with x0/0 do not); return false for an
+ * illegal instruction, else *old = the value before.  Instruction fetch
+ * is the caller's (rv_interp_exec does not fetch).
+ */
+struct rv_sys_ops {
+	bool (*load)(struct rv_cpu *cpu, uint64_t va, unsigned len,
+		     uint64_t *v);
+	bool (*store)(struct rv_cpu *cpu, uint64_t va, unsigned len,
+		      uint64_t v);
+	/* host pointer for an LR/SC/AMO (naturally aligned); @access is
+	 * RV_FAULT_READ for LR, READ|WRITE for the others */
+	void *(*atomic)(struct rv_cpu *cpu, uint64_t va, unsigned len,
+			unsigned access);
+	bool (*csr)(struct rv_cpu *cpu, unsigned num, unsigned op,
+		    uint64_t src, bool write, uint64_t *old);
 };
 
 /* Run until something stops the hart (interpreter: the reference

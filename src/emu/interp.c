@@ -9,6 +9,10 @@
  * or stops the hart with everything unchanged and pc at the instruction:
  * ECALL, EBREAK, an illegal instruction, a memory fault.
  *
+ * The same code serves the system-mode hart (src/vm/rv/hart.c): with
+ * cpu->sys set, memory and CSR accesses go to its hooks (cpu.h) instead
+ * of mem_base/regions and the user-level CSRs below.
+ *
  * Floating point uses the host FPU (SSE on x86-64) for the arithmetic and
  * its exception flags for fflags, with the rounding mode of the
  * instruction set around each operation; what IEEE 754 leaves open and
@@ -82,8 +86,15 @@ static void *mem_at(struct rv_cpu *cpu, uint64_t addr, uint64_t len,
 /* misaligned accesses are allowed: memcpy (the host is little-endian) */
 static bool load(struct rv_cpu *cpu, uint64_t addr, unsigned len, uint64_t *v)
 {
-	void *p = mem_at(cpu, addr, len, RV_FAULT_READ);
+	void *p;
 
+	if (cpu->sys) {
+		if (cpu->sys->load(cpu, addr, len, v))
+			return true;
+		cpu->stop = RV_STOP_FAULT;
+		return false;
+	}
+	p = mem_at(cpu, addr, len, RV_FAULT_READ);
 	if (!p)
 		return false;
 	*v = 0;
@@ -93,8 +104,15 @@ static bool load(struct rv_cpu *cpu, uint64_t addr, unsigned len, uint64_t *v)
 
 static bool store(struct rv_cpu *cpu, uint64_t addr, unsigned len, uint64_t v)
 {
-	void *p = mem_at(cpu, addr, len, RV_FAULT_WRITE);
+	void *p;
 
+	if (cpu->sys) {
+		if (cpu->sys->store(cpu, addr, len, v))
+			return true;
+		cpu->stop = RV_STOP_FAULT;
+		return false;
+	}
+	p = mem_at(cpu, addr, len, RV_FAULT_WRITE);
 	if (!p)
 		return false;
 	memcpy(p, &v, len);
@@ -254,7 +272,13 @@ static bool amo(struct rv_cpu *cpu, const struct rv_insn *in, uint64_t *r)
 		fault(cpu, addr, access | RV_FAULT_MISALIGNED);
 		return false;
 	}
-	p = mem_at(cpu, addr, size, access);
+	if (cpu->sys) {
+		p = cpu->sys->atomic(cpu, addr, size, access);
+		if (!p)
+			cpu->stop = RV_STOP_FAULT;
+	} else {
+		p = mem_at(cpu, addr, size, access);
+	}
 	if (!p)
 		return false;
 	if (k == 0) {			/* LR */
@@ -799,6 +823,13 @@ static bool csr(struct rv_cpu *cpu, const struct rv_insn *in)
 	unsigned num = (uint32_t)in->imm & 0xfff;
 	uint64_t old = 0, nv;
 
+	if (cpu->sys) {
+		if (!cpu->sys->csr(cpu, num, k, src, k == 0 || in->rs1 != 0,
+				   &old))
+			return false;
+		cpu->x[in->rd] = old;
+		return true;
+	}
 	/* csrrw with rd = x0 does not read; csrrs/c with a zero source
 	 * does not write */
 	if ((k != 0 || in->rd != 0) && !csr_read(cpu, num, &old))

@@ -19,13 +19,14 @@
 #include "vm/initramfs.h"
 #include "vm/life.h"
 #include "vm/machine.h"
+#include "vm/rv/rv.h"
 #include "vm/vm.h"
 
 #define VM_EXIT_SETUP	125
 
 struct run_args {
 	const char *kernel, *initrd, *cmdline, *mem, *cpus, *cpu_features;
-	const char *timeout, *irqchip;
+	const char *timeout, *irqchip, *arch;
 	struct strlist disk, net;
 	const char *vsock, *name, *api_sock;
 	int rng, detach, stats, no_seccomp, help;
@@ -33,6 +34,7 @@ struct run_args {
 
 #define RUN_OPTS(a)							\
 	{ "kernel", 'k', OPT_STR, &(a).kernel, "FILE", "guest kernel: an ELF vmlinux (PVH note), any 64-bit ELF or a bzImage" }, \
+	{ "arch", 0, OPT_STR, &(a).arch, "ARCH", "x86_64 (default: KVM) or riscv64 (a RISC-V machine run by the translator, see docs/rv.md)" }, \
 	{ "initrd", 'i', OPT_STR, &(a).initrd, "FILE", "initial ramdisk, placed at the top of guest memory" }, \
 	{ "cmdline", 'c', OPT_STR, &(a).cmdline, "STR", "kernel command line (at most 4095 bytes)" }, \
 	{ "mem", 'm', OPT_STR, &(a).mem, "SIZE", "guest memory, 4M to 3G (default 256M)" }, \
@@ -94,7 +96,8 @@ static void vm_help(FILE *f)
 		"  strata vm run --kernel vmlinux --initrd initrd.img --cmdline 'console=ttyS0'\n"
 		"  strata vm run --kernel build/guests/hello64 --mem 64M --timeout 10\n"
 		"  strata vm run --kernel vmlinux --disk root.qcow2 --disk data.raw,ro --rng\n"
-		"  strata vm run --kernel vmlinux --net bridge=strata0,mac=52:54:00:12:34:56\n");
+		"  strata vm run --kernel vmlinux --net bridge=strata0,mac=52:54:00:12:34:56\n"
+		"  strata vm run --arch riscv64 --kernel Image --initrd initramfs.cpio --cpus 2\n");
 }
 
 static int usage_error(const char *msg)
@@ -246,6 +249,8 @@ static int run_config(const struct run_args *a, struct vm_config *c, struct err 
 			return err_msg(e, -EINVAL, "--timeout %s: not a positive number of seconds",
 				       a->timeout);
 	}
+	if (a->arch && strcmp(a->arch, "x86_64") && strcmp(a->arch, "riscv64"))
+		return err_msg(e, -EINVAL, "--arch %s: x86_64 or riscv64", a->arch);
 	if (a->irqchip && strcmp(a->irqchip, "on") && strcmp(a->irqchip, "off"))
 		return err_msg(e, -EINVAL, "--irqchip %s: on or off", a->irqchip);
 	c->no_irqchip = a->irqchip && !strcmp(a->irqchip, "off");
@@ -272,7 +277,10 @@ static int run_report(const struct run_args *a, const struct vm_result *r)
 		fprintf(stderr, "strata: vm: stopped\n");	/* in the log */
 	if (r->how == VM_END_CRASH || r->how == VM_END_TIMEOUT)
 		fprintf(stderr, "strata: vm run: %s\n", r->diag);
-	if (a->stats)
+	if (a->stats && a->arch && !strcmp(a->arch, "riscv64"))
+		fprintf(stderr, "strata: vm: %llu MMIO accesses, first instruction after %.2f ms, %.2f ms in all\n",
+			(unsigned long long)s->mmio, s->ms_to_first_run, s->ms_total);
+	else if (a->stats)
 		fprintf(stderr, "strata: vm: %llu exits (io %llu, mmio %llu, hlt %llu), first KVM_RUN after %.2f ms, %.2f ms in all\n",
 			(unsigned long long)s->exits, (unsigned long long)s->io,
 			(unsigned long long)s->mmio, (unsigned long long)s->hlt,
@@ -290,13 +298,17 @@ static int run_vm(const struct run_args *a, struct vm_config *c)
 	struct vm_result r;
 	struct err e = { 0 };
 
+	int riscv = a->arch && !strcmp(a->arch, "riscv64");
+
+	if (riscv && (a->detach || a->api_sock))
+		return not_yet_error(a->detach ? "-d with --arch riscv64" : "--api-sock with --arch riscv64");
 	if (a->detach) {
 		if (vm_run_detached(c, a->name, run_report_detached, (void *)a, &e) < 0)
 			return setup_error(&e);
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);	/* a closed stdout must not kill the VMM */
-	if (vm_run(c, &r, &e) < 0)
+	if ((riscv ? vm_rv_run(c, &r, &e) : vm_run(c, &r, &e)) < 0)
 		return setup_error(&e);
 	return run_report(a, &r);
 }

@@ -73,8 +73,27 @@ enum rv_hart_end {
  * (or rv_hart_stop()). */
 enum rv_hart_end rv_hart_run(struct rv_hart *h);
 
-/* From another thread: make rv_hart_run() return soon. */
+/* Tests, fuzzing, single-stepping: run at most @max_steps steps (an
+ * instruction, or a trap taken); WFI does not sleep (it is a no-op, as
+ * the spec allows).  RV_HART_STOPPED also when the steps ran out.
+ * (Extension of the first contract.) */
+enum rv_hart_end rv_hart_run_max(struct rv_hart *h, uint64_t max_steps);
+
+/* From another thread: make rv_hart_run() return soon.  The request is
+ * consumed by the run it ends; made while no run is active, it ends the
+ * next one at once. */
 void rv_hart_stop(struct rv_hart *h);
+
+/*
+ * From any thread (the SBI rfence calls, remote_sfence_vma[_asid] and
+ * remote_fence_i, for each target hart): @h drops its TLB and anything
+ * it caches by instruction address before it executes another
+ * instruction.  Returns once that is guaranteed: at once when @h is in
+ * an SBI call, in WFI or not running (it polls before going on), else
+ * after @h answered.  A hart may fence itself from its own sbi_call.
+ * (Extension of the first contract.)
+ */
+void rv_hart_remote_fence(struct rv_hart *h);
 
 /* "pc 0x... priv S satp ... scause ..." for a diagnosis line. */
 void rv_hart_describe(const struct rv_hart *h, char *buf, unsigned int n);

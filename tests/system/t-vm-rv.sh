@@ -1,0 +1,115 @@
+# strata vm run --arch riscv64: the RISC-V machine run by the translator,
+# with the bare-metal guest tests/guests/rv-hello (built into build/guests
+# by `make guests` when riscv64-linux-gnu-gcc is there): an Image and an
+# ELF, SBI console/timer/HSM/IPI/SRST, the UART, the DTB, virtio-mmio
+# devices through the PLIC, every way a run ends, and setup errors.
+. "$(dirname "$0")/lib.sh"
+
+G=${STRATA_GUESTS:-$(dirname "$0")/../../build/guests}
+tmp=$(mktemp -d)
+rv() {
+	"$STRATA" vm run --arch riscv64 "$@" </dev/null
+}
+
+if [ ! -f "$G/rv-hello.img" ]; then
+	echo "skip: no riscv64 guests in $G (make guests, gcc-riscv64-linux-gnu)"
+	rm -rf "$tmp"
+	exit 0
+fi
+
+out=$(rv --kernel "$G/rv-hello.img" --mem 64M --timeout 30 2>&1); rc=$?
+expect_eq "an Image guest shuts down through SBI SRST with 0" "0" "$rc"
+expect_match "it prints through the legacy SBI console" '^hello via SBI$' "$out"
+expect_match "and through the 16550A UART" '^hello via UART$' "$out"
+expect_match "and through SBI DBCN" '^hello via SBI DBCN$' "$out"
+expect_match "a0 is hart 0, a1 the DTB" '^dtb ok$' "$out"
+expect_match "SBI spec version 2.0" '^sbi spec 0x0000000002000000$' "$out"
+expect_match "the SBI timer raises STIP after its deadline" '^timer ok$' "$out"
+
+out=$(rv --kernel "$G/rv-hello.img" --stats --timeout 30 2>&1 >/dev/null)
+expect_match "--stats counts MMIO accesses and times" '^strata: vm: [0-9]+ MMIO accesses, first instruction after [0-9.]+ ms, [0-9.]+ ms in all$' "$out"
+
+out=$(rv --kernel "$G/rv-hello" --mem 64M --timeout 30 2>&1); rc=$?
+expect_eq "the same guest as an ELF" "0" "$rc"
+expect_match "prints the same" '^timer ok$' "$out"
+
+out=$(rv --kernel "$G/rv-hello.img" --cpus 4 --mem 64M --timeout 30 2>&1); rc=$?
+expect_eq "--cpus 4: the guest starts harts 1-3 (SBI HSM), IPIs and stops them" "0" "$rc"
+expect_match "every hart came up" '^harts up 0x0000000000000004$' "$out"
+
+printf 'STRATA-RV-DISK-0 and more' > "$tmp/disk.raw"
+truncate -s 1M "$tmp/disk.raw"
+out=$(rv --kernel "$G/rv-hello.img" --mem 64M --disk "$tmp/disk.raw,ro" --rng --timeout 30 2>&1); rc=$?
+expect_eq "virtio-blk and virtio-rng over virtio-mmio" "0" "$rc"
+expect_match "the guest reads sector 0, the PLIC delivers source 2" \
+	'^blk 0, irq 2: sector 0 "STRATA-RV-DISK-0"$' "$out"
+expect_match "the rng fills 16 bytes, source 3" '^rng 1, irq 3: 16 bytes$' "$out"
+
+rv --kernel "$G/rv-hello.img" --cmdline end=reboot --timeout 30 >/dev/null 2>&1; rc=$?
+expect_eq "SRST reboot ends the run with 0" "0" "$rc"
+rv --kernel "$G/rv-hello.img" --cmdline end=legacy --timeout 30 >/dev/null 2>&1; rc=$?
+expect_eq "legacy SBI shutdown ends with 0" "0" "$rc"
+rv --kernel "$G/rv-hello.img" --cmdline "quiet end=exit:7" --timeout 30 >/dev/null 2>&1; rc=$?
+expect_eq "the test device (syscon) sets the exit code" "7" "$rc"
+out=$(rv --kernel "$G/rv-hello.img" --cmdline end=crash --timeout 30 2>&1); rc=$?
+expect_eq "a crashed guest exits 1" "1" "$rc"
+expect_match "with a diagnosis from the hart" '^strata: vm run: guest crashed at pc 0x[0-9a-f]+ priv S .*scause' \
+	"$(echo "$out" | tail -n 1)"
+out=$(rv --kernel "$G/rv-hello.img" --cmdline end=spin --timeout 0.5 2>&1); rc=$?
+expect_eq "--timeout stops a spinning guest with 124" "124" "$rc"
+expect_match "and says why" '^strata: vm run: guest still running after 0.5 s' "$(echo "$out" | tail -n 1)"
+
+printf 'initrd' > "$tmp/initrd"
+rv --kernel "$G/rv-hello.img" --initrd "$tmp/initrd" --timeout 30 >/dev/null 2>&1; rc=$?
+expect_eq "an initrd is placed below the DTB" "0" "$rc"
+head -c 8M /dev/zero > "$tmp/big"
+out=$(rv --kernel "$G/rv-hello.img" --mem 4M --initrd "$tmp/big" 2>&1); rc=$?
+expect_eq "an initrd too big for --mem: setup failure 125" "125" "$rc"
+expect_match "one line says so" 'initrd .*do not fit in guest memory' "$out"
+out=$(rv --kernel "$tmp/nonexistent" 2>&1); rc=$?
+expect_eq "a missing kernel: 125" "125" "$rc"
+printf '\177ELF\002\001\001' > "$tmp/bad.elf"
+head -c 64 /dev/zero >> "$tmp/bad.elf"
+out=$(rv --kernel "$tmp/bad.elf" 2>&1); rc=$?
+expect_eq "an ELF that is not a RISC-V executable: 125" "125" "$rc"
+expect_match "one line says so" 'not a RISC-V executable' "$out"
+out=$("$STRATA" vm run --arch sparc --kernel "$G/rv-hello.img" 2>&1); rc=$?
+expect_eq "an unknown --arch is a usage error" "2" "$rc"
+
+# Linux, when a riscv64 Image and a busybox initramfs (its /init ends in a
+# shell on the console) are given: STRATA_RV_KERNEL, STRATA_RV_INITRD.
+# The commands go in once the prompt is there (the 8250 driver drops
+# what came before it opened the port).
+wait_for() {	# wait_for REGEX FILE PID: 0 when it shows up in 120 s
+	_i=0
+	while [ $_i -lt 2400 ]; do
+		grep -qE -- "$1" "$2" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || return 1
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 1
+}
+if [ -f "${STRATA_RV_KERNEL:-}" ] && [ -f "${STRATA_RV_INITRD:-}" ]; then
+	mkfifo "$tmp/in"
+	"$STRATA" vm run --arch riscv64 --kernel "$STRATA_RV_KERNEL" --initrd "$STRATA_RV_INITRD" \
+		--cmdline console=ttyS0 --mem 256M --cpus 2 --rng --disk "$tmp/disk.raw,ro" \
+		--timeout 150 <"$tmp/in" >"$tmp/linux.log" 2>&1 &
+	pid=$!
+	exec 3>"$tmp/in"
+	wait_for '^/ # ' "$tmp/linux.log" $pid
+	printf 'echo MARK-$((6*7)) $(grep -c ^processor /proc/cpuinfo); head -c 16 /dev/vda; echo\n' >&3
+	wait_for '^STRATA-RV-DISK-0' "$tmp/linux.log" $pid
+	printf 'poweroff -f\n' >&3
+	wait $pid; rc=$?
+	exec 3>&-
+	out=$(cat "$tmp/linux.log")
+	expect_eq "Linux boots to a shell and powers off with 0" "0" "$rc"
+	expect_match "SBI 2.0 with every extension it probes" '^SBI HSM extension detected' "$out"
+	expect_match "both harts come up" '^smp: Brought up 1 node, 2 CPUs' "$out"
+	expect_match "the shell runs a command on the console, 2 cpus" '^MARK-42 2' "$out"
+	expect_match "virtio-blk over virtio-mmio reads the disk" '^STRATA-RV-DISK-0' "$out"
+else
+	echo "skip: Linux boot (set STRATA_RV_KERNEL and STRATA_RV_INITRD)"
+fi
+rm -rf "$tmp"
