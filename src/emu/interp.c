@@ -440,6 +440,16 @@ static uint64_t canon_d(double d)
 	return isnan(d) ? CANON_NAN_D : b64(d);
 }
 
+/*
+ * inf * 0 in a fused multiply-add: RISC-V requires NV even when the addend
+ * is a quiet NaN, which IEEE 754 leaves open and the host (x86 FMA3, glibc
+ * fma()) answers by returning the NaN silently.
+ */
+static bool fma_inf_zero(double a, double b)
+{
+	return (isinf(a) && b == 0) || (a == 0 && isinf(b));
+}
+
 /* fadd..fsqrt and the fused multiply-adds, single precision */
 static uint32_t arith_s(struct rv_cpu *cpu, unsigned op, int rm,
 			uint32_t a, uint32_t b, uint32_t c)
@@ -462,6 +472,9 @@ static uint32_t arith_s(struct rv_cpu *cpu, unsigned op, int rm,
 	default:		r = fmaf(-va, vb, -vc); break;	/* FNMADD */
 	}
 	fenv_leave(cpu);
+	if (op >= RV_OP_FMADD_S && op <= RV_OP_FNMADD_S &&
+	    fma_inf_zero(va, vb))
+		cpu->fcsr |= RV_FFLAG_NV;
 	return canon_s(r);
 }
 
@@ -486,6 +499,9 @@ static uint64_t arith_d(struct rv_cpu *cpu, unsigned op, int rm,
 	default:		r = fma(-va, vb, -vc); break;	/* FNMADD */
 	}
 	fenv_leave(cpu);
+	if (op >= RV_OP_FMADD_D && op <= RV_OP_FNMADD_D &&
+	    fma_inf_zero(va, vb))
+		cpu->fcsr |= RV_FFLAG_NV;
 	return canon_d(r);
 }
 

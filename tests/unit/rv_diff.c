@@ -210,6 +210,16 @@ static const char *const snippets[] = {
 	"fsrmi x19, 1\n"	/* x13 may have set a reserved frm: fsqrt.d (dyn) is then illegal */
 	"fsqrt.d f14, f15\nflt.d x15, f16, f17\ncsrrs x14, fflags, x0\nfsflags x14\n"
 	"fmadd.d f18, f19, f20, f21\nfscsr x16\nfeq.d x17, f22, f23\nfrcsr x18\n",
+	/* fused multiply-adds: inf * 0 signals NV even with a quiet NaN
+	 * addend (seed 0xf7f6de61ceba50e9 block 390), on the fast path too */
+	"li x5, 0x7ff0000000000000\nli x6, 0x7ff8000000000000\n"
+	"fmv.d.x f1, x0\nfmv.d.x f2, x5\nfmv.d.x f3, x6\nfsflags x0\n"
+	"fnmsub.d f4, f1, f2, f3, rup\nfrflags x7\nfsrmi 0\n"
+	"fmadd.d f5, f2, f1, f3\nfsflags x8, x0\nfmsub.d f6, f1, f3, f2\n"
+	"fsflags x9, x0\nli x10, 0x7f800000\nli x11, 0x7fc00000\n"
+	"fmv.w.x f7, x10\nfmv.w.x f8, x0\nfmv.w.x f9, x11\n"
+	"fnmadd.s f10, f8, f7, f9\nfsflags x12, x0\n"
+	"fmadd.s f11, f7, f8, f9, rtz\nfrflags x13\n",
 	/* multiply and divide extremes */
 	"li x5, -1\nli x6, 1\nslli x6, x6, 63\ndiv x7, x6, x5\nrem x8, x6, x5\n"
 	"divu x9, x6, x0\nremu x10, x6, x0\nmulh x11, x6, x6\nmulhsu x12, x6, x5\n"

@@ -606,6 +606,25 @@ static void test_fp_arithmetic_flags_and_nans(void)
 	c = fop(R4(3, 0, 2, 1, RNE, 4, 0x43), sbox(2.0f), sbox(3.0f),
 		sbox(1.0f));
 	test_assert(c.f[4] == sbox(7.0f), "fmadd.s 2*3+1, boxed");
+
+	/* inf * 0 signals even with a quiet NaN addend (rv_diff seed
+	 * 0xf7f6de61ceba50e9 block 390: fnmsub.d f12, f0, f24, f22, rup) */
+	c = fop(R4(3, 1, 2, 1, RUP, 4, 0x4b), dbits(0.0), dbits(INFINITY),
+		CNAN_D);
+	test_assert(c.f[4] == CNAN_D && c.fcsr == RV_FFLAG_NV,
+		    "fnmsub.d 0*inf+qNaN is the canonical NaN with NV");
+	c = fop(R4(3, 1, 2, 1, RNE, 4, 0x43), dbits(-INFINITY), dbits(-0.0),
+		CNAN_D | 1ull << 63);
+	test_assert(c.f[4] == CNAN_D && c.fcsr == RV_FFLAG_NV,
+		    "fmadd.d -inf*-0+qNaN raises NV");
+	c = fop(R4(3, 0, 2, 1, RNE, 4, 0x47), sbox(INFINITY), sbox(0.0f),
+		CNAN_S);
+	test_assert(c.f[4] == CNAN_S && c.fcsr == RV_FFLAG_NV,
+		    "fmsub.s inf*0-qNaN raises NV");
+	c = fop(R4(3, 1, 2, 1, RNE, 4, 0x43), dbits(0.0), CNAN_D,
+		dbits(1.0));
+	test_assert(c.f[4] == CNAN_D && c.fcsr == 0,
+		    "fmadd.d 0*qNaN+1 is quiet");
 }
 
 static void test_nan_boxing(void)
