@@ -38,10 +38,13 @@
 #define _GNU_SOURCE
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include "emu/decode.h"
 #include "emu/jit.h"
@@ -106,6 +109,8 @@ struct jit {
 	struct jit_site *sites;		/* ascending start */
 	unsigned nsites;
 	struct rv_cpu *cpu;		/* of the current run */
+	uint64_t mem_base;		/* the code's: 0 saves an index register */
+	int perfmap;			/* fd of /tmp/perf-PID.map, or -1 */
 	uint64_t gen;			/* jit_gen when last flushed */
 	uint64_t nflush;
 	struct rv_jit_stats st;
@@ -299,6 +304,8 @@ void rv_jit_thread_exit(void)
 		return;
 	jit_self = NULL;
 	munmap(j->buf, JIT_CODE_SIZE);
+	if (j->perfmap > 0)
+		close(j->perfmap);
 	free(j->hash);
 	free(j->pool);
 	free(j->sites);
@@ -523,7 +530,7 @@ static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 			if (jit_pool_regs[k] == t->host[r])
 				s->dirty[k] = (uint8_t)r;
 	}
-	x_mem(&t->b, f, op, reg, base, R15, 0, in->imm);
+	x_mem(&t->b, f, op, reg, base, j->mem_base ? R15 : XNOIDX, 0, in->imm);
 	s->end = (uint32_t)(t->b.p - j->buf);
 }
 
@@ -1111,6 +1118,36 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 	}
 }
 
+/*
+ * STRATA_EMU_PERFMAP=1: name each block after its guest pc in
+ * /tmp/perf-PID.map, the file `perf report` reads for JIT code (how the
+ * translator is profiled: which guest blocks the time goes to).
+ */
+static void jit_perfmap(struct jit *j, const uint8_t *code, const uint8_t *end,
+			uint64_t pc)
+{
+	char line[64];
+	int n;
+
+	if (!j->perfmap) {
+		const char *e = getenv("STRATA_EMU_PERFMAP");
+
+		j->perfmap = -1;
+		if (e && e[0] == '1') {
+			snprintf(line, sizeof(line), "/tmp/perf-%d.map", (int)getpid());
+			j->perfmap = open(line, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+			if (j->perfmap == 0)	/* 0 means "not asked yet" */
+				j->perfmap = -1;
+		}
+	}
+	if (j->perfmap < 0)
+		return;
+	n = snprintf(line, sizeof(line), "%lx %lx rv_%lx\n", (unsigned long)(uintptr_t)code,
+		     (unsigned long)(end - code), (unsigned long)pc);
+	if (write(j->perfmap, line, (size_t)n) < 0)
+		j->perfmap = -1;
+}
+
 /* Decode and translate the block at cpu->pc.  A fault reading the first
  * instruction is the guest's fetch fault (pc is right); later
  * instructions are in the same page. */
@@ -1214,6 +1251,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	x_patch(x_jmp(&t.b), j->epilogue);
 
 	j->cur = (uint8_t *)(((uintptr_t)t.b.p + 15) & ~(uintptr_t)15);
+	jit_perfmap(j, code, t.b.p, pc0);
 	jit_insert(j, pc0, code);
 	jit_note_range(pc0, pc);
 	j->st.blocks++;
@@ -1242,6 +1280,11 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 		__atomic_compare_exchange_n(&cpu->stop, &s, RV_STOP_NONE, false,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	j->cpu = cpu;
+	if (j->mem_base != cpu->mem_base) {
+		jit_flush(j);
+		j->mem_base = cpu->mem_base;
+		site = NULL;
+	}
 	jit_has_fma = __builtin_cpu_supports("fma");
 	__builtin_ia32_ldmxcsr(__builtin_ia32_stmxcsr() & ~0x3fu);
 	budget0 = max_insns && max_insns < INT64_MAX ? (int64_t)max_insns : INT64_MAX;
