@@ -94,6 +94,8 @@ struct jit_site {
 	uint32_t start, end;
 	uint64_t pc;
 	uint8_t dirty[8];
+	uint8_t fdirty[16];	/* per xmm register: 1 + the F register it
+				 * holds newer than cpu->f, or 0 */
 };
 
 struct jit {
@@ -327,6 +329,18 @@ struct jit_exit {
 	uint64_t target;
 };
 
+/* the slow path of an inline F/D operation, emitted after the block's
+ * exits: the helper on the instruction, then back to the main line */
+struct jit_cold {
+	uint8_t *from[2];	/* rel32s that jump here */
+	int nfrom;
+	uint8_t *back;		/* where the main line continues */
+	const struct rv_insn *in;	/* the pool's copy */
+	uint64_t pc;
+	uint32_t dirty, fdirty;		/* to write back first (before the op) */
+	uint32_t loaded, floaded;	/* to read again after (the op's state after) */
+};
+
 struct jit_tr {
 	struct xbuf b;
 	struct jit *j;
@@ -343,6 +357,11 @@ struct jit_tr {
 				 * dirty), when the block branches to itself */
 	uint8_t *loops[2];	/* rel32s to jump back to the head */
 	int nloops;
+	int8_t fhost[32];	/* xmm register of guest f[i], or -1 */
+	uint32_t floaded, fdirty;
+	int nfx;		/* xmm registers handed out */
+	struct jit_cold cold[JIT_MAX_INSNS];
+	int ncold;
 };
 
 /*
@@ -364,6 +383,9 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n)
 
 	memset(t->host, -1, sizeof(t->host));
 	t->loaded = t->dirty = 0;
+	memset(t->fhost, -1, sizeof(t->fhost));
+	t->floaded = t->fdirty = 0;
+	t->nfx = 0;
 	for (i = 0; i < n; i++) {
 		cnt[ins[i].rd] += 2;
 		cnt[ins[i].rs1] += 2;
@@ -447,24 +469,105 @@ static void mov_rr(struct jit_tr *t, int d, int s)
 }
 
 /* write the dirty registers back to cpu->x */
-static void wb(struct jit_tr *t)
+static void wb_masks(struct jit_tr *t, uint32_t dirty, uint32_t fdirty)
 {
 	unsigned r;
 
 	for (r = 1; r < 32; r++)
-		if (t->dirty >> r & 1)
+		if (dirty >> r & 1)
 			x_mb(&t->b, XW, 0x89, t->host[r], RBX, OFF_X(r));
-	t->dirty = 0;
+	for (r = 0; r < 32; r++)
+		if (fdirty >> r & 1)	/* movsd [f], xmm */
+			x_mb(&t->b, XF2, 0x0f11, t->fhost[r], RBX, OFF_F(r));
 }
 
-/* after a helper call: read every loaded register again */
-static void reload(struct jit_tr *t)
+static void wb(struct jit_tr *t)
+{
+	wb_masks(t, t->dirty, t->fdirty);
+	t->dirty = 0;
+	t->fdirty = 0;
+}
+
+static void reload_masks(struct jit_tr *t, uint32_t loaded, uint32_t floaded)
 {
 	unsigned r;
 
 	for (r = 1; r < 32; r++)
-		if (t->loaded >> r & 1)
+		if (loaded >> r & 1)
 			x_mb(&t->b, XW, 0x8b, t->host[r], RBX, OFF_X(r));
+	for (r = 0; r < 32; r++)
+		if (floaded >> r & 1)	/* movsd xmm, [f] */
+			x_mb(&t->b, XF2, 0x0f10, t->fhost[r], RBX, OFF_F(r));
+}
+
+/* after a helper call: read every loaded register again (every xmm
+ * register is caller-saved, and the helper may write any x[i], f[i]) */
+static void reload(struct jit_tr *t)
+{
+	reload_masks(t, t->loaded, t->floaded);
+}
+
+/*
+ * Guest F registers in xmm registers: handed out on first use in a
+ * block (xmm2-xmm14; xmm0, xmm1 and xmm15 are scratch), loaded lazily,
+ * written back with the integer ones.  Only the operations translated
+ * inline touch them; helpers see cpu->f.
+ */
+#define XMM_FIRST	2
+#define XMM_LAST	14
+#define XMM_S0		0
+#define XMM_S1		1
+#define XMM_S2		15
+
+static int fhost_of(struct jit_tr *t, unsigned r)
+{
+	if (t->fhost[r] < 0 && XMM_FIRST + t->nfx <= XMM_LAST)
+		t->fhost[r] = (int8_t)(XMM_FIRST + t->nfx++);
+	return t->fhost[r];
+}
+
+/* an xmm register holding f[r]: its own, or @scratch loaded */
+static int gf(struct jit_tr *t, unsigned r, int scratch)
+{
+	int h = fhost_of(t, r);
+
+	if (h < 0) {
+		x_mb(&t->b, XF2, 0x0f10, scratch, RBX, OFF_F(r));
+		return scratch;
+	}
+	if (!(t->floaded >> r & 1)) {
+		x_mb(&t->b, XF2, 0x0f10, h, RBX, OFF_F(r));
+		t->floaded |= 1u << r;
+	}
+	return h;
+}
+
+/* where to compute a new f[r]: its xmm register, or @scratch */
+static int fdst(struct jit_tr *t, unsigned r, int scratch)
+{
+	int h = fhost_of(t, r);
+
+	return h < 0 ? scratch : h;
+}
+
+static void movapd(struct jit_tr *t, int d, int s)
+{
+	if (d != s)
+		x_rr(&t->b, X66, 0x0f28, d, s);
+}
+
+/* f[r] = xmm h */
+static void putf(struct jit_tr *t, unsigned r, int h)
+{
+	int d = fhost_of(t, r);
+
+	if (d < 0) {
+		x_mb(&t->b, XF2, 0x0f11, h, RBX, OFF_F(r));
+		return;
+	}
+	movapd(t, d, h);
+	t->floaded |= 1u << r;
+	t->fdirty |= 1u << r;
 }
 
 static void ld(struct jit_tr *t, int h, unsigned r)
@@ -529,6 +632,10 @@ static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 		for (k = 0; k < JIT_NREGS; k++)
 			if (jit_pool_regs[k] == t->host[r])
 				s->dirty[k] = (uint8_t)r;
+	}
+	for (m = t->fdirty; m; m &= m - 1) {
+		r = (unsigned)__builtin_ctz(m);
+		s->fdirty[t->fhost[r]] = (uint8_t)(r + 1);
 	}
 	x_mem(&t->b, f, op, reg, base, j->mem_base ? R15 : XNOIDX, 0, in->imm);
 	s->end = (uint32_t)(t->b.p - j->buf);
@@ -706,18 +813,13 @@ static void emit_helper(struct jit_tr *t, const struct rv_insn *in)
 
 static bool jit_has_fma;
 
-/* F2 0F op /r with an xmm register and [rbx + disp] */
-static void x_sd(struct xbuf *b, uint8_t op, int xmm, int32_t disp)
-{
-	e8(b, 0xf2);
-	x_mb(b, 0, 0x0f00 | op, xmm, RBX, disp);
-}
-
 /*
- * Double-precision arithmetic on SSE2/FMA3 when the rounding mode is
- * round-to-nearest (the static rm, or frm checked at run time).  A NaN
- * result goes to the helper instead (RISC-V's canonical NaN, and its
- * flags are computed again there); fflags gather in MXCSR.
+ * Double-precision arithmetic on SSE2/FMA3 with the operands in xmm
+ * registers, when the rounding mode is round-to-nearest (the static rm,
+ * or frm checked at run time).  A NaN result goes to the slow path
+ * instead (RISC-V's canonical NaN, and its flags are computed again
+ * there); fflags gather in MXCSR.  The slow path (the helper) is out of
+ * line, after the block's exits (jit_emit_cold()).
  */
 static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 {
@@ -730,44 +832,100 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 	struct xbuf *b = &t->b;
 	unsigned op = in->op;
 	bool isfma = op >= RV_OP_FMADD_D && op <= RV_OP_FNMADD_D;
-	uint8_t *slow1 = NULL, *slow2, *done;
-	uint32_t dirty;
+	struct jit_cold *c;
+	struct rv_insn *copy;
+	int x1, x2, x3 = 0;
 
 	if (!(isfma || (op >= RV_OP_FADD_D && op <= RV_OP_FSQRT_D)))
 		return false;
 	if ((in->rm != RV_RM_RNE && in->rm != RV_RM_DYN) || (isfma && !jit_has_fma))
 		return false;
+	copy = &t->j->pool[t->j->npool++];
+	*copy = *in;
+	c = &t->cold[t->ncold++];
+	c->nfrom = 0;
+	c->in = copy;
+	c->pc = t->pc;
+	c->dirty = t->dirty;
+	c->fdirty = t->fdirty;
+	/* the operands first: the slow path joins with them loaded */
+	x1 = gf(t, in->rs1, XMM_S0);
+	x2 = op == RV_OP_FSQRT_D ? x1 : gf(t, in->rs2, XMM_S1);
+	if (isfma)
+		x3 = gf(t, in->rs3, XMM_S2);
 	if (in->rm == RV_RM_DYN) {
 		x_mb(b, 0, 0xf6, 0, RBX, OFF_FCSR);	/* test byte frm */
 		e8(b, 0xe0);
-		slow1 = x_jcc(b, CC_NE);
+		c->from[c->nfrom++] = x_jcc(b, CC_NE);
 	}
 	if (isfma) {
-		x_sd(b, 0x10, 0, OFF_F(in->rs1));
-		x_sd(b, 0x10, 1, OFF_F(in->rs2));
-		x_sd(b, 0x10, 2, OFF_F(in->rs3));
-		/* vfm*213sd xmm0, xmm1, xmm2: xmm0 = +-(xmm1 * xmm0) +- xmm2 */
-		e8(b, 0xc4), e8(b, 0xe2), e8(b, 0xf1);
-		e8(b, fma[op - RV_OP_FMADD_D]), e8(b, 0xc2);
+		/* vfm*213sd xmm0, x2, x3: xmm0 = +-(x2 * xmm0) +- x3 */
+		movapd(t, XMM_S0, x1);
+		x_vex_fma(b, fma[op - RV_OP_FMADD_D], XMM_S0, x2, x3);
 	} else if (op == RV_OP_FSQRT_D) {
-		x_sd(b, 0x51, 0, OFF_F(in->rs1));
+		x_rr(b, XF2, 0x0f51, XMM_S0, x1);
 	} else {
-		x_sd(b, 0x10, 0, OFF_F(in->rs1));
-		x_sd(b, arith[op - RV_OP_FADD_D], 0, OFF_F(in->rs2));
+		movapd(t, XMM_S0, x1);
+		x_rr(b, XF2, 0x0f00 | arith[op - RV_OP_FADD_D], XMM_S0, x2);
 	}
-	e8(b, 0x66), e8(b, 0x0f), e8(b, 0x2e), e8(b, 0xc0);	/* ucomisd xmm0, xmm0 */
-	slow2 = x_jcc(b, 0xa);					/* jp: NaN */
-	x_sd(b, 0x11, 0, OFF_F(in->rd));
-	done = x_jmp(b);
-	if (slow1)
-		x_patch(slow1, b->p);
-	x_patch(slow2, b->p);
-	dirty = t->dirty;	/* written back on this path only */
-	emit_helper(t, in);
-	t->dirty = dirty;
-	x_patch(done, b->p);
-	t->pc_stored = (t->pc & ~0xffffffffull) | 1;	/* high half only */
+	x_rr(b, X66, 0x0f2e, XMM_S0, XMM_S0);		/* ucomisd: NaN? */
+	c->from[c->nfrom++] = x_jcc(b, 0xa);		/* jp */
+	putf(t, in->rd, XMM_S0);
+	c->back = b->p;
+	c->loaded = t->loaded;
+	c->floaded = t->floaded;
 	return true;
+}
+
+/* the slow paths of the block, after its exits */
+static void jit_emit_cold(struct jit_tr *t)
+{
+	struct xbuf *b = &t->b;
+	int i, k;
+
+	for (i = 0; i < t->ncold; i++) {
+		const struct jit_cold *c = &t->cold[i];
+
+		for (k = 0; k < c->nfrom; k++)
+			x_patch(c->from[k], b->p);
+		wb_masks(t, c->dirty, c->fdirty);
+		x_mov_imm(b, RAX, c->pc);
+		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
+		x_mb(b, XW, 0x8d, RDI, RBX, -RBX_BIAS);	/* lea rdi, cpu */
+		x_mov_imm(b, RSI, (uint64_t)(uintptr_t)c->in);
+		x_mov_imm(b, RAX, (uint64_t)(uintptr_t)jit_exec);
+		x_rr(b, 0, 0xff, 2, RAX);			/* call rax */
+		x_rr(b, 0, 0x85, RAX, RAX);			/* test eax, eax */
+		x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain);
+		reload_masks(t, c->loaded, c->floaded);
+		x_patch(x_jmp(b), c->back);
+	}
+}
+
+/* F registers the inline F/D operations use (loop heads load them) */
+static uint32_t fregs_of(const struct rv_insn *in)
+{
+	unsigned op = in->op;
+
+	switch (op) {
+	case RV_OP_FLD: case RV_OP_FLW: case RV_OP_FMV_D_X:
+		return 1u << in->rd;
+	case RV_OP_FSD: case RV_OP_FSW:
+		return 1u << in->rs2;
+	case RV_OP_FMV_X_D:
+		return 1u << in->rs1;
+	case RV_OP_FEQ_D: case RV_OP_FLT_D: case RV_OP_FLE_D:
+		return 1u << in->rs1 | 1u << in->rs2;
+	case RV_OP_FSGNJ_D: case RV_OP_FSGNJN_D: case RV_OP_FSGNJX_D:
+	case RV_OP_FADD_D: case RV_OP_FSUB_D: case RV_OP_FMUL_D: case RV_OP_FDIV_D:
+		return 1u << in->rd | 1u << in->rs1 | 1u << in->rs2;
+	case RV_OP_FSQRT_D:
+		return 1u << in->rd | 1u << in->rs1;
+	case RV_OP_FMADD_D: case RV_OP_FMSUB_D: case RV_OP_FNMSUB_D: case RV_OP_FNMADD_D:
+		return 1u << in->rd | 1u << in->rs1 | 1u << in->rs2 | 1u << in->rs3;
+	default:
+		return 0;
+	}
 }
 
 static const uint8_t branch_cc[] = {
@@ -979,57 +1137,76 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 		emit_mem(t, stop[k].f, stop[k].op, v, a, in);
 		return true;
 	}
-	case RV_OP_FLD: case RV_OP_FLW:
+	case RV_OP_FLD: case RV_OP_FLW: {
+		int x = fdst(t, rd, XMM_S0);
+
 		a = addr(t, in);
 		if (op == RV_OP_FLD) {
-			emit_mem(t, XW, 0x8b, RAX, a, in);
+			emit_mem(t, XF2, 0x0f10, x, a, in);	/* movsd */
 		} else {
 			emit_mem(t, 0, 0x8b, RAX, a, in);
 			x_mov_imm(b, RCX, 0xffffffff00000000ull);	/* NaN box */
 			x_rr(b, XW, 0x0b, RAX, RCX);
+			x_rr(b, XW | X66, 0x0f6e, x, RAX);		/* movq x, rax */
 		}
-		x_mb(b, XW, 0x89, RAX, RBX, OFF_F(rd));
+		putf(t, rd, x);
 		return true;
-	case RV_OP_FSD: case RV_OP_FSW:
+	}
+	case RV_OP_FSD: case RV_OP_FSW: {
+		int x = gf(t, in->rs2, XMM_S0);
+
 		a = addr(t, in);
-		x_mb(b, op == RV_OP_FSD ? XW : 0, 0x8b, RCX, RBX, OFF_F(in->rs2));
-		emit_mem(t, op == RV_OP_FSD ? XW : 0, 0x89, RCX, a, in);
+		/* movsd / movss [mem], x */
+		emit_mem(t, op == RV_OP_FSD ? XF2 : XF3, 0x0f11, x, a, in);
 		return true;
+	}
 	case RV_OP_FMV_X_D:
 		if (rd) {
+			int x = gf(t, in->rs1, XMM_S0);
+
 			d = dreg(t, rd, RAX);
-			x_mb(b, XW, 0x8b, d, RBX, OFF_F(in->rs1));
+			x_rr(b, XW | X66, 0x0f7e, x, d);	/* movq d, x */
 			put(t, rd, d);
 		}
 		return true;
-	case RV_OP_FMV_D_X:
+	case RV_OP_FMV_D_X: {
+		int x = fdst(t, rd, XMM_S0);
+
 		a = gx(t, in->rs1, RAX);
-		x_mb(b, XW, 0x89, a, RBX, OFF_F(rd));
+		x_rr(b, XW | X66, 0x0f6e, x, a);		/* movq x, a */
+		putf(t, rd, x);
 		return true;
-	case RV_OP_FEQ_D: case RV_OP_FLT_D: case RV_OP_FLE_D:
+	}
+	case RV_OP_FEQ_D: case RV_OP_FLT_D: case RV_OP_FLE_D: {
+		int x1 = gf(t, in->rs1, XMM_S0), x2 = gf(t, in->rs2, XMM_S1);
+
 		/* ucomisd signals only sNaN, comisd any NaN (MXCSR gathers
 		 * the flag); unordered sets ZF, PF and CF */
 		if (op == RV_OP_FEQ_D) {
-			x_sd(b, 0x10, 0, OFF_F(in->rs1));
-			e8(b, 0x66);
-			x_mb(b, 0, 0x0f2e, 0, RBX, OFF_F(in->rs2));
+			x_rr(b, X66, 0x0f2e, x1, x2);
 			x_rr(b, 0, 0x0f90 | CC_E, 0, RAX);
 			x_rr(b, 0, 0x0f9b, 0, RCX);	/* setnp cl */
 			x_rr(b, 0, 0x21, RCX, RAX);	/* and eax, ecx */
 		} else {
 			/* a < b: b above a; a <= b: b above or equal */
-			x_sd(b, 0x10, 0, OFF_F(in->rs2));
-			e8(b, 0x66);
-			x_mb(b, 0, 0x0f2f, 0, RBX, OFF_F(in->rs1));
+			x_rr(b, X66, 0x0f2f, x2, x1);
 			x_rr(b, 0, 0x0f90 | (op == RV_OP_FLT_D ? CC_A : CC_AE), 0, RAX);
 		}
 		d = dreg(t, rd, RAX);
 		x_rr(b, 0, 0x0fb6, d, RAX);		/* movzx d, al */
 		put(t, rd, d);
 		return true;
-	case RV_OP_FSGNJ_D: case RV_OP_FSGNJN_D: case RV_OP_FSGNJX_D:
-		x_mb(b, XW, 0x8b, RAX, RBX, OFF_F(in->rs1));
-		x_mb(b, XW, 0x8b, RCX, RBX, OFF_F(in->rs2));
+	}
+	case RV_OP_FSGNJ_D: case RV_OP_FSGNJN_D: case RV_OP_FSGNJX_D: {
+		int x1 = gf(t, in->rs1, XMM_S0), x2, x;
+
+		if (op == RV_OP_FSGNJ_D && in->rs1 == in->rs2) {	/* fmv.d */
+			putf(t, rd, x1);
+			return true;
+		}
+		x2 = gf(t, in->rs2, XMM_S1);
+		x_rr(b, XW | X66, 0x0f7e, x1, RAX);		/* movq rax, x1 */
+		x_rr(b, XW | X66, 0x0f7e, x2, RCX);		/* movq rcx, x2 */
 		x_mov_imm(b, RDX, 1ull << 63);
 		if (op == RV_OP_FSGNJN_D)
 			x_rr(b, XW, 0xf7, 2, RCX);		/* not rcx */
@@ -1039,8 +1216,11 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 			x_rr(b, XW, 0x23, RAX, RDX);		/* and rax, rdx */
 		}
 		x_rr(b, XW, op == RV_OP_FSGNJX_D ? 0x33 : 0x0b, RAX, RCX);
-		x_mb(b, XW, 0x89, RAX, RBX, OFF_F(rd));
+		x = fdst(t, rd, XMM_S0);
+		x_rr(b, XW | X66, 0x0f6e, x, RAX);		/* movq x, rax */
+		putf(t, rd, x);
 		return true;
+	}
 	case RV_OP_FENCE:
 		e8(b, 0x0f), e8(b, 0xae), e8(b, 0xf0);		/* mfence */
 		return true;
@@ -1198,11 +1378,16 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	if (((last->op >= RV_OP_BEQ && last->op <= RV_OP_BGEU) ||
 	     last->op == RV_OP_JAL) && pc - last->len + (int64_t)last->imm == pc0) {
 		/* a loop: registers stay in host registers around it */
+		uint32_t fm = 0;
 		unsigned r;
 
 		for (r = 1; r < 32; r++)
 			if (t.host[r] >= 0)
 				gx(&t, r, RAX);
+		for (i = 0; i < n; i++)
+			fm |= fregs_of(&ins[i]);
+		for (; fm; fm &= fm - 1)
+			gf(&t, (unsigned)__builtin_ctz(fm), XMM_S0);
 		t.head = t.b.p;
 	}
 	for (i = 0; i < n; i++) {
@@ -1238,6 +1423,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		x_patch(x_jcc(&t.b, CC_G), t.head);
 		t.loops[i] = x_jmp(&t.b);
 	}
+	jit_emit_cold(&t);
 	/* out of budget: give the block's instructions back, exit before it */
 	x_patch(budget_jle, t.b.p);
 	for (i = 0; i < t.nloops; i++)
@@ -1375,4 +1561,8 @@ void rv_jit_fault(void *ucontext)
 		if (j->sites[lo].dirty[k])
 			j->cpu->x[j->sites[lo].dirty[k]] =
 				(uint64_t)uc->uc_mcontext.gregs[greg[k]];
+	for (k = 0; k < 16 && uc->uc_mcontext.fpregs; k++)
+		if (j->sites[lo].fdirty[k])
+			memcpy(&j->cpu->f[j->sites[lo].fdirty[k] - 1],
+			       uc->uc_mcontext.fpregs->_xmm[k].element, 8);
 }
