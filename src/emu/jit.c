@@ -52,7 +52,7 @@
 
 #define JIT_CODE_SIZE	(32u << 20)	/* per thread */
 #define JIT_MAX_INSNS	64
-#define JIT_BLOCK_ROOM	(JIT_MAX_INSNS * 256 + 1024)	/* bytes one block may take */
+#define JIT_BLOCK_ROOM	(JIT_MAX_INSNS * 1024)	/* bytes one block may take */
 #define JIT_HASH_BITS	16	/* at most; a thread starts with ... */
 #define JIT_HASH_BITS0	12	/* ... this, and grows by 4x (start-up: a short
 				 * process touches a few pages, not 256) */
@@ -324,9 +324,14 @@ void rv_jit_get_stats(struct rv_jit_stats *s)
 
 /* ---- translation ------------------------------------------------------ */
 
+/* a direct exit: its stub writes back the registers dirty there and
+ * gives back the budget of the instructions a side exit skips, then
+ * jumps on (the jump patched to chain) */
 struct jit_exit {
-	uint8_t *site;		/* rel32 to the stub, patched to chain */
+	uint8_t *site;		/* rel32 to the stub */
 	uint64_t target;
+	uint32_t dirty, fdirty;
+	int refund;
 };
 
 /* the slow path of an inline F/D operation, emitted after the block's
@@ -347,7 +352,7 @@ struct jit_tr {
 	uint64_t pc;		/* of the instruction being translated */
 	uint64_t pc_stored;	/* what cpu->pc holds, as far as we know */
 	bool pc_hi_stored;
-	struct jit_exit exits[2];
+	struct jit_exit exits[JIT_MAX_INSNS + 1];
 	int nexits;
 	int8_t host[32];	/* host register of guest x[i], or -1 */
 	uint32_t loaded;	/* x[i] is in its host register */
@@ -355,8 +360,9 @@ struct jit_tr {
 	uint64_t pc0;		/* the block's first pc */
 	uint8_t *head;		/* loop head (all registers loaded, none
 				 * dirty), when the block branches to itself */
-	uint8_t *loops[2];	/* rel32s to jump back to the head */
+	struct jit_exit loops[JIT_MAX_INSNS];	/* jumps back to the head */
 	int nloops;
+	int idx, n;		/* the instruction being translated, of n */
 	int8_t fhost[32];	/* xmm register of guest f[i], or -1 */
 	uint32_t floaded, fdirty;
 	int nfx;		/* xmm registers handed out */
@@ -598,13 +604,14 @@ static void sync_pc(struct jit_tr *t)
 
 static void exit_direct(struct jit_tr *t, uint8_t *site, uint64_t target)
 {
-	if (t->head && target == t->pc0) {
-		t->loops[t->nloops++] = site;
-		return;
-	}
-	t->exits[t->nexits].site = site;
-	t->exits[t->nexits].target = target;
-	t->nexits++;
+	struct jit_exit *e = t->head && target == t->pc0 ?
+		&t->loops[t->nloops++] : &t->exits[t->nexits++];
+
+	e->site = site;
+	e->target = target;
+	e->dirty = t->dirty;
+	e->fdirty = t->fdirty;
+	e->refund = t->n - (t->idx + 1);
 }
 
 /* the access's base: x[rs1] in a host register ([base + r15 + imm]) */
@@ -1231,7 +1238,6 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 			x_mov_imm(b, d, npc);
 			put(t, rd, d);
 		}
-		wb(t);
 		exit_direct(t, x_jmp(b), t->pc + (int64_t)in->imm);
 		return false;
 	case RV_OP_JALR:
@@ -1259,16 +1265,16 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 	case RV_OP_BLTU: case RV_OP_BGEU:
 		a = gx(t, in->rs1, RAX);
 		if (in->rs2 == 0) {
-			wb(t);
 			x_rr(b, XW, 0x85, a, a);		/* test a, a */
 		} else {
 			int c = gx(t, in->rs2, RCX);
 
-			wb(t);
 			x_rr(b, XW, ALU_RM(ALU_CMP), a, c);
 		}
 		exit_direct(t, x_jcc(b, branch_cc[op - RV_OP_BEQ]),
 			    t->pc + (int64_t)in->imm);
+		if (t->idx + 1 < t->n)	/* a side exit: the block goes on */
+			return true;
 		exit_direct(t, x_jmp(b), npc);
 		return false;
 	case RV_OP_FENCE_I:
@@ -1388,46 +1394,76 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 			fm |= fregs_of(&ins[i]);
 		for (; fm; fm &= fm - 1)
 			gf(&t, (unsigned)__builtin_ctz(fm), XMM_S0);
+		/* what the body writes counts as dirty from the head on: the
+		 * back edges then need no write-back */
+		for (i = 0; i < n; i++) {	/* a superset, all loaded */
+			r = ins[i].rd;
+			if (r && t.host[r] >= 0)
+				t.dirty |= 1u << r;
+			if (t.fhost[r] >= 0 && (t.floaded >> r & 1))
+				t.fdirty |= 1u << r;
+		}
 		t.head = t.b.p;
 	}
+	t.n = n;
 	for (i = 0; i < n; i++) {
-		bool more = emit_insn(&t, &ins[i]);
+		bool more;
+
+		t.idx = i;
+		more = emit_insn(&t, &ins[i]);
 
 		t.pc += ins[i].len;
 		if (!more)
 			break;
 	}
 	if (i == n) {	/* fell off the end: continue at the next pc */
-		wb(&t);
+		t.idx = n - 1;
 		exit_direct(&t, x_jmp(&t.b), t.pc);
 	}
 
-	/* exit stubs: cpu->pc = target, [rsp+8] = the site to patch */
+	/* exit stubs: the write-back, the budget a side exit skips, then
+	 * the chained jump; unchained: cpu->pc = target, [rsp+8] = the
+	 * site to patch */
 	for (i = 0; i < t.nexits; i++) {
-		x_patch(t.exits[i].site, t.b.p);
-		x_mov_imm(&t.b, RAX, t.exits[i].target);
+		struct jit_exit *e = &t.exits[i];
+
+		x_patch(e->site, t.b.p);
+		if (e->dirty || e->fdirty || e->refund) {
+			wb_masks(&t, e->dirty, e->fdirty);
+			if (e->refund) {
+				x_rr(&t.b, XW, 0x83, 0, RBP);	/* add rbp, refund */
+				e8(&t.b, (uint8_t)e->refund);
+			}
+			e->site = x_jmp(&t.b);
+			x_patch(e->site, t.b.p);
+		}
+		x_mov_imm(&t.b, RAX, e->target);
 		x_mb(&t.b, XW, 0x89, RAX, RBX, OFF_PC);
 		e8(&t.b, 0x48);				/* lea rax, [rip + site] */
 		e8(&t.b, 0x8d);
 		e8(&t.b, 0x05);
 		e32(&t.b, 0);
-		x_patch(t.b.p - 4, t.exits[i].site);
+		x_patch(t.b.p - 4, e->site);
 		x_mem(&t.b, XW, 0x89, RAX, RSP, XNOIDX, 0, 8);
 		x_patch(x_jmp(&t.b), j->epilogue);
 	}
-	/* back to the head: the budget again, then the loop */
+	/* back to the head: the budget of the next round (this one paid
+	 * for all n), then the loop; out of budget, the write-back */
 	for (i = 0; i < t.nloops; i++) {
-		x_patch(t.loops[i], t.b.p);
-		x_rr(&t.b, XW, 0x83, 5, RBP);		/* sub rbp, n */
-		e8(&t.b, n);
+		struct jit_exit *e = &t.loops[i];
+
+		x_patch(e->site, t.b.p);
+		x_rr(&t.b, XW, 0x83, 5, RBP);		/* sub rbp, n - refund */
+		e8(&t.b, (uint8_t)(n - e->refund));
 		x_patch(x_jcc(&t.b, CC_G), t.head);
-		t.loops[i] = x_jmp(&t.b);
+		wb_masks(&t, e->dirty, e->fdirty);
+		e->site = x_jmp(&t.b);
 	}
 	jit_emit_cold(&t);
 	/* out of budget: give the block's instructions back, exit before it */
 	x_patch(budget_jle, t.b.p);
 	for (i = 0; i < t.nloops; i++)
-		x_patch(t.loops[i], t.b.p);
+		x_patch(t.loops[i].site, t.b.p);
 	x_rr(&t.b, XW, 0x83, 0, RBP);			/* add rbp, n */
 	e8(&t.b, n);
 	x_mov_imm(&t.b, RAX, pc0);
