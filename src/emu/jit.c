@@ -1334,6 +1334,24 @@ static void jit_perfmap(struct jit *j, const uint8_t *code, const uint8_t *end,
 		j->perfmap = -1;
 }
 
+static bool is_branch(unsigned op)
+{
+	return op >= RV_OP_BEQ && op <= RV_OP_BGEU;
+}
+
+/* does a branch or jal of the block go to its start (a loop)? */
+static bool jumps_to(const struct rv_insn *ins, int n, uint64_t pc0)
+{
+	uint64_t pc = pc0;
+	int i;
+
+	for (i = 0; i < n; pc += ins[i++].len)
+		if ((is_branch(ins[i].op) || ins[i].op == RV_OP_JAL) &&
+		    pc + (uint64_t)(int64_t)ins[i].imm == pc0)
+			return true;
+	return false;
+}
+
 /* Decode and translate the block at cpu->pc.  A fault reading the first
  * instruction is the guest's fetch fault (pc is right); later
  * instructions are in the same page. */
@@ -1343,7 +1361,6 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	uint64_t pc0 = cpu->pc, pc = pc0, page_end = (pc0 | 4095) + 1;
 	struct jit_tr t;
 	uint8_t *budget_jle, *code;
-	const struct rv_insn *last;
 	int n = 0, i;
 
 	for (;;) {
@@ -1360,7 +1377,9 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		}
 		rv_decode((uint32_t)hi << 16 | lo, &ins[n]);
 		pc += ins[n].len;
-		if (rv_op_ends_block(ins[n++].op) || n == JIT_MAX_INSNS)
+		n++;
+		if (n == JIT_MAX_INSNS || (rv_op_ends_block(ins[n - 1].op) &&
+					  !is_branch(ins[n - 1].op)))
 			break;
 	}
 
@@ -1380,9 +1399,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	t.pc = pc0;
 	t.pc0 = pc0;
 	jit_alloc(&t, ins, n);
-	last = &ins[n - 1];
-	if (((last->op >= RV_OP_BEQ && last->op <= RV_OP_BGEU) ||
-	     last->op == RV_OP_JAL) && pc - last->len + (int64_t)last->imm == pc0) {
+	if (jumps_to(ins, n, pc0)) {
 		/* a loop: registers stay in host registers around it */
 		uint32_t fm = 0;
 		unsigned r;
