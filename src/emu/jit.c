@@ -102,7 +102,9 @@ struct jit {
 	struct jit_ibtc ibtc[JIT_IBTC];	/* first: r14 points here */
 	uint8_t flush_pending;		/* set by fence.i in translated code */
 	uint8_t *buf, *code_start, *cur;
-	uint8_t *epilogue, *epilogue_nochain;
+	uint8_t *epilogue;		/* a direct exit: [rsp+8] the site */
+	uint8_t *epilogue_nochain;	/* after a helper: cpu->x is current */
+	uint8_t *epilogue_nochain_st;	/* the pinned registers are not */
 	jit_enter_fn enter;
 	struct jit_hent *hash;		/* room for 1 << JIT_HASH_BITS */
 	unsigned nhash, hbits;		/* entries, the table's size in use */
@@ -231,11 +233,40 @@ static void jit_insert(struct jit *j, uint64_t pc, uint8_t *code)
 		jit_hash_grow(j);
 }
 
+/*
+ * Guest registers in host registers.  A few hot ones are pinned: they
+ * live in their host register in every block and across chained jumps,
+ * loaded by the entry trampoline and stored by the epilogue (and around
+ * helper calls, which read cpu->x).  The rest of the pool is handed out
+ * per block to its most used registers (lazily loaded on first use);
+ * dirty ones are written back before exits and helper calls (a fault at
+ * a memory access finds them through its fault site); after a helper
+ * call every loaded one is read again (the caller-saved ones are
+ * clobbered, and the helper may have written any x[i]).  rax, rcx, rdx
+ * stay scratch.
+ */
+static const int jit_pool_regs[] = { R12, R13, RSI, RDI, R8, R9, R10, R11 };
+#define JIT_NREGS	((int)(sizeof(jit_pool_regs) / sizeof(jit_pool_regs[0])))
+/* sp, a0, a4, a5: gcc's riscv64 code keeps its loop temporaries in a4/a5 */
+static const uint8_t jit_pin[] = { 2, 10, 14, 15 };
+#define JIT_NPIN	((int)sizeof(jit_pin))
+#define JIT_PIN_MASK	(1u << 2 | 1u << 10 | 1u << 14 | 1u << 15)
+
+/* store (0x89) or load (0x8b) the pinned registers */
+static void x_pinned(struct xbuf *b, uint32_t op)
+{
+	int k;
+
+	for (k = 0; k < JIT_NPIN; k++)
+		x_mb(b, XW, op, jit_pool_regs[k], RBX, OFF_X(jit_pin[k]));
+}
+
 /* the entry trampoline and the shared exit, at the start of the cache */
 static void jit_emit_trampoline(struct jit *j)
 {
 	static const int saved[] = { RBX, RBP, R12, R13, R14, R15 };
 	struct xbuf b = { j->buf };
+	uint8_t *common;
 	int i;
 
 	/* a few int3 first: nothing jumps to the very start of the map */
@@ -251,12 +282,19 @@ static void jit_emit_trampoline(struct jit *j)
 	x_mb(&b, XW, 0x8d, RBX, RDI, RBX_BIAS);		/* lea rbx, [rdi+128] */
 	x_mb(&b, XW, 0x8b, R15, RDI, offsetof(struct rv_cpu, mem_base));
 	x_mov_imm(&b, R14, (uint64_t)(uintptr_t)j);
-	x_rr(&b, 0, 0xff, 4, RSI);			/* jmp rsi */
+	x_rr(&b, XW, 0x8b, RAX, RSI);
+	x_pinned(&b, 0x8b);
+	x_rr(&b, 0, 0xff, 4, RAX);			/* jmp rax */
 
+	j->epilogue_nochain_st = b.p;
+	x_pinned(&b, 0x89);
 	j->epilogue_nochain = b.p;
 	x_mem(&b, XW, 0xc7, 0, RSP, XNOIDX, 0, 8);	/* [rsp+8] = 0 */
 	e32(&b, 0);
+	common = x_jmp(&b);
 	j->epilogue = b.p;
+	x_pinned(&b, 0x89);
+	x_patch(common, b.p);
 	x_rr(&b, XW, 0x8b, RAX, RBP);
 	x_mem(&b, XW, 0x8b, RDX, RSP, XNOIDX, 0, 8);
 	x_alu_ri(&b, XW, ALU_ADD, RSP, 24);
@@ -370,17 +408,6 @@ struct jit_tr {
 	int ncold;
 };
 
-/*
- * Guest registers in host registers: per block, the most used x[i] get
- * one of these (lazily loaded on first use).  Dirty ones are written
- * back before every exit and helper call (a fault at a memory access
- * finds them through its fault site); after a helper call every loaded one is read
- * again (the caller-saved ones are clobbered, and the helper may have
- * written any x[i]).  rax, rcx, rdx stay scratch.
- */
-static const int jit_pool_regs[] = { R12, R13, RSI, RDI, R8, R9, R10, R11 };
-#define JIT_NREGS	((int)(sizeof(jit_pool_regs) / sizeof(jit_pool_regs[0])))
-
 static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n)
 {
 	unsigned cnt[32] = { 0 };
@@ -398,12 +425,17 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n)
 		cnt[ins[i].rs2] += 2;
 	}
 	cnt[0] = 0;
+	for (k = 0; k < JIT_NPIN; k++) {
+		cnt[jit_pin[k]] = 0;
+		t->host[jit_pin[k]] = (int8_t)jit_pool_regs[k];
+	}
+	t->loaded = JIT_PIN_MASK;
 	/* the candidates (used twice or more: once, memory operands do), in
 	 * register order; a short block has few, and this runs per block */
 	for (r = 1; r < 32; r++)
 		if (cnt[r] >= 4)
 			cand[nc++] = (uint8_t)r;
-	for (k = 0; k < JIT_NREGS && nc; k++) {
+	for (k = JIT_NPIN; k < JIT_NREGS && nc; k++) {
 		int best = 0;
 
 		for (i = 1; i < nc; i++)	/* the first of the most used */
@@ -489,7 +521,7 @@ static void wb_masks(struct jit_tr *t, uint32_t dirty, uint32_t fdirty)
 
 static void wb(struct jit_tr *t)
 {
-	wb_masks(t, t->dirty, t->fdirty);
+	wb_masks(t, t->dirty & ~JIT_PIN_MASK, t->fdirty);
 	t->dirty = 0;
 	t->fdirty = 0;
 }
@@ -609,7 +641,7 @@ static void exit_direct(struct jit_tr *t, uint8_t *site, uint64_t target)
 
 	e->site = site;
 	e->target = target;
-	e->dirty = t->dirty;
+	e->dirty = t->dirty & ~JIT_PIN_MASK;
 	e->fdirty = t->fdirty;
 	e->refund = t->n - (t->idx + 1);
 }
@@ -634,7 +666,7 @@ static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 	memset(s, 0, sizeof(*s));
 	s->start = (uint32_t)(t->b.p - j->buf);
 	s->pc = t->pc;
-	for (m = t->dirty & ~1u; m; m &= m - 1) {	/* the dirty ones only */
+	for (m = (t->dirty | JIT_PIN_MASK) & ~1u; m; m &= m - 1) {	/* the dirty ones only */
 		r = (unsigned)__builtin_ctz(m);
 		for (k = 0; k < JIT_NREGS; k++)
 			if (jit_pool_regs[k] == t->host[r])
@@ -807,6 +839,7 @@ static void emit_helper(struct jit_tr *t, const struct rv_insn *in)
 
 	*copy = *in;
 	wb(t);
+	x_pinned(&t->b, 0x89);
 	sync_pc(t);
 	x_mb(&t->b, XW, 0x8d, RDI, RBX, -RBX_BIAS);	/* lea rdi, cpu */
 	x_mov_imm(&t->b, RSI, (uint64_t)(uintptr_t)copy);
@@ -895,7 +928,7 @@ static void jit_emit_cold(struct jit_tr *t)
 
 		for (k = 0; k < c->nfrom; k++)
 			x_patch(c->from[k], b->p);
-		wb_masks(t, c->dirty, c->fdirty);
+		wb_masks(t, c->dirty | JIT_PIN_MASK, c->fdirty);
 		x_mov_imm(b, RAX, c->pc);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
 		x_mb(b, XW, 0x8d, RDI, RBX, -RBX_BIAS);	/* lea rdi, cpu */
@@ -1258,7 +1291,7 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 		x_rr(b, 0, 0x8b, RCX, RAX);
 		x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
 		x_mem(b, XW, ALU_RM(ALU_CMP), RAX, R14, RCX, 3, 0);
-		x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain);
+		x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain_st);
 		x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);		/* jmp [..+8] */
 		return false;
 	case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
@@ -1283,7 +1316,7 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
 		x_mb(b, 0, 0xc6, 0, R14, offsetof(struct jit, flush_pending));
 		e8(b, 1);
-		x_patch(x_jmp(b), t->j->epilogue_nochain);
+		x_patch(x_jmp(b), t->j->epilogue_nochain_st);
 		return false;
 	case RV_OP_CSRRW: case RV_OP_CSRRS:
 		if (emit_fcsr(t, in))
@@ -1415,7 +1448,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		 * back edges then need no write-back */
 		for (i = 0; i < n; i++) {	/* a superset, all loaded */
 			r = ins[i].rd;
-			if (r && t.host[r] >= 0)
+			if (r && t.host[r] >= 0 && !(JIT_PIN_MASK >> r & 1))
 				t.dirty |= 1u << r;
 			if (t.fhost[r] >= 0 && (t.floaded >> r & 1))
 				t.fdirty |= 1u << r;
