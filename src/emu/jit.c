@@ -384,8 +384,10 @@ struct jit_cold {
 	uint32_t loaded, floaded;	/* to read again after (the op's state after) */
 };
 
+
 struct jit_tr {
 	struct xbuf b;
+	const struct rv_insn *ins;	/* the block's */
 	struct jit *j;
 	uint64_t pc;		/* of the instruction being translated */
 	uint64_t pc_stored;	/* what cpu->pc holds, as far as we know */
@@ -406,11 +408,12 @@ struct jit_tr {
 	int nfx;		/* xmm registers handed out */
 	struct jit_cold cold[JIT_MAX_INSNS];
 	int ncold;
+	bool skip_next;		/* the next instruction is translated */
 };
 
-static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n)
+static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool loop)
 {
-	unsigned cnt[32] = { 0 };
+	unsigned cnt[32] = { 0 }, w;
 	uint8_t cand[32];
 	int i, k, r, nc = 0;
 
@@ -419,10 +422,13 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n)
 	memset(t->fhost, -1, sizeof(t->fhost));
 	t->floaded = t->fdirty = 0;
 	t->nfx = 0;
-	for (i = 0; i < n; i++) {
-		cnt[ins[i].rd] += 2;
-		cnt[ins[i].rs1] += 2;
-		cnt[ins[i].rs2] += 2;
+	/* past each side exit a use counts half as much (it runs less often) */
+	for (i = 0, w = 16; i < n; i++) {
+		cnt[ins[i].rd] += w;
+		cnt[ins[i].rs1] += w;
+		cnt[ins[i].rs2] += w;
+		if (ins[i].op >= RV_OP_BEQ && ins[i].op <= RV_OP_BGEU && w > 2)
+			w /= 2;
 	}
 	cnt[0] = 0;
 	for (k = 0; k < JIT_NPIN; k++) {
@@ -433,7 +439,7 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n)
 	/* the candidates (used twice or more: once, memory operands do), in
 	 * register order; a short block has few, and this runs per block */
 	for (r = 1; r < 32; r++)
-		if (cnt[r] >= 4)
+		if (cnt[r] > (loop ? 0u : 16u))	/* a loop loads them once */
 			cand[nc++] = (uint8_t)r;
 	for (k = JIT_NPIN; k < JIT_NREGS && nc; k++) {
 		int best = 0;
@@ -968,6 +974,73 @@ static uint32_t fregs_of(const struct rv_insn *in)
 	}
 }
 
+/*
+ * if (c) x = y op z, a branch over one ALU instruction: the instruction
+ * computes into rdx (x[rd] mapped there for the while), then cmov on the
+ * branch's condition -- no branch for the host to mispredict.  A taken
+ * one counts the instruction it skips as retired.
+ */
+static bool cmov_ok(struct jit_tr *t, const struct rv_insn *in)
+{
+	const struct rv_insn *next = &t->ins[t->idx + 1];
+
+	if (t->idx + 1 >= t->n || in->imm != in->len + next->len || !next->rd)
+		return false;
+	switch (next->op) {
+	case RV_OP_LUI: case RV_OP_AUIPC: case RV_OP_ADDI: case RV_OP_XORI:
+	case RV_OP_ORI: case RV_OP_ANDI: case RV_OP_SLLI: case RV_OP_SRLI:
+	case RV_OP_SRAI: case RV_OP_ADDIW: case RV_OP_ADD: case RV_OP_SUB:
+	case RV_OP_XOR: case RV_OP_OR: case RV_OP_AND: case RV_OP_ADDW:
+	case RV_OP_SUBW: case RV_OP_SLT: case RV_OP_SLTU: case RV_OP_SLTI:
+	case RV_OP_SLTIU:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool emit_insn(struct jit_tr *t, const struct rv_insn *in);
+
+/* the skipped instruction into rdx (before the compare: it sets flags) */
+static void cmov_compute(struct jit_tr *t, const struct rv_insn *in)
+{
+	const struct rv_insn *next = &t->ins[t->idx + 1];
+	unsigned rd = next->rd;
+	int8_t h = t->host[rd];
+	uint32_t bit = 1u << rd, loaded = t->loaded & bit, dirty = t->dirty & bit;
+
+	if (next->rs1 == rd || next->rs2 == rd) {	/* it reads the old value */
+		mov_rr(t, RDX, gx(t, rd, RDX));
+		loaded = t->loaded & bit;	/* gx may have loaded it */
+	}
+	t->host[rd] = RDX;
+	t->loaded |= bit;
+	t->pc += in->len;
+	emit_insn(t, next);
+	t->pc -= in->len;
+	t->host[rd] = h;
+	t->loaded = (t->loaded & ~bit) | loaded;
+	t->dirty = (t->dirty & ~bit) | dirty;
+}
+
+/* not taken (cc: the branch's condition): x[rd] = rdx */
+static void cmov_commit(struct jit_tr *t, int cc)
+{
+	unsigned rd = t->ins[t->idx + 1].rd;
+
+	if (t->host[rd] >= 0) {
+		int d = gx(t, rd, RAX);		/* loaded already: no flags */
+
+		x_rr(&t->b, XW, 0x0f40 | (cc ^ 1), d, RDX);	/* cmovncc */
+		put(t, rd, d);
+	} else {
+		x_mb(&t->b, XW, 0x8b, RAX, RBX, OFF_X(rd));
+		x_rr(&t->b, XW, 0x0f40 | (cc ^ 1), RAX, RDX);
+		x_mb(&t->b, XW, 0x89, RAX, RBX, OFF_X(rd));
+	}
+	t->skip_next = true;
+}
+
 static const uint8_t branch_cc[] = {
 	[RV_OP_BEQ - RV_OP_BEQ] = CC_E, [RV_OP_BNE - RV_OP_BEQ] = CC_NE,
 	[RV_OP_BLT - RV_OP_BEQ] = CC_L, [RV_OP_BGE - RV_OP_BEQ] = CC_GE,
@@ -1295,7 +1368,11 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 		x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);		/* jmp [..+8] */
 		return false;
 	case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
-	case RV_OP_BLTU: case RV_OP_BGEU:
+	case RV_OP_BLTU: case RV_OP_BGEU: {
+		bool cmov = cmov_ok(t, in);
+
+		if (cmov)
+			cmov_compute(t, in);
 		a = gx(t, in->rs1, RAX);
 		if (in->rs2 == 0) {
 			x_rr(b, XW, 0x85, a, a);		/* test a, a */
@@ -1304,12 +1381,17 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 
 			x_rr(b, XW, ALU_RM(ALU_CMP), a, c);
 		}
+		if (cmov) {
+			cmov_commit(t, branch_cc[op - RV_OP_BEQ]);
+			return true;
+		}
 		exit_direct(t, x_jcc(b, branch_cc[op - RV_OP_BEQ]),
 			    t->pc + (int64_t)in->imm);
 		if (t->idx + 1 < t->n)	/* a side exit: the block goes on */
 			return true;
 		exit_direct(t, x_jmp(b), npc);
 		return false;
+	}
 	case RV_OP_FENCE_I:
 		wb(t);
 		x_mov_imm(b, RAX, npc);
@@ -1411,8 +1493,12 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		rv_decode((uint32_t)hi << 16 | lo, &ins[n]);
 		pc += ins[n].len;
 		n++;
+		/* a branch back to the start ends a loop's body: what
+		 * follows is another block (registers for the loop) */
 		if (n == JIT_MAX_INSNS || (rv_op_ends_block(ins[n - 1].op) &&
-					  !is_branch(ins[n - 1].op)))
+					  !is_branch(ins[n - 1].op)) ||
+		    (is_branch(ins[n - 1].op) &&
+		     pc - ins[n - 1].len + (uint64_t)(int64_t)ins[n - 1].imm == pc0))
 			break;
 	}
 
@@ -1431,7 +1517,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	budget_jle = x_jcc(&t.b, CC_LE);
 	t.pc = pc0;
 	t.pc0 = pc0;
-	jit_alloc(&t, ins, n);
+	jit_alloc(&t, ins, n, jumps_to(ins, n, pc0));
 	if (jumps_to(ins, n, pc0)) {
 		/* a loop: registers stay in host registers around it */
 		uint32_t fm = 0;
@@ -1456,6 +1542,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		t.head = t.b.p;
 	}
 	t.n = n;
+	t.ins = ins;
 	for (i = 0; i < n; i++) {
 		bool more;
 
@@ -1463,6 +1550,10 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		more = emit_insn(&t, &ins[i]);
 
 		t.pc += ins[i].len;
+		if (t.skip_next) {	/* a cmov translated it */
+			t.skip_next = false;
+			t.pc += ins[++i].len;
+		}
 		if (!more)
 			break;
 	}
