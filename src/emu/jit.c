@@ -409,6 +409,7 @@ struct jit_tr {
 	struct jit_cold cold[JIT_MAX_INSNS];
 	int ncold;
 	bool skip_next;		/* the next instruction is translated */
+	uint32_t sx;		/* x[i] known to be a sign-extended 32-bit value */
 };
 
 static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool loop)
@@ -854,6 +855,7 @@ static void emit_helper(struct jit_tr *t, const struct rv_insn *in)
 	x_rr(&t->b, 0, 0x85, RAX, RAX);			/* test eax, eax */
 	x_patch(x_jcc(&t->b, CC_NE), j->epilogue_nochain);
 	reload(t);
+	t->sx = 1;					/* it may write any x[i] */
 	t->pc_stored = t->pc + in->len;			/* the helper moved it */
 }
 
@@ -1038,6 +1040,7 @@ static void cmov_commit(struct jit_tr *t, int cc)
 		x_rr(&t->b, XW, 0x0f40 | (cc ^ 1), RAX, RDX);
 		x_mb(&t->b, XW, 0x89, RAX, RBX, OFF_X(rd));
 	}
+	t->sx &= ~(1u << rd);		/* the old value or the new one */
 	t->skip_next = true;
 }
 
@@ -1047,8 +1050,49 @@ static const uint8_t branch_cc[] = {
 	[RV_OP_BLTU - RV_OP_BEQ] = CC_B, [RV_OP_BGEU - RV_OP_BEQ] = CC_AE,
 };
 
-/* one instruction; returns false when it ended the block (exits made) */
+/* is the value @in leaves in x[rd] a sign-extended 32-bit one? */
+static bool sx_result(const struct jit_tr *t, const struct rv_insn *in)
+{
+	bool s1 = t->sx >> in->rs1 & 1, s2 = t->sx >> in->rs2 & 1;
+
+	switch (in->op) {
+	case RV_OP_ADDIW: case RV_OP_SLLIW: case RV_OP_SRLIW: case RV_OP_SRAIW:
+	case RV_OP_ADDW: case RV_OP_SUBW: case RV_OP_SLLW: case RV_OP_SRLW:
+	case RV_OP_SRAW: case RV_OP_MULW: case RV_OP_DIVW: case RV_OP_DIVUW:
+	case RV_OP_REMW: case RV_OP_REMUW:
+	case RV_OP_LB: case RV_OP_LH: case RV_OP_LW: case RV_OP_LBU: case RV_OP_LHU:
+	case RV_OP_LUI: case RV_OP_SLT: case RV_OP_SLTU: case RV_OP_SLTI:
+	case RV_OP_SLTIU: case RV_OP_FEQ_D: case RV_OP_FLT_D: case RV_OP_FLE_D:
+		return true;
+	case RV_OP_ANDI:
+		return in->imm >= 0 || s1;
+	case RV_OP_XORI: case RV_OP_ORI:
+		return s1;
+	case RV_OP_AND: case RV_OP_OR: case RV_OP_XOR:
+		return s1 && s2;
+	case RV_OP_SRLI:
+		return (in->imm & 63) >= 33;
+	case RV_OP_SRAI:
+		return (in->imm & 63) >= 32;
+	default:
+		return false;
+	}
+}
+
+static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in);
+
+/* one instruction, and what it tells of x[rd]'s sign extension */
 static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
+{
+	bool sx = sx_result(t, in), more = emit_insn1(t, in);
+
+	if (in->rd)
+		t->sx = (t->sx & ~(1u << in->rd)) | (uint32_t)sx << in->rd;
+	return more;
+}
+
+/* one instruction; returns false when it ended the block (exits made) */
+static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 {
 	struct xbuf *b = &t->b;
 	unsigned op = in->op, rd = in->rd;
@@ -1123,6 +1167,14 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 	case RV_OP_ADDIW:
 		if (!rd)
 			return true;
+		if (!in->imm && (t->sx >> in->rs1 & 1)) {	/* sext.w of one */
+			if (rd != in->rs1) {
+				d = dreg(t, rd, RAX);
+				mov_rr(t, d, gx(t, in->rs1, d));
+				put(t, rd, d);
+			}
+			return true;
+		}
 		a = gx(t, in->rs1, RAX);
 		if (in->imm) {
 			x_mb(b, 0, 0x8d, RAX, a, in->imm);	/* lea eax */
@@ -1509,6 +1561,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		jit_flush(j);
 
 	memset(&t, 0, sizeof(t));
+	t.sx = 1;		/* x0 */
 	t.j = j;
 	code = j->cur;
 	t.b.p = code;
