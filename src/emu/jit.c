@@ -73,6 +73,9 @@ struct jit_ret {
 	uint8_t *site;
 };
 #define JIT_OUT_OF_BUDGET	((uint8_t *)1)
+#define JIT_INTERP_ONE		((uint8_t *)2)	/* frm is not round-to-nearest:
+						 * interpret the instruction
+						 * at cpu->pc */
 
 typedef struct jit_ret (*jit_enter_fn)(struct rv_cpu *cpu, const uint8_t *code,
 				      int64_t budget);
@@ -383,6 +386,8 @@ struct jit_cold {
 	uint64_t pc;
 	uint32_t dirty, fdirty;		/* to write back first (before the op) */
 	uint32_t loaded, floaded;	/* to read again after (the op's state after) */
+	int refund;		/* >= 0: not the helper but an exit to the
+				 * interpreter (frm), giving back this budget */
 };
 
 
@@ -407,9 +412,10 @@ struct jit_tr {
 	int8_t fhost[32];	/* xmm register of guest f[i], or -1 */
 	uint32_t floaded, fdirty;
 	int nfx;		/* xmm registers handed out */
-	struct jit_cold cold[JIT_MAX_INSNS];
+	struct jit_cold cold[2 * JIT_MAX_INSNS];
 	int ncold;
 	bool skip_next;		/* the next instruction is translated */
+	bool frm_ok;		/* frm was checked to be round-to-nearest */
 	uint32_t sx;		/* x[i] known to be a sign-extended 32-bit value */
 };
 
@@ -812,6 +818,7 @@ static bool emit_fcsr(struct jit_tr *t, const struct rv_insn *in)
 		x_alu_ri(b, 0, ALU_AND, RDX, (int32_t)mask);	/* edx = old value */
 	}
 	if (wr) {
+		t->frm_ok = false;
 		ld(t, RCX, in->rs1);
 		x_rr(b, 0, 0x85, RAX, RAX);			/* test eax, eax */
 		skip = x_jcc(b, CC_E);
@@ -858,6 +865,7 @@ static void emit_helper(struct jit_tr *t, const struct rv_insn *in)
 	x_patch(x_jcc(&t->b, CC_NE), j->epilogue_nochain);
 	reload(t);
 	t->sx = 1;					/* it may write any x[i] */
+	t->frm_ok = false;				/* ... or frm */
 	t->pc_stored = t->pc + in->len;			/* the helper moved it */
 }
 
@@ -894,6 +902,7 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 	*copy = *in;
 	c = &t->cold[t->ncold++];
 	c->nfrom = 0;
+	c->refund = -1;
 	c->in = copy;
 	c->pc = t->pc;
 	c->dirty = t->dirty;
@@ -903,10 +912,18 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 	x2 = op == RV_OP_FSQRT_D ? x1 : gf(t, in->rs2, XMM_S1);
 	if (isfma)
 		x3 = gf(t, in->rs3, XMM_S2);
-	if (in->rm == RV_RM_DYN) {
+	if (in->rm == RV_RM_DYN && !t->frm_ok) {
+		/* once per block (until a helper or an fcsr write): when
+		 * frm is not RNE the instruction goes to the interpreter, and
+		 * the block is left -- the rest of it assumes RNE */
+		struct jit_cold *x = &t->cold[t->ncold++];
+
+		*x = *c;
+		x->refund = t->n - t->idx;
 		x_mb(b, 0, 0xf6, 0, RBX, OFF_FCSR);	/* test byte frm */
 		e8(b, 0xe0);
-		c->from[c->nfrom++] = x_jcc(b, CC_NE);
+		x->from[x->nfrom++] = x_jcc(b, CC_NE);
+		t->frm_ok = true;
 	}
 	if (isfma) {
 		/* vfm*213sd xmm0, x2, x3: xmm0 = +-(x2 * xmm0) +- x3 */
@@ -938,6 +955,16 @@ static void jit_emit_cold(struct jit_tr *t)
 
 		for (k = 0; k < c->nfrom; k++)
 			x_patch(c->from[k], b->p);
+		if (c->refund >= 0) {	/* the epilogue stores the pinned ones */
+			wb_masks(t, c->dirty & ~JIT_PIN_MASK, c->fdirty);
+			x_mov_imm(b, RAX, c->pc);
+			x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
+			x_alu_ri(b, XW, ALU_ADD, RBP, c->refund);
+			x_mem(b, XW, 0xc7, 0, RSP, XNOIDX, 0, 8);	/* [rsp+8] = 2 */
+			e32(b, (uint32_t)(uintptr_t)JIT_INTERP_ONE);
+			x_patch(x_jmp(b), t->j->epilogue);
+			continue;
+		}
 		wb_masks(t, c->dirty | JIT_PIN_MASK, c->fdirty);
 		x_mov_imm(b, RAX, c->pc);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
@@ -1742,6 +1769,13 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 		budget = r.budget;
 		site = r.site;
 		jit_fold_fflags(cpu);
+		if (site == JIT_INTERP_ONE) {
+			site = NULL;
+			s = rv_interp_step(cpu);
+			budget--;
+			if (s != RV_STOP_NONE)
+				break;
+		}
 		s = __atomic_load_n(&cpu->stop, __ATOMIC_RELAXED);
 		if (s != RV_STOP_NONE || site == JIT_OUT_OF_BUDGET || budget <= 0)
 			break;
