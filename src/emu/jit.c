@@ -1,39 +1,50 @@
 /*
  * jit -- RV64GC to x86-64 dynamic binary translation (see jit.h).
  *
- * A block is the guest code from one pc up to a branch, a jump, an
- * ecall/ebreak/fence.i/illegal instruction, JIT_MAX_INSNS instructions or
- * the end of the guest page (so a block never reads a page the guest
- * would not have reached).  Its host code:
+ * A block (a superblock) is the guest code from one pc up to a jump, an
+ * ecall/ebreak/fence.i/illegal instruction, a branch back to its own
+ * start, JIT_MAX_INSNS instructions or the end of the guest page (so a
+ * block never reads a page the guest would not have reached).
+ * Conditional branches inside it are side exits; a branch over a single
+ * ALU instruction becomes a cmov.  Its host code:
  *
  *	entry:	sub rbp, N		; the run's instruction budget
  *		jle out_of_budget
- *		(a block that branches to itself: load its registers;
- *		 the back edge does sub rbp, N and jumps here)
+ *		(a loop -- a block that branches to its start: load its
+ *		 registers; the back edge does sub rbp, N and jumps here)
  *		...one host sequence per guest instruction...
- *		jcc/jmp exit stubs	; patched to jump straight to the
- *					; next block once it is translated
+ *		jcc side_exit ...	; exit stubs: write back the registers
+ *		jmp exit		; dirty there, give back the budget a
+ *					; side exit skips, jump on (patched to
+ *					; the next block once it is translated)
+ *		cold paths		; the helper when an inline F/D
+ *					; operation needs it (NaN, frm)
  *
  * Register convention inside translated code: rbx = cpu + 128 (so every
  * x[i] is a disp8 away), r14 = this thread's struct jit (its first field
- * is the indirect-branch table), r15 = cpu->mem_base, rbp = the
- * instruction budget; rax, rcx, rdx are scratch.  Guest registers live in
- * *cpu between blocks; within a block the most used ones stay in r12,
- * r13, rsi, rdi, r8-r11 (see jit_alloc()), written back before exits
- * and helper calls.  The stack frame made by the entry
- * trampoline holds the exit's patchable jump at [rsp + 8].
+ * is the indirect-branch table), r15 = cpu->mem_base (a guest register
+ * when that is 0), rbp = the instruction budget; rax, rcx, rdx and xmm0,
+ * xmm1, xmm15 are scratch.  sp, a0, a2-a5 are pinned in r12, r13, rsi,
+ * rdi, r8, r9 across blocks (the trampoline loads them, the epilogue and
+ * helper calls store them); other guest registers live in *cpu between
+ * blocks, and within a block the most used ones stay in r10, r11 (r15),
+ * F registers in xmm2-xmm14 (see jit_alloc()), written back at exits and
+ * helper calls.  The stack frame made by the entry trampoline holds the
+ * exit's patchable jump at [rsp + 8].
  *
- * Instructions without a host sequence here (F/D arithmetic, A, CSRs,
- * ecall, ebreak, illegal) call rv_interp_exec() on a copy of their
- * decoded form: the reference semantics, one instruction, pc in the cpu.
+ * Instructions without a host sequence here (single precision, FP
+ * conversions, A, most CSRs, ecall, ebreak, illegal) call
+ * rv_interp_exec() on a copy of their decoded form: the reference
+ * semantics, one instruction, pc in the cpu.
  *
  * Faults: each guest memory access is a fault site in a per-thread
- * table (host code range -> guest pc and the dirty registers' host
- * registers); the SIGSEGV/SIGBUS handler calls rv_jit_fault(), which
- * completes cpu->x and cpu->pc from the signal's ucontext, so a fault
- * leaves cpu exactly as the interpreter would.  Before a helper call the
- * dirty registers are written back and the pc stored (the low half; the
- * first store of a block stores all of it).
+ * table (host code range -> guest pc and which host registers, integer
+ * and xmm, hold guest registers newer than *cpu); the SIGSEGV/SIGBUS
+ * handler calls rv_jit_fault(), which completes cpu->x, cpu->f and
+ * cpu->pc from the signal's ucontext, so a fault leaves cpu exactly as
+ * the interpreter would.  Before a helper call the dirty registers are
+ * written back and the pc stored (the low half; the first store of a
+ * block stores all of it).
  */
 #define _GNU_SOURCE
 #include <stdbool.h>
