@@ -102,15 +102,22 @@ struct jit_hent {
 };
 
 /* a guest memory access in translated code: the host instruction at
- * [buf + start, buf + end), the guest pc, and which guest register each
- * pool register (jit_pool_regs[]) holds newer than cpu->x (0: none) */
+ * [buf + start, buf + start + len), the guest pc, and which guest
+ * register each pool register (jit_pool_regs[]) holds newer than cpu->x
+ * (0: none); 24 bytes, as a short process writes thousands */
 struct jit_site {
-	uint32_t start, end;
 	uint64_t pc;
+	uint32_t start;
+	uint8_t len;
 	uint8_t dirty[9];	/* per pool register (jit_pool_regs) */
-	uint8_t fdirty[16];	/* per xmm register: 1 + the F register it
-				 * holds newer than cpu->f, or 0 */
+	uint16_t fsite;		/* 1 + its F registers in fsites[], or 0 */
 };
+
+/* per xmm register: 1 + the F register it holds newer than cpu->f, or 0 */
+struct jit_fsite {
+	uint8_t fdirty[16];
+};
+#define JIT_FSITES	65535u
 
 struct jit {
 	struct jit_ibtc ibtc[JIT_IBTC];	/* first: r14 points here */
@@ -126,6 +133,8 @@ struct jit {
 	unsigned npool;
 	struct jit_site *sites;		/* ascending start */
 	unsigned nsites;
+	struct jit_fsite *fsites;	/* of the sites with dirty F registers */
+	unsigned nfsites;
 	struct rv_cpu *cpu;		/* of the current run */
 	uint64_t mem_base;		/* the code's: 0 saves an index register */
 	int perfmap;			/* fd of /tmp/perf-PID.map, or -1 */
@@ -184,6 +193,7 @@ static void jit_flush(struct jit *j)
 	j->hbits = JIT_HASH_BITS0;
 	j->npool = 0;
 	j->nsites = 0;
+	j->nfsites = 0;
 	j->cur = j->code_start;
 	j->flush_pending = 0;
 	j->gen = __atomic_load_n(&jit_gen, __ATOMIC_ACQUIRE);
@@ -333,14 +343,16 @@ static struct jit *jit_get(void)
 	j->hash = calloc(1u << JIT_HASH_BITS, sizeof(*j->hash));
 	j->pool = calloc(JIT_POOL, sizeof(*j->pool));
 	j->sites = calloc(JIT_SITES, sizeof(*j->sites));
+	j->fsites = calloc(JIT_FSITES, sizeof(*j->fsites));
 	j->buf = mmap(NULL, JIT_CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (!j->hash || !j->pool || !j->sites || j->buf == MAP_FAILED) {
+	if (!j->hash || !j->pool || !j->sites || !j->fsites || j->buf == MAP_FAILED) {
 		if (j->buf != MAP_FAILED)
 			munmap(j->buf, JIT_CODE_SIZE);
 		free(j->hash);
 		free(j->pool);
 		free(j->sites);
+		free(j->fsites);
 		free(j);
 		return NULL;
 	}
@@ -364,6 +376,7 @@ void rv_jit_thread_exit(void)
 	free(j->hash);
 	free(j->pool);
 	free(j->sites);
+	free(j->fsites);
 	free(j);
 }
 
@@ -409,25 +422,27 @@ struct jit_tr {
 	uint64_t pc;		/* of the instruction being translated */
 	uint64_t pc_stored;	/* what cpu->pc holds, as far as we know */
 	bool pc_hi_stored;
-	struct jit_exit exits[JIT_MAX_INSNS + 1];
 	int nexits;
 	int8_t host[32];	/* host register of guest x[i], or -1 */
+	int8_t pool_k[32];	/* ... as an index of jit_pool_regs[] */
 	uint32_t loaded;	/* x[i] is in its host register */
 	uint32_t dirty;		/* ... and newer than cpu->x[i] */
 	uint64_t pc0;		/* the block's first pc */
 	uint8_t *head;		/* loop head (all registers loaded, none
 				 * dirty), when the block branches to itself */
-	struct jit_exit loops[JIT_MAX_INSNS];	/* jumps back to the head */
 	int nloops;
 	int idx, n;		/* the instruction being translated, of n */
 	int8_t fhost[32];	/* xmm register of guest f[i], or -1 */
 	uint32_t floaded, fdirty;
 	int nfx;		/* xmm registers handed out */
-	struct jit_cold cold[2 * JIT_MAX_INSNS];
 	int ncold;
 	bool skip_next;		/* the next instruction is translated */
 	bool frm_ok;		/* frm was checked to be round-to-nearest */
 	uint32_t sx;		/* x[i] known to be a sign-extended 32-bit value */
+	/* the lists, last: only the fields above are cleared per block */
+	struct jit_exit exits[JIT_MAX_INSNS + 1];
+	struct jit_exit loops[JIT_MAX_INSNS];	/* jumps back to the head */
+	struct jit_cold cold[2 * JIT_MAX_INSNS];
 };
 
 static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool loop)
@@ -437,6 +452,7 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool l
 	int i, k, r, nc = 0;
 
 	memset(t->host, -1, sizeof(t->host));
+	memset(t->pool_k, -1, sizeof(t->pool_k));
 	t->loaded = t->dirty = 0;
 	memset(t->fhost, -1, sizeof(t->fhost));
 	t->floaded = t->fdirty = 0;
@@ -453,6 +469,7 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool l
 	for (k = 0; k < JIT_NPIN; k++) {
 		cnt[jit_pin[k]] = 0;
 		t->host[jit_pin[k]] = (int8_t)jit_pool_regs[k];
+		t->pool_k[jit_pin[k]] = (int8_t)k;
 	}
 	t->loaded = JIT_PIN_MASK;
 	/* the candidates (used twice or more: once, memory operands do), in
@@ -468,6 +485,7 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool l
 			if (cnt[cand[i]] > cnt[cand[best]])
 				best = i;
 		t->host[cand[best]] = (int8_t)jit_pool_regs[k];
+		t->pool_k[cand[best]] = (int8_t)k;
 		memmove(&cand[best], &cand[best + 1], nc - best - 1);
 		nc--;
 	}
@@ -687,23 +705,27 @@ static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 	struct jit_site *s = &j->sites[j->nsites++];
 	uint32_t m;
 	unsigned r;
-	int k;
 
 	memset(s, 0, sizeof(*s));
 	s->start = (uint32_t)(t->b.p - j->buf);
 	s->pc = t->pc;
 	for (m = (t->dirty | JIT_PIN_MASK) & ~1u; m; m &= m - 1) {	/* the dirty ones only */
 		r = (unsigned)__builtin_ctz(m);
-		for (k = 0; k < JIT_NREGS; k++)
-			if (jit_pool_regs[k] == t->host[r])
-				s->dirty[k] = (uint8_t)r;
+		if (t->pool_k[r] >= 0)
+			s->dirty[t->pool_k[r]] = (uint8_t)r;
 	}
-	for (m = t->fdirty; m; m &= m - 1) {
-		r = (unsigned)__builtin_ctz(m);
-		s->fdirty[t->fhost[r]] = (uint8_t)(r + 1);
+	if (t->fdirty) {
+		struct jit_fsite *fs = &j->fsites[j->nfsites++];
+
+		memset(fs, 0, sizeof(*fs));
+		s->fsite = (uint16_t)j->nfsites;
+		for (m = t->fdirty; m; m &= m - 1) {
+			r = (unsigned)__builtin_ctz(m);
+			fs->fdirty[t->fhost[r]] = (uint8_t)(r + 1);
+		}
 	}
 	x_mem(&t->b, f, op, reg, base, j->mem_base ? R15 : XNOIDX, 0, in->imm);
-	s->end = (uint32_t)(t->b.p - j->buf);
+	s->len = (uint8_t)(t->b.p - j->buf - s->start);
 }
 
 /* x[rd] = sext32(low half of h) */
@@ -1597,10 +1619,11 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	if ((size_t)(j->buf + JIT_CODE_SIZE - j->cur) < JIT_BLOCK_ROOM ||
 	    j->npool + JIT_MAX_INSNS > JIT_POOL ||
 	    j->nsites + JIT_MAX_INSNS > JIT_SITES ||
+	    j->nfsites + JIT_MAX_INSNS > JIT_FSITES ||
 	    j->nhash >= (1u << j->hbits) / 2)
 		jit_flush(j);
 
-	memset(&t, 0, sizeof(t));
+	memset(&t, 0, offsetof(struct jit_tr, exits));
 	t.sx = 1;		/* x0 */
 	t.j = j;
 	code = j->cur;
@@ -1813,7 +1836,10 @@ void rv_jit_fault(void *ucontext)
 	unsigned lo, hi;
 	int k;
 
+	const struct jit_fsite *fs;
+
 	_Static_assert(sizeof(greg) / sizeof(greg[0]) == JIT_NREGS, "pool");
+	_Static_assert(sizeof(struct jit_site) == 24, "site size");
 	if (!j || !j->cpu || !uc)
 		return;
 	rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
@@ -1830,7 +1856,7 @@ void rv_jit_fault(void *ucontext)
 		else
 			hi = mid;
 	}
-	if (!lo || off >= j->sites[lo - 1].end)
+	if (!lo || off >= j->sites[lo - 1].start + j->sites[lo - 1].len)
 		return;
 	lo--;
 	j->cpu->pc = j->sites[lo].pc;
@@ -1838,8 +1864,11 @@ void rv_jit_fault(void *ucontext)
 		if (j->sites[lo].dirty[k])
 			j->cpu->x[j->sites[lo].dirty[k]] =
 				(uint64_t)uc->uc_mcontext.gregs[greg[k]];
-	for (k = 0; k < 16 && uc->uc_mcontext.fpregs; k++)
-		if (j->sites[lo].fdirty[k])
-			memcpy(&j->cpu->f[j->sites[lo].fdirty[k] - 1],
+	if (!j->sites[lo].fsite || !uc->uc_mcontext.fpregs)
+		return;
+	fs = &j->fsites[j->sites[lo].fsite - 1];
+	for (k = 0; k < 16; k++)
+		if (fs->fdirty[k])
+			memcpy(&j->cpu->f[fs->fdirty[k] - 1],
 			       uc->uc_mcontext.fpregs->_xmm[k].element, 8);
 }
