@@ -63,6 +63,9 @@
 
 #define JIT_CODE_SIZE	(32u << 20)	/* per thread */
 #define JIT_MAX_INSNS	64
+#define JIT_MAX_SIDE	4	/* conditional branches in a block: more cost
+				 * start-up (translated, rarely run) for
+				 * nothing measurable in bench/emu */
 #define JIT_BLOCK_ROOM	(JIT_MAX_INSNS * 1024)	/* bytes one block may take */
 #define JIT_HASH_BITS	16	/* at most; a thread starts with ... */
 #define JIT_HASH_BITS0	12	/* ... this, and grows by 4x (start-up: a short
@@ -1590,7 +1593,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	uint64_t pc0 = cpu->pc, pc = pc0, page_end = (pc0 | 4095) + 1;
 	struct jit_tr t;
 	uint8_t *budget_jle, *code;
-	int n = 0, i;
+	int n = 0, i, nbr = 0;
 
 	for (;;) {
 		const uint8_t *src = (const uint8_t *)(uintptr_t)(cpu->mem_base + pc);
@@ -1609,8 +1612,11 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		n++;
 		/* a branch back to the start ends a loop's body: what
 		 * follows is another block (registers for the loop) */
+		if (is_branch(ins[n - 1].op))
+			nbr++;
 		if (n == JIT_MAX_INSNS || (rv_op_ends_block(ins[n - 1].op) &&
 					  !is_branch(ins[n - 1].op)) ||
+		    nbr == JIT_MAX_SIDE ||
 		    (is_branch(ins[n - 1].op) &&
 		     pc - ins[n - 1].len + (uint64_t)(int64_t)ins[n - 1].imm == pc0))
 			break;
