@@ -439,6 +439,7 @@ struct jit_tr {
 	uint32_t floaded, fdirty;
 	int nfx;		/* xmm registers handed out */
 	int ncold;
+	uint8_t *oob;		/* rel32 to the out-of-budget path, or NULL */
 	bool skip_next;		/* the next instruction is translated */
 	bool frm_ok;		/* frm was checked to be round-to-nearest */
 	uint32_t sx;		/* x[i] known to be a sign-extended 32-bit value */
@@ -1502,6 +1503,18 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			cmov_commit(t, branch_cc[op - RV_OP_BEQ]);
 			return true;
 		}
+		if (t->head && t->idx + 1 == t->n &&
+		    t->pc + (uint64_t)(int64_t)in->imm == t->pc0) {
+			/* the loop's back edge, inline: not taken leaves,
+			 * taken pays the next round and goes to the head */
+			exit_direct(t, x_jcc(b, branch_cc[op - RV_OP_BEQ] ^ 1), npc);
+			x_rr(b, XW, 0x83, 5, RBP);		/* sub rbp, n */
+			e8(b, (uint8_t)t->n);
+			x_patch(x_jcc(b, CC_G), t->head);
+			wb(t);
+			t->oob = x_jmp(b);
+			return false;
+		}
 		exit_direct(t, x_jcc(b, branch_cc[op - RV_OP_BEQ]),
 			    t->pc + (int64_t)in->imm);
 		if (t->idx + 1 < t->n)	/* a side exit: the block goes on */
@@ -1727,6 +1740,8 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	x_patch(budget_jle, t.b.p);
 	for (i = 0; i < t.nloops; i++)
 		x_patch(t.loops[i].site, t.b.p);
+	if (t.oob)
+		x_patch(t.oob, t.b.p);
 	x_rr(&t.b, XW, 0x83, 0, RBP);			/* add rbp, n */
 	e8(&t.b, n);
 	x_mov_imm(&t.b, RAX, pc0);
