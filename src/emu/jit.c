@@ -1,47 +1,61 @@
 /*
  * jit -- RV64GC to x86-64 dynamic binary translation (see jit.h).
  *
- * A block is the guest code from one pc up to a branch, a jump, an
- * ecall/ebreak/fence.i/illegal instruction, JIT_MAX_INSNS instructions or
- * the end of the guest page (so a block never reads a page the guest
- * would not have reached).  Its host code:
+ * A block (a superblock) is the guest code from one pc up to a jump, an
+ * ecall/ebreak/fence.i/illegal instruction, a branch back to its own
+ * start, JIT_MAX_INSNS instructions or the end of the guest page (so a
+ * block never reads a page the guest would not have reached).
+ * Conditional branches inside it are side exits; a branch over a single
+ * ALU instruction becomes a cmov.  Its host code:
  *
  *	entry:	sub rbp, N		; the run's instruction budget
  *		jle out_of_budget
- *		(a block that branches to itself: load its registers;
- *		 the back edge does sub rbp, N and jumps here)
+ *		(a loop -- a block that branches to its start: load its
+ *		 registers; the back edge does sub rbp, N and jumps here)
  *		...one host sequence per guest instruction...
- *		jcc/jmp exit stubs	; patched to jump straight to the
- *					; next block once it is translated
+ *		jcc side_exit ...	; exit stubs: write back the registers
+ *		jmp exit		; dirty there, give back the budget a
+ *					; side exit skips, jump on (patched to
+ *					; the next block once it is translated)
+ *		cold paths		; the helper when an inline F/D
+ *					; operation needs it (NaN, frm)
  *
  * Register convention inside translated code: rbx = cpu + 128 (so every
  * x[i] is a disp8 away), r14 = this thread's struct jit (its first field
- * is the indirect-branch table), r15 = cpu->mem_base, rbp = the
- * instruction budget; rax, rcx, rdx are scratch.  Guest registers live in
- * *cpu between blocks; within a block the most used ones stay in r12,
- * r13, rsi, rdi, r8-r11 (see jit_alloc()), written back before exits
- * and helper calls.  The stack frame made by the entry
- * trampoline holds the exit's patchable jump at [rsp + 8].
+ * is the indirect-branch table), r15 = cpu->mem_base (a guest register
+ * when that is 0), rbp = the instruction budget; rax, rcx, rdx and xmm0,
+ * xmm1, xmm15 are scratch.  sp, a0, a2-a5 are pinned in r12, r13, rsi,
+ * rdi, r8, r9 across blocks (the trampoline loads them, the epilogue and
+ * helper calls store them); other guest registers live in *cpu between
+ * blocks, and within a block the most used ones stay in r10, r11 (r15),
+ * F registers in xmm2-xmm14 (see jit_alloc()), written back at exits and
+ * helper calls.  The stack frame made by the entry trampoline holds the
+ * exit's patchable jump at [rsp + 8].
  *
- * Instructions without a host sequence here (F/D arithmetic, A, CSRs,
- * ecall, ebreak, illegal) call rv_interp_exec() on a copy of their
- * decoded form: the reference semantics, one instruction, pc in the cpu.
+ * Instructions without a host sequence here (single precision, FP
+ * conversions, A, most CSRs, ecall, ebreak, illegal) call
+ * rv_interp_exec() on a copy of their decoded form: the reference
+ * semantics, one instruction, pc in the cpu.
  *
  * Faults: each guest memory access is a fault site in a per-thread
- * table (host code range -> guest pc and the dirty registers' host
- * registers); the SIGSEGV/SIGBUS handler calls rv_jit_fault(), which
- * completes cpu->x and cpu->pc from the signal's ucontext, so a fault
- * leaves cpu exactly as the interpreter would.  Before a helper call the
- * dirty registers are written back and the pc stored (the low half; the
- * first store of a block stores all of it).
+ * table (host code range -> guest pc and which host registers, integer
+ * and xmm, hold guest registers newer than *cpu); the SIGSEGV/SIGBUS
+ * handler calls rv_jit_fault(), which completes cpu->x, cpu->f and
+ * cpu->pc from the signal's ucontext, so a fault leaves cpu exactly as
+ * the interpreter would.  Before a helper call the dirty registers are
+ * written back and the pc stored (the low half; the first store of a
+ * block stores all of it).
  */
 #define _GNU_SOURCE
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include "emu/decode.h"
 #include "emu/jit.h"
@@ -49,7 +63,10 @@
 
 #define JIT_CODE_SIZE	(32u << 20)	/* per thread */
 #define JIT_MAX_INSNS	64
-#define JIT_BLOCK_ROOM	(JIT_MAX_INSNS * 256 + 1024)	/* bytes one block may take */
+#define JIT_MAX_SIDE	4	/* conditional branches in a block: more cost
+				 * start-up (translated, rarely run) for
+				 * nothing measurable in bench/emu */
+#define JIT_BLOCK_ROOM	(JIT_MAX_INSNS * 1024)	/* bytes one block may take */
 #define JIT_HASH_BITS	16	/* at most; a thread starts with ... */
 #define JIT_HASH_BITS0	12	/* ... this, and grows by 4x (start-up: a short
 				 * process touches a few pages, not 256) */
@@ -70,6 +87,9 @@ struct jit_ret {
 	uint8_t *site;
 };
 #define JIT_OUT_OF_BUDGET	((uint8_t *)1)
+#define JIT_INTERP_ONE		((uint8_t *)2)	/* frm is not round-to-nearest:
+						 * interpret the instruction
+						 * at cpu->pc */
 
 typedef struct jit_ret (*jit_enter_fn)(struct rv_cpu *cpu, const uint8_t *code,
 				      int64_t budget);
@@ -85,19 +105,30 @@ struct jit_hent {
 };
 
 /* a guest memory access in translated code: the host instruction at
- * [buf + start, buf + end), the guest pc, and which guest register each
- * pool register (jit_pool_regs[]) holds newer than cpu->x (0: none) */
+ * [buf + start, buf + start + len), the guest pc, and which guest
+ * register each pool register (jit_pool_regs[]) holds newer than cpu->x
+ * (0: none); 24 bytes, as a short process writes thousands */
 struct jit_site {
-	uint32_t start, end;
 	uint64_t pc;
-	uint8_t dirty[8];
+	uint32_t start;
+	uint8_t len;
+	uint8_t dirty[9];	/* per pool register (jit_pool_regs) */
+	uint16_t fsite;		/* 1 + its F registers in fsites[], or 0 */
 };
+
+/* per xmm register: 1 + the F register it holds newer than cpu->f, or 0 */
+struct jit_fsite {
+	uint8_t fdirty[16];
+};
+#define JIT_FSITES	65535u
 
 struct jit {
 	struct jit_ibtc ibtc[JIT_IBTC];	/* first: r14 points here */
 	uint8_t flush_pending;		/* set by fence.i in translated code */
 	uint8_t *buf, *code_start, *cur;
-	uint8_t *epilogue, *epilogue_nochain;
+	uint8_t *epilogue;		/* a direct exit: [rsp+8] the site */
+	uint8_t *epilogue_nochain;	/* after a helper: cpu->x is current */
+	uint8_t *epilogue_nochain_st;	/* the pinned registers are not */
 	jit_enter_fn enter;
 	struct jit_hent *hash;		/* room for 1 << JIT_HASH_BITS */
 	unsigned nhash, hbits;		/* entries, the table's size in use */
@@ -105,7 +136,11 @@ struct jit {
 	unsigned npool;
 	struct jit_site *sites;		/* ascending start */
 	unsigned nsites;
+	struct jit_fsite *fsites;	/* of the sites with dirty F registers */
+	unsigned nfsites;
 	struct rv_cpu *cpu;		/* of the current run */
+	uint64_t mem_base;		/* the code's: 0 saves an index register */
+	int perfmap;			/* fd of /tmp/perf-PID.map, or -1 */
 	uint64_t gen;			/* jit_gen when last flushed */
 	uint64_t nflush;
 	struct rv_jit_stats st;
@@ -161,6 +196,7 @@ static void jit_flush(struct jit *j)
 	j->hbits = JIT_HASH_BITS0;
 	j->npool = 0;
 	j->nsites = 0;
+	j->nfsites = 0;
 	j->cur = j->code_start;
 	j->flush_pending = 0;
 	j->gen = __atomic_load_n(&jit_gen, __ATOMIC_ACQUIRE);
@@ -224,11 +260,41 @@ static void jit_insert(struct jit *j, uint64_t pc, uint8_t *code)
 		jit_hash_grow(j);
 }
 
+/*
+ * Guest registers in host registers.  A few hot ones are pinned: they
+ * live in their host register in every block and across chained jumps,
+ * loaded by the entry trampoline and stored by the epilogue (and around
+ * helper calls, which read cpu->x).  The rest of the pool is handed out
+ * per block to its most used registers (lazily loaded on first use);
+ * dirty ones are written back before exits and helper calls (a fault at
+ * a memory access finds them through its fault site); after a helper
+ * call every loaded one is read again (the caller-saved ones are
+ * clobbered, and the helper may have written any x[i]).  rax, rcx, rdx
+ * stay scratch.
+ */
+static const int jit_pool_regs[] = { R12, R13, RSI, RDI, R8, R9, R10, R11, R15 };
+#define JIT_NREGS	((int)(sizeof(jit_pool_regs) / sizeof(jit_pool_regs[0])))
+/* sp, a0, a2-a5: gcc's riscv64 code keeps its temporaries in a5, a4, a3
+ * first (measured on bench/emu: 6 pinned beat 4 and 7) */
+static const uint8_t jit_pin[] = { 2, 10, 14, 15, 12, 13 };
+#define JIT_NPIN	((int)sizeof(jit_pin))
+#define JIT_PIN_MASK	(1u << 2 | 1u << 10 | 1u << 14 | 1u << 15 | 1u << 12 | 1u << 13)
+
+/* store (0x89) or load (0x8b) the pinned registers */
+static void x_pinned(struct xbuf *b, uint32_t op)
+{
+	int k;
+
+	for (k = 0; k < JIT_NPIN; k++)
+		x_mb(b, XW, op, jit_pool_regs[k], RBX, OFF_X(jit_pin[k]));
+}
+
 /* the entry trampoline and the shared exit, at the start of the cache */
 static void jit_emit_trampoline(struct jit *j)
 {
 	static const int saved[] = { RBX, RBP, R12, R13, R14, R15 };
 	struct xbuf b = { j->buf };
+	uint8_t *common;
 	int i;
 
 	/* a few int3 first: nothing jumps to the very start of the map */
@@ -244,12 +310,19 @@ static void jit_emit_trampoline(struct jit *j)
 	x_mb(&b, XW, 0x8d, RBX, RDI, RBX_BIAS);		/* lea rbx, [rdi+128] */
 	x_mb(&b, XW, 0x8b, R15, RDI, offsetof(struct rv_cpu, mem_base));
 	x_mov_imm(&b, R14, (uint64_t)(uintptr_t)j);
-	x_rr(&b, 0, 0xff, 4, RSI);			/* jmp rsi */
+	x_rr(&b, XW, 0x8b, RAX, RSI);
+	x_pinned(&b, 0x8b);
+	x_rr(&b, 0, 0xff, 4, RAX);			/* jmp rax */
 
+	j->epilogue_nochain_st = b.p;
+	x_pinned(&b, 0x89);
 	j->epilogue_nochain = b.p;
 	x_mem(&b, XW, 0xc7, 0, RSP, XNOIDX, 0, 8);	/* [rsp+8] = 0 */
 	e32(&b, 0);
+	common = x_jmp(&b);
 	j->epilogue = b.p;
+	x_pinned(&b, 0x89);
+	x_patch(common, b.p);
 	x_rr(&b, XW, 0x8b, RAX, RBP);
 	x_mem(&b, XW, 0x8b, RDX, RSP, XNOIDX, 0, 8);
 	x_alu_ri(&b, XW, ALU_ADD, RSP, 24);
@@ -273,14 +346,16 @@ static struct jit *jit_get(void)
 	j->hash = calloc(1u << JIT_HASH_BITS, sizeof(*j->hash));
 	j->pool = calloc(JIT_POOL, sizeof(*j->pool));
 	j->sites = calloc(JIT_SITES, sizeof(*j->sites));
+	j->fsites = calloc(JIT_FSITES, sizeof(*j->fsites));
 	j->buf = mmap(NULL, JIT_CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (!j->hash || !j->pool || !j->sites || j->buf == MAP_FAILED) {
+	if (!j->hash || !j->pool || !j->sites || !j->fsites || j->buf == MAP_FAILED) {
 		if (j->buf != MAP_FAILED)
 			munmap(j->buf, JIT_CODE_SIZE);
 		free(j->hash);
 		free(j->pool);
 		free(j->sites);
+		free(j->fsites);
 		free(j);
 		return NULL;
 	}
@@ -299,9 +374,12 @@ void rv_jit_thread_exit(void)
 		return;
 	jit_self = NULL;
 	munmap(j->buf, JIT_CODE_SIZE);
+	if (j->perfmap > 0)
+		close(j->perfmap);
 	free(j->hash);
 	free(j->pool);
 	free(j->sites);
+	free(j->fsites);
 	free(j);
 }
 
@@ -315,66 +393,103 @@ void rv_jit_get_stats(struct rv_jit_stats *s)
 
 /* ---- translation ------------------------------------------------------ */
 
+/* a direct exit: its stub writes back the registers dirty there and
+ * gives back the budget of the instructions a side exit skips, then
+ * jumps on (the jump patched to chain) */
 struct jit_exit {
-	uint8_t *site;		/* rel32 to the stub, patched to chain */
+	uint8_t *site;		/* rel32 to the stub */
 	uint64_t target;
+	uint32_t dirty, fdirty;
+	int refund;
 };
+
+/* the slow path of an inline F/D operation, emitted after the block's
+ * exits: the helper on the instruction, then back to the main line */
+struct jit_cold {
+	uint8_t *from[2];	/* rel32s that jump here */
+	int nfrom;
+	uint8_t *back;		/* where the main line continues */
+	const struct rv_insn *in;	/* the pool's copy */
+	uint64_t pc;
+	uint32_t dirty, fdirty;		/* to write back first (before the op) */
+	uint32_t loaded, floaded;	/* to read again after (the op's state after) */
+	int refund;		/* >= 0: not the helper but an exit to the
+				 * interpreter (frm), giving back this budget */
+};
+
 
 struct jit_tr {
 	struct xbuf b;
+	const struct rv_insn *ins;	/* the block's */
 	struct jit *j;
 	uint64_t pc;		/* of the instruction being translated */
 	uint64_t pc_stored;	/* what cpu->pc holds, as far as we know */
 	bool pc_hi_stored;
-	struct jit_exit exits[2];
 	int nexits;
 	int8_t host[32];	/* host register of guest x[i], or -1 */
+	int8_t pool_k[32];	/* ... as an index of jit_pool_regs[] */
 	uint32_t loaded;	/* x[i] is in its host register */
 	uint32_t dirty;		/* ... and newer than cpu->x[i] */
 	uint64_t pc0;		/* the block's first pc */
 	uint8_t *head;		/* loop head (all registers loaded, none
 				 * dirty), when the block branches to itself */
-	uint8_t *loops[2];	/* rel32s to jump back to the head */
 	int nloops;
+	int idx, n;		/* the instruction being translated, of n */
+	int8_t fhost[32];	/* xmm register of guest f[i], or -1 */
+	uint32_t floaded, fdirty;
+	int nfx;		/* xmm registers handed out */
+	int ncold;
+	uint8_t *oob;		/* rel32 to the out-of-budget path, or NULL */
+	bool skip_next;		/* the next instruction is translated */
+	bool frm_ok;		/* frm was checked to be round-to-nearest */
+	uint32_t sx;		/* x[i] known to be a sign-extended 32-bit value */
+	/* the lists, last: only the fields above are cleared per block */
+	struct jit_exit exits[JIT_MAX_INSNS + 1];
+	struct jit_exit loops[JIT_MAX_INSNS];	/* jumps back to the head */
+	struct jit_cold cold[2 * JIT_MAX_INSNS];
 };
 
-/*
- * Guest registers in host registers: per block, the most used x[i] get
- * one of these (lazily loaded on first use).  Dirty ones are written
- * back before every exit and helper call (a fault at a memory access
- * finds them through its fault site); after a helper call every loaded one is read
- * again (the caller-saved ones are clobbered, and the helper may have
- * written any x[i]).  rax, rcx, rdx stay scratch.
- */
-static const int jit_pool_regs[] = { R12, R13, RSI, RDI, R8, R9, R10, R11 };
-#define JIT_NREGS	((int)(sizeof(jit_pool_regs) / sizeof(jit_pool_regs[0])))
-
-static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n)
+static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool loop)
 {
-	unsigned cnt[32] = { 0 };
+	unsigned cnt[32] = { 0 }, w;
 	uint8_t cand[32];
 	int i, k, r, nc = 0;
 
 	memset(t->host, -1, sizeof(t->host));
+	memset(t->pool_k, -1, sizeof(t->pool_k));
 	t->loaded = t->dirty = 0;
-	for (i = 0; i < n; i++) {
-		cnt[ins[i].rd] += 2;
-		cnt[ins[i].rs1] += 2;
-		cnt[ins[i].rs2] += 2;
+	memset(t->fhost, -1, sizeof(t->fhost));
+	t->floaded = t->fdirty = 0;
+	t->nfx = 0;
+	/* past each side exit a use counts half as much (it runs less often) */
+	for (i = 0, w = 16; i < n; i++) {
+		cnt[ins[i].rd] += w;
+		cnt[ins[i].rs1] += w;
+		cnt[ins[i].rs2] += w;
+		if (ins[i].op >= RV_OP_BEQ && ins[i].op <= RV_OP_BGEU && w > 2)
+			w /= 2;
 	}
 	cnt[0] = 0;
+	for (k = 0; k < JIT_NPIN; k++) {
+		cnt[jit_pin[k]] = 0;
+		t->host[jit_pin[k]] = (int8_t)jit_pool_regs[k];
+		t->pool_k[jit_pin[k]] = (int8_t)k;
+	}
+	t->loaded = JIT_PIN_MASK;
 	/* the candidates (used twice or more: once, memory operands do), in
 	 * register order; a short block has few, and this runs per block */
 	for (r = 1; r < 32; r++)
-		if (cnt[r] >= 4)
+		if (cnt[r] > (loop ? 0u : 16u))	/* a loop loads them once */
 			cand[nc++] = (uint8_t)r;
-	for (k = 0; k < JIT_NREGS && nc; k++) {
+	/* r15 (mem_base) is free when guest addresses are host addresses */
+	for (k = JIT_NPIN; k < JIT_NREGS - (t->j->mem_base ? 1 : 0) && nc; k++) {
 		int best = 0;
 
 		for (i = 1; i < nc; i++)	/* the first of the most used */
 			if (cnt[cand[i]] > cnt[cand[best]])
 				best = i;
 		t->host[cand[best]] = (int8_t)jit_pool_regs[k];
+		t->pool_k[cand[best]] = (int8_t)k;
 		memmove(&cand[best], &cand[best + 1], nc - best - 1);
 		nc--;
 	}
@@ -440,24 +555,105 @@ static void mov_rr(struct jit_tr *t, int d, int s)
 }
 
 /* write the dirty registers back to cpu->x */
-static void wb(struct jit_tr *t)
+static void wb_masks(struct jit_tr *t, uint32_t dirty, uint32_t fdirty)
 {
 	unsigned r;
 
 	for (r = 1; r < 32; r++)
-		if (t->dirty >> r & 1)
+		if (dirty >> r & 1)
 			x_mb(&t->b, XW, 0x89, t->host[r], RBX, OFF_X(r));
-	t->dirty = 0;
+	for (r = 0; r < 32; r++)
+		if (fdirty >> r & 1)	/* movsd [f], xmm */
+			x_mb(&t->b, XF2, 0x0f11, t->fhost[r], RBX, OFF_F(r));
 }
 
-/* after a helper call: read every loaded register again */
-static void reload(struct jit_tr *t)
+static void wb(struct jit_tr *t)
+{
+	wb_masks(t, t->dirty & ~JIT_PIN_MASK, t->fdirty);
+	t->dirty = 0;
+	t->fdirty = 0;
+}
+
+static void reload_masks(struct jit_tr *t, uint32_t loaded, uint32_t floaded)
 {
 	unsigned r;
 
 	for (r = 1; r < 32; r++)
-		if (t->loaded >> r & 1)
+		if (loaded >> r & 1)
 			x_mb(&t->b, XW, 0x8b, t->host[r], RBX, OFF_X(r));
+	for (r = 0; r < 32; r++)
+		if (floaded >> r & 1)	/* movsd xmm, [f] */
+			x_mb(&t->b, XF2, 0x0f10, t->fhost[r], RBX, OFF_F(r));
+}
+
+/* after a helper call: read every loaded register again (every xmm
+ * register is caller-saved, and the helper may write any x[i], f[i]) */
+static void reload(struct jit_tr *t)
+{
+	reload_masks(t, t->loaded, t->floaded);
+}
+
+/*
+ * Guest F registers in xmm registers: handed out on first use in a
+ * block (xmm2-xmm14; xmm0, xmm1 and xmm15 are scratch), loaded lazily,
+ * written back with the integer ones.  Only the operations translated
+ * inline touch them; helpers see cpu->f.
+ */
+#define XMM_FIRST	2
+#define XMM_LAST	14
+#define XMM_S0		0
+#define XMM_S1		1
+#define XMM_S2		15
+
+static int fhost_of(struct jit_tr *t, unsigned r)
+{
+	if (t->fhost[r] < 0 && XMM_FIRST + t->nfx <= XMM_LAST)
+		t->fhost[r] = (int8_t)(XMM_FIRST + t->nfx++);
+	return t->fhost[r];
+}
+
+/* an xmm register holding f[r]: its own, or @scratch loaded */
+static int gf(struct jit_tr *t, unsigned r, int scratch)
+{
+	int h = fhost_of(t, r);
+
+	if (h < 0) {
+		x_mb(&t->b, XF2, 0x0f10, scratch, RBX, OFF_F(r));
+		return scratch;
+	}
+	if (!(t->floaded >> r & 1)) {
+		x_mb(&t->b, XF2, 0x0f10, h, RBX, OFF_F(r));
+		t->floaded |= 1u << r;
+	}
+	return h;
+}
+
+/* where to compute a new f[r]: its xmm register, or @scratch */
+static int fdst(struct jit_tr *t, unsigned r, int scratch)
+{
+	int h = fhost_of(t, r);
+
+	return h < 0 ? scratch : h;
+}
+
+static void movapd(struct jit_tr *t, int d, int s)
+{
+	if (d != s)
+		x_rr(&t->b, X66, 0x0f28, d, s);
+}
+
+/* f[r] = xmm h */
+static void putf(struct jit_tr *t, unsigned r, int h)
+{
+	int d = fhost_of(t, r);
+
+	if (d < 0) {
+		x_mb(&t->b, XF2, 0x0f11, h, RBX, OFF_F(r));
+		return;
+	}
+	movapd(t, d, h);
+	t->floaded |= 1u << r;
+	t->fdirty |= 1u << r;
 }
 
 static void ld(struct jit_tr *t, int h, unsigned r)
@@ -488,13 +684,14 @@ static void sync_pc(struct jit_tr *t)
 
 static void exit_direct(struct jit_tr *t, uint8_t *site, uint64_t target)
 {
-	if (t->head && target == t->pc0) {
-		t->loops[t->nloops++] = site;
-		return;
-	}
-	t->exits[t->nexits].site = site;
-	t->exits[t->nexits].target = target;
-	t->nexits++;
+	struct jit_exit *e = t->head && target == t->pc0 ?
+		&t->loops[t->nloops++] : &t->exits[t->nexits++];
+
+	e->site = site;
+	e->target = target;
+	e->dirty = t->dirty & ~JIT_PIN_MASK;
+	e->fdirty = t->fdirty;
+	e->refund = t->n - (t->idx + 1);
 }
 
 /* the access's base: x[rs1] in a host register ([base + r15 + imm]) */
@@ -512,19 +709,27 @@ static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 	struct jit_site *s = &j->sites[j->nsites++];
 	uint32_t m;
 	unsigned r;
-	int k;
 
 	memset(s, 0, sizeof(*s));
 	s->start = (uint32_t)(t->b.p - j->buf);
 	s->pc = t->pc;
-	for (m = t->dirty & ~1u; m; m &= m - 1) {	/* the dirty ones only */
+	for (m = (t->dirty | JIT_PIN_MASK) & ~1u; m; m &= m - 1) {	/* the dirty ones only */
 		r = (unsigned)__builtin_ctz(m);
-		for (k = 0; k < JIT_NREGS; k++)
-			if (jit_pool_regs[k] == t->host[r])
-				s->dirty[k] = (uint8_t)r;
+		if (t->pool_k[r] >= 0)
+			s->dirty[t->pool_k[r]] = (uint8_t)r;
 	}
-	x_mem(&t->b, f, op, reg, base, R15, 0, in->imm);
-	s->end = (uint32_t)(t->b.p - j->buf);
+	if (t->fdirty) {
+		struct jit_fsite *fs = &j->fsites[j->nfsites++];
+
+		memset(fs, 0, sizeof(*fs));
+		s->fsite = (uint16_t)j->nfsites;
+		for (m = t->fdirty; m; m &= m - 1) {
+			r = (unsigned)__builtin_ctz(m);
+			fs->fdirty[t->fhost[r]] = (uint8_t)(r + 1);
+		}
+	}
+	x_mem(&t->b, f, op, reg, base, j->mem_base ? R15 : XNOIDX, 0, in->imm);
+	s->len = (uint8_t)(t->b.p - j->buf - s->start);
 }
 
 /* x[rd] = sext32(low half of h) */
@@ -650,6 +855,7 @@ static bool emit_fcsr(struct jit_tr *t, const struct rv_insn *in)
 		x_alu_ri(b, 0, ALU_AND, RDX, (int32_t)mask);	/* edx = old value */
 	}
 	if (wr) {
+		t->frm_ok = false;
 		ld(t, RCX, in->rs1);
 		x_rr(b, 0, 0x85, RAX, RAX);			/* test eax, eax */
 		skip = x_jcc(b, CC_E);
@@ -686,6 +892,7 @@ static void emit_helper(struct jit_tr *t, const struct rv_insn *in)
 
 	*copy = *in;
 	wb(t);
+	x_pinned(&t->b, 0x89);
 	sync_pc(t);
 	x_mb(&t->b, XW, 0x8d, RDI, RBX, -RBX_BIAS);	/* lea rdi, cpu */
 	x_mov_imm(&t->b, RSI, (uint64_t)(uintptr_t)copy);
@@ -694,23 +901,20 @@ static void emit_helper(struct jit_tr *t, const struct rv_insn *in)
 	x_rr(&t->b, 0, 0x85, RAX, RAX);			/* test eax, eax */
 	x_patch(x_jcc(&t->b, CC_NE), j->epilogue_nochain);
 	reload(t);
+	t->sx = 1;					/* it may write any x[i] */
+	t->frm_ok = false;				/* ... or frm */
 	t->pc_stored = t->pc + in->len;			/* the helper moved it */
 }
 
 static bool jit_has_fma;
 
-/* F2 0F op /r with an xmm register and [rbx + disp] */
-static void x_sd(struct xbuf *b, uint8_t op, int xmm, int32_t disp)
-{
-	e8(b, 0xf2);
-	x_mb(b, 0, 0x0f00 | op, xmm, RBX, disp);
-}
-
 /*
- * Double-precision arithmetic on SSE2/FMA3 when the rounding mode is
- * round-to-nearest (the static rm, or frm checked at run time).  A NaN
- * result goes to the helper instead (RISC-V's canonical NaN, and its
- * flags are computed again there); fflags gather in MXCSR.
+ * Double-precision arithmetic on SSE2/FMA3 with the operands in xmm
+ * registers, when the rounding mode is round-to-nearest (the static rm,
+ * or frm checked at run time).  A NaN result goes to the slow path
+ * instead (RISC-V's canonical NaN, and its flags are computed again
+ * there); fflags gather in MXCSR.  The slow path (the helper) is out of
+ * line, after the block's exits (jit_emit_cold()).
  */
 static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 {
@@ -723,44 +927,187 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 	struct xbuf *b = &t->b;
 	unsigned op = in->op;
 	bool isfma = op >= RV_OP_FMADD_D && op <= RV_OP_FNMADD_D;
-	uint8_t *slow1 = NULL, *slow2, *done;
-	uint32_t dirty;
+	struct jit_cold *c;
+	struct rv_insn *copy;
+	int x1, x2, x3 = 0;
 
 	if (!(isfma || (op >= RV_OP_FADD_D && op <= RV_OP_FSQRT_D)))
 		return false;
 	if ((in->rm != RV_RM_RNE && in->rm != RV_RM_DYN) || (isfma && !jit_has_fma))
 		return false;
-	if (in->rm == RV_RM_DYN) {
+	copy = &t->j->pool[t->j->npool++];
+	*copy = *in;
+	c = &t->cold[t->ncold++];
+	c->nfrom = 0;
+	c->refund = -1;
+	c->in = copy;
+	c->pc = t->pc;
+	c->dirty = t->dirty;
+	c->fdirty = t->fdirty;
+	/* the operands first: the slow path joins with them loaded */
+	x1 = gf(t, in->rs1, XMM_S0);
+	x2 = op == RV_OP_FSQRT_D ? x1 : gf(t, in->rs2, XMM_S1);
+	if (isfma)
+		x3 = gf(t, in->rs3, XMM_S2);
+	if (in->rm == RV_RM_DYN && !t->frm_ok) {
+		/* once per block (until a helper or an fcsr write): when
+		 * frm is not RNE the instruction goes to the interpreter, and
+		 * the block is left -- the rest of it assumes RNE */
+		struct jit_cold *x = &t->cold[t->ncold++];
+
+		*x = *c;
+		x->refund = t->n - t->idx;
 		x_mb(b, 0, 0xf6, 0, RBX, OFF_FCSR);	/* test byte frm */
 		e8(b, 0xe0);
-		slow1 = x_jcc(b, CC_NE);
+		x->from[x->nfrom++] = x_jcc(b, CC_NE);
+		t->frm_ok = true;
 	}
 	if (isfma) {
-		x_sd(b, 0x10, 0, OFF_F(in->rs1));
-		x_sd(b, 0x10, 1, OFF_F(in->rs2));
-		x_sd(b, 0x10, 2, OFF_F(in->rs3));
-		/* vfm*213sd xmm0, xmm1, xmm2: xmm0 = +-(xmm1 * xmm0) +- xmm2 */
-		e8(b, 0xc4), e8(b, 0xe2), e8(b, 0xf1);
-		e8(b, fma[op - RV_OP_FMADD_D]), e8(b, 0xc2);
+		/* vfm*213sd xmm0, x2, x3: xmm0 = +-(x2 * xmm0) +- x3 */
+		movapd(t, XMM_S0, x1);
+		x_vex_fma(b, fma[op - RV_OP_FMADD_D], XMM_S0, x2, x3);
 	} else if (op == RV_OP_FSQRT_D) {
-		x_sd(b, 0x51, 0, OFF_F(in->rs1));
+		x_rr(b, XF2, 0x0f51, XMM_S0, x1);
 	} else {
-		x_sd(b, 0x10, 0, OFF_F(in->rs1));
-		x_sd(b, arith[op - RV_OP_FADD_D], 0, OFF_F(in->rs2));
+		movapd(t, XMM_S0, x1);
+		x_rr(b, XF2, 0x0f00 | arith[op - RV_OP_FADD_D], XMM_S0, x2);
 	}
-	e8(b, 0x66), e8(b, 0x0f), e8(b, 0x2e), e8(b, 0xc0);	/* ucomisd xmm0, xmm0 */
-	slow2 = x_jcc(b, 0xa);					/* jp: NaN */
-	x_sd(b, 0x11, 0, OFF_F(in->rd));
-	done = x_jmp(b);
-	if (slow1)
-		x_patch(slow1, b->p);
-	x_patch(slow2, b->p);
-	dirty = t->dirty;	/* written back on this path only */
-	emit_helper(t, in);
-	t->dirty = dirty;
-	x_patch(done, b->p);
-	t->pc_stored = (t->pc & ~0xffffffffull) | 1;	/* high half only */
+	x_rr(b, X66, 0x0f2e, XMM_S0, XMM_S0);		/* ucomisd: NaN? */
+	c->from[c->nfrom++] = x_jcc(b, 0xa);		/* jp */
+	putf(t, in->rd, XMM_S0);
+	c->back = b->p;
+	c->loaded = t->loaded;
+	c->floaded = t->floaded;
 	return true;
+}
+
+/* the slow paths of the block, after its exits */
+static void jit_emit_cold(struct jit_tr *t)
+{
+	struct xbuf *b = &t->b;
+	int i, k;
+
+	for (i = 0; i < t->ncold; i++) {
+		const struct jit_cold *c = &t->cold[i];
+
+		for (k = 0; k < c->nfrom; k++)
+			x_patch(c->from[k], b->p);
+		if (c->refund >= 0) {	/* the epilogue stores the pinned ones */
+			wb_masks(t, c->dirty & ~JIT_PIN_MASK, c->fdirty);
+			x_mov_imm(b, RAX, c->pc);
+			x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
+			x_alu_ri(b, XW, ALU_ADD, RBP, c->refund);
+			x_mem(b, XW, 0xc7, 0, RSP, XNOIDX, 0, 8);	/* [rsp+8] = 2 */
+			e32(b, (uint32_t)(uintptr_t)JIT_INTERP_ONE);
+			x_patch(x_jmp(b), t->j->epilogue);
+			continue;
+		}
+		wb_masks(t, c->dirty | JIT_PIN_MASK, c->fdirty);
+		x_mov_imm(b, RAX, c->pc);
+		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
+		x_mb(b, XW, 0x8d, RDI, RBX, -RBX_BIAS);	/* lea rdi, cpu */
+		x_mov_imm(b, RSI, (uint64_t)(uintptr_t)c->in);
+		x_mov_imm(b, RAX, (uint64_t)(uintptr_t)jit_exec);
+		x_rr(b, 0, 0xff, 2, RAX);			/* call rax */
+		x_rr(b, 0, 0x85, RAX, RAX);			/* test eax, eax */
+		x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain);
+		reload_masks(t, c->loaded, c->floaded);
+		x_patch(x_jmp(b), c->back);
+	}
+}
+
+/* F registers the inline F/D operations use (loop heads load them) */
+static uint32_t fregs_of(const struct rv_insn *in)
+{
+	unsigned op = in->op;
+
+	switch (op) {
+	case RV_OP_FLD: case RV_OP_FLW: case RV_OP_FMV_D_X:
+		return 1u << in->rd;
+	case RV_OP_FSD: case RV_OP_FSW:
+		return 1u << in->rs2;
+	case RV_OP_FMV_X_D:
+		return 1u << in->rs1;
+	case RV_OP_FEQ_D: case RV_OP_FLT_D: case RV_OP_FLE_D:
+		return 1u << in->rs1 | 1u << in->rs2;
+	case RV_OP_FSGNJ_D: case RV_OP_FSGNJN_D: case RV_OP_FSGNJX_D:
+	case RV_OP_FADD_D: case RV_OP_FSUB_D: case RV_OP_FMUL_D: case RV_OP_FDIV_D:
+		return 1u << in->rd | 1u << in->rs1 | 1u << in->rs2;
+	case RV_OP_FSQRT_D:
+		return 1u << in->rd | 1u << in->rs1;
+	case RV_OP_FMADD_D: case RV_OP_FMSUB_D: case RV_OP_FNMSUB_D: case RV_OP_FNMADD_D:
+		return 1u << in->rd | 1u << in->rs1 | 1u << in->rs2 | 1u << in->rs3;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * if (c) x = y op z, a branch over one ALU instruction: the instruction
+ * computes into rdx (x[rd] mapped there for the while), then cmov on the
+ * branch's condition -- no branch for the host to mispredict.  A taken
+ * one counts the instruction it skips as retired.
+ */
+static bool cmov_ok(struct jit_tr *t, const struct rv_insn *in)
+{
+	const struct rv_insn *next = &t->ins[t->idx + 1];
+
+	if (t->idx + 1 >= t->n || in->imm != in->len + next->len || !next->rd)
+		return false;
+	switch (next->op) {
+	case RV_OP_LUI: case RV_OP_AUIPC: case RV_OP_ADDI: case RV_OP_XORI:
+	case RV_OP_ORI: case RV_OP_ANDI: case RV_OP_SLLI: case RV_OP_SRLI:
+	case RV_OP_SRAI: case RV_OP_ADDIW: case RV_OP_ADD: case RV_OP_SUB:
+	case RV_OP_XOR: case RV_OP_OR: case RV_OP_AND: case RV_OP_ADDW:
+	case RV_OP_SUBW: case RV_OP_SLT: case RV_OP_SLTU: case RV_OP_SLTI:
+	case RV_OP_SLTIU:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool emit_insn(struct jit_tr *t, const struct rv_insn *in);
+
+/* the skipped instruction into rdx (before the compare: it sets flags) */
+static void cmov_compute(struct jit_tr *t, const struct rv_insn *in)
+{
+	const struct rv_insn *next = &t->ins[t->idx + 1];
+	unsigned rd = next->rd;
+	int8_t h = t->host[rd];
+	uint32_t bit = 1u << rd, loaded = t->loaded & bit, dirty = t->dirty & bit;
+
+	if (next->rs1 == rd || next->rs2 == rd) {	/* it reads the old value */
+		mov_rr(t, RDX, gx(t, rd, RDX));
+		loaded = t->loaded & bit;	/* gx may have loaded it */
+	}
+	t->host[rd] = RDX;
+	t->loaded |= bit;
+	t->pc += in->len;
+	emit_insn(t, next);
+	t->pc -= in->len;
+	t->host[rd] = h;
+	t->loaded = (t->loaded & ~bit) | loaded;
+	t->dirty = (t->dirty & ~bit) | dirty;
+}
+
+/* not taken (cc: the branch's condition): x[rd] = rdx */
+static void cmov_commit(struct jit_tr *t, int cc)
+{
+	unsigned rd = t->ins[t->idx + 1].rd;
+
+	if (t->host[rd] >= 0) {
+		int d = gx(t, rd, RAX);		/* loaded already: no flags */
+
+		x_rr(&t->b, XW, 0x0f40 | (cc ^ 1), d, RDX);	/* cmovncc */
+		put(t, rd, d);
+	} else {
+		x_mb(&t->b, XW, 0x8b, RAX, RBX, OFF_X(rd));
+		x_rr(&t->b, XW, 0x0f40 | (cc ^ 1), RAX, RDX);
+		x_mb(&t->b, XW, 0x89, RAX, RBX, OFF_X(rd));
+	}
+	t->sx &= ~(1u << rd);		/* the old value or the new one */
+	t->skip_next = true;
 }
 
 static const uint8_t branch_cc[] = {
@@ -769,8 +1116,49 @@ static const uint8_t branch_cc[] = {
 	[RV_OP_BLTU - RV_OP_BEQ] = CC_B, [RV_OP_BGEU - RV_OP_BEQ] = CC_AE,
 };
 
-/* one instruction; returns false when it ended the block (exits made) */
+/* is the value @in leaves in x[rd] a sign-extended 32-bit one? */
+static bool sx_result(const struct jit_tr *t, const struct rv_insn *in)
+{
+	bool s1 = t->sx >> in->rs1 & 1, s2 = t->sx >> in->rs2 & 1;
+
+	switch (in->op) {
+	case RV_OP_ADDIW: case RV_OP_SLLIW: case RV_OP_SRLIW: case RV_OP_SRAIW:
+	case RV_OP_ADDW: case RV_OP_SUBW: case RV_OP_SLLW: case RV_OP_SRLW:
+	case RV_OP_SRAW: case RV_OP_MULW: case RV_OP_DIVW: case RV_OP_DIVUW:
+	case RV_OP_REMW: case RV_OP_REMUW:
+	case RV_OP_LB: case RV_OP_LH: case RV_OP_LW: case RV_OP_LBU: case RV_OP_LHU:
+	case RV_OP_LUI: case RV_OP_SLT: case RV_OP_SLTU: case RV_OP_SLTI:
+	case RV_OP_SLTIU: case RV_OP_FEQ_D: case RV_OP_FLT_D: case RV_OP_FLE_D:
+		return true;
+	case RV_OP_ANDI:
+		return in->imm >= 0 || s1;
+	case RV_OP_XORI: case RV_OP_ORI:
+		return s1;
+	case RV_OP_AND: case RV_OP_OR: case RV_OP_XOR:
+		return s1 && s2;
+	case RV_OP_SRLI:
+		return (in->imm & 63) >= 33;
+	case RV_OP_SRAI:
+		return (in->imm & 63) >= 32;
+	default:
+		return false;
+	}
+}
+
+static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in);
+
+/* one instruction, and what it tells of x[rd]'s sign extension */
 static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
+{
+	bool sx = sx_result(t, in), more = emit_insn1(t, in);
+
+	if (in->rd)
+		t->sx = (t->sx & ~(1u << in->rd)) | (uint32_t)sx << in->rd;
+	return more;
+}
+
+/* one instruction; returns false when it ended the block (exits made) */
+static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 {
 	struct xbuf *b = &t->b;
 	unsigned op = in->op, rd = in->rd;
@@ -845,6 +1233,14 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 	case RV_OP_ADDIW:
 		if (!rd)
 			return true;
+		if (!in->imm && (t->sx >> in->rs1 & 1)) {	/* sext.w of one */
+			if (rd != in->rs1) {
+				d = dreg(t, rd, RAX);
+				mov_rr(t, d, gx(t, in->rs1, d));
+				put(t, rd, d);
+			}
+			return true;
+		}
 		a = gx(t, in->rs1, RAX);
 		if (in->imm) {
 			x_mb(b, 0, 0x8d, RAX, a, in->imm);	/* lea eax */
@@ -972,57 +1368,76 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 		emit_mem(t, stop[k].f, stop[k].op, v, a, in);
 		return true;
 	}
-	case RV_OP_FLD: case RV_OP_FLW:
+	case RV_OP_FLD: case RV_OP_FLW: {
+		int x = fdst(t, rd, XMM_S0);
+
 		a = addr(t, in);
 		if (op == RV_OP_FLD) {
-			emit_mem(t, XW, 0x8b, RAX, a, in);
+			emit_mem(t, XF2, 0x0f10, x, a, in);	/* movsd */
 		} else {
 			emit_mem(t, 0, 0x8b, RAX, a, in);
 			x_mov_imm(b, RCX, 0xffffffff00000000ull);	/* NaN box */
 			x_rr(b, XW, 0x0b, RAX, RCX);
+			x_rr(b, XW | X66, 0x0f6e, x, RAX);		/* movq x, rax */
 		}
-		x_mb(b, XW, 0x89, RAX, RBX, OFF_F(rd));
+		putf(t, rd, x);
 		return true;
-	case RV_OP_FSD: case RV_OP_FSW:
+	}
+	case RV_OP_FSD: case RV_OP_FSW: {
+		int x = gf(t, in->rs2, XMM_S0);
+
 		a = addr(t, in);
-		x_mb(b, op == RV_OP_FSD ? XW : 0, 0x8b, RCX, RBX, OFF_F(in->rs2));
-		emit_mem(t, op == RV_OP_FSD ? XW : 0, 0x89, RCX, a, in);
+		/* movsd / movss [mem], x */
+		emit_mem(t, op == RV_OP_FSD ? XF2 : XF3, 0x0f11, x, a, in);
 		return true;
+	}
 	case RV_OP_FMV_X_D:
 		if (rd) {
+			int x = gf(t, in->rs1, XMM_S0);
+
 			d = dreg(t, rd, RAX);
-			x_mb(b, XW, 0x8b, d, RBX, OFF_F(in->rs1));
+			x_rr(b, XW | X66, 0x0f7e, x, d);	/* movq d, x */
 			put(t, rd, d);
 		}
 		return true;
-	case RV_OP_FMV_D_X:
+	case RV_OP_FMV_D_X: {
+		int x = fdst(t, rd, XMM_S0);
+
 		a = gx(t, in->rs1, RAX);
-		x_mb(b, XW, 0x89, a, RBX, OFF_F(rd));
+		x_rr(b, XW | X66, 0x0f6e, x, a);		/* movq x, a */
+		putf(t, rd, x);
 		return true;
-	case RV_OP_FEQ_D: case RV_OP_FLT_D: case RV_OP_FLE_D:
+	}
+	case RV_OP_FEQ_D: case RV_OP_FLT_D: case RV_OP_FLE_D: {
+		int x1 = gf(t, in->rs1, XMM_S0), x2 = gf(t, in->rs2, XMM_S1);
+
 		/* ucomisd signals only sNaN, comisd any NaN (MXCSR gathers
 		 * the flag); unordered sets ZF, PF and CF */
 		if (op == RV_OP_FEQ_D) {
-			x_sd(b, 0x10, 0, OFF_F(in->rs1));
-			e8(b, 0x66);
-			x_mb(b, 0, 0x0f2e, 0, RBX, OFF_F(in->rs2));
+			x_rr(b, X66, 0x0f2e, x1, x2);
 			x_rr(b, 0, 0x0f90 | CC_E, 0, RAX);
 			x_rr(b, 0, 0x0f9b, 0, RCX);	/* setnp cl */
 			x_rr(b, 0, 0x21, RCX, RAX);	/* and eax, ecx */
 		} else {
 			/* a < b: b above a; a <= b: b above or equal */
-			x_sd(b, 0x10, 0, OFF_F(in->rs2));
-			e8(b, 0x66);
-			x_mb(b, 0, 0x0f2f, 0, RBX, OFF_F(in->rs1));
+			x_rr(b, X66, 0x0f2f, x2, x1);
 			x_rr(b, 0, 0x0f90 | (op == RV_OP_FLT_D ? CC_A : CC_AE), 0, RAX);
 		}
 		d = dreg(t, rd, RAX);
 		x_rr(b, 0, 0x0fb6, d, RAX);		/* movzx d, al */
 		put(t, rd, d);
 		return true;
-	case RV_OP_FSGNJ_D: case RV_OP_FSGNJN_D: case RV_OP_FSGNJX_D:
-		x_mb(b, XW, 0x8b, RAX, RBX, OFF_F(in->rs1));
-		x_mb(b, XW, 0x8b, RCX, RBX, OFF_F(in->rs2));
+	}
+	case RV_OP_FSGNJ_D: case RV_OP_FSGNJN_D: case RV_OP_FSGNJX_D: {
+		int x1 = gf(t, in->rs1, XMM_S0), x2, x;
+
+		if (op == RV_OP_FSGNJ_D && in->rs1 == in->rs2) {	/* fmv.d */
+			putf(t, rd, x1);
+			return true;
+		}
+		x2 = gf(t, in->rs2, XMM_S1);
+		x_rr(b, XW | X66, 0x0f7e, x1, RAX);		/* movq rax, x1 */
+		x_rr(b, XW | X66, 0x0f7e, x2, RCX);		/* movq rcx, x2 */
 		x_mov_imm(b, RDX, 1ull << 63);
 		if (op == RV_OP_FSGNJN_D)
 			x_rr(b, XW, 0xf7, 2, RCX);		/* not rcx */
@@ -1032,8 +1447,11 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 			x_rr(b, XW, 0x23, RAX, RDX);		/* and rax, rdx */
 		}
 		x_rr(b, XW, op == RV_OP_FSGNJX_D ? 0x33 : 0x0b, RAX, RCX);
-		x_mb(b, XW, 0x89, RAX, RBX, OFF_F(rd));
+		x = fdst(t, rd, XMM_S0);
+		x_rr(b, XW | X66, 0x0f6e, x, RAX);		/* movq x, rax */
+		putf(t, rd, x);
 		return true;
+	}
 	case RV_OP_FENCE:
 		e8(b, 0x0f), e8(b, 0xae), e8(b, 0xf0);		/* mfence */
 		return true;
@@ -1044,7 +1462,6 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 			x_mov_imm(b, d, npc);
 			put(t, rd, d);
 		}
-		wb(t);
 		exit_direct(t, x_jmp(b), t->pc + (int64_t)in->imm);
 		return false;
 	case RV_OP_JALR:
@@ -1065,32 +1482,53 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 		x_rr(b, 0, 0x8b, RCX, RAX);
 		x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
 		x_mem(b, XW, ALU_RM(ALU_CMP), RAX, R14, RCX, 3, 0);
-		x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain);
+		x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain_st);
 		x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);		/* jmp [..+8] */
 		return false;
 	case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
-	case RV_OP_BLTU: case RV_OP_BGEU:
+	case RV_OP_BLTU: case RV_OP_BGEU: {
+		bool cmov = cmov_ok(t, in);
+
+		if (cmov)
+			cmov_compute(t, in);
 		a = gx(t, in->rs1, RAX);
 		if (in->rs2 == 0) {
-			wb(t);
 			x_rr(b, XW, 0x85, a, a);		/* test a, a */
 		} else {
 			int c = gx(t, in->rs2, RCX);
 
-			wb(t);
 			x_rr(b, XW, ALU_RM(ALU_CMP), a, c);
+		}
+		if (cmov) {
+			cmov_commit(t, branch_cc[op - RV_OP_BEQ]);
+			return true;
+		}
+		if (t->head && t->idx + 1 == t->n &&
+		    t->pc + (uint64_t)(int64_t)in->imm == t->pc0) {
+			/* the loop's back edge, inline: not taken leaves,
+			 * taken pays the next round and goes to the head */
+			exit_direct(t, x_jcc(b, branch_cc[op - RV_OP_BEQ] ^ 1), npc);
+			x_rr(b, XW, 0x83, 5, RBP);		/* sub rbp, n */
+			e8(b, (uint8_t)t->n);
+			x_patch(x_jcc(b, CC_G), t->head);
+			wb(t);
+			t->oob = x_jmp(b);
+			return false;
 		}
 		exit_direct(t, x_jcc(b, branch_cc[op - RV_OP_BEQ]),
 			    t->pc + (int64_t)in->imm);
+		if (t->idx + 1 < t->n)	/* a side exit: the block goes on */
+			return true;
 		exit_direct(t, x_jmp(b), npc);
 		return false;
+	}
 	case RV_OP_FENCE_I:
 		wb(t);
 		x_mov_imm(b, RAX, npc);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
 		x_mb(b, 0, 0xc6, 0, R14, offsetof(struct jit, flush_pending));
 		e8(b, 1);
-		x_patch(x_jmp(b), t->j->epilogue_nochain);
+		x_patch(x_jmp(b), t->j->epilogue_nochain_st);
 		return false;
 	case RV_OP_CSRRW: case RV_OP_CSRRS:
 		if (emit_fcsr(t, in))
@@ -1111,6 +1549,54 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 	}
 }
 
+/*
+ * STRATA_EMU_PERFMAP=1: name each block after its guest pc in
+ * /tmp/perf-PID.map, the file `perf report` reads for JIT code (how the
+ * translator is profiled: which guest blocks the time goes to).
+ */
+static void jit_perfmap(struct jit *j, const uint8_t *code, const uint8_t *end,
+			uint64_t pc)
+{
+	char line[64];
+	int n;
+
+	if (!j->perfmap) {
+		const char *e = getenv("STRATA_EMU_PERFMAP");
+
+		j->perfmap = -1;
+		if (e && e[0] == '1') {
+			snprintf(line, sizeof(line), "/tmp/perf-%d.map", (int)getpid());
+			j->perfmap = open(line, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+			if (j->perfmap == 0)	/* 0 means "not asked yet" */
+				j->perfmap = -1;
+		}
+	}
+	if (j->perfmap < 0)
+		return;
+	n = snprintf(line, sizeof(line), "%lx %lx rv_%lx\n", (unsigned long)(uintptr_t)code,
+		     (unsigned long)(end - code), (unsigned long)pc);
+	if (write(j->perfmap, line, (size_t)n) < 0)
+		j->perfmap = -1;
+}
+
+static bool is_branch(unsigned op)
+{
+	return op >= RV_OP_BEQ && op <= RV_OP_BGEU;
+}
+
+/* does a branch or jal of the block go to its start (a loop)? */
+static bool jumps_to(const struct rv_insn *ins, int n, uint64_t pc0)
+{
+	uint64_t pc = pc0;
+	int i;
+
+	for (i = 0; i < n; pc += ins[i++].len)
+		if ((is_branch(ins[i].op) || ins[i].op == RV_OP_JAL) &&
+		    pc + (uint64_t)(int64_t)ins[i].imm == pc0)
+			return true;
+	return false;
+}
+
 /* Decode and translate the block at cpu->pc.  A fault reading the first
  * instruction is the guest's fetch fault (pc is right); later
  * instructions are in the same page. */
@@ -1120,8 +1606,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	uint64_t pc0 = cpu->pc, pc = pc0, page_end = (pc0 | 4095) + 1;
 	struct jit_tr t;
 	uint8_t *budget_jle, *code;
-	const struct rv_insn *last;
-	int n = 0, i;
+	int n = 0, i, nbr = 0;
 
 	for (;;) {
 		const uint8_t *src = (const uint8_t *)(uintptr_t)(cpu->mem_base + pc);
@@ -1137,17 +1622,28 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		}
 		rv_decode((uint32_t)hi << 16 | lo, &ins[n]);
 		pc += ins[n].len;
-		if (rv_op_ends_block(ins[n++].op) || n == JIT_MAX_INSNS)
+		n++;
+		/* a branch back to the start ends a loop's body: what
+		 * follows is another block (registers for the loop) */
+		if (is_branch(ins[n - 1].op))
+			nbr++;
+		if (n == JIT_MAX_INSNS || (rv_op_ends_block(ins[n - 1].op) &&
+					  !is_branch(ins[n - 1].op)) ||
+		    nbr == JIT_MAX_SIDE ||
+		    (is_branch(ins[n - 1].op) &&
+		     pc - ins[n - 1].len + (uint64_t)(int64_t)ins[n - 1].imm == pc0))
 			break;
 	}
 
 	if ((size_t)(j->buf + JIT_CODE_SIZE - j->cur) < JIT_BLOCK_ROOM ||
 	    j->npool + JIT_MAX_INSNS > JIT_POOL ||
 	    j->nsites + JIT_MAX_INSNS > JIT_SITES ||
+	    j->nfsites + JIT_MAX_INSNS > JIT_FSITES ||
 	    j->nhash >= (1u << j->hbits) / 2)
 		jit_flush(j);
 
-	memset(&t, 0, sizeof(t));
+	memset(&t, 0, offsetof(struct jit_tr, exits));
+	t.sx = 1;		/* x0 */
 	t.j = j;
 	code = j->cur;
 	t.b.p = code;
@@ -1156,55 +1652,96 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	budget_jle = x_jcc(&t.b, CC_LE);
 	t.pc = pc0;
 	t.pc0 = pc0;
-	jit_alloc(&t, ins, n);
-	last = &ins[n - 1];
-	if (((last->op >= RV_OP_BEQ && last->op <= RV_OP_BGEU) ||
-	     last->op == RV_OP_JAL) && pc - last->len + (int64_t)last->imm == pc0) {
+	jit_alloc(&t, ins, n, jumps_to(ins, n, pc0));
+	if (jumps_to(ins, n, pc0)) {
 		/* a loop: registers stay in host registers around it */
+		uint32_t fm = 0;
 		unsigned r;
 
 		for (r = 1; r < 32; r++)
 			if (t.host[r] >= 0)
 				gx(&t, r, RAX);
+		for (i = 0; i < n; i++)
+			fm |= fregs_of(&ins[i]);
+		for (; fm; fm &= fm - 1)
+			gf(&t, (unsigned)__builtin_ctz(fm), XMM_S0);
+		/* what the body writes counts as dirty from the head on: the
+		 * back edges then need no write-back */
+		for (i = 0; i < n; i++) {	/* a superset, all loaded */
+			r = ins[i].rd;
+			if (r && t.host[r] >= 0 && !(JIT_PIN_MASK >> r & 1))
+				t.dirty |= 1u << r;
+			if (t.fhost[r] >= 0 && (t.floaded >> r & 1))
+				t.fdirty |= 1u << r;
+		}
 		t.head = t.b.p;
 	}
+	t.n = n;
+	t.ins = ins;
 	for (i = 0; i < n; i++) {
-		bool more = emit_insn(&t, &ins[i]);
+		bool more;
+
+		t.idx = i;
+		more = emit_insn(&t, &ins[i]);
 
 		t.pc += ins[i].len;
+		if (t.skip_next) {	/* a cmov translated it */
+			t.skip_next = false;
+			t.pc += ins[++i].len;
+		}
 		if (!more)
 			break;
 	}
 	if (i == n) {	/* fell off the end: continue at the next pc */
-		wb(&t);
+		t.idx = n - 1;
 		exit_direct(&t, x_jmp(&t.b), t.pc);
 	}
 
-	/* exit stubs: cpu->pc = target, [rsp+8] = the site to patch */
+	/* exit stubs: the write-back, the budget a side exit skips, then
+	 * the chained jump; unchained: cpu->pc = target, [rsp+8] = the
+	 * site to patch */
 	for (i = 0; i < t.nexits; i++) {
-		x_patch(t.exits[i].site, t.b.p);
-		x_mov_imm(&t.b, RAX, t.exits[i].target);
+		struct jit_exit *e = &t.exits[i];
+
+		x_patch(e->site, t.b.p);
+		if (e->dirty || e->fdirty || e->refund) {
+			wb_masks(&t, e->dirty, e->fdirty);
+			if (e->refund) {
+				x_rr(&t.b, XW, 0x83, 0, RBP);	/* add rbp, refund */
+				e8(&t.b, (uint8_t)e->refund);
+			}
+			e->site = x_jmp(&t.b);
+			x_patch(e->site, t.b.p);
+		}
+		x_mov_imm(&t.b, RAX, e->target);
 		x_mb(&t.b, XW, 0x89, RAX, RBX, OFF_PC);
 		e8(&t.b, 0x48);				/* lea rax, [rip + site] */
 		e8(&t.b, 0x8d);
 		e8(&t.b, 0x05);
 		e32(&t.b, 0);
-		x_patch(t.b.p - 4, t.exits[i].site);
+		x_patch(t.b.p - 4, e->site);
 		x_mem(&t.b, XW, 0x89, RAX, RSP, XNOIDX, 0, 8);
 		x_patch(x_jmp(&t.b), j->epilogue);
 	}
-	/* back to the head: the budget again, then the loop */
+	/* back to the head: the budget of the next round (this one paid
+	 * for all n), then the loop; out of budget, the write-back */
 	for (i = 0; i < t.nloops; i++) {
-		x_patch(t.loops[i], t.b.p);
-		x_rr(&t.b, XW, 0x83, 5, RBP);		/* sub rbp, n */
-		e8(&t.b, n);
+		struct jit_exit *e = &t.loops[i];
+
+		x_patch(e->site, t.b.p);
+		x_rr(&t.b, XW, 0x83, 5, RBP);		/* sub rbp, n - refund */
+		e8(&t.b, (uint8_t)(n - e->refund));
 		x_patch(x_jcc(&t.b, CC_G), t.head);
-		t.loops[i] = x_jmp(&t.b);
+		wb_masks(&t, e->dirty, e->fdirty);
+		e->site = x_jmp(&t.b);
 	}
+	jit_emit_cold(&t);
 	/* out of budget: give the block's instructions back, exit before it */
 	x_patch(budget_jle, t.b.p);
 	for (i = 0; i < t.nloops; i++)
-		x_patch(t.loops[i], t.b.p);
+		x_patch(t.loops[i].site, t.b.p);
+	if (t.oob)
+		x_patch(t.oob, t.b.p);
 	x_rr(&t.b, XW, 0x83, 0, RBP);			/* add rbp, n */
 	e8(&t.b, n);
 	x_mov_imm(&t.b, RAX, pc0);
@@ -1214,6 +1751,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	x_patch(x_jmp(&t.b), j->epilogue);
 
 	j->cur = (uint8_t *)(((uintptr_t)t.b.p + 15) & ~(uintptr_t)15);
+	jit_perfmap(j, code, t.b.p, pc0);
 	jit_insert(j, pc0, code);
 	jit_note_range(pc0, pc);
 	j->st.blocks++;
@@ -1242,6 +1780,11 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 		__atomic_compare_exchange_n(&cpu->stop, &s, RV_STOP_NONE, false,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	j->cpu = cpu;
+	if (j->mem_base != cpu->mem_base) {
+		jit_flush(j);
+		j->mem_base = cpu->mem_base;
+		site = NULL;
+	}
 	jit_has_fma = __builtin_cpu_supports("fma");
 	__builtin_ia32_ldmxcsr(__builtin_ia32_stmxcsr() & ~0x3fu);
 	budget0 = max_insns && max_insns < INT64_MAX ? (int64_t)max_insns : INT64_MAX;
@@ -1281,6 +1824,13 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 		budget = r.budget;
 		site = r.site;
 		jit_fold_fflags(cpu);
+		if (site == JIT_INTERP_ONE) {
+			site = NULL;
+			s = rv_interp_step(cpu);
+			budget--;
+			if (s != RV_STOP_NONE)
+				break;
+		}
 		s = __atomic_load_n(&cpu->stop, __ATOMIC_RELAXED);
 		if (s != RV_STOP_NONE || site == JIT_OUT_OF_BUDGET || budget <= 0)
 			break;
@@ -1299,7 +1849,7 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 void rv_jit_fault(void *ucontext)
 {
 	static const int greg[] = { REG_R12, REG_R13, REG_RSI, REG_RDI,
-				    REG_R8, REG_R9, REG_R10, REG_R11 };
+				    REG_R8, REG_R9, REG_R10, REG_R11, REG_R15 };
 	struct jit *j = jit_self;
 	ucontext_t *uc = ucontext;
 	uintptr_t rip;
@@ -1307,7 +1857,10 @@ void rv_jit_fault(void *ucontext)
 	unsigned lo, hi;
 	int k;
 
+	const struct jit_fsite *fs;
+
 	_Static_assert(sizeof(greg) / sizeof(greg[0]) == JIT_NREGS, "pool");
+	_Static_assert(sizeof(struct jit_site) == 24, "site size");
 	if (!j || !j->cpu || !uc)
 		return;
 	rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
@@ -1324,7 +1877,7 @@ void rv_jit_fault(void *ucontext)
 		else
 			hi = mid;
 	}
-	if (!lo || off >= j->sites[lo - 1].end)
+	if (!lo || off >= j->sites[lo - 1].start + j->sites[lo - 1].len)
 		return;
 	lo--;
 	j->cpu->pc = j->sites[lo].pc;
@@ -1332,4 +1885,11 @@ void rv_jit_fault(void *ucontext)
 		if (j->sites[lo].dirty[k])
 			j->cpu->x[j->sites[lo].dirty[k]] =
 				(uint64_t)uc->uc_mcontext.gregs[greg[k]];
+	if (!j->sites[lo].fsite || !uc->uc_mcontext.fpregs)
+		return;
+	fs = &j->fsites[j->sites[lo].fsite - 1];
+	for (k = 0; k < 16; k++)
+		if (fs->fdirty[k])
+			memcpy(&j->cpu->f[fs->fdirty[k] - 1],
+			       uc->uc_mcontext.fpregs->_xmm[k].element, 8);
 }

@@ -24,7 +24,9 @@ enum {
 
 /* x_*() flags */
 #define XW	1	/* REX.W: 64-bit operand */
-#define X66	2	/* 0x66: 16-bit operand */
+#define X66	2	/* 0x66: 16-bit operand, or an SSE2 "pd" form */
+#define XF2	4	/* 0xf2: an SSE2 "sd" form */
+#define XF3	8	/* 0xf3: an SSE "ss" form */
 #define XNOIDX	(-1)
 
 /* group-1 ALU /digit (0x81/0x83 forms) and the reg, r/m opcodes */
@@ -61,6 +63,10 @@ static inline void x_pfx(struct xbuf *b, unsigned f, int reg, int index, int bas
 
 	if (f & X66)
 		e8(b, 0x66);
+	if (f & XF2)
+		e8(b, 0xf2);
+	if (f & XF3)
+		e8(b, 0xf3);
 	if (f & XW)
 		rex |= 8;
 	if (reg & 8)
@@ -152,6 +158,16 @@ static inline void x_shift_ri(struct xbuf *b, unsigned f, int n, int reg, unsign
 {
 	x_rr(b, f, 0xc1, n, reg);
 	e8(b, imm);
+}
+
+/* VEX.66.0F38.W1 op xmm reg, xmm v, xmm rm (the FMA3 scalar double forms) */
+static inline void x_vex_fma(struct xbuf *b, uint8_t op, int reg, int v, int rm)
+{
+	e8(b, 0xc4);
+	e8(b, (uint8_t)((reg & 8 ? 0 : 0x80) | 0x40 | (rm & 8 ? 0 : 0x20) | 0x02));
+	e8(b, (uint8_t)(0x80 | (~v & 15) << 3 | 0x01));
+	e8(b, op);
+	e8(b, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
 }
 
 /* jcc/jmp rel32 with the target still unknown: returns the rel32 field */
