@@ -471,10 +471,6 @@ static uint32_t arith_s(struct rv_cpu *cpu, unsigned op, int rm,
 	case RV_OP_FNMSUB_S:	r = fmaf(-va, vb, vc); break;
 	default:		r = fmaf(-va, vb, -vc); break;	/* FNMADD */
 	}
-	/* RISC-V: inf * 0 is invalid even when the addend is a quiet NaN */
-	if (op >= RV_OP_FMADD_S && op <= RV_OP_FNMADD_S &&
-	    ((isinf(va) && vb == 0) || (va == 0 && isinf(vb))))
-		feraiseexcept(FE_INVALID);
 	fenv_leave(cpu);
 	if (op >= RV_OP_FMADD_S && op <= RV_OP_FNMADD_S &&
 	    fma_inf_zero(va, vb))
@@ -502,10 +498,6 @@ static uint64_t arith_d(struct rv_cpu *cpu, unsigned op, int rm,
 	case RV_OP_FNMSUB_D:	r = fma(-va, vb, vc); break;
 	default:		r = fma(-va, vb, -vc); break;	/* FNMADD */
 	}
-	/* RISC-V: inf * 0 is invalid even when the addend is a quiet NaN */
-	if (op >= RV_OP_FMADD_D && op <= RV_OP_FNMADD_D &&
-	    ((isinf(va) && vb == 0) || (va == 0 && isinf(vb))))
-		feraiseexcept(FE_INVALID);
 	fenv_leave(cpu);
 	if (op >= RV_OP_FMADD_D && op <= RV_OP_FNMADD_D &&
 	    fma_inf_zero(va, vb))
