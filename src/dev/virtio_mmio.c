@@ -100,17 +100,10 @@ static void reset_state(struct virtio_mmio *vm)
 	pthread_mutex_unlock(&vm->lock);
 }
 
-static int features_ok(const struct virtio_dev *d)
-{
-	return !(d->driver_features & ~d->host_features) &&
-	       virtio_has(d, VIRTIO_F_VERSION_1);
-}
-
 /* A status write; returns 1 when the device must be started. */
 static int write_status(struct virtio_mmio *vm, uint8_t v)
 {
 	struct virtio_dev *d = vm->vdev;
-	uint8_t old = d->status;
 
 	if (v == 0) {
 		if (d->ops->reset)
@@ -118,12 +111,7 @@ static int write_status(struct virtio_mmio *vm, uint8_t v)
 		reset_state(vm);
 		return 0;
 	}
-	if ((v & VIRTIO_S_FEATURES_OK) && !(old & VIRTIO_S_FEATURES_OK) &&
-	    !features_ok(d))
-		v &= ~VIRTIO_S_FEATURES_OK;	/* the driver reads it back */
-	__atomic_store_n(&d->status, v | (old & VIRTIO_S_NEEDS_RESET),
-			 __ATOMIC_RELEASE);
-	return (v & VIRTIO_S_DRIVER_OK) && !(old & VIRTIO_S_DRIVER_OK);
+	return virtio_write_status(d, v);
 }
 
 static void enable_queue(struct virtio_mmio *vm, struct virtq *q)

@@ -183,17 +183,10 @@ static void vp_reset_state(struct virtio_pci *vp)
 	pthread_mutex_unlock(&vp->lock);
 }
 
-static int features_ok(const struct virtio_dev *d)
-{
-	return !(d->driver_features & ~d->host_features) &&
-	       virtio_has(d, VIRTIO_F_VERSION_1);
-}
-
 /* A status write; returns 1 when the device must be started. */
 static int write_status(struct virtio_pci *vp, uint8_t v)
 {
 	struct virtio_dev *d = vp->vdev;
-	uint8_t old = d->status;
 
 	if (v == 0) {
 		if (d->ops->reset)
@@ -201,11 +194,7 @@ static int write_status(struct virtio_pci *vp, uint8_t v)
 		vp_reset_state(vp);
 		return 0;
 	}
-	if ((v & VIRTIO_S_FEATURES_OK) && !(old & VIRTIO_S_FEATURES_OK) &&
-	    !features_ok(d))
-		v &= ~VIRTIO_S_FEATURES_OK;	/* the driver reads it back */
-	d->status = v | (old & VIRTIO_S_NEEDS_RESET);
-	return (v & VIRTIO_S_DRIVER_OK) && !(old & VIRTIO_S_DRIVER_OK);
+	return virtio_write_status(d, v);
 }
 
 static void enable_queue(struct virtio_pci *vp, struct virtq *q)

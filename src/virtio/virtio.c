@@ -75,3 +75,21 @@ void virtio_needs_reset(struct virtio_dev *d)
 	if (!(old & VIRTIO_S_NEEDS_RESET) && (old & VIRTIO_S_DRIVER_OK))
 		virtio_raise(d, -1, 2);
 }
+
+static int features_ok(const struct virtio_dev *d)
+{
+	return !(d->driver_features & ~d->host_features) &&
+	       virtio_has(d, VIRTIO_F_VERSION_1);
+}
+
+int virtio_write_status(struct virtio_dev *d, uint8_t v)
+{
+	uint8_t old = d->status;
+
+	if ((v & VIRTIO_S_FEATURES_OK) && !(old & VIRTIO_S_FEATURES_OK) &&
+	    !features_ok(d))
+		v &= ~VIRTIO_S_FEATURES_OK;
+	__atomic_store_n(&d->status, v | (old & VIRTIO_S_NEEDS_RESET),
+			 __ATOMIC_RELEASE);
+	return (v & VIRTIO_S_DRIVER_OK) && !(old & VIRTIO_S_DRIVER_OK);
+}

@@ -162,6 +162,11 @@ void virtio_queues_start(struct virtio_dev *d);
  * (sets isr bit 0, atomically, then calls d->interrupt(d, q)). */
 void virtio_complete(struct virtio_dev *d, int q, uint16_t head,
 		     uint32_t written);
+/* The driver wrote a non-zero device status @v (a transport resets the
+ * device itself on 0).  FEATURES_OK is refused -- left clear for the driver
+ * to read back -- unless it took VERSION_1 and nothing that was not
+ * offered; NEEDS_RESET stays.  Returns 1 when DRIVER_OK is new: start. */
+int virtio_write_status(struct virtio_dev *d, uint8_t v);
 /* A driver error: NEEDS_RESET, config interrupt (isr bit 1, then
  * d->interrupt(d, -1), once, when DRIVER_OK was set); the device models
  * stop taking requests until the driver resets the device. */
