@@ -90,15 +90,31 @@ wait_for() {	# wait_for REGEX FILE PID: 0 when it shows up in 120 s
 	done
 	return 1
 }
-if [ -f "${STRATA_RV_KERNEL:-}" ] && [ -f "${STRATA_RV_INITRD:-}" ]; then
-	mkfifo "$tmp/in"
+# the reference guest of `strata vm image riscv64` when t-vm-image.sh (or
+# a user) has built it into build/cache/images; STRATA_RV_KERNEL and
+# STRATA_RV_INITRD name another one
+root=$(cd "$(dirname "$0")/../.." && pwd)
+if [ -z "${STRATA_RV_KERNEL:-}" ] &&
+   img=$(STRATA_IMAGES=${STRATA_IMAGES:-$root/build/cache/images} "$STRATA" vm image riscv64 --cached 2>/dev/null); then
+	STRATA_RV_KERNEL=$(echo "$img" | awk '$1 == "kernel" { print $2 }')
+	STRATA_RV_INITRD=$(echo "$img" | awk '$1 == "initrd" { print $2 }')
+	STRATA_RV_DISK=$(echo "$img" | awk '$1 == "disk" { print $2 }')
+fi
+# boot_shell NAME CPUS EXTRA...: Linux up to its shell, console on fd 3
+boot_shell() {
+	_name=$1 _cpus=$2
+	shift 2
+	mkfifo "$tmp/$_name.in"
 	"$STRATA" vm run --arch riscv64 --kernel "$STRATA_RV_KERNEL" --initrd "$STRATA_RV_INITRD" \
-		--cmdline console=ttyS0 --mem 256M --cpus 2 --rng --disk "$tmp/disk.raw,ro" \
-		--timeout 150 <"$tmp/in" >"$tmp/linux.log" 2>&1 &
+		--cmdline console=ttyS0 --mem 256M --cpus "$_cpus" "$@" \
+		--timeout 150 <"$tmp/$_name.in" >"$tmp/$_name.log" 2>&1 &
 	pid=$!
-	exec 3>"$tmp/in"
-	wait_for '^/ # ' "$tmp/linux.log" $pid
-	printf 'echo MARK-$((6*7)) $(grep -c ^processor /proc/cpuinfo); head -c 16 /dev/vda; echo\n' >&3
+	exec 3>"$tmp/$_name.in"
+	wait_for '^/ # ' "$tmp/$_name.log" $pid
+}
+if [ -f "${STRATA_RV_KERNEL:-}" ] && [ -f "${STRATA_RV_INITRD:-}" ]; then
+	boot_shell linux 2 --rng --disk "$tmp/disk.raw,ro"
+	printf 'echo MARK-$((6*7)) $(uname -m) $(nproc) $(sed -n "s/MemTotal: *//p" /proc/meminfo); head -c 16 /dev/vda; echo\n' >&3
 	wait_for '^STRATA-RV-DISK-0' "$tmp/linux.log" $pid
 	printf 'poweroff -f\n' >&3
 	wait $pid; rc=$?
@@ -107,9 +123,27 @@ if [ -f "${STRATA_RV_KERNEL:-}" ] && [ -f "${STRATA_RV_INITRD:-}" ]; then
 	expect_eq "Linux boots to a shell and powers off with 0" "0" "$rc"
 	expect_match "SBI 2.0 with every extension it probes" '^SBI HSM extension detected' "$out"
 	expect_match "both harts come up" '^smp: Brought up 1 node, 2 CPUs' "$out"
-	expect_match "the shell runs a command on the console, 2 cpus" '^MARK-42 2' "$out"
+	expect_match "the shell answers: uname -m is riscv64, nproc is --cpus 2" '^MARK-42 riscv64 2 ' "$out"
+	mem=$(echo "$out" | sed -n 's/^MARK-42 riscv64 2 \([0-9]*\) kB.*/\1/p')
+	check "MemTotal fits --mem 256M (${mem:-?} kB)" test "${mem:-0}" -gt 200000 -a "${mem:-0}" -le 262144
 	expect_match "virtio-blk over virtio-mmio reads the disk" '^STRATA-RV-DISK-0' "$out"
+
+	# the root disk of the reference guest: the guest mounts it, writes a
+	# file, syncs and powers off; the host reads the file back
+	if [ -f "${STRATA_RV_DISK:-}" ] && command -v debugfs >/dev/null; then
+		cp "$STRATA_RV_DISK" "$tmp/root.ext4"
+		boot_shell ext4 1 --disk "$tmp/root.ext4"
+		printf 'mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && echo written-by-the-guest > /mnt/hello && sync && umount /mnt && echo DONE-$((1+1))\n' >&3
+		wait_for '^DONE-2' "$tmp/ext4.log" $pid
+		printf 'poweroff -f\n' >&3
+		wait $pid; rc=$?
+		exec 3>&-
+		expect_eq "the guest mounts the ext4 disk, writes, powers off with 0" "0" "$rc"
+		expect_eq "the host reads the file it wrote" "written-by-the-guest" \
+			"$(debugfs -R 'cat /hello' "$tmp/root.ext4" 2>/dev/null)"
+		check "the file system is clean (e2fsck -n)" e2fsck -fn "$tmp/root.ext4"
+	fi
 else
-	echo "skip: Linux boot (set STRATA_RV_KERNEL and STRATA_RV_INITRD)"
+	echo "skip: Linux boot (no reference guest: strata vm image riscv64, or STRATA_RV_KERNEL/STRATA_RV_INITRD)"
 fi
 rm -rf "$tmp"
