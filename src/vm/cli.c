@@ -16,6 +16,7 @@
 
 #include "lib/opt.h"
 #include "lib/parse.h"
+#include "vm/image.h"
 #include "vm/initramfs.h"
 #include "vm/machine.h"
 #include "vm/vm.h"
@@ -332,6 +333,8 @@ int vm_main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "initramfs"))
 		return vm_initramfs_main(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "image"))
+		return vm_image_main(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "ls") || !strcmp(argv[0], "stop") ||
 	    !strcmp(argv[0], "rm")) {
 		fprintf(stderr, "strata: vm %s: not yet implemented (background VMs come later)\n",
