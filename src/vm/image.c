@@ -172,7 +172,7 @@ static const char image_script[] =
 	"step_kernel() {\n"
 	"\tkmake Image >\"$W/kernel.log\" 2>&1 || { tail -n 30 \"$W/kernel.log\" >&2; die \"kernel build failed\"; }\n"
 	"\tcp \"$W/kbuild/arch/riscv/boot/Image\" \"$W/out/Image\"\n"
-	"\techo \"$(kmake -s kernelrelease)\" >\"$W/out/kernel.release\"\n"
+	"\tkmake -s kernelrelease >\"$W/out/kernel.release\"\n"
 	"}\n"
 	"\n"
 	"bbconf() {\t# set (y) or clear (n) a busybox .config option\n"
@@ -297,6 +297,7 @@ struct build {
 	char kver[128], bbver[128];
 	char work[PATH_LEN];	/* .build-XXXXXX while building, else "" */
 	char jobs[16];
+	int rebuild;		/* --rebuild: replace an entry of the same key */
 	struct timespec t0;
 };
 
@@ -531,6 +532,8 @@ static int install_build(const struct build *b, struct err *e)
 	return 0;
 }
 
+/* Returns 1 when step 1 found the image built after all (the packages it
+ * installed made the key one that is cached). */
 static int build_steps(struct build *b, struct err *e)
 {
 	int n, ret;
@@ -548,6 +551,9 @@ static int build_steps(struct build *b, struct err *e)
 				return err_msg(e, -ENOENT,
 					       "no linux-source-6.1 or busybox source package version");
 			make_key(b);
+			/* what was installed may be what is built */
+			if (!b->rebuild && is_built(b))
+				return 1;
 		}
 	}
 	ret = write_versions(b, e);
@@ -560,7 +566,7 @@ static int build(struct build *b, struct err *e)
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	char path[PATH_LEN];
 	struct err rm_err;
-	int i;
+	int i, ret = 0;
 
 	remove_stale(b);
 	if (fs_path(b->work, e, "%s/.build-XXXXXX", b->dir) < 0)
@@ -571,7 +577,7 @@ static int build(struct build *b, struct err *e)
 	    fs_mkdir_p(path, 0755, e) == 0) {
 		for (i = 0; i < 3; i++)
 			sigaction(sigs[i], &sa, &old[i]);
-		build_steps(b, e);
+		ret = build_steps(b, e);
 		for (i = 0; i < 3; i++)
 			sigaction(sigs[i], &old[i], NULL);
 	}
@@ -579,7 +585,7 @@ static int build(struct build *b, struct err *e)
 	if (fs_rm_rf(b->work, &rm_err) < 0)
 		log_warn("vm image: %s", rm_err.msg);
 	b->work[0] = 0;
-	return e->code;
+	return e->code ? e->code : ret;
 }
 
 static void image_help(FILE *f, const struct opt *opts)
@@ -628,6 +634,7 @@ static int image_riscv64(int rebuild, int cached, const char *jobs)
 	int fd, ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &b.t0);
+	b.rebuild = rebuild;
 	snprintf(b.jobs, sizeof(b.jobs), "%s", jobs);
 	if (images_dir(&b, &e) < 0 || read_versions(&b, &e) < 0)
 		goto fail;
@@ -656,8 +663,9 @@ static int image_riscv64(int rebuild, int cached, const char *jobs)
 	fs_unlock(fd);
 	if (ret < 0)
 		goto fail;
-	fprintf(stderr, "strata: vm image: built in %ld:%02ld: %s/%s\n",
-		elapsed_s(&b) / 60, elapsed_s(&b) % 60, b.dir, b.key);
+	if (ret == 0)
+		fprintf(stderr, "strata: vm image: built in %ld:%02ld: %s/%s\n",
+			elapsed_s(&b) / 60, elapsed_s(&b) % 60, b.dir, b.key);
 	print_paths(&b);
 	return 0;
 fail:

@@ -87,7 +87,7 @@ for f in "$kernel" "$initrd" "$disk" "$dir/kernel.config" "$dir/versions"; do
 done
 expect_match "under the cache, keyed by the source versions" \
 	"^$STRATA_IMAGES/riscv64/r[0-9]+-linux-6\.1\.[0-9.+_-]+-busybox-[0-9]" "$kernel"
-expect_eq "no build folder is left" "" "$(ls -A "$STRATA_IMAGES/riscv64" | grep '^\.build-')"
+expect_eq "no build folder is left" "" "$(find "$STRATA_IMAGES/riscv64" -maxdepth 1 -name '.build-*')"
 
 t0=$(date +%s%N)
 out=$(st vm image riscv64 2>&1); rc=$?
