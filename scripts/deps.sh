@@ -6,12 +6,15 @@
 #   scripts/deps.sh test   also everything the test suite drives (make check):
 #                          podman, containerd, runc, the riscv64 cross
 #                          compiler and qemu-user, clang's libFuzzer, Go for
-#                          the OCI validation suite, tmux
+#                          the OCI validation suite, tmux, and for `strata vm
+#                          image riscv64` (t-vm-image) linux-source-6.1, the
+#                          kernel build tools and qemu-system-riscv64
 set -e
 BUILD="build-essential pkg-config libjansson-dev libmnl-dev libseccomp-dev libcap-dev zlib1g-dev"
 RUN="busybox-static iproute2 iptables procps util-linux tar"
 TEST="runc tmux wget clang libclang-rt-14-dev podman conmon slirp4netns uidmap
-containerd golang-go gcc-riscv64-linux-gnu libc6-riscv64-cross qemu-user-static xz-utils qemu-utils device-tree-compiler"
+containerd golang-go gcc-riscv64-linux-gnu libc6-riscv64-cross qemu-user-static xz-utils qemu-utils device-tree-compiler
+qemu-system-misc linux-source-6.1 bc flex bison cpio dpkg-dev e2fsprogs"
 
 missing() {
 	for p in "$@"; do

@@ -16,6 +16,7 @@
 
 #include "lib/opt.h"
 #include "lib/parse.h"
+#include "vm/image.h"
 #include "vm/initramfs.h"
 #include "vm/life.h"
 #include "vm/machine.h"
@@ -63,13 +64,16 @@ static void vm_help(FILE *f)
 		"  strata vm - whole machines: a guest kernel on KVM with paravirtual devices\n\n"
 		"SYNOPSIS\n"
 		"  strata vm run --kernel FILE [OPTIONS]\n"
+		"  strata vm run --arch riscv64 --kernel Image [OPTIONS]   (no KVM: our translator)\n"
 		"  strata vm run -d [--name NAME] --kernel FILE [OPTIONS]\n"
 		"  strata vm ls [--json]\n"
 		"  strata vm stop [--timeout S] [-f] NAME...\n"
 		"  strata vm rm [-f] NAME...\n"
 		"  strata vm logs NAME\n"
 		"  strata vm api NAME|SOCKET '{\"action\":\"pause|resume|stop|stats\"}'\n"
-		"  strata vm gc\n\n"
+		"  strata vm gc\n"
+		"  strata vm initramfs -o FILE [--modules DIR] [--init SCRIPT]\n"
+		"  strata vm image riscv64 [--rebuild] [--cached]\n\n"
 		"DESCRIPTION\n"
 		"  Boots a kernel directly, without firmware: an ELF with a PVH note (Linux\n"
 		"  vmlinux) through its 32-bit entry and hvm_start_info, any other x86-64\n"
@@ -97,7 +101,8 @@ static void vm_help(FILE *f)
 		"  strata vm run --kernel build/guests/hello64 --mem 64M --timeout 10\n"
 		"  strata vm run --kernel vmlinux --disk root.qcow2 --disk data.raw,ro --rng\n"
 		"  strata vm run --kernel vmlinux --net bridge=strata0,mac=52:54:00:12:34:56\n"
-		"  strata vm run --arch riscv64 --kernel Image --initrd initramfs.cpio --cpus 2\n");
+		"  eval \"$(strata vm image riscv64 | sed 's/^\\([a-z]*\\) */\\1=/')\"\n"
+		"  strata vm run --arch riscv64 --kernel \"$kernel\" --initrd \"$initrd\" --cpus 2\n");
 }
 
 static int usage_error(const char *msg)
@@ -366,6 +371,8 @@ int vm_main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "initramfs"))
 		return vm_initramfs_main(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "image"))
+		return vm_image_main(argc - 1, argv + 1);
 	if (vm_life_cmd(argv[0]))
 		return vm_life_main(argc, argv);
 	fprintf(stderr, "strata: vm %s: unknown command (see strata vm --help)\n", argv[0]);
