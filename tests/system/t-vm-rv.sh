@@ -116,6 +116,8 @@ if [ -f "${STRATA_RV_KERNEL:-}" ] && [ -f "${STRATA_RV_INITRD:-}" ]; then
 	boot_shell linux 2 --rng --disk "$tmp/disk.raw,ro"
 	printf 'echo MARK-$((6*7)) $(uname -m) $(nproc) $(sed -n "s/MemTotal: *//p" /proc/meminfo); head -c 16 /dev/vda; echo\n' >&3
 	wait_for '^STRATA-RV-DISK-0' "$tmp/linux.log" $pid
+	printf 'head -c 16 /dev/hwrng | od -An -tx1; echo RNG-DONE-$((1+2))\n' >&3
+	wait_for '^RNG-DONE-3' "$tmp/linux.log" $pid
 	printf 'poweroff -f\n' >&3
 	wait $pid; rc=$?
 	exec 3>&-
@@ -127,6 +129,8 @@ if [ -f "${STRATA_RV_KERNEL:-}" ] && [ -f "${STRATA_RV_INITRD:-}" ]; then
 	mem=$(echo "$out" | sed -n 's/^MARK-42 riscv64 2 \([0-9]*\) kB.*/\1/p')
 	check "MemTotal fits --mem 256M (${mem:-?} kB)" test "${mem:-0}" -gt 200000 -a "${mem:-0}" -le 262144
 	expect_match "virtio-blk over virtio-mmio reads the disk" '^STRATA-RV-DISK-0' "$out"
+	# od prints the 16 bytes the guest's hw_random core read from virtio-rng
+	expect_match "virtio-rng feeds /dev/hwrng: 16 bytes" '^( [0-9a-f]{2}){16}$' "$(echo "$out" | tr -d '\r')"
 
 	# the root disk of the reference guest: the guest mounts it, writes a
 	# file, syncs and powers off; the host reads the file back
@@ -142,6 +146,49 @@ if [ -f "${STRATA_RV_KERNEL:-}" ] && [ -f "${STRATA_RV_INITRD:-}" ]; then
 		expect_eq "the host reads the file it wrote" "written-by-the-guest" \
 			"$(debugfs -R 'cat /hello' "$tmp/root.ext4" 2>/dev/null)"
 		check "the file system is clean (e2fsck -n)" e2fsck -fn "$tmp/root.ext4"
+	fi
+
+	# virtio-net through a tap in a network namespace of this test's own
+	# (nested in the suite's): the host side is 10.0.3.1 with busybox
+	# httpd on it, the guest 10.0.3.2 pings it and fetches a file
+	ns=strata-rvnet-$$
+	rvnet_cleanup() {
+		[ -n "${httpd:-}" ] && kill "$httpd" 2>/dev/null && wait "$httpd" 2>/dev/null
+		httpd=""
+		ip netns del "$ns" 2>/dev/null
+	}
+	if command -v busybox >/dev/null && ip netns add "$ns" 2>/dev/null; then
+		trap 'rvnet_cleanup; finish' EXIT
+		ip -n "$ns" link set lo up
+		ip -n "$ns" tuntap add dev rvtap0 mode tap
+		ip -n "$ns" addr add 10.0.3.1/24 dev rvtap0
+		ip -n "$ns" link set rvtap0 up
+		mkdir -p "$tmp/www"
+		echo "served-by-the-host-$$" > "$tmp/www/file"
+		ip netns exec "$ns" busybox httpd -f -p 10.0.3.1:8080 -h "$tmp/www" &
+		httpd=$!
+		mkfifo "$tmp/net.in"
+		ip netns exec "$ns" "$STRATA" vm run --arch riscv64 --kernel "$STRATA_RV_KERNEL" \
+			--initrd "$STRATA_RV_INITRD" --cmdline console=ttyS0 --mem 256M --cpus 1 \
+			--net tap=rvtap0 --timeout 150 <"$tmp/net.in" >"$tmp/net.log" 2>&1 &
+		pid=$!
+		exec 3>"$tmp/net.in"
+		wait_for '^/ # ' "$tmp/net.log" $pid
+		printf 'cat /sys/class/net/eth0/address; ip addr add 10.0.3.2/24 dev eth0; ip link set eth0 up; ping -c 1 10.0.3.1; timeout 30 wget -q -O - http://10.0.3.1:8080/file; echo NET-DONE-$((2+2))\n' >&3
+		wait_for '^NET-DONE-4' "$tmp/net.log" $pid
+		printf 'poweroff -f\n' >&3
+		wait $pid; rc=$?
+		exec 3>&-
+		out=$(tr -d '\r' < "$tmp/net.log")
+		expect_eq "a guest with --net tap= boots and powers off with 0" "0" "$rc"
+		expect_match "Linux finds virtio-net: eth0 has a MAC of QEMU's prefix" '^52:54:00(:[0-9a-f]{2}){3}$' "$out"
+		expect_match "the guest pings the host through the tap" '^64 bytes from 10\.0\.3\.1' "$out"
+		expect_match "and fetches a file from the host's httpd (TCP)" "^served-by-the-host-$$\$" "$out"
+		rvnet_cleanup
+		trap finish EXIT
+		expect_eq "the network namespace is gone" "" "$(ip netns list | grep -F "$ns")"
+	else
+		echo "skip: virtio-net checks (no busybox, or cannot make a network namespace)"
 	fi
 else
 	echo "skip: Linux boot (no reference guest: strata vm image riscv64, or STRATA_RV_KERNEL/STRATA_RV_INITRD)"
