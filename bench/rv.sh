@@ -13,7 +13,7 @@
 # faster (ratio at most 0.5).
 #
 #   BENCH_N=5            runs per side
-#   BENCH_ROUNDS=8       rounds of crc over its 1 MiB buffer
+#   BENCH_ROUNDS=40      rounds of crc over its 1 MiB buffer
 #   STRATA=path          default build/release/strata
 #   STRATA_IMAGES=dir    default build/cache/images
 #
@@ -22,7 +22,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 0
 STRATA=${STRATA:-$PWD/build/release/strata}
 N=${BENCH_N:-5}
-ROUNDS=${BENCH_ROUNDS:-8}
+ROUNDS=${BENCH_ROUNDS:-40}
 RV_CC=${RV_CC:-riscv64-linux-gnu-gcc}
 QEMU=qemu-system-riscv64
 OUT=build/bench-rv
