@@ -6,7 +6,7 @@
 #                   last line "N passed, N failed"
 #   make fuzz       libFuzzer targets (clang): build/fuzz/fuzz_*
 #   make run        build release, run an interactive busybox container with its own IP
-#   make bench      benchmarks against runc (printed as ratios)
+#   make bench      benchmarks against runc, qemu-user, KVM floor, qemu-system (ratios)
 #   make rv-busybox a static riscv64 busybox from Debian's source (cached)
 #   make rv-image   the reference riscv64 guest (strata vm image riscv64, cached)
 #   V=1             show the commands
@@ -198,6 +198,8 @@ bench: release
 	$(Q)bench/run.sh
 	$(Q)bench/oci.sh
 	$(Q)bench/emu.sh
+	$(Q)bench/vm.sh
+	$(Q)bench/rv.sh
 
 clean:
 	rm -rf build
