@@ -81,20 +81,8 @@ static struct virtq *cur_queue(struct virtio_mmio *vm)
 /* The transport's side of a reset; the model's reset() came first. */
 static void reset_state(struct virtio_mmio *vm)
 {
-	struct virtio_dev *d = vm->vdev;
-	int i;
-
 	pthread_mutex_lock(&vm->lock);
-	for (i = 0; i < VIRTIO_MAX_QUEUES; i++) {
-		uint16_t max = d->vq[i].max_size;
-
-		memset(&d->vq[i], 0, sizeof(d->vq[i]));
-		d->vq[i].max_size = max;
-		d->vq[i].size = max;
-	}
-	d->driver_features = 0;
-	d->status = 0;
-	__atomic_store_n(&d->isr, 0, __ATOMIC_SEQ_CST);
+	virtio_reset_state(vm->vdev);
 	vm->dfsel = vm->gfsel = vm->queue_sel = 0;
 	set_line(vm);
 	pthread_mutex_unlock(&vm->lock);
@@ -112,19 +100,6 @@ static int write_status(struct virtio_mmio *vm, uint8_t v)
 		return 0;
 	}
 	return virtio_write_status(d, v);
-}
-
-static void enable_queue(struct virtio_mmio *vm, struct virtq *q)
-{
-	struct virtio_dev *d = vm->vdev;
-
-	q->event_idx = virtio_has(d, VIRTIO_F_EVENT_IDX);
-	q->indirect = virtio_has(d, VIRTIO_F_INDIRECT_DESC);
-	q->last_avail = q->used_idx = 0;
-	if (virtq_valid(q, d->mem))
-		q->ready = 1;
-	else
-		virtio_needs_reset(d);	/* rings outside guest memory */
 }
 
 static void notify(struct virtio_mmio *vm, uint32_t qi)
@@ -233,7 +208,7 @@ static int reg_write(struct virtio_mmio *vm, uint64_t off, uint32_t v)
 		break;
 	case R_QUEUE_READY:
 		if (v == 1)
-			enable_queue(vm, q);
+			virtio_queue_enable(vm->vdev, q);
 		break;
 	case R_DESC_LO: case R_DESC_HI:
 		set_half(&q->desc, off == R_DESC_HI, v);

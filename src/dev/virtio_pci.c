@@ -165,17 +165,9 @@ static void vp_reset_state(struct virtio_pci *vp)
 	int i;
 
 	pthread_mutex_lock(&vp->lock);
-	for (i = 0; i < VIRTIO_MAX_QUEUES; i++) {
-		uint16_t max = d->vq[i].max_size;
-
-		memset(&d->vq[i], 0, sizeof(d->vq[i]));
-		d->vq[i].max_size = max;
-		d->vq[i].size = max;
+	virtio_reset_state(d);
+	for (i = 0; i < VIRTIO_MAX_QUEUES; i++)
 		d->vq[i].msix_vector = VIRTIO_MSI_NO_VECTOR;
-	}
-	d->driver_features = 0;
-	d->status = 0;
-	d->isr = 0;
 	vp->dfselect = vp->gfselect = 0;
 	vp->queue_sel = 0;
 	vp->config_vector = VIRTIO_MSI_NO_VECTOR;
@@ -195,19 +187,6 @@ static int write_status(struct virtio_pci *vp, uint8_t v)
 		return 0;
 	}
 	return virtio_write_status(d, v);
-}
-
-static void enable_queue(struct virtio_pci *vp, struct virtq *q)
-{
-	struct virtio_dev *d = vp->vdev;
-
-	q->event_idx = virtio_has(d, VIRTIO_F_EVENT_IDX);
-	q->indirect = virtio_has(d, VIRTIO_F_INDIRECT_DESC);
-	q->last_avail = q->used_idx = 0;
-	if (virtq_valid(q, d->mem))
-		q->ready = 1;
-	else
-		virtio_needs_reset(d);	/* rings outside guest memory */
 }
 
 static uint16_t valid_vector(const struct virtio_pci *vp, uint16_t v)
@@ -262,7 +241,7 @@ static int common_apply(struct virtio_pci *vp, const uint8_t *img,
 	if (HIT(0x30, 8))
 		q->used = get64(img + 0x30);
 	if (HIT(0x1c, 2) && get16(img + 0x1c) == 1)
-		enable_queue(vp, q);
+		virtio_queue_enable(vp->vdev, q);
 #undef HIT
 out:
 	return start;

@@ -93,3 +93,28 @@ int virtio_write_status(struct virtio_dev *d, uint8_t v)
 			 __ATOMIC_RELEASE);
 	return (v & VIRTIO_S_DRIVER_OK) && !(old & VIRTIO_S_DRIVER_OK);
 }
+
+void virtio_reset_state(struct virtio_dev *d)
+{
+	for (int i = 0; i < VIRTIO_MAX_QUEUES; i++) {
+		uint16_t max = d->vq[i].max_size;
+
+		memset(&d->vq[i], 0, sizeof(d->vq[i]));
+		d->vq[i].max_size = max;
+		d->vq[i].size = max;
+	}
+	d->driver_features = 0;
+	d->status = 0;
+	__atomic_store_n(&d->isr, 0, __ATOMIC_SEQ_CST);
+}
+
+void virtio_queue_enable(struct virtio_dev *d, struct virtq *q)
+{
+	q->event_idx = virtio_has(d, VIRTIO_F_EVENT_IDX);
+	q->indirect = virtio_has(d, VIRTIO_F_INDIRECT_DESC);
+	q->last_avail = q->used_idx = 0;
+	if (virtq_valid(q, d->mem))
+		q->ready = 1;
+	else
+		virtio_needs_reset(d);	/* rings outside guest memory */
+}

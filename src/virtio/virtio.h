@@ -167,6 +167,13 @@ void virtio_complete(struct virtio_dev *d, int q, uint16_t head,
  * to read back -- unless it took VERSION_1 and nothing that was not
  * offered; NEEDS_RESET stays.  Returns 1 when DRIVER_OK is new: start. */
 int virtio_write_status(struct virtio_dev *d, uint8_t v);
+/* The transport-independent part of a device reset (status 0 written;
+ * the model's reset() came first): queues back to their offered size,
+ * features, status and isr cleared. */
+void virtio_reset_state(struct virtio_dev *d);
+/* The driver enabled queue @q: take the negotiated ring features and
+ * check the rings lie in guest memory (else NEEDS_RESET). */
+void virtio_queue_enable(struct virtio_dev *d, struct virtq *q);
 /* A driver error: NEEDS_RESET, config interrupt (isr bit 1, then
  * d->interrupt(d, -1), once, when DRIVER_OK was set); the device models
  * stop taking requests until the driver resets the device. */
