@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -212,4 +213,30 @@ int fs_exists(const char *path)
 	struct stat st;
 
 	return lstat(path, &st) == 0;
+}
+
+int fs_map_file(const char *path, const char *what, void **p, size_t *len,
+		struct err *e)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, -errno, "%s %s", what, path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_msg(e, -EINVAL, "%s %s: not a regular file", what, path);
+	}
+	*len = st.st_size;
+	*p = NULL;
+	if (*len)
+		*p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (*p == MAP_FAILED) {
+		*p = NULL;
+		*len = 0;
+		return err_set(e, -errno, "%s %s: mmap", what, path);
+	}
+	return 0;
 }

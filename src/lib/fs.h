@@ -45,4 +45,10 @@ void fs_unlock(int fd);
 
 int fs_exists(const char *path);
 
+/* Map the whole regular file @path read-only (*len = 0 maps nothing,
+ * *p = NULL); @what names it in the message ("kernel", "initrd").
+ * Undo with munmap(*p, *len) when *len. */
+int fs_map_file(const char *path, const char *what, void **p, size_t *len,
+		struct err *e);
+
 #endif

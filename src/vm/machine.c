@@ -60,6 +60,7 @@
 #include "dev/uart8250.h"
 #include "dev/virtio_pci.h"
 #include "disk/disk.h"
+#include "lib/fs.h"
 #include "lib/proc.h"
 #include "vm/api.h"
 #include "vm/boot.h"
@@ -263,30 +264,6 @@ static int machine_devices(struct machine *m, const struct vm_config *cfg,
 	return ret;
 }
 
-/* Map a whole file read-only; *len = 0 maps nothing. */
-static int map_file(const char *path, const char *what, void **p, size_t *len,
-		    struct err *e)
-{
-	struct stat st;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(e, -errno, "%s %s", what, path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return err_msg(e, -EINVAL, "%s %s: not a regular file", what, path);
-	}
-	*len = st.st_size;
-	*p = NULL;
-	if (*len)
-		*p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (*p == MAP_FAILED)
-		return err_set(e, -errno, "%s %s: mmap", what, path);
-	return 0;
-}
-
 /* The initrd goes at the top of RAM (or below @limit), page aligned,
  * above the kernel. */
 static int machine_initrd(struct machine *m, const char *path, uint64_t kend,
@@ -300,7 +277,7 @@ static int machine_initrd(struct machine *m, const char *path, uint64_t kend,
 	*addr = *size = 0;
 	if (!path)
 		return 0;
-	ret = map_file(path, "initrd", &p, &len, e);
+	ret = fs_map_file(path, "initrd", &p, &len, e);
 	if (ret < 0)
 		return ret;
 	if (limit > m->mem.size)
@@ -398,7 +375,7 @@ static int machine_boot(struct machine *m, const struct vm_config *cfg,
 	ret = machine_tables(m, &rsdp, e);
 	if (ret < 0)
 		return ret;
-	ret = map_file(cfg->kernel, "kernel", &file, &len, e);
+	ret = fs_map_file(cfg->kernel, "kernel", &file, &len, e);
 	if (ret < 0)
 		return ret;
 	if (boot_is_bzimage(file, len))

@@ -43,6 +43,7 @@
 #include "dev/uart8250.h"
 #include "dev/virtio_mmio.h"
 #include "disk/disk.h"
+#include "lib/fs.h"
 #include "virtio/devices.h"
 #include "virtio/tap.h"
 #include "vm/rv/boot.h"
@@ -490,29 +491,6 @@ static int devices(struct rv_machine *m, const struct vm_config *cfg,
 
 /* ---- boot ---- */
 
-static int map_file(const char *path, const char *what, void **p, size_t *len,
-		    struct err *e)
-{
-	struct stat st;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(e, -errno, "%s %s", what, path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return err_msg(e, -EINVAL, "%s %s: not a regular file", what, path);
-	}
-	*len = st.st_size;
-	*p = NULL;
-	if (*len)
-		*p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (*p == MAP_FAILED)
-		return err_set(e, -errno, "%s %s: mmap", what, path);
-	return 0;
-}
-
 /*
  * The DTB goes at the top of RAM, the initrd right below it, both page
  * aligned and above the kernel.  The DTB's size does not depend on the
@@ -531,7 +509,7 @@ static int boot_tables(struct rv_machine *m, const struct vm_config *cfg,
 	int ret;
 
 	if (cfg->initrd) {
-		ret = map_file(cfg->initrd, "initrd", &file, &flen, e);
+		ret = fs_map_file(cfg->initrd, "initrd", &file, &flen, e);
 		if (ret < 0)
 			return ret;
 		dc.initrd_start = 1;
@@ -576,7 +554,7 @@ static int boot(struct rv_machine *m, const struct vm_config *cfg,
 	size_t len;
 	int ret;
 
-	ret = map_file(cfg->kernel, "kernel", &file, &len, e);
+	ret = fs_map_file(cfg->kernel, "kernel", &file, &len, e);
 	if (ret < 0)
 		return ret;
 	ret = rv_boot_load(file, len, &m->gmem, &k, e);
