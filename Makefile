@@ -55,7 +55,7 @@ else
 Q := @
 endif
 
-.PHONY: all release debug check unit system run bench clean deps fuzz emu-tests guests rv-busybox rv-image
+.PHONY: all release debug check unit system run bench clean deps fuzz emu-tests guests rv-busybox rv-image stock-kernel
 
 all: release
 release: build/release/strata build/release/strata-emu
@@ -130,8 +130,15 @@ rv-busybox:
 # ~6 min on 2 cores; t-vm-image.sh and t-vm-rv.sh use it.  When it cannot
 # be built here the tests say so and skip.
 rv-image: debug
-	$(Q)STRATA_IMAGES=build/cache/images build/debug/strata vm image riscv64 --jobs 2 >/dev/null || \
+	$(Q)STRATA_IMAGES=$(CURDIR)/build/cache/images build/debug/strata vm image riscv64 --jobs 2 >/dev/null || \
 		echo "strata: the reference riscv64 guest was not built; its tests will skip"
+
+# Debian's stock kernel (linux-image-amd64), fetched and unpacked once into
+# build/cache/linux before the system tests (t-vm-linux.sh), which run in a
+# network namespace with no route to the archive.
+stock-kernel:
+	$(Q)scripts/stock-kernel.sh >/dev/null || \
+		echo "strata: the stock kernel was not fetched; its tests will skip"
 
 # Tiny freestanding guests for strata vm (tests/guests/X.c, and X.S when
 # there is one, linked by tests/guests/guest.ld at 1 MiB): build/guests/X.
@@ -171,7 +178,7 @@ guests: $(GUESTS) $(RV_GUESTS)
 
 unit: $(UNITS:tests/unit/%.c=build/debug/unit/%)
 system: debug guests build/tests/probe build/tests/httplog
-check: debug unit guests $(CHECK_FUZZ) $(CHECK_EMU) build/tests/probe build/tests/httplog
+check: debug unit guests stock-kernel $(CHECK_FUZZ) $(CHECK_EMU) build/tests/probe build/tests/httplog
 	$(Q)tests/run.sh
 
 # Library objects are built again for fuzzing (coverage instrumentation,

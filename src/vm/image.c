@@ -624,13 +624,25 @@ static void image_help(FILE *f, const struct opt *opts)
 		"      $(strata vm image riscv64 | awk '{ printf \"-%%s %%s \", $1, $2 }')\n");
 }
 
+/* Absolute: the build steps run in other directories, and the paths we
+ * print must work from anywhere. */
 static int images_dir(struct build *b, struct err *e)
 {
 	const char *images = getenv("STRATA_IMAGES");
+	char base[PATH_LEN], cwd[PATH_LEN] = "";
+	int ret;
 
 	if (images && *images)
-		return fs_path(b->dir, e, "%s/riscv64", images);
-	return fs_path(b->dir, e, "%s/images/riscv64", fs_root());
+		ret = fs_path(base, e, "%s", images);
+	else
+		ret = fs_path(base, e, "%s/images", fs_root());
+	if (ret < 0)
+		return ret;
+	if (base[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		return err_set(e, -errno, "current directory");
+	if (base[0] == '/')
+		return fs_path(b->dir, e, "%s/riscv64", base);
+	return fs_path(b->dir, e, "%s/%s/riscv64", cwd, base);
 }
 
 static int image_riscv64(int rebuild, int cached, const char *jobs)
