@@ -44,7 +44,7 @@ struct run_args {
 	{ "timeout", 0, OPT_STR, &(a).timeout, "SECONDS", "stop the guest after this long (exit 124)" }, \
 	{ "irqchip", 0, OPT_STR, &(a).irqchip, "on|off", "in-kernel interrupt controllers and PIT (default on); off: hlt with interrupts off powers off" }, \
 	{ "stats", 0, OPT_FLAG, &(a).stats, NULL, "print exits and times on stderr at the end" }, \
-	{ "disk", 0, OPT_LIST, &(a).disk, "FILE[,ro]", "virtio-blk disk over PCI: a raw file or a qcow2 image; ,ro refuses guest writes (repeatable, at most 8)" }, \
+	{ "disk", 0, OPT_LIST, &(a).disk, "FILE[,ro][,format=F]", "virtio-blk disk: a raw file or a qcow2 image; ,ro refuses guest writes; ,format=raw|qcow2 instead of probing (repeatable, at most 8)" }, \
 	{ "net", 0, OPT_LIST, &(a).net, "SPEC", "virtio-net over a tap: tap=NAME (opened or created), bridge=BR (a new tap on that bridge, e.g. strata0), both, and mac=52:54:00:..; repeatable" }, \
 	{ "rng", 0, OPT_FLAG, &(a).rng, NULL, "virtio-rng over PCI (random bytes from getrandom(2))" }, \
 	{ "vsock", 0, OPT_STR, &(a).vsock, "CID", "virtio-vsock (not yet)" }, \
@@ -131,16 +131,35 @@ static const char *not_yet(const struct run_args *a)
 	return NULL;
 }
 
-/* --disk FILE[,ro|,rw]: a copy of the path goes in @d (freed by
- * free_disks); a comma not followed by ro/rw is part of the name. */
+/* --disk FILE[,ro|,rw][,format=raw|qcow2]: a copy of the path goes in @d
+ * (freed by free_disks); a comma not followed by one of these is part of
+ * the name.  format= is what a disk a guest writes should say: a probed
+ * raw disk whose guest wrote a qcow2 header would open as qcow2 next time,
+ * with whatever backing file that header names. */
 static int parse_disk(const char *spec, struct vm_disk *d, struct err *e)
 {
-	const char *comma = strrchr(spec, ',');
 	size_t n = strlen(spec);
 
 	d->readonly = 0;
-	if (comma && (!strcmp(comma, ",ro") || !strcmp(comma, ",rw"))) {
-		d->readonly = !strcmp(comma, ",ro");
+	d->format = NULL;
+	for (;;) {
+		const char *comma = memrchr(spec, ',', n);
+		size_t tail = comma ? n - (comma - spec) : 0;
+
+		if (!comma)
+			break;
+		if (tail == 3 && !strncmp(comma, ",ro", 3))
+			d->readonly = 1;
+		else if (tail == 3 && !strncmp(comma, ",rw", 3))
+			d->readonly = 0;
+		else if (tail == 11 && !strncmp(comma, ",format=raw", 11))
+			d->format = "raw";
+		else if (tail == 13 && !strncmp(comma, ",format=qcow2", 13))
+			d->format = "qcow2";
+		else if (tail > 8 && !strncmp(comma, ",format=", 8))
+			return err_msg(e, -EINVAL, "--disk %s: format must be raw or qcow2", spec);
+		else
+			break;
 		n = comma - spec;
 	}
 	if (!n)

@@ -182,7 +182,8 @@ static int machine_disk(struct machine *m, const struct vm_disk *vd, int irq,
 	struct disk *d;
 	int ret;
 
-	ret = disk_open(vd->path, vd->readonly, &d, e);
+	ret = vd->format ? disk_open_fmt(vd->path, vd->format, vd->readonly, &d, e)
+			 : disk_open(vd->path, vd->readonly, &d, e);
 	if (ret == 0)
 		ret = virtio_blk_create(&m->gmem, d, NULL, &v, e);
 	if (ret == 0)

@@ -30,6 +30,7 @@
 struct vm_disk {
 	const char *path;
 	int readonly;
+	const char *format;	/* "raw", "qcow2", or NULL: probed */
 };
 
 struct vm_net {

@@ -291,6 +291,16 @@ if command -v qemu-img >/dev/null; then
 	expect_eq "exactly the sectors written differ from the base" "1 2 9" \
 		"$(cmp -l "$tmp/base.raw" "$tmp/ov.raw" | awk '{ print int(($1 - 1) / 512) }' | uniq | xargs)"
 	expect_eq "the base is untouched" "$sum" "$(md5sum < "$tmp/base.raw")"
+
+	# format=raw: the guest sees the image's bytes, never its header's
+	# backing file (what a guest that wrote a qcow2 header would want)
+	out=$(vm --kernel "$G/virtio" --mem 64M --disk "$tmp/ov.qcow2,format=raw,ro" --timeout 30 2>&1)
+	expect_eq "--disk ...,format=raw serves a qcow2 file as raw bytes" \
+		"blk capacity $(( $(stat -c %s "$tmp/ov.qcow2") / 512 )) sectors, read-only" \
+		"$(echo "$out" | grep '^blk capacity')"
+	expect_match "starting with its QFI header" '^blk sector 0 status 0 "QFI' "$out"
+	one_line "an unknown format is one line" 'vm run: --disk .*: format must be raw or qcow2' \
+		--kernel "$G/virtio" --disk "$tmp/ov.qcow2,format=vmdk"
 else
 	echo "skip: no qemu-img (qemu-utils) for the qcow2 checks"
 fi

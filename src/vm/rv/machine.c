@@ -438,7 +438,10 @@ static int virtio_devices(struct rv_machine *m, const struct vm_config *cfg,
 	int i, fd, ret = 0;
 
 	for (i = 0; ret == 0 && i < cfg->ndisks; i++) {
-		ret = disk_open(cfg->disk[i].path, cfg->disk[i].readonly, &dk, e);
+		ret = cfg->disk[i].format
+			? disk_open_fmt(cfg->disk[i].path, cfg->disk[i].format,
+					cfg->disk[i].readonly, &dk, e)
+			: disk_open(cfg->disk[i].path, cfg->disk[i].readonly, &dk, e);
 		if (ret == 0)
 			ret = virtio_blk_create(&m->gmem, dk, NULL, &v, e);
 		ret = add_virtio(m, ret, v, e);
