@@ -162,6 +162,12 @@ build/guests/%: tests/guests/%.c tests/guests/%.S tests/guests/guest.h tests/gue
 	@$(if $(Q),echo "  GUEST   $@")
 	$(Q)$(CC) $(GUEST_CFLAGS) -T tests/guests/guest.ld tests/guests/$*.S $< -o $@
 
+# a guest without an entry of its own starts at the shared 64-bit one
+build/guests/%: tests/guests/%.c tests/guests/entry64.S tests/guests/guest.h tests/guests/guest.ld
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GUEST   $@")
+	$(Q)$(CC) $(GUEST_CFLAGS) -T tests/guests/guest.ld tests/guests/entry64.S $< -o $@
+
 # The bzImage-format guest is one flat file laid out by its own script.
 build/guests/bzimage: tests/guests/bzimage.c tests/guests/bzimage.S tests/guests/guest.h tests/guests/bzimage.ld
 	@mkdir -p $(dir $@)

@@ -1,5 +1,6 @@
 /* 64-bit entry as strata vm sets it up: long mode, identity paging,
- * rsi = hvm_start_info.  Own stack, then main(info). */
+ * rsi = hvm_start_info.  Own stack, then main(info).  Shared by every
+ * guest that has no X.S of its own (hello64, crash, virtio). */
 	.section .text.entry, "ax"
 	.code64
 	.globl _start
