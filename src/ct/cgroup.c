@@ -3,8 +3,9 @@
  * hosts (Documentation/admin-guide/cgroup-v1/ and cgroup-v2.rst).
  *
  * The layout (which controller lives on which mount, in which version) is
- * read from /proc/self/mountinfo on every call, so nothing is cached that
- * a remount could make stale.  The container's groups are "strata/<name>"
+ * read from /proc/self/mountinfo once per process: a strata command lives
+ * milliseconds, and a container's monitor sits in a private copy of the
+ * host's mount namespace that a host remount would not reach anyway.  The container's groups are "strata/<name>"
  * at the root of each hierarchy that holds a controller strata uses; on
  * v1 several controllers may share a hierarchy (cpu,cpuacct), so the
  * hierarchies are collected by mount point first.
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,9 +286,16 @@ static void cgroup_mount_fallback(void)
 
 int cgroup_layout_read(struct cgroup_layout *out, struct err *e)
 {
+	/* parsing mountinfo costs ~50 us; a start asks for it 3 times */
+	static struct cgroup_layout cached;
+	static bool have_cached;
 	char *text;
 	int ret, tried = 0;
 
+	if (have_cached) {
+		*out = cached;
+		return 0;
+	}
 again:
 	ret = fs_read_file("/proc/self/mountinfo", &text, NULL, e);
 	if (ret < 0)
@@ -296,6 +305,10 @@ again:
 	if (ret == 0 && layout_empty(out) && !tried++) {
 		cgroup_mount_fallback();
 		goto again;
+	}
+	if (ret == 0 && !layout_empty(out)) {
+		cached = *out;
+		have_cached = true;
 	}
 	return ret;
 }

@@ -43,6 +43,13 @@ int fs_mkdir_p(const char *path, mode_t mode, struct err *e)
 
 	if (strlen(path) >= sizeof(tmp))
 		return err_msg(e, -ENAMETOOLONG, "path too long: %s", path);
+	/* the common cases, without a stat per parent */
+	if (fs_exists(path))
+		return 0;
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return err_set(e, -errno, "mkdir %s", path);
 	strcpy(tmp, path);
 	for (p = tmp + 1; *p; p++) {
 		if (*p != '/')
