@@ -189,6 +189,7 @@ static void __attribute__((noreturn)) init_wait(pid_t child)
 	int status = 0, sig;
 
 	sigfillset(&all);
+	proc_trim_memory();
 	for (;;) {
 		pid_t pid;
 

@@ -415,6 +415,8 @@ int runtime_run(struct ct_config *c, const struct rt_opts *o, struct err *e)
 	if (r.pty >= 0 && !o->detached) {
 		tty_relay(r.pty, r.init, &status);
 	} else {
+		if (o->detached)
+			proc_trim_memory();	/* a monitor lives as long */
 		while (waitpid(r.init, &status, 0) < 0 && errno == EINTR)
 			;
 	}

@@ -3,11 +3,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,4 +150,22 @@ int proc_run(const char *const argv[], int quiet, struct err *e)
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
+}
+
+/* Only the part of the stack a setup could have dirtied: below the main
+ * thread's stack the kernel keeps a guard gap no mapping may enter, so
+ * nothing but the stack lies in this window under the caller's frame. */
+#define TRIM_STACK_WINDOW	(256u << 10)
+#define TRIM_STACK_MARGIN	(8u << 10)	/* for madvise's own frames */
+
+void proc_trim_memory(void)
+{
+	char here;
+	uintptr_t top = ((uintptr_t)&here - TRIM_STACK_MARGIN) & ~(uintptr_t)4095;
+
+	malloc_trim(0);
+	/* the unmapped part of the window makes madvise say ENOMEM after
+	 * it has dropped the mapped part: nothing to check */
+	madvise((void *)(top - TRIM_STACK_WINDOW), TRIM_STACK_WINDOW,
+		MADV_DONTNEED);
 }

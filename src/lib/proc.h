@@ -41,4 +41,10 @@ void proc_save_argv(int argc, char **argv);
  * original argv had. */
 void proc_set_title(const char *title);
 
+/* A long-lived process forked from a busy one (a container's monitor and
+ * init) gives back what setup left behind: the free heap and the stack
+ * pages below the caller's frame, which only setup wrote.  Best called
+ * from the function that then waits for the rest of its life. */
+void proc_trim_memory(void);
+
 #endif
