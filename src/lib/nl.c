@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,13 +110,6 @@ out:
 	return ret;
 }
 
-/* One request that only wants its ACK. */
-static int nl_request(char *buf, struct nlmsghdr *nlh, const char *what,
-		      struct err *e)
-{
-	return nl_talk(buf, nlh, NULL, NULL, what, e);
-}
-
 static char *nl_buf(struct err *e)
 {
 	char *buf = calloc(1, NL_BUF_LEN);
@@ -123,6 +117,45 @@ static char *nl_buf(struct err *e)
 	if (!buf)
 		err_set(e, -ENOMEM, "netlink buffer");
 	return buf;
+}
+
+/* Send a request that only wants its ACK, then free @buf; the printf
+ * arguments name what it was about in an error ("link sv12 up: ..."). */
+static int __attribute__((format(printf, 4, 5)))
+nl_request(char *buf, struct nlmsghdr *nlh, struct err *e, const char *fmt, ...)
+{
+	char what[96];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	ret = nl_talk(buf, nlh, NULL, NULL, what, e);
+	free(buf);
+	return ret;
+}
+
+/* The buffer for a request about existing link @ifname, whose index
+ * goes to *@idx; NULL (and @e) when it does not exist. */
+static char *nl_link_buf(const char *ifname, int *idx, struct err *e)
+{
+	*idx = nl_index(ifname, e);
+	if (*idx < 0)
+		return NULL;
+	return nl_buf(e);
+}
+
+/* A @type message about link @idx: header and struct ifinfomsg. */
+static struct nlmsghdr *nl_link_msg(char *buf, uint16_t type, int idx,
+				    struct ifinfomsg **ifi)
+{
+	struct nlmsghdr *nlh = nl_msg(buf, type, 0);
+
+	*ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(**ifi));
+	(*ifi)->ifi_family = AF_UNSPEC;
+	(*ifi)->ifi_index = idx;
+	return nlh;
 }
 
 int nl_link_exists(const char *ifname)
@@ -149,7 +182,6 @@ int nl_bridge_add(const char *name, struct err *e)
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *info;
-	char what[64];
 	char *buf;
 	int ret;
 
@@ -163,10 +195,7 @@ int nl_bridge_add(const char *name, struct err *e)
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 	mnl_attr_nest_end(nlh, info);
-	snprintf(what, sizeof(what), "bridge %s", name);
-	ret = nl_request(buf, nlh, what, e);
-	free(buf);
-	return ret;
+	return nl_request(buf, nlh, e, "bridge %s", name);
 }
 
 /*
@@ -181,7 +210,6 @@ int nl_veth_add(const char *host_if, const char *peer_if, pid_t peer_pid,
 	struct nlattr *info, *data, *peer;
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *pifi;
-	char what[64];
 	char *buf;
 	int ret;
 
@@ -205,113 +233,72 @@ int nl_veth_add(const char *host_if, const char *peer_if, pid_t peer_pid,
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
-	snprintf(what, sizeof(what), "veth %s", host_if);
-	ret = nl_request(buf, nlh, what, e);
-	free(buf);
-	return ret;
+	return nl_request(buf, nlh, e, "veth %s", host_if);
 }
 
-/* RTM_NEWLINK on an existing link (no NLM_F_CREATE): change flags or
- * attributes of link @idx. */
-static struct nlmsghdr *nl_setlink(char *buf, int idx, struct ifinfomsg **ifi)
-{
-	struct nlmsghdr *nlh = nl_msg(buf, RTM_NEWLINK, 0);
-
-	*ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(**ifi));
-	(*ifi)->ifi_family = AF_UNSPEC;
-	(*ifi)->ifi_index = idx;
-	return nlh;
-}
-
+/* RTM_NEWLINK without NLM_F_CREATE changes an existing link */
 int nl_link_set_master(const char *ifname, const char *master, struct err *e)
 {
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh;
-	char what[64];
-	int idx, midx, ret;
+	int idx, midx;
 	char *buf;
 
-	idx = nl_index(ifname, e);
-	if (idx < 0)
-		return idx;
 	midx = nl_index(master, e);
 	if (midx < 0)
 		return midx;
-	buf = nl_buf(e);
+	buf = nl_link_buf(ifname, &idx, e);
 	if (!buf)
-		return -ENOMEM;
-	nlh = nl_setlink(buf, idx, &ifi);
+		return idx < 0 ? idx : -ENOMEM;
+	nlh = nl_link_msg(buf, RTM_NEWLINK, idx, &ifi);
 	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)midx);
-	snprintf(what, sizeof(what), "link %s master %s", ifname, master);
-	ret = nl_request(buf, nlh, what, e);
-	free(buf);
-	return ret;
+	return nl_request(buf, nlh, e, "link %s master %s", ifname, master);
 }
 
 int nl_link_up(const char *ifname, struct err *e)
 {
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh;
-	char what[64];
-	int idx, ret;
 	char *buf;
+	int idx;
 
-	idx = nl_index(ifname, e);
-	if (idx < 0)
-		return idx;
-	buf = nl_buf(e);
+	buf = nl_link_buf(ifname, &idx, e);
 	if (!buf)
-		return -ENOMEM;
-	nlh = nl_setlink(buf, idx, &ifi);
+		return idx < 0 ? idx : -ENOMEM;
+	nlh = nl_link_msg(buf, RTM_NEWLINK, idx, &ifi);
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
-	snprintf(what, sizeof(what), "link %s up", ifname);
-	ret = nl_request(buf, nlh, what, e);
-	free(buf);
-	return ret;
+	return nl_request(buf, nlh, e, "link %s up", ifname);
 }
 
 int nl_link_del(const char *ifname, struct err *e)
 {
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh;
-	char what[64];
-	int idx, ret;
 	char *buf;
+	int idx;
 
-	idx = nl_index(ifname, e);
-	if (idx < 0)
-		return idx;
-	buf = nl_buf(e);
+	buf = nl_link_buf(ifname, &idx, e);
 	if (!buf)
-		return -ENOMEM;
-	nlh = nl_msg(buf, RTM_DELLINK, 0);
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = idx;
-	snprintf(what, sizeof(what), "delete link %s", ifname);
-	ret = nl_request(buf, nlh, what, e);
-	free(buf);
-	return ret;
+		return idx < 0 ? idx : -ENOMEM;
+	nlh = nl_link_msg(buf, RTM_DELLINK, idx, &ifi);
+	return nl_request(buf, nlh, e, "delete link %s", ifname);
 }
 
 int nl_addr_add(const char *ifname, uint32_t addr, int prefix, struct err *e)
 {
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
-	char what[80], a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN];
 	uint32_t naddr = htonl(addr);
-	int idx, ret;
 	char *buf;
+	int idx;
 
 	if (prefix < 0 || prefix > 32)
 		return err_msg(e, -EINVAL, "bad prefix length %d", prefix);
-	idx = nl_index(ifname, e);
-	if (idx < 0)
-		return idx;
-	buf = nl_buf(e);
+	buf = nl_link_buf(ifname, &idx, e);
 	if (!buf)
-		return -ENOMEM;
+		return idx < 0 ? idx : -ENOMEM;
 	nlh = nl_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
@@ -324,20 +311,16 @@ int nl_addr_add(const char *ifname, uint32_t addr, int prefix, struct err *e)
 		mnl_attr_put_u32(nlh, IFA_BROADCAST,
 				 htonl(addr | ~(prefix ? 0xffffffffu << (32 - prefix) : 0)));
 	inet_ntop(AF_INET, &naddr, a, sizeof(a));
-	snprintf(what, sizeof(what), "address %s/%d on %s", a, prefix, ifname);
-	ret = nl_request(buf, nlh, what, e);
-	free(buf);
-	return ret;
+	return nl_request(buf, nlh, e, "address %s/%d on %s", a, prefix, ifname);
 }
 
 int nl_route_add_default(uint32_t gw, struct err *e)
 {
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
-	char what[64], a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN];
 	uint32_t ngw = htonl(gw);
 	char *buf;
-	int ret;
 
 	buf = nl_buf(e);
 	if (!buf)
@@ -352,32 +335,22 @@ int nl_route_add_default(uint32_t gw, struct err *e)
 	rtm->rtm_type = RTN_UNICAST;
 	mnl_attr_put_u32(nlh, RTA_GATEWAY, ngw);
 	inet_ntop(AF_INET, &ngw, a, sizeof(a));
-	snprintf(what, sizeof(what), "default route via %s", a);
-	ret = nl_request(buf, nlh, what, e);
-	free(buf);
-	return ret;
+	return nl_request(buf, nlh, e, "default route via %s", a);
 }
 
 int nl_link_set_alias(const char *ifname, const char *alias, struct err *e)
 {
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh;
-	char what[64];
-	int idx, ret;
 	char *buf;
+	int idx;
 
-	idx = nl_index(ifname, e);
-	if (idx < 0)
-		return idx;
-	buf = nl_buf(e);
+	buf = nl_link_buf(ifname, &idx, e);
 	if (!buf)
-		return -ENOMEM;
-	nlh = nl_setlink(buf, idx, &ifi);
+		return idx < 0 ? idx : -ENOMEM;
+	nlh = nl_link_msg(buf, RTM_NEWLINK, idx, &ifi);
 	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
-	snprintf(what, sizeof(what), "link %s alias", ifname);
-	ret = nl_request(buf, nlh, what, e);
-	free(buf);
-	return ret;
+	return nl_request(buf, nlh, e, "link %s alias", ifname);
 }
 
 struct nl_walk {
@@ -474,16 +447,10 @@ int nl_link_get(const char *ifname, char *kind, char *alias, size_t len,
 		kind[0] = '\0';
 	if (alias && len)
 		alias[0] = '\0';
-	idx = nl_index(ifname, e);
-	if (idx < 0)
-		return idx;
-	buf = nl_buf(e);
+	buf = nl_link_buf(ifname, &idx, e);
 	if (!buf)
-		return -ENOMEM;
-	nlh = nl_msg(buf, RTM_GETLINK, 0);
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = idx;
+		return idx < 0 ? idx : -ENOMEM;
+	nlh = nl_link_msg(buf, RTM_GETLINK, idx, &ifi);
 	snprintf(what, sizeof(what), "link %s", ifname);
 	ret = nl_talk(buf, nlh, nl_info_cb, &in, what, e);
 	free(buf);
