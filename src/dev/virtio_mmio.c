@@ -263,8 +263,8 @@ static void vmmio_write(void *dev, uint64_t off, const void *data,
 	if (len != 4 || (off & 3))
 		return;
 	memcpy(&v, data, 4);
-	if (reg_write(vm, off, v) && d->ops->start)
-		d->ops->start(d);
+	if (reg_write(vm, off, v))
+		virtio_start(d);
 }
 
 static void vmmio_reset(void *dev)

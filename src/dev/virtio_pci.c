@@ -330,8 +330,8 @@ static void vp_bar_write(struct pci_dev *pd, int bar, uint64_t off,
 	if (off + len <= VP_COMMON + VP_COMMON_LEN) {
 		common_image(vp, img);
 		memcpy(img + off, data, len);
-		if (common_apply(vp, img, off, len) && d->ops->start)
-			d->ops->start(d);
+		if (common_apply(vp, img, off, len))
+			virtio_start(d);
 	} else if (off >= VP_DEVICE && off - VP_DEVICE + len <= d->ops->config_len &&
 		   off - VP_DEVICE + len <= VP_DEVICE_MAX) {
 		if (d->ops->config_write)

@@ -309,17 +309,6 @@ static void blk_config_read(struct virtio_dev *d, uint32_t off, void *data,
 		memcpy(data, b->config + off, len);
 }
 
-/* Nothing in our config space is writable (no CONFIG_WCE). */
-static void blk_config_write(struct virtio_dev *d, uint32_t off,
-			     const void *data, unsigned int len)
-{
-}
-
-static void blk_start(struct virtio_dev *d)
-{
-	virtio_queues_start(d);
-}
-
 /* Wait out a request another vCPU is serving: the transport forgets the
  * queues as soon as this returns. */
 static void blk_reset(struct virtio_dev *d)
@@ -344,10 +333,8 @@ static const struct virtio_dev_ops blk_ops = {
 	.device_id = VIRTIO_ID_BLOCK,
 	.nqueues = 1,
 	.config_len = BLK_CONFIG_LEN,
-	.config_read = blk_config_read,
-	.config_write = blk_config_write,
+	.config_read = blk_config_read,	/* read-only: no CONFIG_WCE */
 	.notify = blk_notify,
-	.start = blk_start,
 	.reset = blk_reset,
 	.destroy = blk_destroy,
 };

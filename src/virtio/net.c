@@ -255,12 +255,6 @@ static void net_config_read(struct virtio_dev *d, uint32_t off, void *data,
 		memcpy(data, n->config + off, len);
 }
 
-/* The MAC is read-only in virtio 1.x (only legacy drivers wrote it). */
-static void net_config_write(struct virtio_dev *d, uint32_t off,
-			     const void *data, unsigned int len)
-{
-}
-
 static void net_start(struct virtio_dev *d)
 {
 	struct virtio_net *n = (struct virtio_net *)d;
@@ -268,7 +262,6 @@ static void net_start(struct virtio_dev *d)
 
 	if (n->running)
 		return;
-	virtio_queues_start(d);
 	/* the I/O thread takes no signals: they are the vCPUs' business */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -305,8 +298,8 @@ static const struct virtio_dev_ops net_ops = {
 	.device_id = VIRTIO_ID_NET,
 	.nqueues = 2,
 	.config_len = NET_CONFIG_LEN,
+	/* read-only: the MAC is written only by legacy drivers */
 	.config_read = net_config_read,
-	.config_write = net_config_write,
 	.notify = net_notify,
 	.start = net_start,
 	.reset = net_reset,

@@ -62,21 +62,6 @@ static void rng_notify(struct virtio_dev *d, int q)
 	pthread_mutex_unlock(&r->lock);
 }
 
-static void rng_config_read(struct virtio_dev *d, uint32_t off, void *data,
-			    unsigned int len)
-{
-}
-
-static void rng_config_write(struct virtio_dev *d, uint32_t off,
-			     const void *data, unsigned int len)
-{
-}
-
-static void rng_start(struct virtio_dev *d)
-{
-	virtio_queues_start(d);
-}
-
 /* Wait out a request another vCPU is serving: the transport forgets the
  * queue as soon as this returns. */
 static void rng_reset(struct virtio_dev *d)
@@ -100,10 +85,7 @@ static const struct virtio_dev_ops rng_ops = {
 	.device_id = VIRTIO_ID_RNG,
 	.nqueues = 1,
 	.config_len = 0,
-	.config_read = rng_config_read,
-	.config_write = rng_config_write,
 	.notify = rng_notify,
-	.start = rng_start,
 	.reset = rng_reset,
 	.destroy = rng_destroy,
 };

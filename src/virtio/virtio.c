@@ -35,7 +35,7 @@ void virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 	}
 }
 
-void virtio_queues_start(struct virtio_dev *d)
+void virtio_start(struct virtio_dev *d)
 {
 	int i;
 
@@ -43,6 +43,8 @@ void virtio_queues_start(struct virtio_dev *d)
 		d->vq[i].event_idx = virtio_has(d, VIRTIO_F_EVENT_IDX);
 		d->vq[i].indirect = virtio_has(d, VIRTIO_F_INDIRECT_DESC);
 	}
+	if (d->ops->start)
+		d->ops->start(d);
 }
 
 static void virtio_raise(struct virtio_dev *d, int q, uint8_t isr_bit)

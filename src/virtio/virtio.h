@@ -118,14 +118,18 @@ struct virtio_dev_ops {
 	uint16_t device_id;	/* VIRTIO_ID_* */
 	int nqueues;
 	uint32_t config_len;	/* bytes of device-specific config space */
-	/* device config space; the transport checks off+len <= config_len */
+	/* device config space; the transport checks off+len <= config_len.
+	 * Every hook below but notify may be NULL: no config space, a
+	 * read-only one, nothing to start, reset or free beyond the
+	 * transport's own work. */
 	void (*config_read)(struct virtio_dev *d, uint32_t off, void *data,
 			    unsigned int len);
 	void (*config_write)(struct virtio_dev *d, uint32_t off,
 			     const void *data, unsigned int len);
 	/* the driver kicked queue @q (its ready flag is set) */
 	void (*notify)(struct virtio_dev *d, int q);
-	/* DRIVER_OK was set: queues are configured, start any I/O thread */
+	/* DRIVER_OK was set: queues are configured and started
+	 * (virtio_start), start any I/O thread */
 	void (*start)(struct virtio_dev *d);
 	/* the driver reset the device (status 0); stop I/O, forget queues
 	 * state (the transport clears struct virtq itself) */
@@ -155,9 +159,10 @@ struct virtio_dev {
 void virtio_dev_init(struct virtio_dev *d, const struct virtio_dev_ops *ops,
 		     const struct gmem *mem, uint64_t device_features,
 		     uint16_t queue_size);
-/* Copy the negotiated ring features (EVENT_IDX, INDIRECT_DESC) into
- * every queue; device models call it from ops->start. */
-void virtio_queues_start(struct virtio_dev *d);
+/* DRIVER_OK: copy the negotiated ring features (EVENT_IDX, INDIRECT_DESC)
+ * into every queue, then call the model's start() if it has one.
+ * Transports call this; a model never needs to. */
+void virtio_start(struct virtio_dev *d);
 /* Push one request back and interrupt the driver when it wants one
  * (sets isr bit 0, atomically, then calls d->interrupt(d, q)). */
 void virtio_complete(struct virtio_dev *d, int q, uint16_t head,

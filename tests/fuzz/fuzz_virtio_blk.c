@@ -179,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	d->vq[0].avail = AVAIL;
 	d->vq[0].used = USED;
 	d->vq[0].ready = 1;
-	d->ops->start(d);
+	virtio_start(d);
 	data++;
 	size--;
 	while (!virtio_broken(d) && (used = one_request(d, data, size)) > 0) {

@@ -109,7 +109,7 @@ static struct virtio_dev *dev_new(int readonly, const char *serial)
 	d->vq[0].avail = AVAIL;
 	d->vq[0].used = USED;
 	d->vq[0].ready = 1;
-	d->ops->start(d);
+	virtio_start(d);
 	return d;
 }
 
@@ -358,7 +358,7 @@ static void test_qcow2(void)
 	d->status = VIRTIO_S_DRIVER_OK;
 	d->vq[0] = (struct virtq){ .size = QSIZE, .max_size = QSIZE, .desc = DESC,
 				   .avail = AVAIL, .used = USED, .ready = 1 };
-	d->ops->start(d);
+	virtio_start(d);
 	d->ops->config_read(d, 0, &cap, 8);
 	test_assert(cap == 8192, "capacity of a 4 MiB image");
 	hdr(T_OUT, 8000);

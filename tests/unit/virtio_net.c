@@ -197,7 +197,7 @@ static void test_net(void)
 		d->vq[i].used = qbase(i) + 0x2000;
 		d->vq[i].ready = 1;
 	}
-	d->ops->start(d);
+	virtio_start(d);
 	d->ops->notify(d, RXQ);
 
 	send_arp_request(d);
@@ -220,7 +220,7 @@ static void test_net(void)
 
 	d->ops->reset(d);
 	test_assert(!virtio_broken(d), "the driver never broke a rule");
-	d->ops->start(d);	/* start again after a reset, then destroy */
+	virtio_start(d);	/* start again after a reset, then destroy */
 	d->ops->destroy(d);
 	test_assert(!nl_link_exists("vtap0"), "the tap is gone with the device");
 }

@@ -72,7 +72,7 @@ int main(void)
 	d->vq[0].avail = GPA + 0x1000;
 	d->vq[0].used = GPA + 0x2000;
 	d->vq[0].ready = 1;
-	d->ops->start(d);
+	virtio_start(d);
 
 	desc(0, GPA + 0x4000, 64, 2, 0);
 	desc(1, GPA + 0x5000, 4096, 3, 2);

@@ -413,7 +413,7 @@ static void test_dev(void)
 	d.interrupt = on_interrupt;
 	d.driver_features = d.host_features;
 	qinit(&d.vq[1], QSIZE);
-	virtio_queues_start(&d);
+	virtio_start(&d);
 	test_assert(d.vq[1].event_idx && !d.vq[1].indirect, "negotiated ring features reach the queues");
 	d.vq[1].event_idx = 0;
 	desc(0, BUF, 8, F_WRITE, 0);
