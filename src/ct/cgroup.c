@@ -367,6 +367,15 @@ static int name_check(const char *name, struct err *e)
 	return 0;
 }
 
+/* name_check() and layout_hiers(): what every call on a group starts with */
+static int name_hiers(const char *name, struct cgroup_layout *l,
+		      struct cgroup_hier h[CGROUP_NCTL], struct err *e)
+{
+	int ret = name_check(name, e);
+
+	return ret < 0 ? ret : layout_hiers(l, h, e);
+}
+
 static int group_path(char *buf, const char *mount, const char *name,
 		      struct err *e)
 {
@@ -714,10 +723,7 @@ int cgroup_create_in(const char *name, const struct ct_limits *lim,
 	struct err undo;
 	int i, n, ret;
 
-	ret = name_check(name, e);
-	if (ret < 0)
-		return ret;
-	n = layout_hiers(&l, h, e);
+	n = name_hiers(name, &l, h, e);
 	if (n < 0)
 		return n;
 	/* keep only the hierarchies asked for (a hierarchy may hold several
@@ -752,10 +758,7 @@ int cgroup_attach_flags(const char *name, pid_t pid, int flags,
 	char dir[PATH_LEN];
 	int i, n, ret;
 
-	ret = name_check(name, e);
-	if (ret < 0)
-		return ret;
-	n = layout_hiers(&l, h, e);
+	n = name_hiers(name, &l, h, e);
 	if (n < 0)
 		return n;
 	for (i = 0; i < n; i++) {
@@ -789,10 +792,7 @@ int cgroup_self_open(const char *name, struct cgroup_self *s, struct err *e)
 	int i, n, ret;
 
 	s->n = 0;
-	ret = name_check(name, e);
-	if (ret < 0)
-		return ret;
-	n = layout_hiers(&l, h, e);
+	n = name_hiers(name, &l, h, e);
 	if (n < 0)
 		return n;
 	for (i = 0; i < n; i++) {
@@ -1112,10 +1112,7 @@ int cgroup_destroy(const char *name, struct err *e)
 	struct err tmp;
 	int i, n, ret, first = 0;
 
-	ret = name_check(name, e);
-	if (ret < 0)
-		return ret;
-	n = layout_hiers(&l, h, e);
+	n = name_hiers(name, &l, h, e);
 	if (n < 0)
 		return n;
 	/* a frozen v1 task does not act on SIGKILL until thawed */
@@ -1142,9 +1139,7 @@ int cgroup_exists(const char *name)
 	struct err e;
 	int i, n;
 
-	if (name_check(name, &e) < 0)
-		return 0;
-	n = layout_hiers(&l, h, &e);
+	n = name_hiers(name, &l, h, &e);
 	for (i = 0; i < n; i++)
 		if (group_path(dir, h[i].mount, name, &e) == 0 && fs_exists(dir))
 			return 1;
