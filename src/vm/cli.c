@@ -40,7 +40,7 @@ struct run_args {
 	{ "cmdline", 'c', OPT_STR, &(a).cmdline, "STR", "kernel command line (at most 4095 bytes)" }, \
 	{ "mem", 'm', OPT_STR, &(a).mem, "SIZE", "guest memory, 4M to 3G (default 256M)" }, \
 	{ "cpus", 0, OPT_STR, &(a).cpus, "N", "virtual CPUs, 1 to 64 (default 1); more than one get MP and ACPI tables" }, \
-	{ "cpu-features", 0, OPT_STR, &(a).cpu_features, "POLICY", "CPUID policy: baseline (default; hides what KVM's emulator refuses) or host" }, \
+	{ "cpu-features", 0, OPT_STR, &(a).cpu_features, "POLICY", "CPUID policy: baseline (default; hides what KVM's emulator refuses), host, and/or a list of +FEATURE/-FEATURE (/proc/cpuinfo names), e.g. host,-avx512f,-xsave" }, \
 	{ "timeout", 0, OPT_STR, &(a).timeout, "SECONDS", "stop the guest after this long (exit 124)" }, \
 	{ "irqchip", 0, OPT_STR, &(a).irqchip, "on|off", "in-kernel interrupt controllers and PIT (default on); off: hlt with interrupts off powers off" }, \
 	{ "stats", 0, OPT_FLAG, &(a).stats, NULL, "print exits and times on stderr at the end" }, \
@@ -108,6 +108,13 @@ static void vm_help(FILE *f)
 static int usage_error(const char *msg)
 {
 	fprintf(stderr, "strata: vm run: %s (see strata vm --help)\n", msg);
+	return 2;
+}
+
+/* "strata: --cpu-features: unknown feature 'x'": the flag says where */
+static int plain_error(struct err *e)
+{
+	err_print(e);
 	return 2;
 }
 
@@ -261,12 +268,6 @@ static int run_config(const struct run_args *a, struct vm_config *c, struct err 
 		return err_wrap(e, "--cpus");
 	if (a->cpus)
 		c->cpus = v;
-	c->cpu = VM_CPU_BASELINE;
-	if (a->cpu_features && !strcmp(a->cpu_features, "host"))
-		c->cpu = VM_CPU_HOST;
-	else if (a->cpu_features && strcmp(a->cpu_features, "baseline"))
-		return err_msg(e, -EINVAL, "--cpu-features %s: baseline or host (feature lists: not yet)",
-			       a->cpu_features);
 	if (a->timeout) {
 		c->timeout = strtod(a->timeout, &end);
 		if (*end || end == a->timeout || !(c->timeout > 0) || c->timeout > 1e6)
@@ -363,6 +364,8 @@ static int cmd_run(int argc, char **argv)
 		ret = usage_error("no --kernel given");
 	else if (ny)
 		ret = not_yet_error(ny);
+	else if (cpuid_features_parse(a.cpu_features, &c.cpu, &e) < 0)
+		ret = plain_error(&e);
 	else if (run_config(&a, &c, &e) < 0)
 		ret = usage_error(e.msg);
 	else

@@ -901,7 +901,7 @@ static int machine_setup(struct machine *m, const struct vm_config *cfg,
 {
 	int ret;
 
-	ret = kvm_x86_set_cpuid(&m->kvm, cfg->cpu, e);
+	ret = kvm_x86_set_cpuid(&m->kvm, &cfg->cpu, e);
 	if (ret == 0)
 		ret = machine_devices(m, cfg, e);
 	if (ret == 0)
