@@ -113,7 +113,14 @@ for _i in 1 2 3 4 5 6 7 8 9 10; do
 	gone "$kpid" && break
 	sleep 0.1
 done
-expect_match "a VMM killed with -9 shows as stopped" '^k1 +- +stopped ' "$(st vm ls)"
+for _i in 1 2 3 4 5 6 7 8 9 10; do
+	[ -e "$STRATA_ROOT/vms/k1/end.json" ] && break
+	sleep 0.1
+done
+expect_match "a VMM killed with -9 shows as killed" '^k1 +- +killed \(SIGKILL\) ' "$(st vm ls)"
+json=$(st vm ls --json)
+expect_match "ls --json: state killed" '"state": "killed"' "$json"
+expect_match "with the signal" '"signal": 9' "$json"
 for _i in 1 2 3 4 5 6 7 8 9 10; do
 	[ -e "$STRATA_ROOT/vms/k1/api.sock" ] || break
 	sleep 0.1
@@ -130,7 +137,7 @@ check "rm -f kills and removes a running VM" st vm rm -f f1
 check "its VMM is gone" gone "$fpid"
 spin f2 >/dev/null
 check "stop -f kills at once" st vm stop -f f2
-expect_match "and it is stopped" '^f2 +- +stopped ' "$(st vm ls)"
+expect_match "and it is killed" '^f2 +- +killed \(SIGKILL\) ' "$(st vm ls)"
 spin f3 >/dev/null
 expect_eq "stop through the API" '{"ok":true,"state":"stopping"}' "$(st vm api f3 '{"action":"stop"}')"
 f3pid=$(vmm_pid f3)
@@ -138,8 +145,41 @@ for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 	gone "$f3pid" && break
 	sleep 0.1
 done
+for _i in 1 2 3 4 5 6 7 8 9 10; do
+	[ -e "$STRATA_ROOT/vms/f3/end.json" ] && break
+	sleep 0.1
+done
 expect_match "ends the VMM" '^f3 +- +stopped ' "$(st vm ls)"
 check "rm of several" st vm rm f2 f3
+
+# how a background VM ended: ls and ls --json
+ended() {	# NAME: wait for end.json
+	for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		[ -e "$STRATA_ROOT/vms/$1/end.json" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+st vm run -d --name e1 --kernel "$G/hello64" --mem 64M --cmdline end=exit:7 >/dev/null
+st vm run -d --name e2 --kernel "$G/hello64" --mem 64M >/dev/null
+st vm run -d --name e3 --kernel "$G/crash" --mem 64M >/dev/null
+st vm run -d --name e4 --kernel "$G/hello64" --mem 64M --cmdline end=spin --timeout 0.3 >/dev/null
+for n in e1 e2 e3 e4; do
+	check "$n: its end is written down" ended $n
+done
+out=$(st vm ls)
+expect_match "a guest that wrote 7 to the exit port: exited (7)" '^e1 +- +exited \(7\) +64M' "$out"
+expect_match "a guest that reset: exited (0)" '^e2 +- +exited \(0\) ' "$out"
+expect_match "a guest that crashed: crashed" '^e3 +- +crashed ' "$out"
+expect_match "a guest stopped by --timeout: timed out" '^e4 +- +timed out ' "$out"
+json=$(st vm ls --json | tr -d ' \n')
+expect_match "ls --json: exited, the end and the code" \
+	'"name":"e1",[^}]*"state":"exited",[^}]*"end":"poweroff","exit_code":7' "$json"
+expect_match "ls --json: a reset" '"name":"e2",[^}]*"state":"exited",[^}]*"end":"reset","exit_code":0' "$json"
+expect_match "ls --json: crashed, code 1" '"name":"e3",[^}]*"state":"crashed",[^}]*"end":"crash","exit_code":1' "$json"
+expect_match "ls --json: timed-out, code 124" '"name":"e4",[^}]*"state":"timed-out",[^}]*"end":"timeout","exit_code":124' "$json"
+expect_match "the crash's diagnosis is in its log" '^strata: vm run: guest crashed: triple fault' "$(st vm logs e3)"
+check "rm of the ended ones" st vm rm e1 e2 e3 e4
 
 # a foreground run with --api-sock; SIGTERM ends it with 0
 "$STRATA" vm run --kernel "$G/hello64" --mem 64M --cmdline end=spin \
