@@ -70,6 +70,7 @@ static void vm_help(FILE *f)
 		"  strata vm stop [--timeout S] [-f] NAME...\n"
 		"  strata vm rm [-f] NAME...\n"
 		"  strata vm logs NAME\n"
+		"  strata vm attach NAME                 (the serial console; Ctrl-] detaches)\n"
 		"  strata vm api NAME|SOCKET '{\"action\":\"pause|resume|stop|stats\"}'\n"
 		"  strata vm gc\n"
 		"  strata vm initramfs -o FILE [--modules DIR] [--init SCRIPT]\n"

@@ -35,6 +35,7 @@
 #include "lib/parse.h"
 #include "lib/proc.h"
 #include "vm/api.h"
+#include "vm/console.h"
 #include "vm/life.h"
 #include "vm/store.h"
 
@@ -113,7 +114,8 @@ static void __attribute__((noreturn)) vmm_main(struct vm_config *c, struct detac
 		dup2(fd, 2);
 		close(fd);
 	}
-	c->console_in = -1;
+	c->console_in = console_open_in(d->name, &e);	/* -errno: no input */
+	err_clear(&e);
 	c->console_out = 1;
 	c->ready = detached_ready;
 	c->ready_arg = d;
@@ -657,6 +659,7 @@ static const struct {
 } life_cmds[] = {
 	{ "ls", cmd_ls }, { "stop", cmd_stop }, { "rm", cmd_rm },
 	{ "logs", cmd_logs }, { "gc", cmd_gc }, { "api", cmd_api },
+	{ "attach", vm_attach_main }, { "console", vm_attach_main },
 };
 
 int vm_life_cmd(const char *cmd)

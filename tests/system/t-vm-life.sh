@@ -181,6 +181,44 @@ expect_match "ls --json: timed-out, code 124" '"name":"e4",[^}]*"state":"timed-o
 expect_match "the crash's diagnosis is in its log" '^strata: vm run: guest crashed: triple fault' "$(st vm logs e3)"
 check "rm of the ended ones" st vm rm e1 e2 e3 e4
 
+# attach: the console of a background VM (the guest echoes "[c]" per byte, 'q' ends it)
+st vm run -d --name c1 --kernel "$G/hello64" --mem 64M --cmdline end=echo >/dev/null
+vmm_pid c1 >> "$tmp/pids"
+check "the VMM's console input is a FIFO in its folder" test -p "$STRATA_ROOT/vms/c1/console.in"
+out=$( (printf 'hi'; sleep 1; printf 'z\035') | st vm attach c1 2>&1); rc=$?
+expect_match "attach passes keys to the serial port and shows the output" '\[h\]\[i\]' "$out"
+expect_eq "Ctrl-] detaches with 0" "0" "$rc"
+check "and the VM keeps running" kill -0 "$(vmm_pid c1)"
+expect_match "what was typed is in the log too" '\[h\]\[i\]' "$(st vm logs c1)"
+if command -v tmux >/dev/null; then
+	sock="strata-test-$$"
+	tmux -L "$sock" new-session -d -x 80 -y 24 \
+		"STRATA_ROOT=$STRATA_ROOT $STRATA vm console c1; echo EXIT=\$?; sleep 3"
+	sleep 1
+	tmux -L "$sock" send-keys 'ok'
+	sleep 0.7
+	tmux -L "$sock" send-keys C-]
+	sleep 0.7
+	screen=$(tmux -L "$sock" capture-pane -p 2>/dev/null)
+	tmux -L "$sock" kill-server 2>/dev/null
+	expect_match "on a terminal: it says how to detach" 'attached to c1 \(Ctrl-\] detaches\)' "$screen"
+	expect_match "keys go through one by one (raw mode)" '\[o\]\[k\]' "$screen"
+	expect_match "Ctrl-] detaches" 'detached from c1' "$screen"
+	expect_match "with 0" 'EXIT=0' "$screen"
+else
+	not_ok "tmux is installed for the terminal test" "scripts/deps.sh installs it"
+fi
+out=$( (printf 'q'; sleep 0.2) | st vm attach c1 2>&1); rc=$?
+expect_match "attach follows the VM to its end" 'bye' "$out"
+expect_match "and says how it ended" '^strata: vm attach: c1 exited \(0\)$' "$out"
+expect_eq "with 0" "0" "$rc"
+out=$(st vm attach c1 2>&1); rc=$?
+expect_eq "attach to a VM that is not running: one line" "strata: vm attach: c1: not running" "$out"
+expect_eq "exit 1" "1" "$rc"
+out=$(st vm attach nosuch 2>&1)
+expect_eq "attach to an unknown VM" "strata: vm attach: no such VM: nosuch" "$out"
+check "rm of the attached one" st vm rm c1
+
 # a foreground run with --api-sock; SIGTERM ends it with 0
 "$STRATA" vm run --kernel "$G/hello64" --mem 64M --cmdline end=spin \
 	--api-sock "$tmp/api" </dev/null >"$tmp/out" 2>&1 &
