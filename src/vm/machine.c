@@ -169,10 +169,10 @@ static int machine_attach(struct machine *m, int ret, uint64_t port,
 	return ret;
 }
 
-/* INTx lines for PCI devices: free ISA lines, alternating */
+/* INTx of the n-th device (slot n + 1), as the DSDT's _PRT says */
 static int pci_irq(int n)
 {
-	return n % 2 ? 11 : 10;
+	return acpi_pci_gsi(n + 1, 0);
 }
 
 static int machine_disk(struct machine *m, const struct vm_disk *vd, int irq,
