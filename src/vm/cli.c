@@ -324,17 +324,15 @@ static int run_vm(const struct run_args *a, struct vm_config *c)
 	struct vm_result r;
 	struct err e = { 0 };
 
-	int riscv = a->arch && !strcmp(a->arch, "riscv64");
+	vm_run_fn run = a->arch && !strcmp(a->arch, "riscv64") ? vm_rv_run : vm_run;
 
-	if (riscv && (a->detach || a->api_sock))
-		return not_yet_error(a->detach ? "-d with --arch riscv64" : "--api-sock with --arch riscv64");
 	if (a->detach) {
-		if (vm_run_detached(c, a->name, run_report_detached, (void *)a, &e) < 0)
+		if (vm_run_detached(c, a->name, run, run_report_detached, (void *)a, &e) < 0)
 			return setup_error(&e);
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);	/* a closed stdout must not kill the VMM */
-	if ((riscv ? vm_rv_run(c, &r, &e) : vm_run(c, &r, &e)) < 0)
+	if (run(c, &r, &e) < 0)
 		return setup_error(&e);
 	return run_report(a, &r);
 }

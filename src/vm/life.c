@@ -48,6 +48,7 @@ enum { LIFE_ERROR = 1, LIFE_STARTED };
 
 struct detach {
 	const char *name;
+	vm_run_fn run;
 	int chan;
 	int end_fd;	/* the VMM's last word to the waiter: "HOW CODE\n" */
 };
@@ -119,7 +120,7 @@ static void __attribute__((noreturn)) vmm_main(struct vm_config *c, struct detac
 	c->console_out = 1;
 	c->ready = detached_ready;
 	c->ready_arg = d;
-	if (vm_run(c, &r, &e) < 0) {
+	if (d->run(c, &r, &e) < 0) {
 		if (d->chan >= 0)
 			chan_send_err(d->chan, LIFE_ERROR, &e);
 		else
@@ -176,10 +177,11 @@ static void __attribute__((noreturn)) waiter_main(const char *name, pid_t vmm,
 /* The first child: forks the waiter and is done, so the waiter and the
  * VMM are nobody's children but init's and the waiter's. */
 static void __attribute__((noreturn)) detached_fork(struct vm_config *c,
-						    const char *name, int chan,
-						    vm_report_fn report, void *arg)
+						    const char *name, vm_run_fn run,
+						    int chan, vm_report_fn report,
+						    void *arg)
 {
-	struct detach d = { name, chan, -1 };
+	struct detach d = { name, run, chan, -1 };
 	int p[2];
 	pid_t vmm;
 
@@ -245,8 +247,8 @@ static int detached_wait(int chan, const char *name, struct err *e)
 	return err_msg(e, m.value < 0 ? m.value : -EIO, "%s", m.text);
 }
 
-int vm_run_detached(struct vm_config *c, const char *name, vm_report_fn report,
-		    void *arg, struct err *e)
+int vm_run_detached(struct vm_config *c, const char *name, vm_run_fn run,
+		    vm_report_fn report, void *arg, struct err *e)
 {
 	struct vm_rec rec = { .mem = c->mem_size, .cpus = c->cpus };
 	char sock[PATH_LEN], made[16];
@@ -295,7 +297,7 @@ int vm_run_detached(struct vm_config *c, const char *name, vm_report_fn report,
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		detached_fork(c, name, sv[1], report, arg);
+		detached_fork(c, name, run, sv[1], report, arg);
 	}
 	close(sv[1]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
