@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/opt.h"
@@ -251,6 +252,16 @@ static int run_devices(const struct run_args *a, struct vm_config *c,
 	return 0;
 }
 
+/* Input whose end poll() reports can wake the UART (machine.h). */
+static int console_wakes(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return 0;
+	return isatty(fd) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+}
+
 /* Turn the parsed strings into a vm_config; 0 or a usage error code. */
 static int run_config(const struct run_args *a, struct vm_config *c, struct err *e)
 {
@@ -287,6 +298,7 @@ static int run_config(const struct run_args *a, struct vm_config *c, struct err 
 	c->initrd = a->initrd;
 	c->cmdline = a->cmdline;
 	c->console_in = STDIN_FILENO;
+	c->console_wake = console_wakes(STDIN_FILENO);
 	c->console_out = STDOUT_FILENO;
 	if (a->name && !a->detach)
 		return err_msg(e, -EINVAL, "--name: only for background VMs (-d)");

@@ -117,6 +117,7 @@ static void __attribute__((noreturn)) vmm_main(struct vm_config *c, struct detac
 	}
 	c->console_in = console_open_in(d->name, &e);	/* -errno: no input */
 	err_clear(&e);
+	c->console_wake = c->console_in >= 0;
 	c->console_out = 1;
 	c->ready = detached_ready;
 	c->ready_arg = d;

@@ -60,6 +60,9 @@ struct vm_config {
 	int no_irqchip;		/* HLT then exits to the VMM (tiny guests) */
 	int console_in;		/* UART input fd, -1: none */
 	int console_out;	/* UART output fd */
+	int console_wake;	/* console_in is a FIFO, pipe or terminal: a
+				 * thread polls it so a guest idle in hlt
+				 * gets its receive interrupt */
 	struct vm_disk disk[VM_MAX_DISKS];	/* virtio-blk over PCI */
 	int ndisks;
 	struct vm_net net[VM_MAX_NICS];	/* virtio-net over PCI */

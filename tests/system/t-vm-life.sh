@@ -218,6 +218,18 @@ expect_eq "exit 1" "1" "$rc"
 out=$(st vm attach nosuch 2>&1)
 expect_eq "attach to an unknown VM" "strata: vm attach: no such VM: nosuch" "$out"
 check "rm of the attached one" st vm rm c1
+st vm run -d --name c2 --kernel "$G/hello64" --mem 64M --cmdline end=echo-irq >/dev/null
+vmm_pid c2 >> "$tmp/pids"
+modes=$(cat /proc/"$(vmm_pid c2)"/task/*/status | sed -n 's/^Seccomp:[[:space:]]*//p' | sort -u)
+expect_eq "with its console thread, every VMM thread is filtered" "2" "$modes"
+out=$( (printf 'xy'; sleep 1; printf 'q'; sleep 0.5) | st vm attach c2 2>&1)
+expect_match "a guest asleep in hlt gets the keys by the UART's interrupt" '\[x\]\[y\]' "$out"
+expect_match "and ends" '^strata: vm attach: c2 exited \(0\)$' "$out"
+check "rm" st vm rm c2
+out=$( (sleep 0.3; printf 'abq') | "$STRATA" vm run --kernel "$G/hello64" --mem 64M \
+	--cmdline end=echo-irq --timeout 20 2>&1); rc=$?
+expect_match "a foreground run's piped input wakes a guest in hlt too" '\[a\]\[b\]' "$out"
+expect_eq "which then ends with 0" "0" "$rc"
 
 # a foreground run with --api-sock; SIGTERM ends it with 0
 "$STRATA" vm run --kernel "$G/hello64" --mem 64M --cmdline end=spin \
