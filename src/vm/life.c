@@ -573,6 +573,8 @@ static int cmd_rm(int argc, char **argv)
 				      r.name, r.name);
 		if (ret == 0 && r.alive && !vmm_signal_wait(&r, SIGKILL, KILL_WAIT_MS))
 			ret = err_msg(&e, -ETIMEDOUT, "%s: the VMM does not end", r.name);
+		if (ret == 0 && r.alive)	/* the waiter writes into the folder */
+			end_wait(r.name);
 		if (ret == 0)
 			ret = vm_store_remove(r.name, &e);
 		if (ret < 0)
