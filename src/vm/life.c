@@ -1,18 +1,23 @@
 /*
  * life -- background VMs (see life.h).
  *
- * `run -d` makes the VM's folder, then forks twice (the VMM is nobody's
- * zombie) and waits on a channel (lib/chan.h) for one word from the VMM:
- * started, once its machine is built (the VMM writes state.json first),
- * or the setup's error, which the command prints as its own.  A VMM that
- * dies before either is an error too.  Either error removes the folder.
+ * `run -d` makes the VM's folder, then forks a child that forks the
+ * waiter and exits (so the command waits for nobody), and waits on a
+ * channel (lib/chan.h) for one word from the VMM: started, once its
+ * machine is built (the VMM writes state.json first), or the setup's
+ * error, which the command prints as its own.  A VMM that dies before
+ * either is an error too.  Either error removes the folder.
+ *
+ * The waiter (its own session, stdio /dev/null, cwd /) forks the VMM and
+ * stays its parent: the VMM's last word on a pipe ("HOW CODE") and its
+ * exit status from waitpid() become end.json (store.h), which the VMM,
+ * under its syscall filter or killed by a signal, could not write.
  *
  * `ls` asks each live VMM's API socket for its state (running/paused);
- * a VMM that is gone, however it ended, makes a stopped VM.  `stop`
- * sends SIGTERM (the VMM ends the run and exits 0) and after --timeout
+ * a VMM that is gone shows how it ended (end.json).  `stop` sends
+ * SIGTERM (the VMM ends the run and exits 0) and after --timeout
  * SIGKILL; `rm -f` kills first.  The pid is trusted only with its start
- * time (lib/proc.h).
- */
+ * time (lib/proc.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
