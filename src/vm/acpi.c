@@ -9,8 +9,10 @@
  * port (write 0xfe), which ends the run like any other reset.  The DSDT
  * holds one device, the PCI host bridge (PNP0A03, bus 0, conf1 ports,
  * I/O ports and the hole from 3 GiB to the I/O APIC as windows): an OS
- * that uses ACPI finds PCI root buses only there.  No _PRT: INTx routing
- * is the PCI code's to describe; virtio-pci devices use MSI-X.  The MADT lists a local
+ * that uses ACPI finds PCI root buses only there.  Its _PRT routes INTx
+ * of every slot straight to I/O APIC inputs (GSIs), as the machine
+ * wires them (acpi_pci_gsi); without one an ACPI OS cannot use INTx
+ * once it runs the I/O APIC, only MSI-X.  The MADT lists a local
  * APIC per CPU, the I/O APIC, ISA IRQ 0 on GSI 0 (see tables.h) and the
  * LINT1 NMI.  Every table's bytes sum to 0, as the RSDP's first 20 bytes
  * and all its 36 do.
@@ -26,8 +28,9 @@
 #define OFF_XSDT		0x040
 #define OFF_RSDT		0x080
 #define OFF_FADT		0x0c0
-#define OFF_DSDT		0x200
-#define OFF_MADT		0x300
+#define OFF_MADT		0x200	/* at most 0x250 bytes (64 CPUs) */
+#define OFF_DSDT		0x500
+#define DSDT_MAX		(ACPI_SIZE - OFF_DSDT)
 
 #define FADT_LENGTH		276	/* ACPI 6.0 and later */
 #define FADT_REV		6
@@ -184,9 +187,49 @@ static size_t aml_crs(uint8_t *p)
 }
 
 /*
+ * Name (_PRT, Package () { Package () { 0xSSFFFF, PIN, Zero, GSI }, ... })
+ * for slots 1 to 31, pins INTA-INTD (ACPI 6.4, 6.2.13): a Source of
+ * Zero makes the last field a global system interrupt, i.e. an I/O APIC
+ * input (level-triggered, active low).
+ */
+static size_t aml_prt(uint8_t *p)
+{
+	uint8_t pkgs[TABLES_PCI_SLOTS * 4 * 16], *q = pkgs;
+	int slot, pin;
+
+	for (slot = 1; slot <= TABLES_PCI_SLOTS; slot++)
+		for (pin = 0; pin < 4; pin++) {
+			uint8_t e[16], *b = e;
+			uint32_t addr = (uint32_t)slot << 16 | 0xffff;
+
+			*b++ = 0x04;			/* NumElements */
+			*b++ = 0x0c;			/* DWordConst */
+			memcpy(b, &addr, 4);
+			b += 4;
+			*b++ = 0x0a;			/* ByteConst: the pin */
+			*b++ = pin;
+			*b++ = 0x00;			/* ZeroOp: no link device */
+			*b++ = 0x0a;			/* ByteConst: the GSI */
+			*b++ = acpi_pci_gsi(slot, pin);
+			q += aml_pkg(q, "\x12", 1, e, b - e);	/* PackageOp */
+		}
+	memmove(pkgs + 1, pkgs, q - pkgs);
+	pkgs[0] = TABLES_PCI_SLOTS * 4;			/* NumElements */
+	memcpy(p, "\x08_PRT", 5);			/* NameOp _PRT */
+	return 5 + aml_pkg(p + 5, "\x12", 1, pkgs, q - pkgs + 1);
+}
+
+int acpi_pci_gsi(int slot, int pin)
+{
+	/* device n (slot n + 1) raises pin A on 10 for even n, 11 for odd:
+	 * machine.c's pci_irq(); other pins follow the usual swizzle */
+	return (slot - 1 + pin) % 2 ? 11 : 10;
+}
+
+/*
  * DefinitionBlock: Scope (\_SB) { Device (PCI0) {
  *	Name (_HID, EisaId ("PNP0A03")) Name (_UID, 0) Name (_BBN, 0)
- *	Name (_CRS, ...) } }
+ *	Name (_CRS, ...) Name (_PRT, ...) } }
  */
 static uint32_t acpi_dsdt(uint8_t *t)
 {
@@ -196,12 +239,13 @@ static uint32_t acpi_dsdt(uint8_t *t)
 		0x08, '_', 'U', 'I', 'D', 0x00,
 		0x08, '_', 'B', 'B', 'N', 0x00,
 	};
-	uint8_t dev[256], scope[256];
+	uint8_t dev[DSDT_MAX], scope[DSDT_MAX];
 	size_t ndev, nscope;
 	uint8_t *p = t + sizeof(struct acpi_hdr);
 
 	memcpy(dev, names, sizeof(names));
 	ndev = sizeof(names) + aml_crs(dev + sizeof(names));
+	ndev += aml_prt(dev + ndev);
 	memcpy(scope, "\\_SB_", 5);
 	nscope = 5 + aml_pkg(scope + 5, "\x5b\x82", 2, dev, ndev);	/* DeviceOp */
 	p += aml_pkg(p, "\x10", 1, scope, nscope);			/* ScopeOp */

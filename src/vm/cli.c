@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/opt.h"
@@ -40,7 +41,7 @@ struct run_args {
 	{ "cmdline", 'c', OPT_STR, &(a).cmdline, "STR", "kernel command line (at most 4095 bytes)" }, \
 	{ "mem", 'm', OPT_STR, &(a).mem, "SIZE", "guest memory, 4M to 3G (default 256M)" }, \
 	{ "cpus", 0, OPT_STR, &(a).cpus, "N", "virtual CPUs, 1 to 64 (default 1); more than one get MP and ACPI tables" }, \
-	{ "cpu-features", 0, OPT_STR, &(a).cpu_features, "POLICY", "CPUID policy: baseline (default; hides what KVM's emulator refuses) or host" }, \
+	{ "cpu-features", 0, OPT_STR, &(a).cpu_features, "POLICY", "CPUID policy: baseline (default; hides what KVM's emulator refuses), host, and/or a list of +FEATURE/-FEATURE (/proc/cpuinfo names), e.g. host,-avx512f,-xsave" }, \
 	{ "timeout", 0, OPT_STR, &(a).timeout, "SECONDS", "stop the guest after this long (exit 124)" }, \
 	{ "irqchip", 0, OPT_STR, &(a).irqchip, "on|off", "in-kernel interrupt controllers and PIT (default on); off: hlt with interrupts off powers off" }, \
 	{ "stats", 0, OPT_FLAG, &(a).stats, NULL, "print exits and times on stderr at the end" }, \
@@ -70,6 +71,7 @@ static void vm_help(FILE *f)
 		"  strata vm stop [--timeout S] [-f] NAME...\n"
 		"  strata vm rm [-f] NAME...\n"
 		"  strata vm logs NAME\n"
+		"  strata vm attach NAME                 (the serial console; Ctrl-] detaches)\n"
 		"  strata vm api NAME|SOCKET '{\"action\":\"pause|resume|stop|stats\"}'\n"
 		"  strata vm gc\n"
 		"  strata vm initramfs -o FILE [--modules DIR] [--init SCRIPT]\n"
@@ -108,6 +110,13 @@ static void vm_help(FILE *f)
 static int usage_error(const char *msg)
 {
 	fprintf(stderr, "strata: vm run: %s (see strata vm --help)\n", msg);
+	return 2;
+}
+
+/* "strata: --cpu-features: unknown feature 'x'": the flag says where */
+static int plain_error(struct err *e)
+{
+	err_print(e);
 	return 2;
 }
 
@@ -243,6 +252,16 @@ static int run_devices(const struct run_args *a, struct vm_config *c,
 	return 0;
 }
 
+/* Input whose end poll() reports can wake the UART (machine.h). */
+static int console_wakes(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return 0;
+	return isatty(fd) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+}
+
 /* Turn the parsed strings into a vm_config; 0 or a usage error code. */
 static int run_config(const struct run_args *a, struct vm_config *c, struct err *e)
 {
@@ -261,12 +280,6 @@ static int run_config(const struct run_args *a, struct vm_config *c, struct err 
 		return err_wrap(e, "--cpus");
 	if (a->cpus)
 		c->cpus = v;
-	c->cpu = VM_CPU_BASELINE;
-	if (a->cpu_features && !strcmp(a->cpu_features, "host"))
-		c->cpu = VM_CPU_HOST;
-	else if (a->cpu_features && strcmp(a->cpu_features, "baseline"))
-		return err_msg(e, -EINVAL, "--cpu-features %s: baseline or host (feature lists: not yet)",
-			       a->cpu_features);
 	if (a->timeout) {
 		c->timeout = strtod(a->timeout, &end);
 		if (*end || end == a->timeout || !(c->timeout > 0) || c->timeout > 1e6)
@@ -285,6 +298,7 @@ static int run_config(const struct run_args *a, struct vm_config *c, struct err 
 	c->initrd = a->initrd;
 	c->cmdline = a->cmdline;
 	c->console_in = STDIN_FILENO;
+	c->console_wake = console_wakes(STDIN_FILENO);
 	c->console_out = STDOUT_FILENO;
 	if (a->name && !a->detach)
 		return err_msg(e, -EINVAL, "--name: only for background VMs (-d)");
@@ -322,17 +336,15 @@ static int run_vm(const struct run_args *a, struct vm_config *c)
 	struct vm_result r;
 	struct err e = { 0 };
 
-	int riscv = a->arch && !strcmp(a->arch, "riscv64");
+	vm_run_fn run = a->arch && !strcmp(a->arch, "riscv64") ? vm_rv_run : vm_run;
 
-	if (riscv && (a->detach || a->api_sock))
-		return not_yet_error(a->detach ? "-d with --arch riscv64" : "--api-sock with --arch riscv64");
 	if (a->detach) {
-		if (vm_run_detached(c, a->name, run_report_detached, (void *)a, &e) < 0)
+		if (vm_run_detached(c, a->name, run, run_report_detached, (void *)a, &e) < 0)
 			return setup_error(&e);
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);	/* a closed stdout must not kill the VMM */
-	if ((riscv ? vm_rv_run(c, &r, &e) : vm_run(c, &r, &e)) < 0)
+	if (run(c, &r, &e) < 0)
 		return setup_error(&e);
 	return run_report(a, &r);
 }
@@ -363,6 +375,8 @@ static int cmd_run(int argc, char **argv)
 		ret = usage_error("no --kernel given");
 	else if (ny)
 		ret = not_yet_error(ny);
+	else if (cpuid_features_parse(a.cpu_features, &c.cpu, &e) < 0)
+		ret = plain_error(&e);
 	else if (run_config(&a, &c, &e) < 0)
 		ret = usage_error(e.msg);
 	else

@@ -7,10 +7,7 @@
  * to name the instruction: the bytes at cs.base + rip, through the
  * guest's own page tables when paging is on.
  *
- * The CPUID `baseline` exists because of hosts where KVM runs every guest
- * instruction through its instruction emulator (nested, no VT-x): there
- * cmpxchg16b, xsave/xrstor and AVX fail with KVM_EXIT_INTERNAL_ERROR, so
- * a guest must not be told they exist.
+ * The CPUID table itself (baseline, host, feature lists) is cpuid.c's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +21,7 @@
 #include <unistd.h>
 
 #include "vm/boot.h"
+#include "vm/cpuid.h"
 #include "vm/kvm_x86.h"
 
 #define KVM_TSS_ADDR		0xfffbd000
@@ -157,41 +155,6 @@ void kvm_x86_destroy(struct kvm_vm *k)
 	k->ncpus = 0;
 }
 
-/* The baseline: features KVM's emulator cannot run, or that a guest
- * would turn on and then fail with (xsave state, protection keys). */
-static void cpuid_baseline(struct kvm_cpuid_entry2 *c)
-{
-	switch (c->function) {
-	case 1:
-		/* fma, cmpxchg16b, pcid, movbe, xsave, osxsave, avx, f16c, rdrand */
-		c->ecx &= ~((1u << 12) | (1u << 13) | (1u << 17) | (1u << 22) |
-			    (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29) |
-			    (1u << 30));
-		break;
-	case 7:
-		if (c->index != 0) {
-			c->eax = c->ebx = c->ecx = c->edx = 0;
-			break;
-		}
-		/* keep: erms(9), fsrm; drop fsgsbase, bmi1/2, avx2, hle, rtm,
-		 * invpcid, mpx, avx512*, rdseed, adx, smap, sha, clflushopt... */
-		c->ebx &= (1u << 9) | (1u << 7) /* smep */;
-		c->ecx &= 0;		/* umip, pku, ospke, la57, vaes, gfni, ... */
-		c->edx &= (1u << 4);	/* fsrm */
-		break;
-	case 0xd:			/* xsave state: none */
-	case 0x14:			/* processor trace */
-		c->eax = c->ebx = c->ecx = c->edx = 0;
-		break;
-	case 0x80000001:
-		/* lzcnt/abm(5), sse4a, misalignsse, 3dnowprefetch, xop, fma4, tbm */
-		c->ecx &= ~((1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) |
-			    (1u << 11) | (1u << 16) | (1u << 21));
-		c->edx &= ~(1u << 27);	/* rdtscp */
-		break;
-	}
-}
-
 /* Each vCPU's APIC id where CPUID reports it: leaf 1 ebx[31:24] and
  * the x2APIC id of the topology leaves 0xb and 0x1f. */
 static void cpuid_apic_id(struct kvm_cpuid2 *cpuid, uint32_t id)
@@ -208,10 +171,10 @@ static void cpuid_apic_id(struct kvm_cpuid2 *cpuid, uint32_t id)
 	}
 }
 
-int kvm_x86_set_cpuid(struct kvm_vm *k, enum vm_cpu_policy p, struct err *e)
+int kvm_x86_set_cpuid(struct kvm_vm *k, const struct vm_cpu_features *f,
+		      struct err *e)
 {
 	struct kvm_cpuid2 *cpuid;
-	uint32_t i;
 	int ret = 0, cpu;
 
 	cpuid = calloc(1, sizeof(*cpuid) +
@@ -223,14 +186,7 @@ int kvm_x86_set_cpuid(struct kvm_vm *k, enum vm_cpu_policy p, struct err *e)
 		ret = err_set(e, -errno, "KVM_GET_SUPPORTED_CPUID");
 		goto out;
 	}
-	for (i = 0; i < cpuid->nent; i++) {
-		struct kvm_cpuid_entry2 *c = &cpuid->entries[i];
-
-		if (c->function == 1)
-			c->ecx |= 1u << 31;	/* hypervisor present */
-		if (p == VM_CPU_BASELINE)
-			cpuid_baseline(c);
-	}
+	ret = cpuid_policy_apply(f, cpuid->entries, cpuid->nent, e);
 	for (cpu = 0; cpu < k->ncpus && !ret; cpu++) {
 		cpuid_apic_id(cpuid, cpu);
 		if (ioctl(k->cpu[cpu].fd, KVM_SET_CPUID2, cpuid) < 0)

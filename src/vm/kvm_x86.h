@@ -40,7 +40,8 @@ int kvm_x86_create(struct kvm_vm *k, const struct vm_mem *mem, int no_irqchip,
 void kvm_x86_destroy(struct kvm_vm *k);
 
 /* The CPUID policy on every vCPU, each with its own APIC id. */
-int kvm_x86_set_cpuid(struct kvm_vm *k, enum vm_cpu_policy p, struct err *e);
+int kvm_x86_set_cpuid(struct kvm_vm *k, const struct vm_cpu_features *f,
+		      struct err *e);
 
 /* The entries below set up vCPU 0, the boot CPU. */
 

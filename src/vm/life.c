@@ -1,18 +1,23 @@
 /*
  * life -- background VMs (see life.h).
  *
- * `run -d` makes the VM's folder, then forks twice (the VMM is nobody's
- * zombie) and waits on a channel (lib/chan.h) for one word from the VMM:
- * started, once its machine is built (the VMM writes state.json first),
- * or the setup's error, which the command prints as its own.  A VMM that
- * dies before either is an error too.  Either error removes the folder.
+ * `run -d` makes the VM's folder, then forks a child that forks the
+ * waiter and exits (so the command waits for nobody), and waits on a
+ * channel (lib/chan.h) for one word from the VMM: started, once its
+ * machine is built (the VMM writes state.json first), or the setup's
+ * error, which the command prints as its own.  A VMM that dies before
+ * either is an error too.  Either error removes the folder.
+ *
+ * The waiter (its own session, stdio /dev/null, cwd /) forks the VMM and
+ * stays its parent: the VMM's last word on a pipe ("HOW CODE") and its
+ * exit status from waitpid() become end.json (store.h), which the VMM,
+ * under its syscall filter or killed by a signal, could not write.
  *
  * `ls` asks each live VMM's API socket for its state (running/paused);
- * a VMM that is gone, however it ended, makes a stopped VM.  `stop`
- * sends SIGTERM (the VMM ends the run and exits 0) and after --timeout
+ * a VMM that is gone shows how it ended (end.json).  `stop` sends
+ * SIGTERM (the VMM ends the run and exits 0) and after --timeout
  * SIGKILL; `rm -f` kills first.  The pid is trusted only with its start
- * time (lib/proc.h).
- */
+ * time (lib/proc.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +40,7 @@
 #include "lib/parse.h"
 #include "lib/proc.h"
 #include "vm/api.h"
+#include "vm/console.h"
 #include "vm/life.h"
 #include "vm/store.h"
 
@@ -43,10 +49,13 @@ enum { LIFE_ERROR = 1, LIFE_STARTED };
 #define STOP_TIMEOUT_S	10
 #define KILL_WAIT_MS	5000
 #define API_WAIT_MS	1000
+#define END_WAIT_MS	1000
 
 struct detach {
 	const char *name;
+	vm_run_fn run;
 	int chan;
+	int end_fd;	/* the VMM's last word to the waiter: "HOW CODE\n" */
 };
 
 static int cmd_error(const char *cmd, struct err *e)
@@ -88,13 +97,15 @@ static int detached_ready(void *arg, struct err *e)
 	return 0;
 }
 
+static void end_word(int fd, int how, int code);
+
 static void __attribute__((noreturn)) vmm_main(struct vm_config *c, struct detach *d,
 					       vm_report_fn report, void *arg)
 {
 	char log[PATH_LEN];
 	struct vm_result r;
 	struct err e = { 0 };
-	int fd;
+	int fd, code;
 
 	setsid();
 	signal(SIGPIPE, SIG_IGN);
@@ -109,18 +120,102 @@ static void __attribute__((noreturn)) vmm_main(struct vm_config *c, struct detac
 		dup2(fd, 2);
 		close(fd);
 	}
-	c->console_in = -1;
+	c->console_in = console_open_in(d->name, &e);	/* -errno: no input */
+	err_clear(&e);
+	c->console_wake = c->console_in >= 0;
 	c->console_out = 1;
 	c->ready = detached_ready;
 	c->ready_arg = d;
-	if (vm_run(c, &r, &e) < 0) {
+	if (d->run(c, &r, &e) < 0) {
 		if (d->chan >= 0)
 			chan_send_err(d->chan, LIFE_ERROR, &e);
 		else
 			err_print(&e);
 		_exit(125);
 	}
-	_exit(report(&r, arg));
+	code = report(&r, arg);
+	end_word(d->end_fd, r.how, code);
+	_exit(code);
+}
+
+/* How the run ended, for the waiter; write(2) is what the filter
+ * leaves us. */
+static void end_word(int fd, int how, int code)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d %d\n", how, code);
+
+	if (write(fd, buf, n) != n)
+		return;	/* the waiter then records the exit status alone */
+}
+
+/* The VMM's parent: waits for it and writes end.json (store.h), since
+ * the VMM cannot.  It holds nothing of the VMM's but the read end of
+ * its last word, and no directory. */
+static void __attribute__((noreturn)) waiter_main(const char *name, pid_t vmm,
+						  int end_fd)
+{
+	char buf[32] = "", how[16] = "unknown";
+	int status = 0, h = -1, code = 0, sig = 0;
+	struct err e;
+	ssize_t n, len = 0;
+
+	while (len < (ssize_t)sizeof(buf) - 1 &&
+	       ((n = read(end_fd, buf + len, sizeof(buf) - 1 - len)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		len += n > 0 ? n : 0;
+	close(end_fd);
+	while (waitpid(vmm, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(status)) {
+		snprintf(how, sizeof(how), "signal");
+		sig = WTERMSIG(status);
+		code = 128 + sig;
+	} else {
+		code = WEXITSTATUS(status);
+		if (sscanf(buf, "%d", &h) == 1)
+			snprintf(how, sizeof(how), "%s", vm_end_name(h));
+	}
+	vm_store_ended(name, vmm, how, code, sig, &e);
+	_exit(0);
+}
+
+/* The first child: forks the waiter and is done, so the waiter and the
+ * VMM are nobody's children but init's and the waiter's. */
+static void __attribute__((noreturn)) detached_fork(struct vm_config *c,
+						    const char *name, vm_run_fn run,
+						    int chan, vm_report_fn report,
+						    void *arg)
+{
+	struct detach d = { name, run, chan, -1 };
+	int p[2];
+	pid_t vmm;
+
+	if (fork() != 0)
+		_exit(0);
+	setsid();
+	if (pipe2(p, O_CLOEXEC) < 0)
+		_exit(125);	/* the parent hears EPIPE on the channel */
+	vmm = fork();
+	if (vmm < 0)
+		_exit(125);
+	if (vmm == 0) {
+		close(p[0]);
+		d.end_fd = p[1];
+		vmm_main(c, &d, report, arg);
+	}
+	close(p[1]);
+	close(chan);
+	if (chdir("/") < 0)
+		_exit(1);
+	p[1] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (p[1] >= 0) {
+		dup2(p[1], 0);
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		close(p[1]);
+	}
+	waiter_main(name, vmm, p[0]);
 }
 
 static void made_up_name(char *buf, size_t n)
@@ -158,12 +253,11 @@ static int detached_wait(int chan, const char *name, struct err *e)
 	return err_msg(e, m.value < 0 ? m.value : -EIO, "%s", m.text);
 }
 
-int vm_run_detached(struct vm_config *c, const char *name, vm_report_fn report,
-		    void *arg, struct err *e)
+int vm_run_detached(struct vm_config *c, const char *name, vm_run_fn run,
+		    vm_report_fn report, void *arg, struct err *e)
 {
 	struct vm_rec rec = { .mem = c->mem_size, .cpus = c->cpus };
 	char sock[PATH_LEN], made[16];
-	struct detach d;
 	struct err ignore;
 	int sv[2], ret, status;
 	pid_t pid;
@@ -209,10 +303,7 @@ int vm_run_detached(struct vm_config *c, const char *name, vm_report_fn report,
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		if (fork() != 0)
-			_exit(0);
-		d = (struct detach){ name, sv[1] };
-		vmm_main(c, &d, report, arg);
+		detached_fork(c, name, run, sv[1], report, arg);
 	}
 	close(sv[1]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -274,19 +365,50 @@ out:
 	return j;
 }
 
-/* running/paused from the VMM itself; "running" if it does not say */
+/* running/paused from the VMM itself ("running" if it does not say);
+ * how it ended when it is gone */
 static void live_state(const struct vm_rec *r, char *state, size_t n)
 {
 	struct err e;
 	json_t *j;
 
-	snprintf(state, n, "%s", r->alive ? "running" : "stopped");
-	if (!r->alive || !r->api_sock[0])
+	if (!r->alive) {
+		vm_store_end_text(r, state, n);
+		return;
+	}
+	snprintf(state, n, "running");
+	if (!r->api_sock[0])
 		return;
 	j = api_call(r->api_sock, "{\"action\":\"stats\"}", &e);
 	if (j && json_is_true(json_object_get(j, "ok")))
 		snprintf(state, n, "%s", jsonf_str(j, "state", "running"));
 	json_decref(j);
+}
+
+/* --json: "state" is one word (running, paused, exited, crashed,
+ * timed-out, stopped, killed); how a stopped VM ended in "end",
+ * "exit_code" and "signal". */
+static json_t *ls_json(const struct vm_rec *r, const char *state, long up)
+{
+	static const char *const words[] = { "exited", "crashed", "timed", "stopped", "killed" };
+	json_t *j = json_pack("{s:s, s:i, s:s, s:s, s:I, s:i, s:I}",
+		"name", r->name, "pid", r->alive ? (int)r->pid : 0,
+		"state", state, "kernel", r->kernel, "mem", (json_int_t)r->mem,
+		"cpus", r->cpus, "uptime", (json_int_t)up);
+	size_t i;
+
+	if (!j || r->alive)
+		return j;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strncmp(state, words[i], strlen(words[i])))
+			json_object_set_new(j, "state", json_string(i == 2 ? "timed-out" : words[i]));
+	if (r->end[0]) {
+		json_object_set_new(j, "end", json_string(r->end));
+		json_object_set_new(j, "exit_code", json_integer(r->exit_code));
+		if (r->signal)
+			json_object_set_new(j, "signal", json_integer(r->signal));
+	}
+	return j;
 }
 
 static void fmt_uptime(char *buf, size_t n, long s)
@@ -307,20 +429,17 @@ static int ls_one(const struct vm_rec *r, void *arg)
 {
 	struct ls *l = arg;
 	long up = r->alive && r->started ? (long)(time(NULL) - r->started) : 0;
-	char state[16], upbuf[32], pid[16], mem[24];
+	char state[32], upbuf[32], pid[16], mem[24];
 
 	live_state(r, state, sizeof(state));
 	if (l->arr) {
-		json_array_append_new(l->arr, json_pack("{s:s, s:i, s:s, s:s, s:I, s:i, s:I}",
-			"name", r->name, "pid", r->alive ? (int)r->pid : 0,
-			"state", state, "kernel", r->kernel, "mem", (json_int_t)r->mem,
-			"cpus", r->cpus, "uptime", (json_int_t)up));
+		json_array_append_new(l->arr, ls_json(r, state, up));
 		return 0;
 	}
 	fmt_uptime(upbuf, sizeof(upbuf), up);
 	snprintf(pid, sizeof(pid), "%d", (int)r->pid);
 	snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)(r->mem >> 20));
-	printf("%-16s %-8s %-8s %-6s %-4d %-8s %s\n", r->name, r->alive ? pid : "-",
+	printf("%-16s %-8s %-16s %-6s %-4d %-8s %s\n", r->name, r->alive ? pid : "-",
 	       state, mem, r->cpus, r->alive ? upbuf : "-", r->kernel);
 	return 0;
 }
@@ -347,7 +466,7 @@ static int cmd_ls(int argc, char **argv)
 	if (json)
 		l.arr = json_array();
 	else
-		printf("%-16s %-8s %-8s %-6s %-4s %-8s %s\n", "NAME", "PID", "STATE",
+		printf("%-16s %-8s %-16s %-6s %-4s %-8s %s\n", "NAME", "PID", "STATE",
 		       "MEM", "CPUS", "UPTIME", "KERNEL");
 	if (vm_store_foreach(ls_one, &l, &e) < 0)
 		return cmd_error("ls", &e);
@@ -369,6 +488,21 @@ static int vmm_signal_wait(const struct vm_rec *r, int sig, int ms)
 	return proc_wait_gone(r->pid, r->pid_start, ms);
 }
 
+/* The waiter writes end.json just after the VMM is gone: give it a
+ * moment, so that ls after stop says how it ended. */
+static void end_wait(const char *name)
+{
+	struct vm_rec r;
+	struct err e;
+	int i;
+
+	for (i = 0; i < END_WAIT_MS / 10; i++) {
+		if (vm_store_load(name, &r, &e) < 0 || r.end[0])
+			return;
+		usleep(10000);
+	}
+}
+
 static int vm_stop_one(const char *name, double timeout, int force, struct err *e)
 {
 	struct vm_rec r;
@@ -378,10 +512,11 @@ static int vm_stop_one(const char *name, double timeout, int force, struct err *
 		return ret;
 	if (!r.alive)
 		return 0;
-	if (!force && vmm_signal_wait(&r, SIGTERM, (int)(timeout * 1000)))
+	if ((!force && vmm_signal_wait(&r, SIGTERM, (int)(timeout * 1000))) ||
+	    vmm_signal_wait(&r, SIGKILL, KILL_WAIT_MS)) {
+		end_wait(name);
 		return 0;
-	if (vmm_signal_wait(&r, SIGKILL, KILL_WAIT_MS))
-		return 0;
+	}
 	return err_msg(e, -ETIMEDOUT, "%s: the VMM (pid %d) does not end", name, (int)r.pid);
 }
 
@@ -443,6 +578,8 @@ static int cmd_rm(int argc, char **argv)
 				      r.name, r.name);
 		if (ret == 0 && r.alive && !vmm_signal_wait(&r, SIGKILL, KILL_WAIT_MS))
 			ret = err_msg(&e, -ETIMEDOUT, "%s: the VMM does not end", r.name);
+		if (ret == 0 && r.alive)	/* the waiter writes into the folder */
+			end_wait(r.name);
 		if (ret == 0)
 			ret = vm_store_remove(r.name, &e);
 		if (ret < 0)
@@ -532,6 +669,7 @@ static const struct {
 } life_cmds[] = {
 	{ "ls", cmd_ls }, { "stop", cmd_stop }, { "rm", cmd_rm },
 	{ "logs", cmd_logs }, { "gc", cmd_gc }, { "api", cmd_api },
+	{ "attach", vm_attach_main }, { "console", vm_attach_main },
 };
 
 int vm_life_cmd(const char *cmd)

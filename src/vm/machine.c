@@ -39,6 +39,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -99,6 +100,8 @@ struct machine {
 	struct api_server *api;
 	struct api_ops api_ops;
 	int release_fd;		/* closing it lets the releaser go */
+	pthread_t console;	/* cfg->console_wake's thread, 0: none */
+	int console_stop[2];	/* a byte on it ends that thread */
 };
 
 /* One vCPU's share of a run. */
@@ -169,10 +172,10 @@ static int machine_attach(struct machine *m, int ret, uint64_t port,
 	return ret;
 }
 
-/* INTx lines for PCI devices: free ISA lines, alternating */
+/* INTx of the n-th device (slot n + 1), as the DSDT's _PRT says */
 static int pci_irq(int n)
 {
-	return n % 2 ? 11 : 10;
+	return acpi_pci_gsi(n + 1, 0);
 }
 
 static int machine_disk(struct machine *m, const struct vm_disk *vd, int irq,
@@ -759,6 +762,61 @@ static int machine_result(struct machine *m, struct vcpu_run *v, int n,
 	return ret;
 }
 
+/*
+ * The UART takes its input when the guest reads its registers; a guest
+ * idle in hlt waiting for the receive interrupt would wait for ever.
+ * This thread waits for input and then reads LSR, as a vCPU would,
+ * which pulls the input in and raises the line (the riscv64 machine's
+ * supervisor does the same).  Only for input whose end poll() reports
+ * (a FIFO, a pipe, a terminal): /dev/null or a file would always look
+ * readable.
+ */
+static void *machine_console(void *arg)
+{
+	struct machine *m = arg;
+	struct pollfd p[2] = {
+		{ .fd = m->cfg->console_in, .events = POLLIN },
+		{ .fd = m->console_stop[0], .events = POLLIN },
+	};
+	const struct timespec pace = { 0, 10000000 };	/* 10 ms */
+	uint8_t lsr;
+
+	while (!__atomic_load_n(&m->ended, __ATOMIC_ACQUIRE)) {
+		if (poll(p, 2, -1) < 0 || p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN)) {
+			if (p[0].revents)	/* the writer is gone: no more input */
+				break;
+			continue;
+		}
+		pthread_mutex_lock(&m->lock);
+		bus_read(&m->bus, BUS_PIO, UART8250_COM1_PORT + 5, &lsr, 1);
+		pthread_mutex_unlock(&m->lock);
+		/* input the guest has not taken yet stays readable */
+		nanosleep(&pace, NULL);
+	}
+	return NULL;
+}
+
+static int machine_console_start(struct machine *m, struct err *e)
+{
+	if (!m->cfg->console_wake || m->cfg->console_in < 0)
+		return 0;
+	if (pipe2(m->console_stop, O_CLOEXEC) < 0)
+		return err_set(e, -errno, "pipe");
+	return vcpu_spawn(&m->console, machine_console, m, e);
+}
+
+static void machine_console_stop(struct machine *m)
+{
+	if (m->console) {
+		if (write(m->console_stop[1], "", 1) != 1)
+			return;	/* cannot happen: the pipe is empty */
+		pthread_join(m->console, NULL);
+		m->console = 0;
+	}
+}
+
 /* vCPU 0 runs here, the others on their own threads (vcpu.c). */
 static int machine_loop(struct machine *m, const struct vm_config *cfg,
 			struct vm_result *res, const struct timespec *t0,
@@ -788,6 +846,8 @@ static int machine_loop(struct machine *m, const struct vm_config *cfg,
 	ret = machine_timer(cfg->timeout, e);
 	for (i = 1; i < n && ret == 0; i++)
 		ret = vcpu_spawn(&m->thread[i], machine_ap, &v[i], e);
+	if (ret == 0)
+		ret = machine_console_start(m, e);
 	if (ret == 0 && m->api) {
 		m->api_ops = (struct api_ops){ m, machine_act };
 		ret = api_start(m->api, &m->api_ops, e);
@@ -814,6 +874,7 @@ static int machine_loop(struct machine *m, const struct vm_config *cfg,
 	}
 	api_close(m->api);	/* before the vCPUs' results go */
 	m->api = NULL;
+	machine_console_stop(m);
 	for (i = 1; i < n; i++)
 		if (m->thread[i])
 			pthread_join(m->thread[i], NULL);
@@ -901,7 +962,7 @@ static int machine_setup(struct machine *m, const struct vm_config *cfg,
 {
 	int ret;
 
-	ret = kvm_x86_set_cpuid(&m->kvm, cfg->cpu, e);
+	ret = kvm_x86_set_cpuid(&m->kvm, &cfg->cpu, e);
 	if (ret == 0)
 		ret = machine_devices(m, cfg, e);
 	if (ret == 0)
@@ -941,6 +1002,7 @@ int vm_run(const struct vm_config *cfg, struct vm_result *res, struct err *e)
 	madvise(m.mem.host, m.mem.size, MADV_DONTFORK);
 	m.cfg = cfg;
 	m.release_fd = -1;
+	m.console_stop[0] = m.console_stop[1] = -1;
 	vm_terminated = 0;
 	machine_block_term(&old);
 	pthread_mutex_init(&m.lock, NULL);
@@ -960,6 +1022,10 @@ int vm_run(const struct vm_config *cfg, struct vm_result *res, struct err *e)
 	kvm_x86_destroy(&m.kvm);
 	if (m.release_fd >= 0)
 		close(m.release_fd);
+	if (m.console_stop[0] >= 0) {
+		close(m.console_stop[0]);
+		close(m.console_stop[1]);
+	}
 out_mem:
 	munmap(m.mem.host, m.mem.size);
 	pthread_cond_destroy(&m.cond);

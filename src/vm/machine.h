@@ -18,6 +18,7 @@
 
 #include "dev/bus.h"
 #include "lib/err.h"
+#include "vm/cpuid.h"
 
 #define VM_MEM_MIN	(4ULL << 20)
 #define VM_MEM_MAX	(3ULL << 30)	/* below the PCI hole */
@@ -48,22 +49,20 @@ struct vm_mem {
  * byte of it is outside guest memory (or len is 0). */
 void *guest_ptr(const struct vm_mem *mem, uint64_t gpa, uint64_t len);
 
-enum vm_cpu_policy {
-	VM_CPU_BASELINE,	/* hide what KVM's instruction emulator refuses */
-	VM_CPU_HOST,		/* everything KVM supports */
-};
-
 struct vm_config {
 	const char *kernel;
 	const char *initrd;	/* NULL: none */
 	const char *cmdline;	/* NULL: empty */
 	uint64_t mem_size;
 	int cpus;		/* vCPUs, 1..VM_CPUS_MAX */
-	enum vm_cpu_policy cpu;
+	struct vm_cpu_features cpu;	/* the CPUID policy (cpuid.h) */
 	double timeout;		/* seconds; 0: none */
 	int no_irqchip;		/* HLT then exits to the VMM (tiny guests) */
 	int console_in;		/* UART input fd, -1: none */
 	int console_out;	/* UART output fd */
+	int console_wake;	/* console_in is a FIFO, pipe or terminal: a
+				 * thread polls it so a guest idle in hlt
+				 * gets its receive interrupt */
 	struct vm_disk disk[VM_MAX_DISKS];	/* virtio-blk over PCI */
 	int ndisks;
 	struct vm_net net[VM_MAX_NICS];	/* virtio-net over PCI */

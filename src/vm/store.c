@@ -12,6 +12,7 @@
 
 #include "lib/jsonf.h"
 #include "lib/proc.h"
+#include "vm/machine.h"
 #include "vm/store.h"
 
 int vm_store_check_name(const char *name, struct err *e)
@@ -118,6 +119,82 @@ int vm_store_started(const char *name, pid_t pid, struct err *e)
 	return ret;
 }
 
+static const char *const end_names[] = {
+	[VM_END_POWEROFF] = "poweroff", [VM_END_RESET] = "reset",
+	[VM_END_HALT] = "halt", [VM_END_CRASH] = "crash",
+	[VM_END_TIMEOUT] = "timeout", [VM_END_STOPPED] = "stopped",
+};
+
+const char *vm_end_name(int how)
+{
+	if (how < 0 || how >= (int)(sizeof(end_names) / sizeof(end_names[0])) ||
+	    !end_names[how])
+		return "unknown";
+	return end_names[how];
+}
+
+void vm_store_end_text(const struct vm_rec *r, char *buf, size_t n)
+{
+	const char *sig;
+
+	if (!strcmp(r->end, "crash"))
+		snprintf(buf, n, "crashed");
+	else if (!strcmp(r->end, "timeout"))
+		snprintf(buf, n, "timed out");
+	else if (!strcmp(r->end, "signal"))
+		snprintf(buf, n, "killed (SIG%s)",
+			 (sig = sigabbrev_np(r->signal)) ? sig : "?");
+	else if (!r->end[0] || !strcmp(r->end, "stopped"))
+		snprintf(buf, n, "stopped");
+	else
+		snprintf(buf, n, "exited (%d)", r->exit_code);
+}
+
+int vm_store_ended(const char *name, pid_t pid, const char *end, int code,
+		   int sig, struct err *e)
+{
+	char p[PATH_LEN];
+	json_t *j;
+	int ret;
+
+	ret = vm_store_path(p, name, "state.json", e);
+	if (ret < 0)
+		return ret;
+	j = jsonf_load(p, e);
+	if (!j)
+		return e->code;
+	ret = jsonf_int(j, "pid", 0) == pid ? 0 : -ESTALE;
+	json_decref(j);
+	if (ret < 0)
+		return err_msg(e, ret, "%s: another VMM", name);
+	j = json_pack("{s:i, s:s, s:i, s:i, s:I}", "pid", (int)pid, "end", end,
+		      "exit_code", code, "signal", sig, "ended", (json_int_t)time(NULL));
+	if (!j)
+		return err_msg(e, -ENOMEM, "end.json");
+	ret = vm_store_path(p, name, "end.json", e);
+	if (ret == 0)
+		ret = jsonf_save(p, j, e);
+	json_decref(j);
+	return ret;
+}
+
+/* end.json, if it is about the VMM state.json names. */
+static void load_end(const char *name, struct vm_rec *r, struct err *e)
+{
+	char p[PATH_LEN];
+	json_t *j;
+
+	if (vm_store_path(p, name, "end.json", e) < 0 || !(j = jsonf_load(p, e)))
+		return;
+	if (jsonf_int(j, "pid", 0) == r->pid) {
+		snprintf(r->end, sizeof(r->end), "%s", jsonf_str(j, "end", "unknown"));
+		r->exit_code = jsonf_int(j, "exit_code", 0);
+		r->signal = jsonf_int(j, "signal", 0);
+		r->ended = jsonf_int(j, "ended", 0);
+	}
+	json_decref(j);
+}
+
 static void copy_str(char *dst, size_t n, const char *src)
 {
 	snprintf(dst, n, "%s", src ? src : "");
@@ -149,6 +226,7 @@ int vm_store_load(const char *name, struct vm_rec *r, struct err *e)
 		r->pid_start = jsonf_int(j, "pid_start", 0);
 		r->started = jsonf_int(j, "started", 0);
 		json_decref(j);
+		load_end(name, r, e);
 	}
 	err_clear(e);
 	r->alive = r->pid > 0 && proc_alive(r->pid, r->pid_start);

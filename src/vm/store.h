@@ -5,9 +5,10 @@
  * machine is built), console.log (the serial console and the VMM's own
  * last words) and, by default, api.sock.
  *
- * Nothing records "stopped": a VM whose VMM (pid + start time, as
- * lib/proc.h) is gone is stopped, however it ended.  The VMM runs under
- * a syscall filter and could not write its end down anyway.
+ * A VM whose VMM (pid + start time, as lib/proc.h) is gone is not
+ * running, however it ended.  How it ended is end.json, written by the
+ * VMM's parent (life.c's waiter): the VMM runs under a syscall filter
+ * and could not write it, nor would a VMM killed by a signal.
  */
 #ifndef STRATA_VM_STORE_H
 #define STRATA_VM_STORE_H
@@ -31,7 +32,19 @@ struct vm_rec {
 	uint64_t pid_start;
 	time_t started;
 	int alive;		/* the VMM runs */
+	/* end.json, when the VMM wrote down in state.json has ended: */
+	char end[16];		/* "poweroff", "crash", ..., "signal"; "": none */
+	int exit_code;		/* the VMM's exit status */
+	int signal;		/* the signal that killed it (end "signal") */
+	time_t ended;
 };
+
+/* Names of enum vm_end (machine.h) as end.json says them. */
+const char *vm_end_name(int how);
+
+/* What `ls` shows as STATE for a VM that is not running: "exited (0)",
+ * "crashed", "timed out", "stopped", "killed (SIGKILL)". */
+void vm_store_end_text(const struct vm_rec *r, char *buf, size_t n);
 
 /* Letters, digits, '_', '.', '-'; starts with a letter or digit. */
 int vm_store_check_name(const char *name, struct err *e);
@@ -49,6 +62,12 @@ int vm_store_create(const struct vm_rec *r, struct err *e);
 
 /* The VMM, once running, says who it is. */
 int vm_store_started(const char *name, pid_t pid, struct err *e);
+
+/* The VMM @pid of NAME has ended (@end, @code, @sig as in vm_rec):
+ * end.json, unless state.json names another VMM (-ESTALE) or the VM is
+ * gone. */
+int vm_store_ended(const char *name, pid_t pid, const char *end, int code,
+		   int sig, struct err *e);
 
 /* Load NAME; -ENOENT with "no such VM: NAME" when there is none. */
 int vm_store_load(const char *name, struct vm_rec *r, struct err *e);

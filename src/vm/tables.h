@@ -26,12 +26,17 @@
 #define TABLES_LAPIC_ADDR	0xfee00000
 #define TABLES_IOAPIC_ADDR	0xfec00000
 #define TABLES_ISA_IRQS		16
+#define TABLES_PCI_SLOTS	31	/* bus 0 slots 1..31 (0: the host bridge) */
 
 /* The MP floating pointer and configuration table for @ncpus CPUs. */
 int mptable_write(const struct vm_mem *mem, int ncpus, struct err *e);
 
+/* The I/O APIC input INTx @pin (0 = INTA) of bus 0 slot @slot is wired
+ * to; the DSDT's _PRT says so. */
+int acpi_pci_gsi(int slot, int pin);
+
 /* RSDP, XSDT, RSDT, FADT (hardware-reduced, reset register = i8042 port
- * 0x64 value 0xfe), DSDT (the PCI host bridge), MADT (a local APIC per
+ * 0x64 value 0xfe), DSDT (the PCI host bridge with _CRS and _PRT), MADT (a local APIC per
  * CPU, the I/O APIC, an override for IRQ 0, LINT1 as NMI).  *@rsdp gets
  * the RSDP's address. */
 int acpi_write(const struct vm_mem *mem, int ncpus, uint64_t *rsdp,

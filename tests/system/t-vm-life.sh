@@ -113,7 +113,14 @@ for _i in 1 2 3 4 5 6 7 8 9 10; do
 	gone "$kpid" && break
 	sleep 0.1
 done
-expect_match "a VMM killed with -9 shows as stopped" '^k1 +- +stopped ' "$(st vm ls)"
+for _i in 1 2 3 4 5 6 7 8 9 10; do
+	[ -e "$STRATA_ROOT/vms/k1/end.json" ] && break
+	sleep 0.1
+done
+expect_match "a VMM killed with -9 shows as killed" '^k1 +- +killed \(SIGKILL\) ' "$(st vm ls)"
+json=$(st vm ls --json)
+expect_match "ls --json: state killed" '"state": "killed"' "$json"
+expect_match "with the signal" '"signal": 9' "$json"
 for _i in 1 2 3 4 5 6 7 8 9 10; do
 	[ -e "$STRATA_ROOT/vms/k1/api.sock" ] || break
 	sleep 0.1
@@ -130,7 +137,7 @@ check "rm -f kills and removes a running VM" st vm rm -f f1
 check "its VMM is gone" gone "$fpid"
 spin f2 >/dev/null
 check "stop -f kills at once" st vm stop -f f2
-expect_match "and it is stopped" '^f2 +- +stopped ' "$(st vm ls)"
+expect_match "and it is killed" '^f2 +- +killed \(SIGKILL\) ' "$(st vm ls)"
 spin f3 >/dev/null
 expect_eq "stop through the API" '{"ok":true,"state":"stopping"}' "$(st vm api f3 '{"action":"stop"}')"
 f3pid=$(vmm_pid f3)
@@ -138,8 +145,91 @@ for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 	gone "$f3pid" && break
 	sleep 0.1
 done
+for _i in 1 2 3 4 5 6 7 8 9 10; do
+	[ -e "$STRATA_ROOT/vms/f3/end.json" ] && break
+	sleep 0.1
+done
 expect_match "ends the VMM" '^f3 +- +stopped ' "$(st vm ls)"
 check "rm of several" st vm rm f2 f3
+
+# how a background VM ended: ls and ls --json
+ended() {	# NAME: wait for end.json
+	for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		[ -e "$STRATA_ROOT/vms/$1/end.json" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+st vm run -d --name e1 --kernel "$G/hello64" --mem 64M --cmdline end=exit:7 >/dev/null
+st vm run -d --name e2 --kernel "$G/hello64" --mem 64M >/dev/null
+st vm run -d --name e3 --kernel "$G/crash" --mem 64M >/dev/null
+st vm run -d --name e4 --kernel "$G/hello64" --mem 64M --cmdline end=spin --timeout 0.3 >/dev/null
+for n in e1 e2 e3 e4; do
+	check "$n: its end is written down" ended $n
+done
+out=$(st vm ls)
+expect_match "a guest that wrote 7 to the exit port: exited (7)" '^e1 +- +exited \(7\) +64M' "$out"
+expect_match "a guest that reset: exited (0)" '^e2 +- +exited \(0\) ' "$out"
+expect_match "a guest that crashed: crashed" '^e3 +- +crashed ' "$out"
+expect_match "a guest stopped by --timeout: timed out" '^e4 +- +timed out ' "$out"
+json=$(st vm ls --json | tr -d ' \n')
+expect_match "ls --json: exited, the end and the code" \
+	'"name":"e1",[^}]*"state":"exited",[^}]*"end":"poweroff","exit_code":7' "$json"
+expect_match "ls --json: a reset" '"name":"e2",[^}]*"state":"exited",[^}]*"end":"reset","exit_code":0' "$json"
+expect_match "ls --json: crashed, code 1" '"name":"e3",[^}]*"state":"crashed",[^}]*"end":"crash","exit_code":1' "$json"
+expect_match "ls --json: timed-out, code 124" '"name":"e4",[^}]*"state":"timed-out",[^}]*"end":"timeout","exit_code":124' "$json"
+expect_match "the crash's diagnosis is in its log" '^strata: vm run: guest crashed: triple fault' "$(st vm logs e3)"
+check "rm of the ended ones" st vm rm e1 e2 e3 e4
+
+# attach: the console of a background VM (the guest echoes "[c]" per byte, 'q' ends it)
+st vm run -d --name c1 --kernel "$G/hello64" --mem 64M --cmdline end=echo >/dev/null
+vmm_pid c1 >> "$tmp/pids"
+check "the VMM's console input is a FIFO in its folder" test -p "$STRATA_ROOT/vms/c1/console.in"
+out=$( (printf 'hi'; sleep 1; printf 'z\035') | st vm attach c1 2>&1); rc=$?
+expect_match "attach passes keys to the serial port and shows the output" '\[h\]\[i\]' "$out"
+expect_eq "Ctrl-] detaches with 0" "0" "$rc"
+check "and the VM keeps running" kill -0 "$(vmm_pid c1)"
+expect_match "what was typed is in the log too" '\[h\]\[i\]' "$(st vm logs c1)"
+if command -v tmux >/dev/null; then
+	sock="strata-test-$$"
+	tmux -L "$sock" new-session -d -x 80 -y 24 \
+		"STRATA_ROOT=$STRATA_ROOT $STRATA vm console c1; echo EXIT=\$?; sleep 3"
+	sleep 1
+	tmux -L "$sock" send-keys 'ok'
+	sleep 0.7
+	tmux -L "$sock" send-keys C-]
+	sleep 0.7
+	screen=$(tmux -L "$sock" capture-pane -p 2>/dev/null)
+	tmux -L "$sock" kill-server 2>/dev/null
+	expect_match "on a terminal: it says how to detach" 'attached to c1 \(Ctrl-\] detaches\)' "$screen"
+	expect_match "keys go through one by one (raw mode)" '\[o\]\[k\]' "$screen"
+	expect_match "Ctrl-] detaches" 'detached from c1' "$screen"
+	expect_match "with 0" 'EXIT=0' "$screen"
+else
+	not_ok "tmux is installed for the terminal test" "scripts/deps.sh installs it"
+fi
+out=$( (printf 'q'; sleep 0.2) | st vm attach c1 2>&1); rc=$?
+expect_match "attach follows the VM to its end" 'bye' "$out"
+expect_match "and says how it ended" '^strata: vm attach: c1 exited \(0\)$' "$out"
+expect_eq "with 0" "0" "$rc"
+out=$(st vm attach c1 2>&1); rc=$?
+expect_eq "attach to a VM that is not running: one line" "strata: vm attach: c1: not running" "$out"
+expect_eq "exit 1" "1" "$rc"
+out=$(st vm attach nosuch 2>&1)
+expect_eq "attach to an unknown VM" "strata: vm attach: no such VM: nosuch" "$out"
+check "rm of the attached one" st vm rm c1
+st vm run -d --name c2 --kernel "$G/hello64" --mem 64M --cmdline end=echo-irq >/dev/null
+vmm_pid c2 >> "$tmp/pids"
+modes=$(cat /proc/"$(vmm_pid c2)"/task/*/status | sed -n 's/^Seccomp:[[:space:]]*//p' | sort -u)
+expect_eq "with its console thread, every VMM thread is filtered" "2" "$modes"
+out=$( (printf 'xy'; sleep 1; printf 'q'; sleep 0.5) | st vm attach c2 2>&1)
+expect_match "a guest asleep in hlt gets the keys by the UART's interrupt" '\[x\]\[y\]' "$out"
+expect_match "and ends" '^strata: vm attach: c2 exited \(0\)$' "$out"
+check "rm" st vm rm c2
+out=$( (sleep 0.3; printf 'abq') | "$STRATA" vm run --kernel "$G/hello64" --mem 64M \
+	--cmdline end=echo-irq --timeout 20 2>&1); rc=$?
+expect_match "a foreground run's piped input wakes a guest in hlt too" '\[a\]\[b\]' "$out"
+expect_eq "which then ends with 0" "0" "$rc"
 
 # a foreground run with --api-sock; SIGTERM ends it with 0
 "$STRATA" vm run --kernel "$G/hello64" --mem 64M --cmdline end=spin \

@@ -2,7 +2,8 @@
 # with the bare-metal guest tests/guests/rv-hello (built into build/guests
 # by `make guests` when riscv64-linux-gnu-gcc is there): an Image and an
 # ELF, SBI console/timer/HSM/IPI/SRST, the UART, the DTB, virtio-mmio
-# devices through the PLIC, every way a run ends, and setup errors.
+# devices through the PLIC, every way a run ends, and setup errors; then
+# background riscv64 VMs (run -d, ls, the API, stop, attach, rm).
 . "$(dirname "$0")/lib.sh"
 
 G=${STRATA_GUESTS:-$(dirname "$0")/../../build/guests}
@@ -193,4 +194,100 @@ if [ -f "${STRATA_RV_KERNEL:-}" ] && [ -f "${STRATA_RV_INITRD:-}" ]; then
 else
 	echo "skip: Linux boot (no reference guest: strata vm image riscv64, or STRATA_RV_KERNEL/STRATA_RV_INITRD)"
 fi
+
+# background riscv64 VMs, as the KVM ones: run -d, --name, ls, the API
+# (stats, pause, resume, stop), stop, logs, attach, rm, how they ended
+vmm_pid() {
+	sed -n 's/.*"pid": \([0-9]*\).*/\1/p' "$STRATA_ROOT/vms/$1/state.json"
+}
+cpu_ticks() {	# PID: user + system clock ticks so far
+	awk '{ print $14 + $15 }' /proc/"$1"/stat
+}
+ended() {	# NAME: wait for end.json
+	for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		[ -e "$STRATA_ROOT/vms/$1/end.json" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+out=$("$STRATA" vm run -d --arch riscv64 --name r1 --kernel "$G/rv-hello.img" --mem 64M \
+	--cmdline end=spin 2>&1); rc=$?
+expect_eq "run -d --arch riscv64 prints the name" "r1" "$out"
+expect_eq "and exits 0" "0" "$rc"
+rpid=$(vmm_pid r1)
+expect_match "ls shows it running" '^r1 +[0-9]+ +running +64M +1 ' "$("$STRATA" vm ls)"
+out=$("$STRATA" vm api r1 '{"action":"stats"}')
+expect_match "the API's stats: running, 1 hart, MMIO accesses, uptime, memory" \
+	'^\{"ok":true,"state":"running","vcpus":1,"exits":[0-9]+,"uptime":[0-9.e-]+,"mem":67108864\}$' "$out"
+expect_eq "pause" '{"ok":true,"state":"paused"}' "$("$STRATA" vm api r1 '{"action":"pause"}')"
+expect_match "ls says paused" '^r1 +[0-9]+ +paused ' "$("$STRATA" vm ls)"
+t0=$(cpu_ticks "$rpid"); sleep 1; t1=$(cpu_ticks "$rpid")
+check "a paused machine's harts do not run (< 10 ticks of CPU in 1 s: $((t1 - t0)))" test $((t1 - t0)) -lt 10
+expect_eq "resume" '{"ok":true,"state":"running"}' "$("$STRATA" vm api r1 '{"action":"resume"}')"
+t0=$(cpu_ticks "$rpid"); sleep 1; t1=$(cpu_ticks "$rpid")
+check "the spinning hart runs again (> 30 ticks in 1 s: $((t1 - t0)))" test $((t1 - t0)) -gt 30
+check "stop (SIGTERM) ends it" "$STRATA" vm stop r1
+expect_match "ls: stopped, no pid" '^r1 +- +stopped ' "$("$STRATA" vm ls)"
+expect_eq "the log has the console and how it ended" "timer ok
+strata: vm: stopped" "$("$STRATA" vm logs r1 | tail -n 2)"
+check "the API socket is removed" test ! -e "$STRATA_ROOT/vms/r1/api.sock"
+check "rm removes it" "$STRATA" vm rm r1
+"$STRATA" vm run -d --arch riscv64 --name r2 --kernel "$G/rv-hello.img" --mem 64M \
+	--cmdline "quiet end=exit:7" >/dev/null
+"$STRATA" vm run -d --arch riscv64 --name r3 --kernel "$G/rv-hello.img" --mem 64M \
+	--cmdline end=crash >/dev/null
+"$STRATA" vm run -d --arch riscv64 --name r4 --kernel "$G/rv-hello.img" --mem 64M \
+	--cmdline end=spin >/dev/null
+expect_eq "stop through the API" '{"ok":true,"state":"stopping"}' "$("$STRATA" vm api r4 '{"action":"stop"}')"
+for n in r2 r3 r4; do
+	check "$n: its end is written down" ended $n
+done
+out=$("$STRATA" vm ls)
+expect_match "the test device's code: exited (7)" '^r2 +- +exited \(7\) ' "$out"
+expect_match "a crashed hart: crashed" '^r3 +- +crashed ' "$out"
+expect_match "the API's stop: stopped" '^r4 +- +stopped ' "$out"
+out=$("$STRATA" vm run -d --arch riscv64 --name r5 --kernel "$tmp/nonexistent" 2>&1); rc=$?
+expect_eq "a riscv64 VM that cannot be built: 125" "125" "$rc"
+check "and no folder is left" test ! -e "$STRATA_ROOT/vms/r5"
+"$STRATA" vm run --arch riscv64 --kernel "$G/rv-hello.img" --mem 64M --cmdline end=spin \
+	--api-sock "$tmp/rv.sock" </dev/null >/dev/null 2>&1 &
+fg=$!
+for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	[ -S "$tmp/rv.sock" ] && break
+	sleep 0.1
+done
+expect_match "a foreground riscv64 run serves --api-sock" '^\{"ok":true,"state":"running"' \
+	"$("$STRATA" vm api "$tmp/rv.sock" '{"action":"stats"}')"
+kill -TERM "$fg"
+wait "$fg"; rc=$?
+expect_eq "SIGTERM ends a foreground riscv64 run with 0" "0" "$rc"
+check "and its socket file goes" test ! -e "$tmp/rv.sock"
+check "rm of the ended ones" "$STRATA" vm rm r2 r3 r4
+
+# Linux in the background: its shell through attach, pause and resume
+# with 2 harts, poweroff
+if [ -f "${STRATA_RV_KERNEL:-}" ] && [ -f "${STRATA_RV_INITRD:-}" ]; then
+	"$STRATA" vm run -d --arch riscv64 --name lx --kernel "$STRATA_RV_KERNEL" \
+		--initrd "$STRATA_RV_INITRD" --cmdline console=ttyS0 --mem 256M --cpus 2 \
+		--timeout 150 >/dev/null
+	lpid=$(vmm_pid lx)
+	for _i in $(seq 1 1200); do
+		"$STRATA" vm logs lx | grep -q '^/ # ' && break
+		kill -0 "$lpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	out=$( (sleep 0.3; printf 'echo ATT-$((3*4)) $(nproc)\n'; sleep 3; printf '\035') |
+		"$STRATA" vm attach lx 2>&1)
+	expect_match "attach: the background Linux's shell answers (2 harts)" '^ATT-12 2' "$(echo "$out" | tr -d '\r')"
+	expect_eq "pause with 2 harts" '{"ok":true,"state":"paused"}' "$("$STRATA" vm api lx '{"action":"pause"}')"
+	expect_eq "resume" '{"ok":true,"state":"running"}' "$("$STRATA" vm api lx '{"action":"resume"}')"
+	out=$( (sleep 0.3; printf 'echo AGAIN-$((1+1))\n'; sleep 3; printf 'poweroff -f\n'; sleep 1) |
+		"$STRATA" vm attach lx 2>&1)
+	expect_match "the shell goes on after the pause" '^AGAIN-2' "$(echo "$out" | tr -d '\r')"
+	expect_match "attach follows it to its poweroff" '^strata: vm attach: lx exited \(0\)$' "$out"
+	check "its end is written down" ended lx
+	expect_match "ls: exited (0)" '^lx +- +exited \(0\) +256M +2 ' "$("$STRATA" vm ls)"
+	check "rm" "$STRATA" vm rm lx
+fi
+expect_eq "no VM folder is left" "" "$(ls "$STRATA_ROOT/vms")"
 rm -rf "$tmp"

@@ -27,6 +27,16 @@ expect_eq "--timeout stops a spinning guest with 124" "124" "$rc"
 expect_match "and says why" '^strata: vm run: guest still running after 0.5 s' "$(echo "$out" | tail -n 1)"
 vm --kernel "$G/hello64" --cpu-features host --timeout 20 >/dev/null 2>&1; rc=$?
 expect_eq "--cpu-features host runs it too" "0" "$rc"
+vm --kernel "$G/hello64" --cpu-features host,-avx512f,-xsave,-x2apic --timeout 20 >/dev/null 2>&1; rc=$?
+expect_eq "--cpu-features host,-avx512f,-xsave,-x2apic: KVM takes the table" "0" "$rc"
+vm --kernel "$G/hello64" --cpu-features baseline,+cx16,-smep --timeout 20 >/dev/null 2>&1; rc=$?
+expect_eq "--cpu-features baseline,+cx16,-smep too" "0" "$rc"
+out=$(vm --kernel "$G/hello64" --cpu-features host,-frob 2>&1); rc=$?
+expect_eq "an unknown feature is a usage error" "2" "$rc"
+expect_eq "named in one line" "strata: --cpu-features: unknown feature 'frob'" "$out"
+out=$(vm --kernel "$G/hello64" --cpu-features baseline,+amx_tile --timeout 20 2>&1); rc=$?
+expect_eq "a feature KVM lacks cannot be added (125)" "125" "$rc"
+expect_match "and says so" "^strata: vm run: --cpu-features: \+amx_tile: not supported by KVM on this host" "$out"
 out=$(vm --kernel "$G/hello64" --stats --timeout 20 2>&1 >/dev/null)
 expect_match "--stats counts exits and times" 'exits \(io [0-9]+.*first KVM_RUN after [0-9.]+ ms' "$out"
 

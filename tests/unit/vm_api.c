@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "vm/api.h"
+#include "vm/machine.h"
 #include "vm/store.h"
 #include "test.h"
 
@@ -22,6 +23,38 @@ static int count_vm(const struct vm_rec *r, void *arg)
 	(void)r;
 	++*(int *)arg;
 	return 0;
+}
+
+/* end.json: written for the VMM state.json names, read back, shown. */
+static void end_tests(struct vm_rec *r)
+{
+	struct err e = { 0 };
+	char t[32];
+
+	test_assert(vm_store_ended("s1", getpid() + 1, "crash", 1, 0, &e) == -ESTALE,
+		    "the end of another VMM is not written");
+	test_assert(vm_store_load("s1", r, &e) == 0 && !r->end[0], "no end yet");
+	vm_store_end_text(r, t, sizeof(t));
+	test_assert(!strcmp(t, "stopped"), "a VM without a recorded end shows stopped");
+	test_assert(vm_store_ended("s1", getpid(), vm_end_name(VM_END_POWEROFF), 7, 0, &e) == 0 &&
+		    vm_store_load("s1", r, &e) == 0 && !strcmp(r->end, "poweroff") &&
+		    r->exit_code == 7 && r->ended, "an end is written and read back");
+	vm_store_end_text(r, t, sizeof(t));
+	test_assert(!strcmp(t, "exited (7)"), "shown as exited (7)");
+	vm_store_ended("s1", getpid(), "signal", 137, 9, &e);
+	vm_store_load("s1", r, &e);
+	vm_store_end_text(r, t, sizeof(t));
+	test_assert(!strcmp(t, "killed (SIGKILL)"), "a signal by name");
+	vm_store_ended("s1", getpid(), vm_end_name(VM_END_CRASH), 1, 0, &e);
+	vm_store_load("s1", r, &e);
+	vm_store_end_text(r, t, sizeof(t));
+	test_assert(!strcmp(t, "crashed"), "a crash");
+	vm_store_ended("s1", getpid(), vm_end_name(VM_END_TIMEOUT), 124, 0, &e);
+	vm_store_load("s1", r, &e);
+	vm_store_end_text(r, t, sizeof(t));
+	test_assert(!strcmp(t, "timed out"), "a timeout");
+	test_assert(!strcmp(vm_end_name(99), "unknown") && !strcmp(vm_end_name(-1), "unknown"),
+		    "an end out of range has a name too");
 }
 
 static void store_test(void)
@@ -41,6 +74,7 @@ static void store_test(void)
 	test_assert(vm_store_started("s1", getpid(), &e) == 0 &&
 		    vm_store_load("s1", &r, &e) == 0 && r.pid == getpid() && r.alive && r.started,
 		    "a started VM whose VMM lives is alive");
+	end_tests(&r);
 	test_assert(vm_store_load("nope", &r, &e) == -ENOENT && !strcmp(e.msg, "no such VM: nope"),
 		    "an unknown VM: one line");
 	test_assert(vm_store_load("../x", &r, &e) == -EINVAL, "a name that is a path is refused");

@@ -207,6 +207,72 @@ static const uint8_t *acpi_table(const uint8_t *ram, uint64_t at, const char *si
 	return t;
 }
 
+/* Every _PRT entry: slot n's INTA on the GSI machine.c gives the
+ * device in that slot (10, 11, alternating from slot 1). */
+static void test_prt(const uint8_t *dsdt)
+{
+	const uint8_t *p = dsdt ? memmem(dsdt, get(dsdt, 4, 4), "_PRT", 4) : NULL;
+	const uint8_t *end = dsdt ? dsdt + get(dsdt, 4, 4) : NULL;
+	int n = 0, ok = 1;
+
+	if (!p)
+		return;
+	p += 4;
+	test_assert(p[0] == 0x12 && (p[1] & 0xc0) == 0x40 && p[3] == 124,
+		    "_PRT is a package of 124 entries (31 slots, 4 pins)");
+	for (p += 4; p + 13 <= end && p[0] == 0x12; p += 13, n++) {
+		uint32_t addr = get(p, 4, 4);
+		int slot = addr >> 16, pin = p[9];
+
+		ok &= p[1] == 12 && p[2] == 4 && p[3] == 0x0c && (addr & 0xffff) == 0xffff &&
+		      slot == 1 + n / 4 && pin == n % 4 && p[10] == 0 &&
+		      p[12] == ((slot - 1 + pin) % 2 ? 11 : 10);
+	}
+	test_assert(n == 124 && ok, "each entry: slot, pin, no link, GSI 10/11 by slot and pin");
+	test_assert(acpi_pci_gsi(1, 0) == 10 && acpi_pci_gsi(2, 0) == 11 && acpi_pci_gsi(3, 0) == 10,
+		    "devices 0, 1, 2 (slots 1-3) on 10, 11, 10");
+}
+
+/* iasl -d (acpica-tools) decompiles the DSDT and MADT without an
+ * error, and finds the routing in the DSDT. */
+static void iasl_check(const uint8_t *ram, const uint8_t *dsdt, const uint8_t *madt)
+{
+	char dir[] = "/tmp/vm_boot_iasl.XXXXXX", cmd[512], line[256];
+	int errors = -1, prt = 0, slot1 = 0;
+	FILE *f;
+
+	(void)ram;
+	if (!dsdt || !madt || system("command -v iasl >/dev/null 2>&1") != 0) {
+		printf("skip: no iasl (acpica-tools)\n");
+		return;
+	}
+	if (!mkdtemp(dir))
+		return;
+	snprintf(cmd, sizeof(cmd), "%s/dsdt.dat", dir);
+	f = fopen(cmd, "w");
+	fwrite(dsdt, 1, get(dsdt, 4, 4), f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s/apic.dat", dir);
+	f = fopen(cmd, "w");
+	fwrite(madt, 1, get(madt, 4, 4), f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cd %s && iasl -d dsdt.dat apic.dat 2>&1 | grep -ci error; "
+		 "cat dsdt.dsl", dir);
+	f = popen(cmd, "r");
+	if (fgets(line, sizeof(line), f))
+		errors = atoi(line);
+	while (fgets(line, sizeof(line), f)) {
+		prt |= strstr(line, "Name (_PRT, Package (0x7C)") != NULL;
+		slot1 |= strstr(line, "0x0001FFFF") != NULL;
+	}
+	pclose(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return;
+	test_assert(errors == 0, "iasl -d decompiles the DSDT and MADT without an error");
+	test_assert(prt && slot1, "and reads the _PRT, slot 1 in it");
+}
+
 static void test_tables(void)
 {
 	struct vm_mem mem = { NULL, 4 * MiB };
@@ -243,6 +309,13 @@ static void test_tables(void)
 			break;
 	}
 	test_assert(cpus == 4, "the MADT lists the 4 CPUs");
+	test_assert(dsdt && memmem(dsdt, get(dsdt, 4, 4), "_PRT", 4),
+		    "the host bridge has an INTx routing table");
+	test_prt(dsdt);
+	iasl_check(ram, dsdt, madt);
+	test_assert(acpi_write(&mem, 64, &at, &e) == 0 && acpi_table(ram, get(xsdt, 44, 8), "APIC") &&
+		    acpi_table(ram, get(fadt, 140, 8), "DSDT"),
+		    "with 64 CPUs the MADT still fits before the DSDT");
 	test_assert(acpi_write(&mem, 0, &at, &e) < 0 && acpi_write(&mem, 65, &at, &e) < 0,
 		    "0 or 65 CPUs are refused");
 

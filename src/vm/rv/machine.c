@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@
 #include "dev/virtio_mmio.h"
 #include "disk/disk.h"
 #include "lib/fs.h"
+#include "vm/api.h"
 #include "virtio/devices.h"
 #include "virtio/tap.h"
 #include "vm/rv/boot.h"
@@ -66,6 +68,8 @@ struct hart_slot {
 	struct rv_hart_ops ops;
 	int state;		/* SBI_HSM_*, under slock */
 	int thread_live;	/* a thread to join */
+	int running;		/* in rv_hart_run(), under slock */
+	int pause_stop;		/* rv_hart_stop() was a pause's, under slock */
 	pthread_t thread;
 	uint64_t deadline;	/* timer, in ticks; NO_DEADLINE */
 };
@@ -87,6 +91,9 @@ struct rv_machine {
 	struct rv_sbi_ops sbi;
 	uint64_t entry, dtb;
 	int ended;
+	int pause_req;		/* the API's pause, under slock */
+	struct api_server *api;
+	struct api_ops api_ops;
 	struct vm_result *res;
 	uint64_t mmio;		/* statistics */
 };
@@ -349,13 +356,48 @@ static void hart_crashed(struct hart_slot *s)
 	end_run(m, VM_END_CRASH, VM_EXIT_CRASH, diag);
 }
 
+/* Run the hart until it stops, parking while the machine is paused: a
+ * pause stops the run (rv_hart_stop) and the loop runs it again after
+ * the resume, from where it was. */
+static enum rv_hart_end hart_run_pausable(struct hart_slot *s)
+{
+	struct rv_machine *m = s->m;
+	enum rv_hart_end end;
+
+	for (;;) {
+		pthread_mutex_lock(&m->slock);
+		while (m->pause_req && !m->ended)
+			pthread_cond_wait(&m->cond, &m->slock);
+		if (m->ended) {
+			pthread_mutex_unlock(&m->slock);
+			return RV_HART_STOPPED;
+		}
+		s->running = 1;
+		pthread_mutex_unlock(&m->slock);
+		end = rv_hart_run(s->h);
+		pthread_mutex_lock(&m->slock);
+		s->running = 0;
+		pthread_cond_broadcast(&m->cond);
+		/* A pause's stop that came after the run ended by itself
+		 * (SBI hart stop) is still pending: the next run consumes it
+		 * at once, so that the hart's next start is not cut short. */
+		if (end == RV_HART_STOPPED && s->pause_stop && !m->ended) {
+			s->pause_stop = 0;
+			pthread_mutex_unlock(&m->slock);
+			continue;
+		}
+		pthread_mutex_unlock(&m->slock);
+		return end;
+	}
+}
+
 static void *hart_thread(void *arg)
 {
 	struct hart_slot *s = arg;
 	struct rv_machine *m = s->m;
 	enum rv_hart_end end;
 
-	end = rv_hart_run(s->h);
+	end = hart_run_pausable(s);
 	if (end == RV_HART_CRASHED) {
 		pthread_mutex_lock(&m->slock);
 		end = m->ended ? RV_HART_STOPPED : end;	/* stopped mid-way */
@@ -603,6 +645,18 @@ static void console_poll(struct rv_machine *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* SIGTERM is blocked in every thread of the machine (vm_rv_run), so it
+ * stays pending until the supervisor takes it here. */
+static int terminated(void)
+{
+	const struct timespec zero = { 0, 0 };
+	sigset_t term;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	return sigtimedwait(&term, NULL, &zero) == SIGTERM;
+}
+
 static void supervise(struct rv_machine *m)
 {
 	int64_t timeout_ns = m->cfg->timeout > 0 ? m->cfg->timeout * 1e9 : 0;
@@ -612,6 +666,10 @@ static void supervise(struct rv_machine *m)
 
 	pthread_mutex_lock(&m->slock);
 	while (!m->ended) {
+		if (terminated()) {
+			end_locked(m, VM_END_STOPPED, 0, NULL);
+			break;
+		}
 		next = timers(m);
 		now = ns_since(&m->t0);
 		if (timeout_ns && now >= timeout_ns) {
@@ -643,6 +701,92 @@ static void supervise(struct rv_machine *m)
 		pthread_cond_timedwait(&m->cond, &m->slock, &ts);
 	}
 	pthread_mutex_unlock(&m->slock);
+}
+
+/* ---- the API socket (api.h): pause, resume, stop, stats ---- */
+
+static void api_state(struct rv_machine *m, struct api_stats *st)
+{
+	int i, running = 0;
+
+	pthread_mutex_lock(&m->slock);
+	for (i = 0; i < m->nharts; i++)
+		running += m->hart[i].running;
+	if (m->ended)
+		st->state = "stopping";
+	else if (m->pause_req)
+		st->state = running ? "pausing" : "paused";
+	else
+		st->state = "running";
+	pthread_mutex_unlock(&m->slock);
+	st->vcpus = m->nharts;
+	pthread_mutex_lock(&m->lock);
+	st->exits = m->mmio;
+	pthread_mutex_unlock(&m->lock);
+	st->uptime = (ns_since(&m->t0) / 1e6 - m->res->stats.ms_to_first_run) / 1e3;
+	st->mem = m->ram_size;
+}
+
+/* Stop every hart in a run and wait until none is (2 s at most). */
+static int api_pause(struct rv_machine *m, struct err *e)
+{
+	struct timespec t;
+	int i, running = 1, ret = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += 2;
+	pthread_mutex_lock(&m->slock);
+	if (m->ended) {
+		pthread_mutex_unlock(&m->slock);
+		return err_msg(e, -ESRCH, "the VM is stopping");
+	}
+	m->pause_req = 1;
+	for (i = 0; i < m->nharts; i++)
+		if (m->hart[i].running && !m->hart[i].pause_stop) {
+			m->hart[i].pause_stop = 1;
+			rv_hart_stop(m->hart[i].h);
+		}
+	while (!m->ended && ret == 0) {
+		for (running = 0, i = 0; i < m->nharts; i++)
+			running += m->hart[i].running;
+		if (!running)
+			break;
+		ret = pthread_cond_timedwait(&m->cond, &m->slock, &t);
+	}
+	if (m->ended)
+		ret = err_msg(e, -ESRCH, "the VM is stopping");
+	else if (running)
+		ret = err_msg(e, -ETIMEDOUT, "harts did not stop within 2 s");
+	else
+		ret = 0;
+	pthread_mutex_unlock(&m->slock);
+	return ret;
+}
+
+static int api_act(void *ctx, enum api_action a, struct api_stats *st,
+		   struct err *e)
+{
+	struct rv_machine *m = ctx;
+	int ret = 0;
+
+	switch (a) {
+	case API_PAUSE:
+		ret = api_pause(m, e);
+		break;
+	case API_RESUME:
+		pthread_mutex_lock(&m->slock);
+		m->pause_req = 0;
+		pthread_cond_broadcast(&m->cond);
+		pthread_mutex_unlock(&m->slock);
+		break;
+	case API_STOP:
+		end_run(m, VM_END_STOPPED, 0, NULL);
+		break;
+	case API_STATS:
+		break;
+	}
+	api_state(m, st);
+	return ret;
 }
 
 static int run(struct rv_machine *m, struct err *e)
@@ -712,9 +856,45 @@ static int machine_init(struct rv_machine *m, const struct vm_config *cfg,
 	return 0;
 }
 
+/* The API socket, then the caller's ready(): what a background VM's
+ * parent waits for. */
+static int serve(struct rv_machine *m, const struct vm_config *cfg,
+		 struct err *e)
+{
+	int ret = 0;
+
+	if (cfg->api_sock)
+		ret = api_listen(cfg->api_sock, &m->api, e);
+	if (ret == 0 && cfg->ready)
+		ret = cfg->ready(cfg->ready_arg, e);
+	if (ret == 0 && m->api) {
+		m->api_ops = (struct api_ops){ m, api_act };
+		ret = api_start(m->api, &m->api_ops, e);
+	}
+	return ret;
+}
+
+/* The socket file goes with the run, if it is still the one we made
+ * (no syscall filter here: the VMM removes it itself). */
+static void unserve(struct rv_machine *m, const struct vm_config *cfg)
+{
+	uint64_t dev, ino;
+	struct stat st;
+
+	if (!m->api)
+		return;
+	api_ident(m->api, &dev, &ino);
+	api_close(m->api);
+	m->api = NULL;
+	if (lstat(cfg->api_sock, &st) == 0 && (uint64_t)st.st_dev == dev &&
+	    (uint64_t)st.st_ino == ino)
+		unlink(cfg->api_sock);
+}
+
 int vm_rv_run(const struct vm_config *cfg, struct vm_result *res, struct err *e)
 {
 	struct rv_machine *m;
+	sigset_t term, old;
 	int i, ret;
 
 	memset(res, 0, sizeof(*res));
@@ -727,13 +907,21 @@ int vm_rv_run(const struct vm_config *cfg, struct vm_result *res, struct err *e)
 		free(m);
 		return ret;
 	}
+	/* SIGTERM ends the run (VM_END_STOPPED): every thread made from
+	 * here on blocks it, the supervisor takes it */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &term, &old);
 	ret = harts_create(m, e);
 	if (ret == 0)
 		ret = devices(m, cfg, e);
 	if (ret == 0)
 		ret = boot(m, cfg, e);
 	if (ret == 0)
+		ret = serve(m, cfg, e);
+	if (ret == 0)
 		ret = run(m, e);
+	unserve(m, cfg);
 	res->stats.mmio = m->mmio;
 	res->stats.exits = m->mmio;
 	res->stats.ms_total = ns_since(&m->t0) / 1e6;
@@ -746,5 +934,7 @@ int vm_rv_run(const struct vm_config *cfg, struct vm_result *res, struct err *e)
 	pthread_mutex_destroy(&m->slock);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
+	terminated();	/* one that came after the end changes nothing */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }
