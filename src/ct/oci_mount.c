@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
@@ -422,6 +423,40 @@ static int proc_dest_ok(const char *rel, const char *type)
 	return 0;
 }
 
+/* Attach the detached (idmapped) tree @tree the runtime made at @rel. */
+static int attach_tree(const struct om_root *r, int tree, const char *rel)
+{
+	int fd = open_in_root(r, rel), ret = 0;
+
+	if (fd < 0)
+		return fd;
+	if (syscall(SYS_move_mount, tree, "", fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* "rro", "rnosuid", ...: mount_setattr over the tree now at @dest. */
+static int mount_rattrs(const struct om_root *r, const struct oci_mount *m,
+			struct err *e)
+{
+	struct mount_attr attr = { .attr_set = m->rattr_set, .attr_clr = m->rattr_clr };
+	char rel[PATH_LEN];
+	int fd, ret;
+
+	ret = resolve_in_root(r, m->destination, rel);
+	fd = ret < 0 ? ret : open_in_root(r, rel);
+	if (fd < 0)
+		return err_set(e, fd, "mount on %s: recursive options", m->destination);
+	ret = (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+			   sizeof(attr));
+	if (ret < 0)
+		ret = err_set(e, -errno, "mount on %s: recursive options", m->destination);
+	close(fd);
+	return ret;
+}
+
 static int mount_bind(const struct om_root *r, const struct ct_oci *o,
 		      const struct oci_mount *m, struct err *e)
 {
@@ -443,7 +478,9 @@ static int mount_bind(const struct om_root *r, const struct ct_oci *o,
 	if (ret == 0 && !proc_dest_ok(rel, m->type))
 		return err_msg(e, -EPERM, "mount %s on %s: not allowed inside /proc", m->source,
 			       m->destination);
-	if (ret == 0)
+	if (ret == 0 && m->tree_fd >= 0)
+		ret = attach_tree(r, m->tree_fd, rel);
+	else if (ret == 0)
 		ret = mount_rel(r, src, rel, NULL, MS_BIND | (m->flags & MS_REC), NULL);
 	/* a bind ignores every other flag: they take a remount */
 	if (ret == 0 && (m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)))
@@ -580,21 +617,27 @@ static int mount_fs(const struct om_root *r,
 static int mount_one(const struct om_root *r, const struct ct_oci *o,
 		     const struct oci_mount *m, struct err *e)
 {
-	if (m->idmap || m->uid_maps || m->gid_maps)
-		return err_msg(e, -EOPNOTSUPP, "mount on %s: idmapped mounts are not supported",
-			       m->destination);
-	if (m->flags & MS_BIND)
-		return mount_bind(r, o, m, e);
-	if (!m->type)
-		return err_msg(e, -EINVAL, "mount on %s: no type", m->destination);
-	if (!strcmp(m->type, "cgroup")) {
-		int ret = mount_cgroup(r, o, m);
+	int ret;
 
-		if (ret < 0)
+	if (m->idmap && m->tree_fd < 0)
+		return err_msg(e, -EINVAL, "mount on %s: idmapped, but no tree from the runtime",
+			       m->destination);
+	if (m->flags & MS_BIND) {
+		ret = mount_bind(r, o, m, e);
+	} else if (!m->type) {
+		return err_msg(e, -EINVAL, "mount on %s: no type", m->destination);
+	} else if (!strcmp(m->type, "cgroup")) {
+		ret = mount_cgroup(r, o, m);
+		if (ret < 0) {
 			log_warn("mount cgroup on %s: %s", m->destination, strerror(-ret));
-		return 0;
+			return 0;
+		}
+	} else {
+		ret = mount_fs(r, m, e);
 	}
-	return mount_fs(r, m, e);
+	if (ret == 0 && (m->rattr_set || m->rattr_clr))
+		ret = mount_rattrs(r, m, e);
+	return ret;
 }
 
 /* ---- cgroup ------------------------------------------------------------- */

@@ -588,17 +588,6 @@ static const struct {
 	{ "nostrictatime", 1, MS_STRICTATIME },
 	{ "bind", 0, MS_BIND },		{ "rbind", 0, MS_BIND | MS_REC },
 	{ "nosymfollow", 0, MS_NOSYMFOLLOW }, { "symfollow", 1, MS_NOSYMFOLLOW },
-	/* runtime-spec 1.1's recursive attributes (mount_setattr with
-	 * AT_RECURSIVE); applied to the top mount of the tree for now */
-	{ "rro", 0, MS_RDONLY },	{ "rrw", 1, MS_RDONLY },
-	{ "rnosuid", 0, MS_NOSUID },	{ "rsuid", 1, MS_NOSUID },
-	{ "rnodev", 0, MS_NODEV },	{ "rdev", 1, MS_NODEV },
-	{ "rnoexec", 0, MS_NOEXEC },	{ "rexec", 1, MS_NOEXEC },
-	{ "rnoatime", 0, MS_NOATIME },	{ "ratime", 1, MS_NOATIME },
-	{ "rnodiratime", 0, MS_NODIRATIME }, { "rdiratime", 1, MS_NODIRATIME },
-	{ "rrelatime", 0, MS_RELATIME }, { "rnorelatime", 1, MS_RELATIME },
-	{ "rstrictatime", 0, MS_STRICTATIME }, { "rnostrictatime", 1, MS_STRICTATIME },
-	{ "rnosymfollow", 0, MS_NOSYMFOLLOW }, { "rsymfollow", 1, MS_NOSYMFOLLOW },
 };
 
 static const struct {
@@ -611,6 +600,67 @@ static const struct {
 	{ "unbindable", MS_UNBINDABLE },
 	{ "runbindable", MS_UNBINDABLE | MS_REC },
 };
+
+/*
+ * runtime-spec 1.1's recursive attributes: mount_setattr(AT_RECURSIVE)
+ * over the whole tree at the destination, submounts included (a plain
+ * "ro" only reaches the top mount).  The atime ones replace the atime
+ * mode as a whole (the kernel takes it as one field).
+ */
+static const struct {
+	const char *name;
+	int clear;
+	unsigned int attr;
+} mount_rattrs[] = {
+	{ "rro", 0, MOUNT_ATTR_RDONLY },	{ "rrw", 1, MOUNT_ATTR_RDONLY },
+	{ "rnosuid", 0, MOUNT_ATTR_NOSUID },	{ "rsuid", 1, MOUNT_ATTR_NOSUID },
+	{ "rnodev", 0, MOUNT_ATTR_NODEV },	{ "rdev", 1, MOUNT_ATTR_NODEV },
+	{ "rnoexec", 0, MOUNT_ATTR_NOEXEC },	{ "rexec", 1, MOUNT_ATTR_NOEXEC },
+	{ "rnodiratime", 0, MOUNT_ATTR_NODIRATIME },
+	{ "rdiratime", 1, MOUNT_ATTR_NODIRATIME },
+	{ "rnosymfollow", 0, MOUNT_ATTR_NOSYMFOLLOW },
+	{ "rsymfollow", 1, MOUNT_ATTR_NOSYMFOLLOW },
+};
+
+static const struct {
+	const char *name;
+	unsigned int mode;
+} mount_ratimes[] = {
+	{ "rnoatime", MOUNT_ATTR_NOATIME },	{ "ratime", MOUNT_ATTR_RELATIME },
+	{ "rrelatime", MOUNT_ATTR_RELATIME },	{ "rnorelatime", MOUNT_ATTR_STRICTATIME },
+	{ "rstrictatime", MOUNT_ATTR_STRICTATIME },
+	{ "rnostrictatime", MOUNT_ATTR_RELATIME },
+};
+
+/* A recursive option into m->rattr_set/rattr_clr; 0 when @opt is none. */
+static int mount_rattr(struct oci_mount *m, const char *opt)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mount_rattrs) / sizeof(mount_rattrs[0]); i++) {
+		unsigned int a = mount_rattrs[i].attr;
+
+		if (strcmp(opt, mount_rattrs[i].name))
+			continue;
+		/* the last word wins, as with the plain flags */
+		if (mount_rattrs[i].clear) {
+			m->rattr_set &= ~a;
+			m->rattr_clr |= a;
+		} else {
+			m->rattr_clr &= ~a;
+			m->rattr_set |= a;
+		}
+		return 1;
+	}
+	for (i = 0; i < sizeof(mount_ratimes) / sizeof(mount_ratimes[0]); i++) {
+		if (strcmp(opt, mount_ratimes[i].name))
+			continue;
+		m->rattr_set = (m->rattr_set & ~MOUNT_ATTR__ATIME) | mount_ratimes[i].mode;
+		m->rattr_clr |= MOUNT_ATTR__ATIME;
+		return 1;
+	}
+	return 0;
+}
 
 static unsigned long mount_prop(const char *name)
 {
@@ -655,6 +705,8 @@ static int mount_option(struct oci_mount *m, const char *opt, struct err *e)
 		m->propagation = prop;
 		return 0;
 	}
+	if (mount_rattr(m, opt))
+		return 0;
 	if (!strcmp(opt, "idmap") || !strcmp(opt, "ridmap")) {
 		m->idmap = opt[0] == 'r' ? 2 : 1;
 		return 0;
@@ -701,6 +753,7 @@ static int parse_mount(const json_t *j, const char *where, void *item, void *ctx
 	char **opts = NULL, **p, *abs;
 	int ret;
 
+	m->tree_fd = -1;
 	if (!json_is_object(j))
 		return bad(e, where, "must be an object");
 	ret = get_str(j, where, "destination", 1, &m->destination, e);
@@ -737,6 +790,53 @@ static int parse_mounts(const json_t *j, struct ct_oci *o, struct err *e)
 {
 	return parse_each(j, "", "mounts", sizeof(*o->mounts), parse_mount, NULL,
 			  (void **)&o->mounts, &o->nmounts, e);
+}
+
+static int idmaps_dup(struct oci_idmap **out, int *nout, const struct oci_idmap *in,
+		      int n, struct err *e)
+{
+	*out = malloc((size_t)n * sizeof(*in));
+	if (!*out)
+		return nomem(e);
+	memcpy(*out, in, (size_t)n * sizeof(*in));
+	*nout = n;
+	return 0;
+}
+
+/*
+ * Idmapped mounts (runtime-spec 1.1): "uidMappings"/"gidMappings" or the
+ * "idmap"/"ridmap" option, on bind mounts only.  Without maps of its own
+ * the mount takes the container's (linux.uidMappings), as runc does.
+ */
+static int check_idmap_mounts(struct ct_oci *o, struct err *e)
+{
+	char where[WHERE_LEN];
+	int i, ret = 0;
+
+	for (i = 0; i < o->nmounts && !ret; i++) {
+		struct oci_mount *m = &o->mounts[i];
+
+		if (!m->idmap && !m->uid_maps && !m->gid_maps)
+			continue;
+		snprintf(where, sizeof(where), "mounts[%d]", i);
+		if (!(m->flags & MS_BIND))
+			return bad(e, where, "idmapped mounts must be bind mounts");
+		if (!m->idmap)
+			m->idmap = m->flags & MS_REC ? 2 : 1;
+		if (!m->uid_maps && !m->gid_maps) {
+			if (!o->nuid_maps || !o->ngid_maps)
+				return bad(e, where, "idmap needs uidMappings and gidMappings "
+					   "(its own or linux's)");
+			ret = idmaps_dup(&m->uid_maps, &m->nuid_maps, o->uid_maps,
+					 o->nuid_maps, e);
+			if (!ret)
+				ret = idmaps_dup(&m->gid_maps, &m->ngid_maps, o->gid_maps,
+						 o->ngid_maps, e);
+		} else if (!m->nuid_maps || !m->ngid_maps) {
+			return bad(e, where, "an idmapped mount needs both uidMappings and gidMappings");
+		}
+	}
+	return ret;
 }
 
 /* ---- process ---------------------------------------------------------- */
@@ -1756,6 +1856,8 @@ static int parse_top(const json_t *j, struct ct_config *c, struct ct_oci *o,
 		ret = parse_process(j, c, o, e);
 	if (!ret)
 		ret = parse_linux(j, c, o, e);
+	if (!ret)
+		ret = check_idmap_mounts(o, e);
 	if (!ret)
 		ret = parse_hooks(j, o, e);
 	if (!ret)

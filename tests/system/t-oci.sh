@@ -127,6 +127,70 @@ lim=$(cat /sys/fs/cgroup/memory/strata-oci-test/t-limits/memory.limit_in_bytes \
 	/run/strata/cgroup/memory/strata-oci-test/t-limits/memory.limit_in_bytes 2>/dev/null | head -n 1)
 [ -z "$lim" ] && ok "the cgroup is removed after run" || not_ok "the cgroup is removed after run" "$lim"
 
+# idmapped mounts (runtime-spec 1.1): a host root file seen as uid 1000
+# through the mount's own maps; a file of 1000 is unmapped (nobody)
+host=$(mktemp -d)
+chmod 755 "$host"
+touch "$host/root-file" "$host/user-file"
+chown 1000:1000 "$host/user-file"
+config '["sh", "-c", "stat -c %u:%g /idm/root-file /idm/user-file"]' '' '' ',
+    { "destination": "/idm", "type": "bind", "source": "'"$host"'", "options": ["rbind"],
+      "uidMappings": [{ "containerID": 0, "hostID": 1000, "size": 1 }],
+      "gidMappings": [{ "containerID": 0, "hostID": 1000, "size": 1 }] }'
+expect_eq "an idmapped bind mount shows files through its maps" "1000:1000
+65534:65534" "$(run)"
+stat -c %u "$host/root-file" | grep -qx 0 && ok "the host's files keep their owner" ||
+	not_ok "the host's files keep their owner" "$(stat -c %u "$host/root-file")"
+
+# "idmap" with the container's maps, in a user namespace: a host root file
+# is root inside too (without idmap it would be nobody); the bundle must
+# be reachable for the namespace's root, and its mount points made (the
+# rootfs belongs to the host's root, whom the namespace does not map)
+chmod 755 "$B"
+mkdir -p "$B/rootfs/idm" "$B/rootfs/plain"
+userns=',
+    "namespaces": [{ "type": "pid" }, { "type": "network" }, { "type": "ipc" },
+                   { "type": "uts" }, { "type": "mount" }, { "type": "user" }],
+    "uidMappings": [{ "containerID": 0, "hostID": 100000, "size": 65536 }],
+    "gidMappings": [{ "containerID": 0, "hostID": 100000, "size": 65536 }]'
+config '["sh", "-c", "stat -c %u /idm/root-file /plain/root-file; touch /idm/new && echo wrote"]' '' \
+	"$userns" ',
+    { "destination": "/idm", "type": "bind", "source": "'"$host"'", "options": ["bind", "idmap"] },
+    { "destination": "/plain", "type": "bind", "source": "'"$host"'", "options": ["bind"] }'
+expect_eq "idmap in a user namespace: root's files are root's, writable; not so without" "0
+65534
+wrote" "$(run)"
+expect_eq "a file made through the idmapped mount belongs to root on the host" "0:0" \
+	"$(stat -c %u:%g "$host/new" 2>&1)"
+
+config '["true"]' '' '' ',
+    { "destination": "/idm", "type": "tmpfs", "source": "tmpfs", "options": ["idmap"] }'
+refuse "idmap on a mount that is not a bind is refused" oci create --bundle "$B" badidmap
+config '["true"]' '' '' ',
+    { "destination": "/idm", "type": "bind", "source": "'"$host"'", "options": ["bind", "idmap"] }'
+refuse "idmap without any maps is refused" oci create --bundle "$B" badidmap
+
+# recursive mount attributes: "rro" reaches a submount, "ro" does not
+mkdir -p "$host/sub"
+mount -t tmpfs -o size=1m tmpfs "$host/sub"
+echo 'for d in /r /r/sub; do touch $d/x 2>/dev/null && echo "$d rw" || echo "$d ro"; done' \
+	> "$B/rootfs/try.sh"
+config '["sh", "/try.sh"]' '' '' ',
+    { "destination": "/r", "type": "bind", "source": "'"$host"'", "options": ["rbind", "ro"] }'
+expect_eq "ro makes the top mount read-only only" "/r ro
+/r/sub rw" "$(run)"
+rm -f "$host/sub/x"
+config '["sh", "-c", "sh /try.sh; grep \" /r/sub \" /proc/mounts | grep -c nosuid,nodev,noexec"]' '' '' ',
+    { "destination": "/r", "type": "bind", "source": "'"$host"'",
+      "options": ["rbind", "rro", "rnosuid", "rnodev", "rnoexec", "rnoatime"] }'
+expect_eq "rro, rnosuid, rnodev, rnoexec reach the submount" "/r ro
+/r/sub ro
+1" "$(run)"
+expect_eq "recursive attributes stay inside the container" "" \
+	"$(grep " $host/sub " /proc/self/mountinfo | grep -E ' ro,|noexec')"
+umount "$host/sub"
+rm -rf "$host" "$B/rootfs/try.sh"
+
 # create / start / state / kill / delete, with hooks
 hooklog="$B/hooks.log"
 printf '#!/bin/sh\n{ echo "$1"; cat; echo; } >> %s\n' "$hooklog" > "$B/hook.sh"
