@@ -1831,6 +1831,72 @@ static int parse_linux(const json_t *j, struct ct_config *c, struct ct_oci *o,
 	return ret;
 }
 
+static int has_ns(const struct ct_oci *o, int type)
+{
+	int i;
+
+	for (i = 0; i < o->nns; i++)
+		if (o->ns[i].type == type)
+			return 1;
+	return 0;
+}
+
+/* The namespace a sysctl belongs to (runc's list), 0 for the host-wide ones. */
+static int sysctl_ns(const char *key)
+{
+	static const char *const ipc[] = {
+		"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+		"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+	};
+	char k[128];
+	size_t i;
+
+	/* "net/ipv4/ip_forward" is written with slashes too */
+	snprintf(k, sizeof(k), "%s", key);
+	for (i = 0; k[i]; i++)
+		if (k[i] == '/')
+			k[i] = '.';
+	for (i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++)
+		if (!strcmp(k, ipc[i]))
+			return CLONE_NEWIPC;
+	if (!strncmp(k, "fs.mqueue.", 10))
+		return CLONE_NEWIPC;
+	if (!strncmp(k, "net.", 4))
+		return CLONE_NEWNET;
+	if (!strcmp(k, "kernel.hostname") || !strcmp(k, "kernel.domainname"))
+		return CLONE_NEWUTS;
+	return 0;
+}
+
+/*
+ * What the container would change outside itself without a namespace of
+ * its own: the host's hostname, a host-wide sysctl.  Refused, as runc
+ * does (a namespace joined by path is the container's to change).
+ */
+static int check_ns_needs(const struct ct_config *c, const struct ct_oci *o,
+			  struct err *e)
+{
+	char where[WHERE_LEN];
+	int i, ns;
+
+	if (c->hostname && !has_ns(o, CLONE_NEWUTS))
+		return bad(e, "hostname", "needs a UTS namespace in linux.namespaces");
+	if (o->domainname && !has_ns(o, CLONE_NEWUTS))
+		return bad(e, "domainname", "needs a UTS namespace in linux.namespaces");
+	for (i = 0; i < o->nsysctl; i++) {
+		snprintf(where, sizeof(where), "linux.sysctl.%.64s", o->sysctl[i].key);
+		ns = sysctl_ns(o->sysctl[i].key);
+		if (!ns)
+			return bad(e, where, "not in a namespace of the container: refused");
+		if (!has_ns(o, ns))
+			return bad(e, where, ns == CLONE_NEWNET ?
+				   "needs a network namespace in linux.namespaces" :
+				   ns == CLONE_NEWIPC ? "needs an IPC namespace in linux.namespaces" :
+				   "needs a UTS namespace in linux.namespaces");
+	}
+	return 0;
+}
+
 /* ---- the whole document ----------------------------------------------- */
 
 static int parse_top(const json_t *j, struct ct_config *c, struct ct_oci *o,
@@ -1858,6 +1924,8 @@ static int parse_top(const json_t *j, struct ct_config *c, struct ct_oci *o,
 		ret = parse_linux(j, c, o, e);
 	if (!ret)
 		ret = check_idmap_mounts(o, e);
+	if (!ret)
+		ret = check_ns_needs(c, o, e);
 	if (!ret)
 		ret = parse_hooks(j, o, e);
 	if (!ret)

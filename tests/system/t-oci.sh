@@ -191,6 +191,61 @@ expect_eq "recursive attributes stay inside the container" "" \
 umount "$host/sub"
 rm -rf "$host" "$B/rootfs/try.sh"
 
+# namespaces left out are the host's (here: the test's network namespace)
+nsof() { readlink "/proc/${1:-self}/ns/$2"; }
+config '["sh", "-c", "echo $$; for n in pid net ipc; do readlink /proc/self/ns/$n; done"]' '' ',
+    "namespaces": [{ "type": "mount" }, { "type": "uts" }]'
+expect_eq "without pid, network and ipc namespaces the host's are shared" \
+	"$(nsof self pid)
+$(nsof self net)
+$(nsof self ipc)" "$(run | sed 1d)"
+config '["sh", "-c", "echo $$"]' '' ',
+    "namespaces": [{ "type": "mount" }, { "type": "uts" }]'
+out=$(run)
+[ -n "$out" ] && [ "$out" != 1 ] && ok "without a pid namespace the process is not pid 1 ($out)" ||
+	not_ok "without a pid namespace the process is not pid 1" "$out"
+
+hn=$(hostname)
+config '["true"]' '' ',
+    "namespaces": [{ "type": "mount" }]'
+refuse "a hostname without a UTS namespace is refused (it would be the host's)" \
+	oci run --bundle "$B" nouts
+config '["true"]' '' ',
+    "namespaces": [{ "type": "mount" }, { "type": "uts" }], "sysctl": { "net.core.somaxconn": "100" }'
+refuse "a network sysctl without a network namespace is refused" oci run --bundle "$B" nonet
+expect_eq "the host's hostname is untouched" "$hn" "$(hostname)"
+
+# joining by path: a second container in the first one's namespaces
+config '["sleep", "300"]'
+oci run -d --bundle "$B" holder >/dev/null 2>&1
+hp=$(oci state holder 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+if [ -n "$hp" ]; then
+	config '["sh", "-c", "hostname; for n in pid net ipc uts; do readlink /proc/self/ns/$n; done; ps -o comm | grep -cx sleep"]' '' ',
+    "namespaces": [{ "type": "mount" }, { "type": "pid", "path": "/proc/'"$hp"'/ns/pid" },
+                   { "type": "network", "path": "/proc/'"$hp"'/ns/net" },
+                   { "type": "ipc", "path": "/proc/'"$hp"'/ns/ipc" },
+                   { "type": "uts", "path": "/proc/'"$hp"'/ns/uts" }]'
+	expect_eq "namespaces given by path are joined (pid, network, ipc, uts)" "ocibox
+$(nsof "$hp" pid)
+$(nsof "$hp" net)
+$(nsof "$hp" ipc)
+$(nsof "$hp" uts)
+1" "$(run)"
+	oci delete -f holder >/dev/null 2>&1
+else
+	not_ok "namespaces given by path are joined" "the holder container did not start"
+fi
+config '["sleep", "300"]' '' "$userns"
+oci run -d --bundle "$B" uholder >/dev/null 2>&1
+hp=$(oci state uholder 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+config '["sh", "-c", "readlink /proc/self/ns/user; id -u; cat /proc/self/uid_map"]' '' ',
+    "namespaces": [{ "type": "mount" }, { "type": "pid" }, { "type": "uts" },
+                   { "type": "user", "path": "/proc/'"${hp:-0}"'/ns/user" }]'
+expect_eq "a user namespace given by path is joined, its maps kept" "$(nsof "${hp:-0}" user 2>&1)
+0
+0 100000 65536" "$(run | tr -s ' ' | sed 's/^ //')"
+oci delete -f uholder >/dev/null 2>&1
+
 # create / start / state / kill / delete, with hooks
 hooklog="$B/hooks.log"
 printf '#!/bin/sh\n{ echo "$1"; cat; echo; } >> %s\n' "$hooklog" > "$B/hook.sh"

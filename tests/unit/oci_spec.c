@@ -385,6 +385,17 @@ static void test_bad_configs_name_the_field(void)
 		     "a bad errnoRet (found by the fuzzer)");
 	expect_error("{" BASE ", 'linux': {'uidMappings': [{'containerID': 0, 'hostID': 1, 'size': 1}]}}",
 		     "linux.uidMappings: needs a user namespace in linux.namespaces", "mappings without a user namespace");
+	expect_error("{" BASE ", 'hostname': 'h', 'linux': {'namespaces': [{'type': 'mount'}]}}",
+		     "hostname: needs a UTS namespace in linux.namespaces",
+		     "a hostname without a UTS namespace (it would be the host's)");
+	expect_error("{" BASE ", 'linux': {'namespaces': [{'type': 'mount'}], "
+		     "'sysctl': {'net.ipv4.ip_forward': '1'}}}",
+		     "linux.sysctl.net.ipv4.ip_forward: needs a network namespace in linux.namespaces",
+		     "a net sysctl without a network namespace");
+	expect_error("{" BASE ", 'linux': {'namespaces': [{'type': 'mount'}, {'type': 'ipc'}], "
+		     "'sysctl': {'vm/swappiness': '1'}}}",
+		     "linux.sysctl.vm/swappiness: not in a namespace of the container: refused",
+		     "a host-wide sysctl");
 	expect_error("{" BASE ", 'hostname': 18446744073709551615}", "hostname: must be a string",
 		     "a big number where a string belongs");
 	expect_error("{" BASE ", 'annotations': {'a': 1}}", "annotations.a: must be a string",
