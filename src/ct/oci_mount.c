@@ -1113,6 +1113,68 @@ static int pivot(const char *root, struct err *e)
 	return 0;
 }
 
+/*
+ * --no-pivot, for a root that pivot_root(2) refuses (a rootfs on the
+ * initramfs): the host's mounts outside the rootfs are detached where the
+ * kernel lets us, the rootfs is moved over "/" and chroot()ed into, as
+ * runc's msMoveRoot.  A chroot is weaker than pivot_root: a process with
+ * CAP_SYS_CHROOT can leave it.
+ */
+static int move_root(const char *root, struct err *e)
+{
+	char *buf, *line, *save = NULL, **mnts = NULL, **nm;
+	int n = 0, i, ret;
+	size_t len;
+
+	ret = fs_read_file("/proc/self/mountinfo", &buf, &len, e);
+	if (ret < 0)
+		return ret;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char mnt[PATH_LEN];
+
+		if (sscanf(line, "%*d %*d %*s %*s %4095s", mnt) != 1)
+			continue;
+		mi_unescape(mnt);
+		/* keep the rootfs, what is below it, and the folders above it */
+		if (path_under(mnt, root) || path_under(root, mnt))
+			continue;
+		nm = realloc(mnts, (size_t)(n + 1) * sizeof(*mnts));
+		if (!nm || !(nm[n] = strdup(mnt))) {
+			mnts = nm ? nm : mnts;
+			ret = err_msg(e, -ENOMEM, "out of memory");
+			goto out;
+		}
+		mnts = nm;
+		n++;
+	}
+	/* mountinfo lists parents first: detach from the end, each made a
+	 * slave first so that with rootfsPropagation "shared" the unmount
+	 * does not reach the host */
+	for (i = n - 1; i >= 0; i--) {
+		mount(NULL, mnts[i], NULL, MS_SLAVE, NULL);
+		if (umount2(mnts[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+			log_debug("detach %s: %s", mnts[i], strerror(errno));
+	}
+	if (chdir(root) < 0) {
+		ret = err_set(e, -errno, "chdir %s", root);
+		goto out;
+	}
+	/* MS_MOVE refuses a shared parent or destination */
+	mount(NULL, "/", NULL, MS_PRIVATE, NULL);
+	if (mount(root, "/", NULL, MS_MOVE, NULL) < 0)
+		ret = err_set(e, -errno, "move %s to /", root);
+	else if (chroot(".") < 0)
+		ret = err_set(e, -errno, "chroot %s", root);
+	else if (chdir("/") < 0)
+		ret = err_set(e, -errno, "chdir /");
+out:
+	for (i = 0; i < n; i++)
+		free(mnts[i]);
+	free(mnts);
+	free(buf);
+	return ret;
+}
+
 static const struct om_root om_slash = { .path = "/", .fd = AT_FDCWD };
 
 /* Bind @path onto itself and make that read-only (locked flags kept). */
@@ -1189,7 +1251,7 @@ int oci_mount_finish(const struct ct_config *c, struct err *e)
 	char **p;
 	int i, ret;
 
-	ret = pivot(o->root, e);
+	ret = o->no_pivot ? move_root(o->root, e) : pivot(o->root, e);
 	if (ret < 0)
 		return ret;
 	/* runc makes process.cwd, while the root may still be written */

@@ -189,6 +189,7 @@ static int job_spawn(struct oci_job *j, const struct oci_create_opts *o,
 	struct chan_msg m;
 	int sv[2], ret;
 
+	j->c.oci->no_pivot = o->no_pivot;
 	/* the process inherits them, the runtime's copies go in job_create */
 	ret = oci_idmap_prepare(&j->c, e);
 	if (ret < 0)

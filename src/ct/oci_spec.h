@@ -153,6 +153,7 @@ struct ct_oci {
 	char *bundle;		/* absolute */
 	char *root;		/* absolute rootfs path (root.path resolved against bundle) */
 	int root_readonly;
+	int no_pivot;		/* `create --no-pivot`, set by the runtime */
 
 	/* process */
 	int terminal;

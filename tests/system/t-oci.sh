@@ -246,6 +246,24 @@ expect_eq "a user namespace given by path is joined, its maps kept" "$(nsof "${h
 0 100000 65536" "$(run | tr -s ' ' | sed 's/^ //')"
 oci delete -f uholder >/dev/null 2>&1
 
+# --no-pivot: the rootfs moved over / and chroot()ed into; the host's
+# other mounts are gone from the container's namespace
+config '["sh", "-c", "cat /etc/hostname-probe; grep -c \" /proc proc\" /proc/mounts; wc -l < /proc/mounts; cat /proc/self/mountinfo | grep -c \" / / \""]'
+echo inside-rootfs > "$B/rootfs/etc/hostname-probe"
+out=$(n=$((n + 1)); oci run --no-pivot --bundle "$B" "t$n" 2>&1)
+mounts_pivot=$(run | sed -n 3p)
+expect_eq "--no-pivot runs the process in the rootfs, with its mounts" "inside-rootfs
+1" "$(echo "$out" | sed -n 1,2p)"
+[ -n "$mounts_pivot" ] && [ "$(echo "$out" | sed -n 3p)" = "$mounts_pivot" ] &&
+	ok "--no-pivot shows the container's mounts only (as many as with pivot_root: $mounts_pivot)" ||
+	not_ok "--no-pivot shows the container's mounts only" "pivot: $mounts_pivot, no-pivot: $out"
+config '["sleep", "300"]'
+oci create --no-pivot --bundle "$B" nopivot >/dev/null 2>&1 && oci start nopivot >/dev/null 2>&1
+expect_eq "exec enters a --no-pivot container's root" "inside-rootfs" \
+	"$(oci exec nopivot cat /etc/hostname-probe 2>&1)"
+oci delete -f nopivot >/dev/null 2>&1
+rm -f "$B/rootfs/etc/hostname-probe"
+
 # create / start / state / kill / delete, with hooks
 hooklog="$B/hooks.log"
 printf '#!/bin/sh\n{ echo "$1"; cat; echo; } >> %s\n' "$hooklog" > "$B/hook.sh"
