@@ -471,7 +471,9 @@ static int mount_bind(const struct om_root *r, const struct ct_oci *o,
 	if (fs_path(src, e, "%s%s%s", m->source[0] == '/' ? "" : o->bundle,
 		    m->source[0] == '/' ? "" : "/", m->source) < 0)
 		return e->code;
-	if (stat(src, &st) < 0)
+	/* an idmapped tree was opened by the runtime: the source may be out
+	 * of this user namespace's reach */
+	if ((m->tree_fd >= 0 ? fstat(m->tree_fd, &st) : stat(src, &st)) < 0)
 		return err_set(e, -errno, "mount %s on %s", m->source, m->destination);
 	ret = target_prepare(r, m->destination,
 			     S_ISDIR(st.st_mode) ? OM_DIR : OM_FILE, rel, NULL);
