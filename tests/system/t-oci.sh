@@ -264,6 +264,49 @@ expect_eq "exec enters a --no-pivot container's root" "inside-rootfs" \
 oci delete -f nopivot >/dev/null 2>&1
 rm -f "$B/rootfs/etc/hostname-probe"
 
+# cgroup v2 device rules (an eBPF program on the container's group): the
+# runtime runs in a mount namespace of its own that shows it a v2 host --
+# v1 memory and pids, the v2 hierarchy, no v1 devices or freezer (they
+# would take the container) -- so the container's group is a v2 one.
+# Without rules the v2 group has no program and /dev/fuse opens (v1's
+# devices group would have strata's default list)
+v2run() {	# v2run ID: strata-runc run of the current config on a "v2 host"
+	unshare -m --propagation private sh -c '
+		# (only in this namespace: private, nothing reaches the host)
+		for m in $(findmnt -rn -t cgroup,cgroup2 -o TARGET | sort -r); do
+			umount -l "$m" || exit 99
+		done
+		mount -t tmpfs tmpfs /sys/fs/cgroup || exit 99
+		for c in memory pids; do
+			mkdir /sys/fs/cgroup/$c
+			mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c || exit 99
+		done
+		mkdir /sys/fs/cgroup/unified
+		mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified || exit 99
+		had=$(ls -d /sys/fs/cgroup/unified/strata 2>/dev/null)
+		"$@"; rc=$?
+		[ -z "$had" ] && rmdir /sys/fs/cgroup/unified/strata 2>/dev/null
+		exit $rc' sh "$RUNC" --root "$ROOT" run --bundle "$B" "$1" 2>&1
+}
+probe='(exec 3< /dev/fuse) 2>/dev/null && echo fuse-open || echo fuse-denied; echo x > /dev/null && echo null-ok; grep ^0:: /proc/self/cgroup'
+fuse=',
+    "devices": [{ "path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438 }]'
+config '["sh", "-c", "'"$probe"'"]' '' "$fuse"
+expect_eq "v2: without device rules /dev/fuse opens (the process is in a v2 group)" "fuse-open
+null-ok
+0::/strata/oci-v2a" "$(v2run v2a)"
+config '["sh", "-c", "'"$probe"'"]' '' "$fuse"',
+    "resources": { "devices": [{ "allow": false, "access": "rwm" }] }'
+expect_eq "v2: deny-all refuses opening /dev/fuse (EPERM), the default list keeps /dev/null" "fuse-denied
+null-ok
+0::/strata/oci-v2b" "$(v2run v2b)"
+config '["sh", "-c", "'"$probe"'"]' '' "$fuse"',
+    "resources": { "devices": [{ "allow": false, "access": "rwm" },
+      { "allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw" }] }'
+expect_eq "v2: a later allow rule lets /dev/fuse open again" "fuse-open
+null-ok
+0::/strata/oci-v2c" "$(v2run v2c)"
+
 # create / start / state / kill / delete, with hooks
 hooklog="$B/hooks.log"
 printf '#!/bin/sh\n{ echo "$1"; cat; echo; } >> %s\n' "$hooklog" > "$B/hook.sh"
