@@ -188,6 +188,20 @@ expect_eq "rro, rnosuid, rnodev, rnoexec reach the submount" "/r ro
 1" "$(run)"
 expect_eq "recursive attributes stay inside the container" "" \
 	"$(grep " $host/sub " /proc/self/mountinfo | grep -E ' ro,|noexec')"
+# an rbind's maps reach its submounts (ridmap implied); "idmap" keeps
+# them to the top mount
+rm -f "$host/sub/x"
+touch "$host/sub/f"
+maps='"uidMappings": [{ "containerID": 0, "hostID": 1000, "size": 1 }],
+      "gidMappings": [{ "containerID": 0, "hostID": 1000, "size": 1 }]'
+config '["sh", "-c", "stat -c %u /m/root-file /m/sub/f"]' '' '' ',
+    { "destination": "/m", "type": "bind", "source": "'"$host"'", "options": ["rbind"], '"$maps"' }'
+expect_eq "an rbind with maps idmaps its submounts too" "1000
+1000" "$(run)"
+config '["sh", "-c", "stat -c %u /m/root-file /m/sub/f"]' '' '' ',
+    { "destination": "/m", "type": "bind", "source": "'"$host"'", "options": ["rbind", "idmap"], '"$maps"' }'
+expect_eq "idmap on an rbind maps the top mount only" "1000
+0" "$(run)"
 umount "$host/sub"
 rm -rf "$host" "$B/rootfs/try.sh"
 
