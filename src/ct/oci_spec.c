@@ -1876,7 +1876,7 @@ static int sysctl_ns(const char *key)
 static int check_ns_needs(const struct ct_config *c, const struct ct_oci *o,
 			  struct err *e)
 {
-	char where[WHERE_LEN];
+	char where[WHERE_LEN], key[CLIP_LEN + 1];
 	int i, ns;
 
 	if (c->hostname && !has_ns(o, CLONE_NEWUTS))
@@ -1884,7 +1884,7 @@ static int check_ns_needs(const struct ct_config *c, const struct ct_oci *o,
 	if (o->domainname && !has_ns(o, CLONE_NEWUTS))
 		return bad(e, "domainname", "needs a UTS namespace in linux.namespaces");
 	for (i = 0; i < o->nsysctl; i++) {
-		snprintf(where, sizeof(where), "linux.sysctl.%.64s", o->sysctl[i].key);
+		snprintf(where, sizeof(where), "linux.sysctl.%s", clip(key, o->sysctl[i].key));
 		ns = sysctl_ns(o->sysctl[i].key);
 		if (!ns)
 			return bad(e, where, "not in a namespace of the container: refused");
