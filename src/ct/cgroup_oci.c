@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ct/cgroup.h"
+#include "ct/cgroup_devbpf.h"
 #include "ct/cgroup_oci.h"
 #include "lib/fs.h"
 
@@ -148,6 +149,24 @@ static int oci_cpu(const char *name, const struct ct_oci *o, struct err *e)
 	return ret;
 }
 
+/* cgroup v2: the rules become an eBPF program on the container's group
+ * (that of any v2 controller it has).  No v2 group: nothing to attach to. */
+static int oci_devices_v2(const char *name, const struct ct_oci *o, struct err *e)
+{
+	static const enum cgroup_ctl any[] = {
+		CGROUP_MEMORY, CGROUP_PIDS, CGROUP_CPU, CGROUP_FREEZER,
+	};
+	char dir[PATH_LEN];
+	struct err ignore;
+	size_t i;
+	int v;
+
+	for (i = 0; i < sizeof(any) / sizeof(any[0]); i++)
+		if (cgroup_ctl_dir(name, any[i], dir, &v, &ignore) == 0 && v == 2)
+			return devbpf_attach(dir, o->dev_rules, o->ndev_rules, e);
+	return 0;
+}
+
 /* The rules in the listed order, then strata's default allow list (a
  * bundle cannot take /dev/null away, as with runc). */
 static int oci_devices(const char *name, const struct ct_oci *o, struct err *e)
@@ -156,8 +175,10 @@ static int oci_devices(const char *name, const struct ct_oci *o, struct err *e)
 	struct err ignore;
 	int i, ret, v;
 
-	if (!o->ndev_rules || cgroup_ctl_dir(name, CGROUP_DEVICES, dir, &v, &ignore) < 0)
-		return 0;	/* no v1 devices controller: nothing enforces rules */
+	if (!o->ndev_rules)
+		return 0;
+	if (cgroup_ctl_dir(name, CGROUP_DEVICES, dir, &v, &ignore) < 0)
+		return oci_devices_v2(name, o, e);
 	for (i = 0; i < o->ndev_rules; i++) {
 		const struct oci_dev_rule *r = &o->dev_rules[i];
 		const char *file = r->allow ? "devices.allow" : "devices.deny";

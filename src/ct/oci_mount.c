@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
@@ -422,6 +423,40 @@ static int proc_dest_ok(const char *rel, const char *type)
 	return 0;
 }
 
+/* Attach the detached (idmapped) tree @tree the runtime made at @rel. */
+static int attach_tree(const struct om_root *r, int tree, const char *rel)
+{
+	int fd = open_in_root(r, rel), ret = 0;
+
+	if (fd < 0)
+		return fd;
+	if (syscall(SYS_move_mount, tree, "", fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* "rro", "rnosuid", ...: mount_setattr over the tree now at @dest. */
+static int mount_rattrs(const struct om_root *r, const struct oci_mount *m,
+			struct err *e)
+{
+	struct mount_attr attr = { .attr_set = m->rattr_set, .attr_clr = m->rattr_clr };
+	char rel[PATH_LEN];
+	int fd, ret;
+
+	ret = resolve_in_root(r, m->destination, rel);
+	fd = ret < 0 ? ret : open_in_root(r, rel);
+	if (fd < 0)
+		return err_set(e, fd, "mount on %s: recursive options", m->destination);
+	ret = (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+			   sizeof(attr));
+	if (ret < 0)
+		ret = err_set(e, -errno, "mount on %s: recursive options", m->destination);
+	close(fd);
+	return ret;
+}
+
 static int mount_bind(const struct om_root *r, const struct ct_oci *o,
 		      const struct oci_mount *m, struct err *e)
 {
@@ -436,14 +471,18 @@ static int mount_bind(const struct om_root *r, const struct ct_oci *o,
 	if (fs_path(src, e, "%s%s%s", m->source[0] == '/' ? "" : o->bundle,
 		    m->source[0] == '/' ? "" : "/", m->source) < 0)
 		return e->code;
-	if (stat(src, &st) < 0)
+	/* an idmapped tree was opened by the runtime: the source may be out
+	 * of this user namespace's reach */
+	if ((m->tree_fd >= 0 ? fstat(m->tree_fd, &st) : stat(src, &st)) < 0)
 		return err_set(e, -errno, "mount %s on %s", m->source, m->destination);
 	ret = target_prepare(r, m->destination,
 			     S_ISDIR(st.st_mode) ? OM_DIR : OM_FILE, rel, NULL);
 	if (ret == 0 && !proc_dest_ok(rel, m->type))
 		return err_msg(e, -EPERM, "mount %s on %s: not allowed inside /proc", m->source,
 			       m->destination);
-	if (ret == 0)
+	if (ret == 0 && m->tree_fd >= 0)
+		ret = attach_tree(r, m->tree_fd, rel);
+	else if (ret == 0)
 		ret = mount_rel(r, src, rel, NULL, MS_BIND | (m->flags & MS_REC), NULL);
 	/* a bind ignores every other flag: they take a remount */
 	if (ret == 0 && (m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)))
@@ -580,21 +619,27 @@ static int mount_fs(const struct om_root *r,
 static int mount_one(const struct om_root *r, const struct ct_oci *o,
 		     const struct oci_mount *m, struct err *e)
 {
-	if (m->idmap || m->uid_maps || m->gid_maps)
-		return err_msg(e, -EOPNOTSUPP, "mount on %s: idmapped mounts are not supported",
-			       m->destination);
-	if (m->flags & MS_BIND)
-		return mount_bind(r, o, m, e);
-	if (!m->type)
-		return err_msg(e, -EINVAL, "mount on %s: no type", m->destination);
-	if (!strcmp(m->type, "cgroup")) {
-		int ret = mount_cgroup(r, o, m);
+	int ret;
 
-		if (ret < 0)
+	if (m->idmap && m->tree_fd < 0)
+		return err_msg(e, -EINVAL, "mount on %s: idmapped, but no tree from the runtime",
+			       m->destination);
+	if (m->flags & MS_BIND) {
+		ret = mount_bind(r, o, m, e);
+	} else if (!m->type) {
+		return err_msg(e, -EINVAL, "mount on %s: no type", m->destination);
+	} else if (!strcmp(m->type, "cgroup")) {
+		ret = mount_cgroup(r, o, m);
+		if (ret < 0) {
 			log_warn("mount cgroup on %s: %s", m->destination, strerror(-ret));
-		return 0;
+			return 0;
+		}
+	} else {
+		ret = mount_fs(r, m, e);
 	}
-	return mount_fs(r, m, e);
+	if (ret == 0 && (m->rattr_set || m->rattr_clr))
+		ret = mount_rattrs(r, m, e);
+	return ret;
 }
 
 /* ---- cgroup ------------------------------------------------------------- */
@@ -1070,6 +1115,68 @@ static int pivot(const char *root, struct err *e)
 	return 0;
 }
 
+/*
+ * --no-pivot, for a root that pivot_root(2) refuses (a rootfs on the
+ * initramfs): the host's mounts outside the rootfs are detached where the
+ * kernel lets us, the rootfs is moved over "/" and chroot()ed into, as
+ * runc's msMoveRoot.  A chroot is weaker than pivot_root: a process with
+ * CAP_SYS_CHROOT can leave it.
+ */
+static int move_root(const char *root, struct err *e)
+{
+	char *buf, *line, *save = NULL, **mnts = NULL, **nm;
+	int n = 0, i, ret;
+	size_t len;
+
+	ret = fs_read_file("/proc/self/mountinfo", &buf, &len, e);
+	if (ret < 0)
+		return ret;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char mnt[PATH_LEN];
+
+		if (sscanf(line, "%*d %*d %*s %*s %4095s", mnt) != 1)
+			continue;
+		mi_unescape(mnt);
+		/* keep the rootfs, what is below it, and the folders above it */
+		if (path_under(mnt, root) || path_under(root, mnt))
+			continue;
+		nm = realloc(mnts, (size_t)(n + 1) * sizeof(*mnts));
+		if (!nm || !(nm[n] = strdup(mnt))) {
+			mnts = nm ? nm : mnts;
+			ret = err_msg(e, -ENOMEM, "out of memory");
+			goto out;
+		}
+		mnts = nm;
+		n++;
+	}
+	/* mountinfo lists parents first: detach from the end, each made a
+	 * slave first so that with rootfsPropagation "shared" the unmount
+	 * does not reach the host */
+	for (i = n - 1; i >= 0; i--) {
+		mount(NULL, mnts[i], NULL, MS_SLAVE, NULL);
+		if (umount2(mnts[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+			log_debug("detach %s: %s", mnts[i], strerror(errno));
+	}
+	if (chdir(root) < 0) {
+		ret = err_set(e, -errno, "chdir %s", root);
+		goto out;
+	}
+	/* MS_MOVE refuses a shared parent or destination */
+	mount(NULL, "/", NULL, MS_PRIVATE, NULL);
+	if (mount(root, "/", NULL, MS_MOVE, NULL) < 0)
+		ret = err_set(e, -errno, "move %s to /", root);
+	else if (chroot(".") < 0)
+		ret = err_set(e, -errno, "chroot %s", root);
+	else if (chdir("/") < 0)
+		ret = err_set(e, -errno, "chdir /");
+out:
+	for (i = 0; i < n; i++)
+		free(mnts[i]);
+	free(mnts);
+	free(buf);
+	return ret;
+}
+
 static const struct om_root om_slash = { .path = "/", .fd = AT_FDCWD };
 
 /* Bind @path onto itself and make that read-only (locked flags kept). */
@@ -1146,7 +1253,7 @@ int oci_mount_finish(const struct ct_config *c, struct err *e)
 	char **p;
 	int i, ret;
 
-	ret = pivot(o->root, e);
+	ret = o->no_pivot ? move_root(o->root, e) : pivot(o->root, e);
 	if (ret < 0)
 		return ret;
 	/* runc makes process.cwd, while the root may still be written */

@@ -22,6 +22,7 @@
 #include "ct/cgroup.h"
 #include "ct/cgroup_oci.h"
 #include "ct/oci_hooks.h"
+#include "ct/oci_idmap.h"
 #include "ct/oci_init.h"
 #include "ct/oci_runtime.h"
 #include "ct/oci_spec.h"
@@ -188,6 +189,11 @@ static int job_spawn(struct oci_job *j, const struct oci_create_opts *o,
 	struct chan_msg m;
 	int sv[2], ret;
 
+	j->c.oci->no_pivot = o->no_pivot;
+	/* the process inherits them, the runtime's copies go in job_create */
+	ret = oci_idmap_prepare(&j->c, e);
+	if (ret < 0)
+		return ret;
 	a.fifo_fd = open(j->fifo, O_PATH | O_CLOEXEC);
 	if (a.fifo_fd < 0)
 		return err_set(e, -errno, "open %s", j->fifo);
@@ -304,6 +310,7 @@ static int job_create(struct oci_job *j, const struct oci_create_opts *o,
 	ret = job_prepare(j, o, e);
 	if (ret == 0)
 		ret = job_spawn(j, o, e);
+	oci_idmap_release(&j->c);
 	if (ret == 0 && o->pid_file)
 		ret = write_pid_file(o->pid_file, j->pid, e);
 	if (ret == 0) {

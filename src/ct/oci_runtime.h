@@ -16,6 +16,7 @@ struct oci_create_opts {
 	const char *pid_file;
 	const char *console_socket;
 	int systemd_cgroup;
+	int no_pivot;			/* MS_MOVE + chroot instead of pivot_root */
 };
 
 int oci_create(const char *root, const char *id, const struct oci_create_opts *o,

@@ -588,17 +588,6 @@ static const struct {
 	{ "nostrictatime", 1, MS_STRICTATIME },
 	{ "bind", 0, MS_BIND },		{ "rbind", 0, MS_BIND | MS_REC },
 	{ "nosymfollow", 0, MS_NOSYMFOLLOW }, { "symfollow", 1, MS_NOSYMFOLLOW },
-	/* runtime-spec 1.1's recursive attributes (mount_setattr with
-	 * AT_RECURSIVE); applied to the top mount of the tree for now */
-	{ "rro", 0, MS_RDONLY },	{ "rrw", 1, MS_RDONLY },
-	{ "rnosuid", 0, MS_NOSUID },	{ "rsuid", 1, MS_NOSUID },
-	{ "rnodev", 0, MS_NODEV },	{ "rdev", 1, MS_NODEV },
-	{ "rnoexec", 0, MS_NOEXEC },	{ "rexec", 1, MS_NOEXEC },
-	{ "rnoatime", 0, MS_NOATIME },	{ "ratime", 1, MS_NOATIME },
-	{ "rnodiratime", 0, MS_NODIRATIME }, { "rdiratime", 1, MS_NODIRATIME },
-	{ "rrelatime", 0, MS_RELATIME }, { "rnorelatime", 1, MS_RELATIME },
-	{ "rstrictatime", 0, MS_STRICTATIME }, { "rnostrictatime", 1, MS_STRICTATIME },
-	{ "rnosymfollow", 0, MS_NOSYMFOLLOW }, { "rsymfollow", 1, MS_NOSYMFOLLOW },
 };
 
 static const struct {
@@ -611,6 +600,67 @@ static const struct {
 	{ "unbindable", MS_UNBINDABLE },
 	{ "runbindable", MS_UNBINDABLE | MS_REC },
 };
+
+/*
+ * runtime-spec 1.1's recursive attributes: mount_setattr(AT_RECURSIVE)
+ * over the whole tree at the destination, submounts included (a plain
+ * "ro" only reaches the top mount).  The atime ones replace the atime
+ * mode as a whole (the kernel takes it as one field).
+ */
+static const struct {
+	const char *name;
+	int clear;
+	unsigned int attr;
+} mount_rattrs[] = {
+	{ "rro", 0, MOUNT_ATTR_RDONLY },	{ "rrw", 1, MOUNT_ATTR_RDONLY },
+	{ "rnosuid", 0, MOUNT_ATTR_NOSUID },	{ "rsuid", 1, MOUNT_ATTR_NOSUID },
+	{ "rnodev", 0, MOUNT_ATTR_NODEV },	{ "rdev", 1, MOUNT_ATTR_NODEV },
+	{ "rnoexec", 0, MOUNT_ATTR_NOEXEC },	{ "rexec", 1, MOUNT_ATTR_NOEXEC },
+	{ "rnodiratime", 0, MOUNT_ATTR_NODIRATIME },
+	{ "rdiratime", 1, MOUNT_ATTR_NODIRATIME },
+	{ "rnosymfollow", 0, MOUNT_ATTR_NOSYMFOLLOW },
+	{ "rsymfollow", 1, MOUNT_ATTR_NOSYMFOLLOW },
+};
+
+static const struct {
+	const char *name;
+	unsigned int mode;
+} mount_ratimes[] = {
+	{ "rnoatime", MOUNT_ATTR_NOATIME },	{ "ratime", MOUNT_ATTR_RELATIME },
+	{ "rrelatime", MOUNT_ATTR_RELATIME },	{ "rnorelatime", MOUNT_ATTR_STRICTATIME },
+	{ "rstrictatime", MOUNT_ATTR_STRICTATIME },
+	{ "rnostrictatime", MOUNT_ATTR_RELATIME },
+};
+
+/* A recursive option into m->rattr_set/rattr_clr; 0 when @opt is none. */
+static int mount_rattr(struct oci_mount *m, const char *opt)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mount_rattrs) / sizeof(mount_rattrs[0]); i++) {
+		unsigned int a = mount_rattrs[i].attr;
+
+		if (strcmp(opt, mount_rattrs[i].name))
+			continue;
+		/* the last word wins, as with the plain flags */
+		if (mount_rattrs[i].clear) {
+			m->rattr_set &= ~a;
+			m->rattr_clr |= a;
+		} else {
+			m->rattr_clr &= ~a;
+			m->rattr_set |= a;
+		}
+		return 1;
+	}
+	for (i = 0; i < sizeof(mount_ratimes) / sizeof(mount_ratimes[0]); i++) {
+		if (strcmp(opt, mount_ratimes[i].name))
+			continue;
+		m->rattr_set = (m->rattr_set & ~MOUNT_ATTR__ATIME) | mount_ratimes[i].mode;
+		m->rattr_clr |= MOUNT_ATTR__ATIME;
+		return 1;
+	}
+	return 0;
+}
 
 static unsigned long mount_prop(const char *name)
 {
@@ -655,6 +705,8 @@ static int mount_option(struct oci_mount *m, const char *opt, struct err *e)
 		m->propagation = prop;
 		return 0;
 	}
+	if (mount_rattr(m, opt))
+		return 0;
 	if (!strcmp(opt, "idmap") || !strcmp(opt, "ridmap")) {
 		m->idmap = opt[0] == 'r' ? 2 : 1;
 		return 0;
@@ -701,6 +753,7 @@ static int parse_mount(const json_t *j, const char *where, void *item, void *ctx
 	char **opts = NULL, **p, *abs;
 	int ret;
 
+	m->tree_fd = -1;
 	if (!json_is_object(j))
 		return bad(e, where, "must be an object");
 	ret = get_str(j, where, "destination", 1, &m->destination, e);
@@ -737,6 +790,53 @@ static int parse_mounts(const json_t *j, struct ct_oci *o, struct err *e)
 {
 	return parse_each(j, "", "mounts", sizeof(*o->mounts), parse_mount, NULL,
 			  (void **)&o->mounts, &o->nmounts, e);
+}
+
+static int idmaps_dup(struct oci_idmap **out, int *nout, const struct oci_idmap *in,
+		      int n, struct err *e)
+{
+	*out = malloc((size_t)n * sizeof(*in));
+	if (!*out)
+		return nomem(e);
+	memcpy(*out, in, (size_t)n * sizeof(*in));
+	*nout = n;
+	return 0;
+}
+
+/*
+ * Idmapped mounts (runtime-spec 1.1): "uidMappings"/"gidMappings" or the
+ * "idmap"/"ridmap" option, on bind mounts only.  Without maps of its own
+ * the mount takes the container's (linux.uidMappings), as runc does.
+ */
+static int check_idmap_mounts(struct ct_oci *o, struct err *e)
+{
+	char where[WHERE_LEN];
+	int i, ret = 0;
+
+	for (i = 0; i < o->nmounts && !ret; i++) {
+		struct oci_mount *m = &o->mounts[i];
+
+		if (!m->idmap && !m->uid_maps && !m->gid_maps)
+			continue;
+		snprintf(where, sizeof(where), "mounts[%d]", i);
+		if (!(m->flags & MS_BIND))
+			return bad(e, where, "idmapped mounts must be bind mounts");
+		if (!m->idmap)
+			m->idmap = m->flags & MS_REC ? 2 : 1;
+		if (!m->uid_maps && !m->gid_maps) {
+			if (!o->nuid_maps || !o->ngid_maps)
+				return bad(e, where, "idmap needs uidMappings and gidMappings "
+					   "(its own or linux's)");
+			ret = idmaps_dup(&m->uid_maps, &m->nuid_maps, o->uid_maps,
+					 o->nuid_maps, e);
+			if (!ret)
+				ret = idmaps_dup(&m->gid_maps, &m->ngid_maps, o->gid_maps,
+						 o->ngid_maps, e);
+		} else if (!m->nuid_maps || !m->ngid_maps) {
+			return bad(e, where, "an idmapped mount needs both uidMappings and gidMappings");
+		}
+	}
+	return ret;
 }
 
 /* ---- process ---------------------------------------------------------- */
@@ -1731,6 +1831,72 @@ static int parse_linux(const json_t *j, struct ct_config *c, struct ct_oci *o,
 	return ret;
 }
 
+static int has_ns(const struct ct_oci *o, int type)
+{
+	int i;
+
+	for (i = 0; i < o->nns; i++)
+		if (o->ns[i].type == type)
+			return 1;
+	return 0;
+}
+
+/* The namespace a sysctl belongs to (runc's list), 0 for the host-wide ones. */
+static int sysctl_ns(const char *key)
+{
+	static const char *const ipc[] = {
+		"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+		"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+	};
+	char k[128];
+	size_t i;
+
+	/* "net/ipv4/ip_forward" is written with slashes too */
+	snprintf(k, sizeof(k), "%s", key);
+	for (i = 0; k[i]; i++)
+		if (k[i] == '/')
+			k[i] = '.';
+	for (i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++)
+		if (!strcmp(k, ipc[i]))
+			return CLONE_NEWIPC;
+	if (!strncmp(k, "fs.mqueue.", 10))
+		return CLONE_NEWIPC;
+	if (!strncmp(k, "net.", 4))
+		return CLONE_NEWNET;
+	if (!strcmp(k, "kernel.hostname") || !strcmp(k, "kernel.domainname"))
+		return CLONE_NEWUTS;
+	return 0;
+}
+
+/*
+ * What the container would change outside itself without a namespace of
+ * its own: the host's hostname, a host-wide sysctl.  Refused, as runc
+ * does (a namespace joined by path is the container's to change).
+ */
+static int check_ns_needs(const struct ct_config *c, const struct ct_oci *o,
+			  struct err *e)
+{
+	char where[WHERE_LEN], key[CLIP_LEN + 1];
+	int i, ns;
+
+	if (c->hostname && !has_ns(o, CLONE_NEWUTS))
+		return bad(e, "hostname", "needs a UTS namespace in linux.namespaces");
+	if (o->domainname && !has_ns(o, CLONE_NEWUTS))
+		return bad(e, "domainname", "needs a UTS namespace in linux.namespaces");
+	for (i = 0; i < o->nsysctl; i++) {
+		snprintf(where, sizeof(where), "linux.sysctl.%s", clip(key, o->sysctl[i].key));
+		ns = sysctl_ns(o->sysctl[i].key);
+		if (!ns)
+			return bad(e, where, "not in a namespace of the container: refused");
+		if (!has_ns(o, ns))
+			return bad(e, where, ns == CLONE_NEWNET ?
+				   "needs a network namespace in linux.namespaces" :
+				   ns == CLONE_NEWIPC ? "needs an IPC namespace in linux.namespaces" :
+				   "needs a UTS namespace in linux.namespaces");
+	}
+	return 0;
+}
+
 /* ---- the whole document ----------------------------------------------- */
 
 static int parse_top(const json_t *j, struct ct_config *c, struct ct_oci *o,
@@ -1756,6 +1922,10 @@ static int parse_top(const json_t *j, struct ct_config *c, struct ct_oci *o,
 		ret = parse_process(j, c, o, e);
 	if (!ret)
 		ret = parse_linux(j, c, o, e);
+	if (!ret)
+		ret = check_idmap_mounts(o, e);
+	if (!ret)
+		ret = check_ns_needs(c, o, e);
 	if (!ret)
 		ret = parse_hooks(j, o, e);
 	if (!ret)

@@ -41,10 +41,12 @@ struct oci_mount {
 	unsigned long flags;	/* MS_* to set (MS_BIND, MS_REC, MS_RDONLY, ...) */
 	unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (|MS_REC), 0 none */
 	char *data;		/* the options that are not flags, comma-joined; NULL when none */
-	int idmap;		/* "idmap"/"ridmap" option given (2 for ridmap: recursive) */
+	unsigned int rattr_set, rattr_clr; /* MOUNT_ATTR_* for the whole tree ("rro", ...) */
+	int idmap;		/* idmapped: 1, 2 = recursive ("ridmap"); maps always set then */
 	int copyup;		/* "tmpcopyup": fill a tmpfs with what it covers */
 	struct oci_idmap *uid_maps, *gid_maps;	/* 1.1 idmapped mounts; NULL = none */
 	int nuid_maps, ngid_maps;
+	int tree_fd;		/* idmapped: the detached tree the runtime made, -1 none */
 };
 
 struct oci_ns {
@@ -151,6 +153,7 @@ struct ct_oci {
 	char *bundle;		/* absolute */
 	char *root;		/* absolute rootfs path (root.path resolved against bundle) */
 	int root_readonly;
+	int no_pivot;		/* `create --no-pivot`, set by the runtime */
 
 	/* process */
 	int terminal;

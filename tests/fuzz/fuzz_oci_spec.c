@@ -8,7 +8,10 @@
  *    starting "config.json: ";
  *  - on success rootfs, root and bundle are absolute, every mount
  *    destination is absolute, every hook path is absolute, the string
- *    vectors are NULL-terminated where their counts say.
+ *    vectors are NULL-terminated where their counts say; an idmapped
+ *    mount is a bind mount with both maps and no descriptor yet;
+ *  - the cgroup v2 device program built from linux.resources.devices
+ *    (cgroup_devbpf.c) only jumps forward inside itself and ends in exit.
  *
  * Build: make fuzz.  Replay a crash: build/fuzz/fuzz_oci_spec FILE...
  */
@@ -16,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 
+#include "ct/cgroup_devbpf.h"
 #include "ct/oci_spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,6 +40,22 @@ static void check_error(const struct ct_config *c, const struct err *e)
 		fail("a failed parse left fields set", e->msg);
 	if (e->code >= 0 || strncmp(e->msg, "config.json: ", 13) || strchr(e->msg, '\n'))
 		fail("a bad error", e->msg);
+}
+
+static void check_devbpf(const struct ct_oci *o)
+{
+	struct bpf_insn *p;
+	size_t len, i;
+
+	if (devbpf_build(o->dev_rules, o->ndev_rules, 1, &p, &len) < 0)
+		return;	/* out of memory */
+	for (i = 0; i < len; i++)
+		if ((p[i].code & 0x07) == BPF_JMP && p[i].code != (BPF_JMP | BPF_EXIT) &&
+		    (p[i].off < 0 || i + 1 + (size_t)p[i].off >= len))
+			fail("device program jumps out of itself", NULL);
+	if (!len || p[len - 1].code != (BPF_JMP | BPF_EXIT))
+		fail("device program does not end in exit", NULL);
+	free(p);
 }
 
 static void check_config(const struct ct_config *c)
@@ -56,6 +77,14 @@ static void check_config(const struct ct_config *c)
 		for (i = 0; i < o->nhooks[k]; i++)
 			if (o->hooks[k][i].path[0] != '/')
 				fail("relative hook path", o->hooks[k][i].path);
+	for (i = 0; i < o->nmounts; i++) {
+		const struct oci_mount *m = &o->mounts[i];
+
+		if (m->idmap && (!(m->flags & MS_BIND) || !m->nuid_maps || !m->ngid_maps ||
+				 m->tree_fd != -1))
+			fail("idmapped mount without bind or maps", m->destination);
+	}
+	check_devbpf(o);
 	for (i = 0; i < o->nns; i++)
 		if (!o->ns[i].type)
 			fail("namespace without a type", NULL);

@@ -127,6 +127,200 @@ lim=$(cat /sys/fs/cgroup/memory/strata-oci-test/t-limits/memory.limit_in_bytes \
 	/run/strata/cgroup/memory/strata-oci-test/t-limits/memory.limit_in_bytes 2>/dev/null | head -n 1)
 [ -z "$lim" ] && ok "the cgroup is removed after run" || not_ok "the cgroup is removed after run" "$lim"
 
+# idmapped mounts (runtime-spec 1.1): a host root file seen as uid 1000
+# through the mount's own maps; a file of 1000 is unmapped (nobody)
+host=$(mktemp -d)
+chmod 755 "$host"
+touch "$host/root-file" "$host/user-file"
+chown 1000:1000 "$host/user-file"
+config '["sh", "-c", "stat -c %u:%g /idm/root-file /idm/user-file"]' '' '' ',
+    { "destination": "/idm", "type": "bind", "source": "'"$host"'", "options": ["rbind"],
+      "uidMappings": [{ "containerID": 0, "hostID": 1000, "size": 1 }],
+      "gidMappings": [{ "containerID": 0, "hostID": 1000, "size": 1 }] }'
+expect_eq "an idmapped bind mount shows files through its maps" "1000:1000
+65534:65534" "$(run)"
+stat -c %u "$host/root-file" | grep -qx 0 && ok "the host's files keep their owner" ||
+	not_ok "the host's files keep their owner" "$(stat -c %u "$host/root-file")"
+
+# "idmap" with the container's maps, in a user namespace: a host root file
+# is root inside too (without idmap it would be nobody); the bundle must
+# be reachable for the namespace's root, and its mount points made (the
+# rootfs belongs to the host's root, whom the namespace does not map)
+chmod 755 "$B"
+mkdir -p "$B/rootfs/idm" "$B/rootfs/plain"
+userns=',
+    "namespaces": [{ "type": "pid" }, { "type": "network" }, { "type": "ipc" },
+                   { "type": "uts" }, { "type": "mount" }, { "type": "user" }],
+    "uidMappings": [{ "containerID": 0, "hostID": 100000, "size": 65536 }],
+    "gidMappings": [{ "containerID": 0, "hostID": 100000, "size": 65536 }]'
+config '["sh", "-c", "stat -c %u /idm/root-file /plain/root-file; touch /idm/new && echo wrote"]' '' \
+	"$userns" ',
+    { "destination": "/idm", "type": "bind", "source": "'"$host"'", "options": ["bind", "idmap"] },
+    { "destination": "/plain", "type": "bind", "source": "'"$host"'", "options": ["bind"] }'
+expect_eq "idmap in a user namespace: root's files are root's, writable; not so without" "0
+65534
+wrote" "$(run)"
+expect_eq "a file made through the idmapped mount belongs to root on the host" "0:0" \
+	"$(stat -c %u:%g "$host/new" 2>&1)"
+
+config '["true"]' '' '' ',
+    { "destination": "/idm", "type": "tmpfs", "source": "tmpfs", "options": ["idmap"] }'
+refuse "idmap on a mount that is not a bind is refused" oci create --bundle "$B" badidmap
+config '["true"]' '' '' ',
+    { "destination": "/idm", "type": "bind", "source": "'"$host"'", "options": ["bind", "idmap"] }'
+refuse "idmap without any maps is refused" oci create --bundle "$B" badidmap
+
+# recursive mount attributes: "rro" reaches a submount, "ro" does not
+mkdir -p "$host/sub"
+mount -t tmpfs -o size=1m tmpfs "$host/sub"
+echo 'for d in /r /r/sub; do touch $d/x 2>/dev/null && echo "$d rw" || echo "$d ro"; done' \
+	> "$B/rootfs/try.sh"
+config '["sh", "/try.sh"]' '' '' ',
+    { "destination": "/r", "type": "bind", "source": "'"$host"'", "options": ["rbind", "ro"] }'
+expect_eq "ro makes the top mount read-only only" "/r ro
+/r/sub rw" "$(run)"
+rm -f "$host/sub/x"
+config '["sh", "-c", "sh /try.sh; grep \" /r/sub \" /proc/mounts | grep -c nosuid,nodev,noexec"]' '' '' ',
+    { "destination": "/r", "type": "bind", "source": "'"$host"'",
+      "options": ["rbind", "rro", "rnosuid", "rnodev", "rnoexec", "rnoatime"] }'
+expect_eq "rro, rnosuid, rnodev, rnoexec reach the submount" "/r ro
+/r/sub ro
+1" "$(run)"
+expect_eq "recursive attributes stay inside the container" "" \
+	"$(grep " $host/sub " /proc/self/mountinfo | grep -E ' ro,|noexec')"
+# an rbind's maps reach its submounts (ridmap implied); "idmap" keeps
+# them to the top mount
+rm -f "$host/sub/x"
+touch "$host/sub/f"
+maps='"uidMappings": [{ "containerID": 0, "hostID": 1000, "size": 1 }],
+      "gidMappings": [{ "containerID": 0, "hostID": 1000, "size": 1 }]'
+config '["sh", "-c", "stat -c %u /m/root-file /m/sub/f"]' '' '' ',
+    { "destination": "/m", "type": "bind", "source": "'"$host"'", "options": ["rbind"], '"$maps"' }'
+expect_eq "an rbind with maps idmaps its submounts too" "1000
+1000" "$(run)"
+config '["sh", "-c", "stat -c %u /m/root-file /m/sub/f"]' '' '' ',
+    { "destination": "/m", "type": "bind", "source": "'"$host"'", "options": ["rbind", "idmap"], '"$maps"' }'
+expect_eq "idmap on an rbind maps the top mount only" "1000
+0" "$(run)"
+umount "$host/sub"
+rm -rf "$host" "$B/rootfs/try.sh"
+
+# namespaces left out are the host's (here: the test's network namespace)
+nsof() { readlink "/proc/${1:-self}/ns/$2"; }
+config '["sh", "-c", "echo $$; for n in pid net ipc; do readlink /proc/self/ns/$n; done"]' '' ',
+    "namespaces": [{ "type": "mount" }, { "type": "uts" }]'
+expect_eq "without pid, network and ipc namespaces the host's are shared" \
+	"$(nsof self pid)
+$(nsof self net)
+$(nsof self ipc)" "$(run | sed 1d)"
+config '["sh", "-c", "echo $$"]' '' ',
+    "namespaces": [{ "type": "mount" }, { "type": "uts" }]'
+out=$(run)
+[ -n "$out" ] && [ "$out" != 1 ] && ok "without a pid namespace the process is not pid 1 ($out)" ||
+	not_ok "without a pid namespace the process is not pid 1" "$out"
+
+hn=$(hostname)
+config '["true"]' '' ',
+    "namespaces": [{ "type": "mount" }]'
+refuse "a hostname without a UTS namespace is refused (it would be the host's)" \
+	oci run --bundle "$B" nouts
+config '["true"]' '' ',
+    "namespaces": [{ "type": "mount" }, { "type": "uts" }], "sysctl": { "net.core.somaxconn": "100" }'
+refuse "a network sysctl without a network namespace is refused" oci run --bundle "$B" nonet
+expect_eq "the host's hostname is untouched" "$hn" "$(hostname)"
+
+# joining by path: a second container in the first one's namespaces
+config '["sleep", "300"]'
+oci run -d --bundle "$B" holder >/dev/null 2>&1
+hp=$(oci state holder 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+if [ -n "$hp" ]; then
+	config '["sh", "-c", "hostname; for n in pid net ipc uts; do readlink /proc/self/ns/$n; done; ps -o comm | grep -cx sleep"]' '' ',
+    "namespaces": [{ "type": "mount" }, { "type": "pid", "path": "/proc/'"$hp"'/ns/pid" },
+                   { "type": "network", "path": "/proc/'"$hp"'/ns/net" },
+                   { "type": "ipc", "path": "/proc/'"$hp"'/ns/ipc" },
+                   { "type": "uts", "path": "/proc/'"$hp"'/ns/uts" }]'
+	expect_eq "namespaces given by path are joined (pid, network, ipc, uts)" "ocibox
+$(nsof "$hp" pid)
+$(nsof "$hp" net)
+$(nsof "$hp" ipc)
+$(nsof "$hp" uts)
+1" "$(run)"
+	oci delete -f holder >/dev/null 2>&1
+else
+	not_ok "namespaces given by path are joined" "the holder container did not start"
+fi
+config '["sleep", "300"]' '' "$userns"
+oci run -d --bundle "$B" uholder >/dev/null 2>&1
+hp=$(oci state uholder 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+config '["sh", "-c", "readlink /proc/self/ns/user; id -u; cat /proc/self/uid_map"]' '' ',
+    "namespaces": [{ "type": "mount" }, { "type": "pid" }, { "type": "uts" },
+                   { "type": "user", "path": "/proc/'"${hp:-0}"'/ns/user" }]'
+expect_eq "a user namespace given by path is joined, its maps kept" "$(nsof "${hp:-0}" user 2>&1)
+0
+0 100000 65536" "$(run | tr -s ' ' | sed 's/^ //')"
+oci delete -f uholder >/dev/null 2>&1
+
+# --no-pivot: the rootfs moved over / and chroot()ed into; the host's
+# other mounts are gone from the container's namespace
+config '["sh", "-c", "cat /etc/hostname-probe; grep -c \" /proc proc\" /proc/mounts; wc -l < /proc/mounts; cat /proc/self/mountinfo | grep -c \" / / \""]'
+echo inside-rootfs > "$B/rootfs/etc/hostname-probe"
+out=$(n=$((n + 1)); oci run --no-pivot --bundle "$B" "t$n" 2>&1)
+mounts_pivot=$(run | sed -n 3p)
+expect_eq "--no-pivot runs the process in the rootfs, with its mounts" "inside-rootfs
+1" "$(echo "$out" | sed -n 1,2p)"
+[ -n "$mounts_pivot" ] && [ "$(echo "$out" | sed -n 3p)" = "$mounts_pivot" ] &&
+	ok "--no-pivot shows the container's mounts only (as many as with pivot_root: $mounts_pivot)" ||
+	not_ok "--no-pivot shows the container's mounts only" "pivot: $mounts_pivot, no-pivot: $out"
+config '["sleep", "300"]'
+oci create --no-pivot --bundle "$B" nopivot >/dev/null 2>&1 && oci start nopivot >/dev/null 2>&1
+expect_eq "exec enters a --no-pivot container's root" "inside-rootfs" \
+	"$(oci exec nopivot cat /etc/hostname-probe 2>&1)"
+oci delete -f nopivot >/dev/null 2>&1
+rm -f "$B/rootfs/etc/hostname-probe"
+
+# cgroup v2 device rules (an eBPF program on the container's group): the
+# runtime runs in a mount namespace of its own that shows it a v2 host --
+# v1 memory and pids, the v2 hierarchy, no v1 devices or freezer (they
+# would take the container) -- so the container's group is a v2 one.
+# Without rules the v2 group has no program and /dev/fuse opens (v1's
+# devices group would have strata's default list)
+v2run() {	# v2run ID: strata-runc run of the current config on a "v2 host"
+	unshare -m --propagation private sh -c '
+		# (only in this namespace: private, nothing reaches the host)
+		for m in $(findmnt -rn -t cgroup,cgroup2 -o TARGET | sort -r); do
+			umount -l "$m" || exit 99
+		done
+		mount -t tmpfs tmpfs /sys/fs/cgroup || exit 99
+		for c in memory pids; do
+			mkdir /sys/fs/cgroup/$c
+			mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c || exit 99
+		done
+		mkdir /sys/fs/cgroup/unified
+		mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified || exit 99
+		had=$(ls -d /sys/fs/cgroup/unified/strata 2>/dev/null)
+		"$@"; rc=$?
+		[ -z "$had" ] && rmdir /sys/fs/cgroup/unified/strata 2>/dev/null
+		exit $rc' sh "$RUNC" --root "$ROOT" run --bundle "$B" "$1" 2>&1
+}
+probe='(exec 3< /dev/fuse) 2>/dev/null && echo fuse-open || echo fuse-denied; echo x > /dev/null && echo null-ok; grep ^0:: /proc/self/cgroup'
+fuse=',
+    "devices": [{ "path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438 }]'
+config '["sh", "-c", "'"$probe"'"]' '' "$fuse"
+expect_eq "v2: without device rules /dev/fuse opens (the process is in a v2 group)" "fuse-open
+null-ok
+0::/strata/oci-v2a" "$(v2run v2a)"
+config '["sh", "-c", "'"$probe"'"]' '' "$fuse"',
+    "resources": { "devices": [{ "allow": false, "access": "rwm" }] }'
+expect_eq "v2: deny-all refuses opening /dev/fuse (EPERM), the default list keeps /dev/null" "fuse-denied
+null-ok
+0::/strata/oci-v2b" "$(v2run v2b)"
+config '["sh", "-c", "'"$probe"'"]' '' "$fuse"',
+    "resources": { "devices": [{ "allow": false, "access": "rwm" },
+      { "allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw" }] }'
+expect_eq "v2: a later allow rule lets /dev/fuse open again" "fuse-open
+null-ok
+0::/strata/oci-v2c" "$(v2run v2c)"
+
 # create / start / state / kill / delete, with hooks
 hooklog="$B/hooks.log"
 printf '#!/bin/sh\n{ echo "$1"; cat; echo; } >> %s\n' "$hooklog" > "$B/hook.sh"

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
+#include <linux/mount.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -76,7 +77,8 @@ static const char full[] =
 	"   'options': ['nosuid', 'strictatime', 'mode=755', 'size=65536k']},\n"
 	"  {'destination': '/data', 'type': 'bind', 'source': '/srv/data',\n"
 	"   'options': ['rbind', 'ro', 'rw', 'nodev', 'noexec', 'rslave', 'idmap'],\n"
-	"   'uidMappings': [{'containerID': 0, 'hostID': 100000, 'size': 65536}]},\n"
+	"   'uidMappings': [{'containerID': 0, 'hostID': 100000, 'size': 65536}],\n"
+	"   'gidMappings': [{'containerID': 0, 'hostID': 100000, 'size': 65536}]},\n"
 	"  {'destination': 'rel', 'source': '/x', 'options': ['bind', 'sync', 'async',\n"
 	"   'remount', 'mand', 'dirsync', 'noatime', 'nodiratime', 'relatime', 'suid', 'dev', 'exec',\n"
 	"   'private', 'ridmap', 'x-custom']}],\n"
@@ -186,8 +188,11 @@ static void check_full_mounts(const struct ct_oci *o)
 	test_assert(m[2].flags == (MS_BIND | MS_REC | MS_NODEV | MS_NOEXEC), "rbind and a cleared ro make the flags");
 	test_assert(m[2].propagation == (MS_SLAVE | MS_REC) && m[2].idmap == 1 && !m[2].data,
 		    "rslave and idmap are options, not data");
-	test_assert(m[2].nuid_maps == 1 && m[2].uid_maps[0].host == 100000 && !m[2].ngid_maps,
+	test_assert(m[2].nuid_maps == 1 && m[2].uid_maps[0].host == 100000 && m[2].ngid_maps == 1,
 		    "mount uidMappings are read");
+	test_assert(m[3].nuid_maps == 2 && m[3].uid_maps[1].host == 100000 &&
+		    m[3].ngid_maps == 1 && m[3].gid_maps[0].host == 200000,
+		    "ridmap without maps of its own takes linux's");
 	test_assert(!strcmp(m[3].destination, "/rel") && !m[3].type, "a relative destination is taken from /");
 	test_assert(m[3].flags == (MS_BIND | MS_REMOUNT | MS_MANDLOCK | MS_DIRSYNC | MS_NOATIME |
 				   MS_NODIRATIME | MS_RELATIME), "every flag option maps");
@@ -380,12 +385,62 @@ static void test_bad_configs_name_the_field(void)
 		     "a bad errnoRet (found by the fuzzer)");
 	expect_error("{" BASE ", 'linux': {'uidMappings': [{'containerID': 0, 'hostID': 1, 'size': 1}]}}",
 		     "linux.uidMappings: needs a user namespace in linux.namespaces", "mappings without a user namespace");
+	expect_error("{" BASE ", 'hostname': 'h', 'linux': {'namespaces': [{'type': 'mount'}]}}",
+		     "hostname: needs a UTS namespace in linux.namespaces",
+		     "a hostname without a UTS namespace (it would be the host's)");
+	expect_error("{" BASE ", 'linux': {'namespaces': [{'type': 'mount'}], "
+		     "'sysctl': {'net.ipv4.ip_forward': '1'}}}",
+		     "linux.sysctl.net.ipv4.ip_forward: needs a network namespace in linux.namespaces",
+		     "a net sysctl without a network namespace");
+	expect_error("{" BASE ", 'linux': {'namespaces': [{'type': 'mount'}, {'type': 'ipc'}], "
+		     "'sysctl': {'vm/swappiness': '1'}}}",
+		     "linux.sysctl.vm/swappiness: not in a namespace of the container: refused",
+		     "a host-wide sysctl");
 	expect_error("{" BASE ", 'hostname': 18446744073709551615}", "hostname: must be a string",
 		     "a big number where a string belongs");
 	expect_error("{" BASE ", 'annotations': {'a': 1}}", "annotations.a: must be a string",
 		     "an annotation that is not a string");
 	expect_error("{" BASE ", 'linux': {'devices': [{'path': '/dev/x', 'type': 'c', 'major': 1}]}}",
 		     "linux.devices[0].minor: is required", "a char device without minor");
+}
+
+static void test_recursive_and_idmapped_mounts(void)
+{
+	struct ct_config c;
+	struct err e;
+	const struct oci_mount *m;
+	int ret;
+
+	ret = parse("{" BASE ", 'mounts': [{'destination': '/a', 'type': 'bind', 'source': '/x',\n"
+		    " 'options': ['rbind', 'rro', 'rnosuid', 'rexec', 'rnoexec', 'rnoatime', 'ro']},\n"
+		    " {'destination': '/b', 'type': 'bind', 'source': '/x', 'options': ['rro', 'rrw'],\n"
+		    "  'uidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}],\n"
+		    "  'gidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}]}]}", &c, &e);
+	test_assert(ret == 0, "recursive options and mount maps parse");
+	if (ret) {
+		fprintf(stderr, "  %s\n", e.msg);
+		return;
+	}
+	m = c.oci->mounts;
+	test_assert(m[0].rattr_set == (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC |
+				       MOUNT_ATTR_NOATIME) &&
+		    m[0].rattr_clr == MOUNT_ATTR__ATIME, "recursive options: the last word wins");
+	test_assert(m[0].flags == (MS_BIND | MS_REC | MS_RDONLY) && !m[0].data && !m[0].idmap,
+		    "recursive options are neither flags nor data");
+	test_assert(m[1].rattr_clr == MOUNT_ATTR_RDONLY && !m[1].rattr_set,
+		    "rrw clears what rro set");
+	test_assert(m[1].idmap == 1 && m[1].tree_fd == -1, "mount maps make an idmapped bind");
+	ct_config_free(&c);
+	expect_error("{" BASE ", 'mounts': [{'destination': '/a', 'type': 'tmpfs', 'options': ['idmap']}]}",
+		     "mounts[0]: idmapped mounts must be bind mounts", "idmap on a tmpfs");
+	expect_error("{" BASE ", 'mounts': [{'destination': '/a', 'type': 'bind', 'source': '/x', "
+		     "'options': ['ridmap']}]}",
+		     "mounts[0]: idmap needs uidMappings and gidMappings (its own or linux's)",
+		     "idmap without maps");
+	expect_error("{" BASE ", 'mounts': [{'destination': '/a', 'type': 'bind', 'source': '/x', "
+		     "'uidMappings': [{'containerID': 0, 'hostID': 1, 'size': 1}]}]}",
+		     "mounts[0]: an idmapped mount needs both uidMappings and gidMappings",
+		     "uid maps without gid maps");
 }
 
 static void test_missing_config_names_the_bundle(void)
@@ -519,6 +574,7 @@ int main(void)
 	test_full_config_fills_every_field();
 	test_minimal_config_gets_defaults();
 	test_bad_configs_name_the_field();
+	test_recursive_and_idmapped_mounts();
 	test_missing_config_names_the_bundle();
 	test_load_reads_the_bundle();
 	test_default_spec_parses_back();
