@@ -278,6 +278,21 @@ if command -v python3 >/dev/null; then
 else
 	echo "skip: no python3 for the virtio-vsock checks"
 fi
+if [ -f "$G/rv-hello.img" ]; then
+	# the riscv64 machine: the same flag, a virtio-mmio device
+	"$STRATA" vm run --arch riscv64 --kernel "$G/rv-hello.img" --mem 64M --cmdline end=spin \
+		--vsock "9,uds=$tmp/rv.sock" --timeout 3 </dev/null >"$tmp/rv.out" 2>&1 &
+	rvpid=$!
+	seen=no
+	for _ in $(seq 30); do
+		[ -S "$tmp/rv.sock" ] && seen=yes && break
+		sleep 0.1
+	done
+	wait "$rvpid"; rc=$?
+	expect_eq "riscv64 --vsock: the machine listens on its socket" "yes" "$seen"
+	expect_eq "and runs the guest to its --timeout" "124" "$rc"
+	expect_eq "the socket file goes with the run" "no" "$([ -e "$tmp/rv.sock" ] && echo yes || echo no)"
+fi
 one_line "--vsock 2 is refused" '--vsock 2: the guest CID must be between 3 and 4294967294' \
 	--kernel "$G/virtio" --vsock 2,uds="$tmp/x"
 one_line "--vsock 2^32-1 is refused" '--vsock 4294967295: ' --kernel "$G/virtio" --vsock 4294967295
