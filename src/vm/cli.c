@@ -88,7 +88,10 @@ static void vm_help(FILE *f)
 		"  UART, ttyS0) is strata's stdin and stdout.  Devices: UART at 0x3f8, i8042\n"
 		"  at 0x60/0x64 (reset), debug-exit at 0x501 (a write powers off with the\n"
 		"  value written as exit code), a PCI host bridge (conf1 at 0xcf8) with\n"
-		"  virtio-pci (modern) disks, network and rng, BARs in [3 GiB, 0xfec00000).\n"
+		"  virtio-pci (modern) disks, network, rng and vsock, BARs in [3 GiB,\n"
+		"  0xfec00000).  --vsock: a guest connection to host port P reaches the\n"
+		"  unix socket PATH_P; a host program on PATH writes \"CONNECT P\\n\" to\n"
+		"  reach guest port P and reads \"OK <hostport>\\n\" (as Firecracker).\n"
 		"  Once built, the VMM's threads run under a seccomp allowlist; anything\n"
 		"  else kills it.  SIGTERM (strata vm stop) ends the run with exit 0.\n"
 		"  Background VMs (-d) live in $STRATA_ROOT/vms/NAME: console.log, api.sock.\n\n"
@@ -105,6 +108,7 @@ static void vm_help(FILE *f)
 		"  strata vm run --kernel build/guests/hello64 --mem 64M --timeout 10\n"
 		"  strata vm run --kernel vmlinux --disk root.qcow2 --disk data.raw,ro --rng\n"
 		"  strata vm run --kernel vmlinux --net bridge=strata0,mac=52:54:00:12:34:56\n"
+		"  strata vm run --kernel vmlinux --vsock 3,uds=/run/vm1/v.sock\n"
 		"  eval \"$(strata vm image riscv64 | sed 's/^\\([a-z]*\\) */\\1=/')\"\n"
 		"  strata vm run --arch riscv64 --kernel \"$kernel\" --initrd \"$initrd\" --cpus 2\n");
 }
