@@ -433,6 +433,9 @@ static void rx_data(struct virtio_vsock *v, struct vsock_conn *c)
 	int burst, cnt;
 	ssize_t n;
 
+	/* the guest hears of a connection before its first bytes */
+	if (c->pending & (P_REQUEST | P_RESPONSE))
+		return;
 	for (burst = 0; burst < VSOCK_RX_BURST; burst++) {
 		uint32_t credit = conn_credit(c);
 
