@@ -131,6 +131,7 @@ struct virtio_vsock {
 	int running, stop;
 	pthread_mutex_t lock;
 	int rx_starved;			/* no rx buffer: wait for a kick */
+	int accept_paused;		/* out of fds: until a connection goes */
 	uint32_t next_port;
 	int nrst;
 	struct vsock_rst rst[VSOCK_MAX_RSTS];
@@ -287,8 +288,9 @@ static struct vsock_conn *conn_new(struct virtio_vsock *v, int fd,
 	return NULL;
 }
 
-static void conn_close(struct vsock_conn *c)
+static void conn_close(struct virtio_vsock *v, struct vsock_conn *c)
 {
+	v->accept_paused = 0;
 	close(c->fd);
 	free(c->buf);
 	c->buf = NULL;
@@ -307,7 +309,7 @@ static void conn_kill(struct virtio_vsock *v, struct vsock_conn *c)
 {
 	if (c->state > C_HANDSHAKE)
 		queue_rst(v, c->local_port, c->peer_port);
-	conn_close(c);
+	conn_close(v, c);
 }
 
 /* ---- device -> driver (rx queue) ---- */
@@ -605,7 +607,7 @@ static void conn_packet(struct virtio_vsock *v, struct vsock_conn *c,
 			conn_kill(v, c);
 		break;
 	case OP_RST:
-		conn_close(c);	/* no answer to a reset */
+		conn_close(v, c);	/* no answer to a reset */
 		break;
 	default:		/* a second REQUEST, INVALID, unknown */
 		conn_kill(v, c);
@@ -704,7 +706,7 @@ static void host_handshake(struct virtio_vsock *v, struct vsock_conn *c)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n <= 0 || c->line_len >= VSOCK_LINE_MAX - 1) {
-			conn_close(c);
+			conn_close(v, c);
 			return;
 		}
 		if (ch == '\n')
@@ -714,7 +716,7 @@ static void host_handshake(struct virtio_vsock *v, struct vsock_conn *c)
 	c->line[c->line_len] = 0;
 	port = parse_connect(c->line);
 	if (port < 0) {
-		conn_close(c);
+		conn_close(v, c);
 		return;
 	}
 	c->peer_port = (uint32_t)port;
@@ -730,6 +732,10 @@ static void host_accept(struct virtio_vsock *v)
 	while ((fd = accept4(v->listen_fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
 		conn_new(v, fd, C_HANDSHAKE);	/* full: the host sees EOF */
+	/* out of fds (or memory) the listener would stay readable: stop
+	 * polling it rather than spin */
+	if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+		v->accept_paused = 1;
 }
 
 static short conn_events(const struct virtio_vsock *v,
@@ -786,7 +792,7 @@ static void poll_build(struct virtio_vsock *v, struct poll_set *ps)
 	int i;
 
 	ps->pfd[0] = (struct pollfd){ v->wake, POLLIN, 0 };
-	ps->pfd[1] = (struct pollfd){ v->listen_fd, POLLIN, 0 };
+	ps->pfd[1] = (struct pollfd){ v->accept_paused ? -1 : v->listen_fd, POLLIN, 0 };
 	ps->n = 2;
 	for (i = 0; i < VSOCK_MAX_CONNS; i++) {
 		struct vsock_conn *c = &v->conn[i];
@@ -926,7 +932,7 @@ static void vsock_reset(struct virtio_dev *d)
 	pthread_mutex_lock(&v->lock);
 	for (i = 0; i < VSOCK_MAX_CONNS; i++)
 		if (v->conn[i].state != C_FREE)
-			conn_close(&v->conn[i]);
+			conn_close(v, &v->conn[i]);
 	v->nrst = 0;
 	v->rx_starved = 0;
 	pthread_mutex_unlock(&v->lock);

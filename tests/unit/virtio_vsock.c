@@ -175,14 +175,16 @@ static int unix_connect(const char path[64])
 	return fd;
 }
 
-/* read with a timeout: bytes read, 0 at EOF, -1 on timeout */
+/* read with a timeout: bytes read, 0 at EOF (or reset), -1 on timeout */
 static ssize_t read_wait(int fd, void *buf, size_t len, int ms)
 {
 	struct pollfd p = { fd, POLLIN, 0 };
+	ssize_t n;
 
 	if (poll(&p, 1, ms) <= 0)
 		return -1;
-	return read(fd, buf, len);
+	n = read(fd, buf, len);
+	return n < 0 && errno == ECONNRESET ? 0 : n;
 }
 
 static void test_refused(struct virtio_dev *d)
@@ -302,16 +304,25 @@ static void test_host_connect(struct virtio_dev *d)
 	test_assert(read_wait(fd, buf, sizeof(buf), 2000) == 0, "the guest's RST is an EOF");
 	close(fd);
 
-	fd = unix_connect(uds);
-	test_assert(fd >= 0 && write(fd, "HELLO\n", 6) == 6, "a host that says something else");
-	test_assert(read_wait(fd, buf, sizeof(buf), 2000) == 0, "is hung up on");
-	close(fd);
+	static const char *const bad[] = {
+		"HELLO\n", "CONNECT \n", "CONNECT 12a\n", "CONNECT 4294967296\n",
+		"CONNECT 000000000000000000000000000001\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fd = unix_connect(uds);
+		test_assert(fd >= 0 && write(fd, bad[i], strlen(bad[i])) == (ssize_t)strlen(bad[i]),
+			    "a host that says something else");
+		test_assert(read_wait(fd, buf, sizeof(buf), 2000) == 0, "is hung up on");
+		close(fd);
+	}
+	test_assert(rx_next(d, &r, NULL, 0, 100) == 0, "and the guest hears nothing of it");
 }
 
 static void test_hostile(struct virtio_dev *d, int lfd)
 {
+	static char big[TXBUF_LEN - 64];
 	struct hdr h, r;
-	int fd;
+	int fd, i;
 
 	h = pkt(REQUEST, 7, 5555, 0, 0);
 	h.src_cid = 3;
@@ -338,6 +349,25 @@ static void test_hostile(struct virtio_dev *d, int lfd)
 	test_assert(rx_next(d, &r, NULL, 0, 2000) == 1 && r.op == RST && r.src_port == 1234 &&
 		    r.dst_port == 8, "a length beyond the buffers resets the connection");
 	test_assert(fd >= 0 && read_wait(fd, &r, 1, 2000) == 0, "and the host sees EOF");
+	if (fd >= 0)
+		close(fd);
+
+	/* a guest that ignores our credit, to a host that does not read */
+	h = pkt(REQUEST, 9, 1234, 65536, 0);
+	tx(d, &h, NULL, 0);
+	test_assert(rx_next(d, &r, NULL, 0, 2000) == 1 && r.op == RESPONSE, "another connection");
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	memset(big, 'z', sizeof(big));
+	r.op = 0;
+	for (i = 0; i < 200 && r.op != RST; i++) {
+		h = pkt(RW, 9, 1234, 65536, 0);
+		h.len = sizeof(big);
+		tx(d, &h, big, sizeof(big));
+		while (r.op != RST && rx_next(d, &r, NULL, 0, 0) == 1)
+			;	/* credit updates while the socket takes bytes */
+	}
+	test_assert(r.op == RST && r.dst_port == 9 && (size_t)i * sizeof(big) > 65536,
+		    "is reset once its bytes are past the socket and our 64 KiB");
 	if (fd >= 0)
 		close(fd);
 	test_assert(!virtio_broken(d), "none of it broke the device");
