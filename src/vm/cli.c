@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,14 +24,15 @@
 #include "vm/machine.h"
 #include "vm/rv/rv.h"
 #include "vm/vm.h"
+#include "virtio/devices.h"
 
 #define VM_EXIT_SETUP	125
 
 struct run_args {
 	const char *kernel, *initrd, *cmdline, *mem, *cpus, *cpu_features;
 	const char *timeout, *irqchip, *arch;
-	struct strlist disk, net;
-	const char *vsock, *name, *api_sock;
+	struct strlist disk, net, vsock;
+	const char *name, *api_sock;
 	int rng, detach, stats, no_seccomp, help;
 };
 
@@ -48,7 +50,7 @@ struct run_args {
 	{ "disk", 0, OPT_LIST, &(a).disk, "FILE[,ro][,format=F]", "virtio-blk disk: a raw file or a qcow2 image; ,ro refuses guest writes; ,format=raw|qcow2 instead of probing (repeatable, at most 8)" }, \
 	{ "net", 0, OPT_LIST, &(a).net, "SPEC", "virtio-net over a tap: tap=NAME (opened or created), bridge=BR (a new tap on that bridge, e.g. strata0), both, and mac=52:54:00:..; repeatable" }, \
 	{ "rng", 0, OPT_FLAG, &(a).rng, NULL, "virtio-rng over PCI (random bytes from getrandom(2))" }, \
-	{ "vsock", 0, OPT_STR, &(a).vsock, "CID", "virtio-vsock (not yet)" }, \
+	{ "vsock", 0, OPT_LIST, &(a).vsock, "CID[,uds=PATH]", "virtio-vsock, guest CID 3..4294967294; the host side is unix sockets as in Firecracker: PATH (default: vsock.sock next to the API socket) and PATH_PORT (see docs/vm.md)" }, \
 	{ "name", 0, OPT_STR, &(a).name, "NAME", "name of a background VM (-d; default: a made-up one)" }, \
 	{ "api-sock", 0, OPT_STR, &(a).api_sock, "PATH", "JSON API socket: pause, resume, stop, stats (default with -d: in the VM's folder)" }, \
 	{ "detach", 'd', OPT_FLAG, &(a).detach, NULL, "run in the background: console to the VM's log, see strata vm ls" }, \
@@ -86,7 +88,10 @@ static void vm_help(FILE *f)
 		"  UART, ttyS0) is strata's stdin and stdout.  Devices: UART at 0x3f8, i8042\n"
 		"  at 0x60/0x64 (reset), debug-exit at 0x501 (a write powers off with the\n"
 		"  value written as exit code), a PCI host bridge (conf1 at 0xcf8) with\n"
-		"  virtio-pci (modern) disks, network and rng, BARs in [3 GiB, 0xfec00000).\n"
+		"  virtio-pci (modern) disks, network, rng and vsock, BARs in [3 GiB,\n"
+		"  0xfec00000).  --vsock: a guest connection to host port P reaches the\n"
+		"  unix socket PATH_P; a host program on PATH writes \"CONNECT P\\n\" to\n"
+		"  reach guest port P and reads \"OK <hostport>\\n\" (as Firecracker).\n"
 		"  Once built, the VMM's threads run under a seccomp allowlist; anything\n"
 		"  else kills it.  SIGTERM (strata vm stop) ends the run with exit 0.\n"
 		"  Background VMs (-d) live in $STRATA_ROOT/vms/NAME: console.log, api.sock.\n\n"
@@ -103,6 +108,7 @@ static void vm_help(FILE *f)
 		"  strata vm run --kernel build/guests/hello64 --mem 64M --timeout 10\n"
 		"  strata vm run --kernel vmlinux --disk root.qcow2 --disk data.raw,ro --rng\n"
 		"  strata vm run --kernel vmlinux --net bridge=strata0,mac=52:54:00:12:34:56\n"
+		"  strata vm run --kernel vmlinux --vsock 3,uds=/run/vm1/v.sock\n"
 		"  eval \"$(strata vm image riscv64 | sed 's/^\\([a-z]*\\) */\\1=/')\"\n"
 		"  strata vm run --arch riscv64 --kernel \"$kernel\" --initrd \"$initrd\" --cpus 2\n");
 }
@@ -127,17 +133,51 @@ static int setup_error(struct err *e)
 	return VM_EXIT_SETUP;
 }
 
-static int not_yet_error(const char *flag)
+/* --vsock CID[,uds=PATH]: one device; a relative PATH is made absolute
+ * (a background VMM works from /).  Without uds= an API socket must be
+ * there to put it next to (vm_vsock_uds). */
+static int parse_vsock(const struct run_args *a, struct vm_config *c,
+		       struct err *e)
 {
-	fprintf(stderr, "strata: vm run: %s: not yet implemented\n", flag);
-	return 2;
-}
+	const char *spec, *comma, *uds = NULL;
+	char cid[32], cwd[PATH_MAX];
+	uint64_t v;
+	int n;
 
-static const char *not_yet(const struct run_args *a)
-{
-	if (a->vsock)
-		return "--vsock";
-	return NULL;
+	if (!a->vsock.n)
+		return 0;
+	spec = a->vsock.v[0];
+	if (a->vsock.n > 1)
+		return err_msg(e, -EINVAL, "--vsock: given twice (one vsock device per VM)");
+	comma = strchr(spec, ',');
+	n = comma ? (int)(comma - spec) : (int)strlen(spec);
+	if (comma && strncmp(comma, ",uds=", 5))
+		return err_msg(e, -EINVAL, "--vsock %s: CID[,uds=PATH]", spec);
+	if (comma)
+		uds = comma + 5;
+	snprintf(cid, sizeof(cid), "%.*s", n, spec);
+	if (n >= (int)sizeof(cid) ||
+	    parse_u64(cid, VSOCK_CID_MIN, VSOCK_CID_MAX, &v, e) < 0)
+		return err_msg(e, -EINVAL, "--vsock %.*s: the guest CID must be between %u and %u (0-2 are reserved, 2^32-1 means any)",
+			       n, spec, VSOCK_CID_MIN, VSOCK_CID_MAX);
+	c->vsock_cid = v;
+	if (uds && !uds[0])
+		return err_msg(e, -EINVAL, "--vsock %s: uds= wants a path", spec);
+	if (!uds && !a->api_sock && !a->detach)
+		return err_msg(e, -EINVAL, "--vsock %s: uds=PATH needed (the default is next to --api-sock, or in the folder of a VM run with -d)",
+			       spec);
+	if (!uds)
+		return 0;
+	if (uds[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		return err_set(e, -errno, "--vsock: getcwd");
+	if (uds[0] == '/')
+		n = snprintf(c->vsock_uds, sizeof(c->vsock_uds), "%s", uds);
+	else
+		n = snprintf(c->vsock_uds, sizeof(c->vsock_uds), "%s/%s", cwd, uds);
+	if (n >= (int)sizeof(c->vsock_uds))
+		return err_msg(e, -ENAMETOOLONG, "--vsock: uds=%s: at most %d bytes as an absolute path",
+			       uds, VM_VSOCK_UDS_MAX);
+	return 0;
 }
 
 /* --disk FILE[,ro|,rw][,format=raw|qcow2]: a copy of the path goes in @d
@@ -356,7 +396,6 @@ static int cmd_run(int argc, char **argv)
 	struct vm_config c = { 0 };
 	struct opt_args pa = { 0 };
 	struct err e = { 0 };
-	const char *ny;
 	int ret;
 
 	if (opt_parse(opts, argc, argv, &pa, &e) < 0) {
@@ -368,13 +407,12 @@ static int cmd_run(int argc, char **argv)
 		ret = 0;
 		goto out;
 	}
-	ny = not_yet(&a);
 	if (pa.npos || pa.dashdash)
 		ret = usage_error("unexpected argument");
 	else if (!a.kernel)
 		ret = usage_error("no --kernel given");
-	else if (ny)
-		ret = not_yet_error(ny);
+	else if (parse_vsock(&a, &c, &e) < 0)
+		ret = plain_error(&e);
 	else if (cpuid_features_parse(a.cpu_features, &c.cpu, &e) < 0)
 		ret = plain_error(&e);
 	else if (run_config(&a, &c, &e) < 0)
@@ -385,6 +423,7 @@ out:
 	free_disks(&c);
 	strlist_free(&a.disk);
 	strlist_free(&a.net);
+	strlist_free(&a.vsock);
 	opt_args_free(&pa);
 	return ret;
 }

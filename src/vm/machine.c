@@ -102,6 +102,12 @@ struct machine {
 	int release_fd;		/* closing it lets the releaser go */
 	pthread_t console;	/* cfg->console_wake's thread, 0: none */
 	int console_stop[2];	/* a byte on it ends that thread */
+	/* socket files the run made, removed at its end (releaser_main) */
+	struct sock_file {
+		const char *path;	/* NULL: none */
+		uint64_t dev, ino;	/* only while it is still ours */
+	} api_file, vsock_file;
+	char vsock_uds[VM_VSOCK_UDS_MAX + 1];
 };
 
 /* One vCPU's share of a run. */
@@ -211,6 +217,55 @@ static int machine_net(struct machine *m, const struct vm_net *vn, int irq,
 	return ret < 0 ? err_wrap(e, "--net") : 0;
 }
 
+int vm_vsock_uds(const struct vm_config *cfg, char buf[VM_VSOCK_UDS_MAX + 1],
+		 struct err *e)
+{
+	const char *slash;
+	int n;
+
+	if (cfg->vsock_uds[0]) {
+		n = snprintf(buf, VM_VSOCK_UDS_MAX + 1, "%s", cfg->vsock_uds);
+	} else if (cfg->api_sock) {
+		slash = strrchr(cfg->api_sock, '/');
+		n = slash ? snprintf(buf, VM_VSOCK_UDS_MAX + 1, "%.*s/vsock.sock",
+				     (int)(slash - cfg->api_sock), cfg->api_sock)
+			  : snprintf(buf, VM_VSOCK_UDS_MAX + 1, "vsock.sock");
+	} else {
+		return err_msg(e, -EINVAL, "--vsock: no uds=PATH and no API socket to put it next to");
+	}
+	if (n > VM_VSOCK_UDS_MAX)
+		return err_msg(e, -ENAMETOOLONG, "--vsock: socket path longer than %d bytes",
+			       VM_VSOCK_UDS_MAX);
+	return 0;
+}
+
+/* Remove the socket file @f names if it is still the one we made. */
+static void sock_file_remove(const struct sock_file *f)
+{
+	struct stat st;
+
+	if (f->path && lstat(f->path, &st) == 0 &&
+	    (uint64_t)st.st_dev == f->dev && (uint64_t)st.st_ino == f->ino)
+		unlink(f->path);
+}
+
+static int machine_vsock(struct machine *m, const struct vm_config *cfg,
+			 int irq, struct err *e)
+{
+	struct virtio_dev *v;
+	int ret;
+
+	ret = vm_vsock_uds(cfg, m->vsock_uds, e);
+	if (ret == 0)
+		ret = virtio_vsock_create(&m->gmem, cfg->vsock_cid, m->vsock_uds, &v, e);
+	if (ret < 0)
+		return err_wrap(e, "--vsock");
+	m->vsock_file.path = m->vsock_uds;
+	virtio_vsock_ident(v, &m->vsock_file.dev, &m->vsock_file.ino);
+	ret = virtio_pci_create(m->pci, v, irq, e);
+	return ret < 0 ? err_wrap(e, "--vsock") : 0;
+}
+
 /* The host bridge at 0xcf8 and the virtio devices behind it. */
 static int machine_pci(struct machine *m, const struct vm_config *cfg,
 		       const struct dev_host *host, struct err *e)
@@ -236,6 +291,8 @@ static int machine_pci(struct machine *m, const struct vm_config *cfg,
 		if (ret == 0)
 			ret = virtio_pci_create(m->pci, v, pci_irq(n++), e);
 	}
+	if (ret == 0 && cfg->vsock_cid)
+		ret = machine_vsock(m, cfg, pci_irq(n++), e);
 	return ret;
 }
 
@@ -895,12 +952,10 @@ static int machine_loop(struct machine *m, const struct vm_config *cfg,
  * removes the API socket file, which the filtered VMM cannot.
  */
 static void __attribute__((noreturn)) releaser_main(int vm_fd, int pipe_fd,
-						     const char *api_path,
-						     uint64_t dev, uint64_t ino)
+						     const struct machine *m)
 {
 	unsigned int lo = vm_fd < pipe_fd ? vm_fd : pipe_fd;
 	unsigned int hi = vm_fd < pipe_fd ? pipe_fd : vm_fd;
-	struct stat st;
 	char c;
 
 	/* nothing of the VMM's (disks, taps, sockets, a parent's pipe)
@@ -910,9 +965,8 @@ static void __attribute__((noreturn)) releaser_main(int vm_fd, int pipe_fd,
 	syscall(SYS_close_range, hi + 1, ~0U, 0);
 	while (read(pipe_fd, &c, 1) < 0 && errno == EINTR)
 		;
-	if (api_path && lstat(api_path, &st) == 0 &&
-	    (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino)
-		unlink(api_path);
+	sock_file_remove(&m->api_file);
+	sock_file_remove(&m->vsock_file);
 	close(vm_fd);
 	_exit(0);
 }
@@ -920,12 +974,13 @@ static void __attribute__((noreturn)) releaser_main(int vm_fd, int pipe_fd,
 static int machine_releaser(struct machine *m, const char *api_path,
 			    struct err *e)
 {
-	uint64_t dev = 0, ino = 0;
 	int p[2];
 	pid_t pid;
 
-	if (m->api)
-		api_ident(m->api, &dev, &ino);
+	if (m->api) {
+		m->api_file.path = api_path;
+		api_ident(m->api, &m->api_file.dev, &m->api_file.ino);
+	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return err_set(e, -errno, "pipe");
 	pid = proc_fork_detached();
@@ -939,7 +994,7 @@ static int machine_releaser(struct machine *m, const char *api_path,
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		releaser_main(m->kvm.vm_fd, p[0], api_path, dev, ino);
+		releaser_main(m->kvm.vm_fd, p[0], m);
 	}
 	close(p[0]);
 	m->release_fd = p[1];
@@ -1019,6 +1074,8 @@ int vm_run(const struct vm_config *cfg, struct vm_result *res, struct err *e)
 		unlink(cfg->api_sock);
 	api_close(m.api);
 	bus_destroy(&m.bus);
+	if (m.release_fd < 0)
+		sock_file_remove(&m.vsock_file);
 	kvm_x86_destroy(&m.kvm);
 	if (m.release_fd >= 0)
 		close(m.release_fd);

@@ -27,6 +27,8 @@
 #define VM_PCI_MMIO_END	0xfec00000ULL
 #define VM_MAX_DISKS	8
 #define VM_MAX_NICS	4
+/* a sun_path (108) with room for the "_4294967295" of a guest's port */
+#define VM_VSOCK_UDS_MAX	96
 
 struct vm_disk {
 	const char *path;
@@ -68,6 +70,9 @@ struct vm_config {
 	struct vm_net net[VM_MAX_NICS];	/* virtio-net over PCI */
 	int nnets;
 	int rng;		/* virtio-rng over PCI */
+	uint64_t vsock_cid;	/* virtio-vsock with this guest CID; 0: none */
+	char vsock_uds[VM_VSOCK_UDS_MAX + 1];	/* its unix socket, absolute;
+						 * "": vm_vsock_uds() picks */
 	const char *api_sock;	/* serve the JSON API (api.h) there; NULL: none */
 	int no_seccomp;		/* leave the syscall filter off (debugging) */
 	/* Called once the machine is built and, with api_sock, listening,
@@ -102,6 +107,12 @@ struct vm_result {
 	char diag[384];		/* one line for VM_END_CRASH / _TIMEOUT */
 	struct vm_stats stats;
 };
+
+/* The unix socket of --vsock: cfg->vsock_uds, or else vsock.sock in the
+ * folder of the API socket (for a background VM its own folder).  -EINVAL
+ * with neither, -ENAMETOOLONG past VM_VSOCK_UDS_MAX. */
+int vm_vsock_uds(const struct vm_config *cfg, char buf[VM_VSOCK_UDS_MAX + 1],
+		 struct err *e);
 
 /* Build the machine @cfg describes, run it until it ends, tear it down.
  * SIGTERM ends the run cleanly (VM_END_STOPPED).  Unless

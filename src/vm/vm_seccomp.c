@@ -10,6 +10,8 @@
  *             fdatasync/fsync/fallocate/ftruncate for disk images,
  *             getrandom for virtio-rng, poll for the tap's rx thread
  *   API       accept4, recvfrom, sendto, poll, close
+ *   vsock     the same, and for a guest's connection to a host port
+ *             socket(AF_UNIX only) + connect; shutdown for its half close
  *   malloc    brk, mmap/mremap/munmap/madvise, mprotect (never
  *             executable: a guest that got code into us cannot map it
  *             as code), threads: clone with CLONE_THREAD only (pause
@@ -37,8 +39,9 @@
 #include <linux/kvm.h>
 #include <sched.h>
 #include <seccomp.h>
-#include <sys/mman.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "vm/vm_seccomp.h"
@@ -59,6 +62,7 @@ static const int vm_syscalls[] = {
 	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
 	SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
 	SCMP_SYS(accept4), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
+	SCMP_SYS(connect), SCMP_SYS(shutdown),
 	SCMP_SYS(setitimer), SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
 
@@ -102,6 +106,10 @@ static int vm_seccomp_rules(scmp_filter_ctx ctx)
 	for (i = 0; ret == 0 && i < sizeof(vm_ioctls) / sizeof(vm_ioctls[0]); i++)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				       SCMP_A1(SCMP_CMP_EQ, vm_ioctls[i], 0));
+	/* virtio-vsock reaches host programs over unix sockets only */
+	if (ret == 0)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				       SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0));
 	/* kicks go to our own threads only */
 	if (ret == 0)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,

@@ -9,7 +9,11 @@
  *     of 0xa0 + sector, flushes, reads them back and compares;
  *   - virtio-rng: prints 16 random bytes;
  *   - virtio-net: prints its MAC, sends an ARP request for 10.0.2.2 (as
- *     10.0.2.15) and waits for the reply on the receive queue.
+ *     10.0.2.15) and waits for the reply on the receive queue;
+ *   - virtio-vsock: prints its CID, connects from port 5000 to host port
+ *     1234, sends "hello from the guest\n", prints what the host answers,
+ *     shuts the connection down; then accepts a connection the host opens
+ *     to guest port 52, prints what comes on it and resets it.
  * Requests are polled on the used ring; the interrupt the device raised
  * is then checked in the PCI status (INTx pending), cleared by reading
  * the ISR; with "msix" on the command line the guest instead turns MSI-X
@@ -64,8 +68,8 @@ struct vdev {
 	int slot;
 	volatile u8 *common, *isr, *devcfg, *notify;
 	u32 mult;
-	struct vq *q[2];
-	volatile u8 *qnotify[2];
+	struct vq *q[3];
+	volatile u8 *qnotify[3];
 };
 
 static struct vq queues[8];
@@ -561,6 +565,134 @@ static void net(struct vdev *v)
 	fail("net: no arp reply");
 }
 
+/* virtio-vsock: rx queue 0, tx queue 1, event queue 2 (left empty) */
+struct vsock_hdr {
+	u64 src_cid, dst_cid;
+	u32 src_port, dst_port, len;
+	u16 type, op;
+	u32 flags, buf_alloc, fwd_cnt;
+} __attribute__((packed));
+
+enum { VS_REQUEST = 1, VS_RESPONSE, VS_RST, VS_SHUTDOWN, VS_RW };
+
+#define VS_RXBUF	256
+#define VS_SPINS	4000000000L
+
+static u64 vs_cid;
+static u32 vs_fwd[2];	/* bytes taken, connection to 1234 and from the host */
+
+/* Send one packet of ours; @data may be 0. */
+static void vs_send(struct vdev *v, u16 op, u32 src, u32 dst, u32 flags,
+		    const char *data, u32 len, u32 fwd)
+{
+	static struct vsock_hdr h;
+	static char payload[64];
+	struct desc *d = v->q[1]->d;
+	u32 id, n;
+
+	memset(&h, 0, sizeof(h));
+	h.src_cid = vs_cid;
+	h.dst_cid = 2;
+	h.src_port = src;
+	h.dst_port = dst;
+	h.len = len;
+	h.type = 1;
+	h.op = op;
+	h.flags = flags;
+	h.buf_alloc = 4096;
+	h.fwd_cnt = fwd;
+	memcpy(payload, data, len);
+	d[0].addr = (u64)&h;
+	d[0].len = sizeof(h);
+	d[0].flags = len ? VIRTQ_F_NEXT : 0;
+	d[0].next = 1;
+	d[1].addr = (u64)payload;
+	d[1].len = len;
+	d[1].flags = 0;
+	kick(v, 1, 0);
+	if (!wait_used(v, 1, VS_SPINS, &id, &n))
+		fail("vsock: a packet was not sent");
+}
+
+static void vs_print(const char *what, const u8 *p, u32 len)
+{
+	u32 i;
+
+	puts(what);
+	for (i = 0; i < len; i++)
+		if (p[i] >= 32 && p[i] < 127)
+			putc(p[i]);
+	putc('\n');
+}
+
+/* One packet from the host; returns 1 when the run is over. */
+static int vs_packet(struct vdev *v, const struct vsock_hdr *h, const u8 *p)
+{
+	int c = h->dst_port == 52;
+
+	if (h->op == VS_RESPONSE && h->src_port == 1234) {
+		puts("vsock connected to host port 1234\n");
+		vs_send(v, VS_RW, 5000, 1234, 0, "hello from the guest\n", 21, 0);
+	} else if (h->op == VS_REQUEST && c) {
+		puts("vsock host connects to port 52\n");
+		vs_send(v, VS_RESPONSE, 52, h->src_port, 0, 0, 0, 0);
+	} else if (h->op == VS_RW) {
+		vs_fwd[c] += h->len;
+		vs_print(c ? "vsock port 52 got: " : "vsock host says: ", p, h->len);
+		if (c) {
+			vs_send(v, VS_RST, 52, h->src_port, 0, 0, 0, vs_fwd[c]);
+			return 1;
+		}
+		vs_send(v, VS_SHUTDOWN, 5000, 1234, 3, 0, 0, vs_fwd[c]);
+	} else if (h->op == VS_RST && h->src_port == 1234) {
+		puts("vsock port 1234 closed\n");
+	} else if (h->op == VS_SHUTDOWN) {
+		vs_send(v, VS_RST, h->dst_port, h->src_port, 0, 0, 0, vs_fwd[c]);
+	}
+	return 0;
+}
+
+static void vsock(struct vdev *v)
+{
+	static u8 rx[4][VS_RXBUF];
+	struct desc *rd;
+	u32 id, len;
+	int i;
+
+	virtio_init(v, 0, 3);
+	if (failed)
+		return;
+	vs_cid = r32(v->devcfg, 0) | (u64)r32(v->devcfg, 4) << 32;
+	puts("vsock cid ");
+	putdec(vs_cid);
+	putc('\n');
+	rd = v->q[0]->d;
+	for (i = 0; i < 4; i++) {
+		rd[i].addr = (u64)rx[i];
+		rd[i].len = VS_RXBUF;
+		rd[i].flags = VIRTQ_F_WRITE;
+		kick(v, 0, i);
+	}
+	vs_send(v, VS_REQUEST, 5000, 1234, 0, 0, 0, 0);
+	for (;;) {
+		const struct vsock_hdr *h;
+
+		if (!wait_used(v, 0, VS_SPINS, &id, &len) || id > 3 ||
+		    len < sizeof(*h) || len > VS_RXBUF) {
+			fail("vsock: no packet from the host");
+			return;
+		}
+		h = (const struct vsock_hdr *)rx[id];
+		if (h->dst_cid != vs_cid || len != sizeof(*h) + h->len) {
+			fail("vsock: a bad packet");
+			return;
+		}
+		if (vs_packet(v, h, rx[id] + sizeof(*h)))
+			return;
+		kick(v, 0, id);
+	}
+}
+
 /* IDT with one interrupt gate (MSI_VECTOR), LAPIC on, PIC masked. */
 static struct { u16 lo, sel; u8 ist, attr; u16 mid; u32 hi, zero; } idt[256]
 	__attribute__((aligned(16)));
@@ -662,6 +794,8 @@ void main(const struct hvm_start_info *si)
 			rng(&devs[i]);
 		else if (dev == 0x1041)
 			net(&devs[i]);
+		else if (dev == 0x1053)
+			vsock(&devs[i]);
 	}
 	if (use_msix) {
 		puts("msix interrupts ");

@@ -248,6 +248,63 @@ out=$(vm --kernel "$G/virtio" --mem 64M --rng --cmdline msix --timeout 30 2>&1);
 expect_match "with MSI-X on, the guest's IDT takes the rng interrupt" '^msix interrupts 1$' "$out"
 expect_eq "and it ends with 0" "0" "$rc"
 
+# virtio-vsock: the guest connects to host port 1234 (UDS_1234) and says a
+# line; the host then connects to the guest's port 52 through UDS
+if command -v python3 >/dev/null; then
+	uds=$tmp/v.sock
+	python3 "$(dirname "$0")/vsock-host.py" "$uds" > "$tmp/vsock-host.out" 2>&1 &
+	host=$!
+	for _ in $(seq 50); do
+		[ -S "${uds}_1234" ] && break
+		sleep 0.1
+	done
+	out=$(vm --kernel "$G/virtio" --mem 64M --vsock "7,uds=$uds" --timeout 30 2>&1); rc=$?
+	wait "$host"
+	hostout=$(cat "$tmp/vsock-host.out")
+	expect_eq "a virtio-vsock guest ends with 0" "0" "$rc"
+	expect_match "virtio-vsock is 1af4:1053" '^pci 00:01.0 1af4:1053 class ' "$out"
+	expect_match "the guest reads its CID" '^vsock cid 7$' "$out"
+	expect_match "its connection to host port 1234 is accepted" '^vsock connected to host port 1234$' "$out"
+	expect_match "the host program on UDS_1234 gets its line" '^guest line: hello from the guest$' "$hostout"
+	expect_match "and the guest its answer" '^vsock host says: ack$' "$out"
+	expect_match "the guest's shutdown is the host's EOF" "^guest eof after: b''$" "$hostout"
+	expect_match "and the connection ends with RST" '^vsock port 1234 closed$' "$out"
+	expect_match "CONNECT 52 on UDS reaches the guest's port 52" '^vsock host connects to port 52$' "$out"
+	expect_match "the host reads OK and the port it got" '^answer: OK [0-9]+$' "$hostout"
+	expect_match "bytes flow host to guest" '^vsock port 52 got: hi 52$' "$out"
+	expect_match "the guest's RST is the host's EOF" "^port 52 eof after: b''$" "$hostout"
+	expect_eq "the run removes its socket file" "no" "$([ -e "$uds" ] && echo yes || echo no)"
+	rm -f "${uds}_1234"
+else
+	echo "skip: no python3 for the virtio-vsock checks"
+fi
+if [ -f "$G/rv-hello.img" ]; then
+	# the riscv64 machine: the same flag, a virtio-mmio device
+	"$STRATA" vm run --arch riscv64 --kernel "$G/rv-hello.img" --mem 64M --cmdline end=spin \
+		--vsock "9,uds=$tmp/rv.sock" --timeout 3 </dev/null >"$tmp/rv.out" 2>&1 &
+	rvpid=$!
+	seen=no
+	for _ in $(seq 30); do
+		[ -S "$tmp/rv.sock" ] && seen=yes && break
+		sleep 0.1
+	done
+	wait "$rvpid"; rc=$?
+	expect_eq "riscv64 --vsock: the machine listens on its socket" "yes" "$seen"
+	expect_eq "and runs the guest to its --timeout" "124" "$rc"
+	expect_eq "the socket file goes with the run" "no" "$([ -e "$tmp/rv.sock" ] && echo yes || echo no)"
+fi
+one_line "--vsock 2 is refused" '--vsock 2: the guest CID must be between 3 and 4294967294' \
+	--kernel "$G/virtio" --vsock 2,uds="$tmp/x"
+one_line "--vsock 2^32-1 is refused" '--vsock 4294967295: ' --kernel "$G/virtio" --vsock 4294967295
+one_line "a second --vsock is refused" '--vsock: given twice' \
+	--kernel "$G/virtio" --vsock 3,uds="$tmp/x" --vsock 4,uds="$tmp/y"
+one_line "--vsock without uds= nor an API socket" '--vsock 3: uds=PATH needed' \
+	--kernel "$G/virtio" --vsock 3
+touch "$tmp/taken"
+out=$(vm --kernel "$G/virtio" --vsock 3,uds="$tmp/taken" 2>&1); rc=$?
+expect_eq "a socket path that exists: exit 125" "125" "$rc"
+expect_match "in one line" '^strata: vm run: --vsock: .*taken: Address already in use' "$out"
+
 # virtio-net: the guest ARPs for 10.0.2.2 through a tap, in a network
 # namespace of this test's own
 ns=strata-vm-$$

@@ -96,6 +96,8 @@ struct rv_machine {
 	struct api_ops api_ops;
 	struct vm_result *res;
 	uint64_t mmio;		/* statistics */
+	char vsock_uds[VM_VSOCK_UDS_MAX + 1];	/* "": no vsock socket made */
+	uint64_t vsock_dev, vsock_ino;
 };
 
 static int64_t ns_since(const struct timespec *t0)
@@ -472,6 +474,34 @@ static int add_virtio(struct rv_machine *m, int ret, struct virtio_dev *v,
 	return ret;
 }
 
+/* The socket file is removed at the end of the run (vsock_unlink). */
+static int add_vsock(struct rv_machine *m, const struct vm_config *cfg,
+		     struct err *e)
+{
+	struct virtio_dev *v;
+	char uds[VM_VSOCK_UDS_MAX + 1];
+	int ret;
+
+	ret = vm_vsock_uds(cfg, uds, e);
+	if (ret == 0)
+		ret = virtio_vsock_create(&m->gmem, cfg->vsock_cid, uds, &v, e);
+	if (ret < 0)
+		return err_wrap(e, "--vsock");
+	memcpy(m->vsock_uds, uds, sizeof(uds));
+	virtio_vsock_ident(v, &m->vsock_dev, &m->vsock_ino);
+	ret = add_virtio(m, ret, v, e);
+	return ret < 0 ? err_wrap(e, "--vsock") : 0;
+}
+
+static void vsock_unlink(struct rv_machine *m)
+{
+	struct stat st;
+
+	if (m->vsock_uds[0] && lstat(m->vsock_uds, &st) == 0 &&
+	    (uint64_t)st.st_dev == m->vsock_dev && (uint64_t)st.st_ino == m->vsock_ino)
+		unlink(m->vsock_uds);
+}
+
 static int virtio_devices(struct rv_machine *m, const struct vm_config *cfg,
 			  struct err *e)
 {
@@ -505,6 +535,8 @@ static int virtio_devices(struct rv_machine *m, const struct vm_config *cfg,
 		ret = virtio_rng_create(&m->gmem, &v, e);
 		ret = add_virtio(m, ret, v, e);
 	}
+	if (ret == 0 && cfg->vsock_cid)
+		ret = add_vsock(m, cfg, e);
 	return ret;
 }
 
@@ -926,6 +958,7 @@ int vm_rv_run(const struct vm_config *cfg, struct vm_result *res, struct err *e)
 	res->stats.exits = m->mmio;
 	res->stats.ms_total = ns_since(&m->t0) / 1e6;
 	bus_destroy(&m->bus);
+	vsock_unlink(m);
 	for (i = 0; i < m->nharts; i++)
 		if (m->hart[i].h)
 			rv_hart_free(m->hart[i].h);
