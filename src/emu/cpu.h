@@ -77,7 +77,13 @@ struct rv_cpu {
 
 	/* system mode (src/vm/rv): NULL in user mode */
 	const struct rv_sys_ops *sys;
+	/* system mode, for translated code: the software TLB of the current
+	 * translation context (vm/rv/mmu.h, struct rv_tlb: per access kind
+	 * R, W, X an array of RV_TLB_SIZE {tag, addend} pairs), kept up to
+	 * date by the hart; a hit is plain RAM at va + addend */
+	const void *tlb;
 };
+#define RV_SYS_TLB_SIZE	256	/* entries per access kind (mmu.h checks) */
 
 /*
  * System mode.  When cpu->sys is set the interpreter does not touch
@@ -104,6 +110,12 @@ struct rv_sys_ops {
 			unsigned access);
 	bool (*csr)(struct rv_cpu *cpu, unsigned num, unsigned op,
 		    uint64_t src, bool write, uint64_t *old);
+	/* for the translator: the host address of the code at @va through
+	 * the fetch TLB (a page walk on a miss; nothing is raised), valid
+	 * to the end of its page, or NULL (a fault, not RAM: the caller
+	 * interprets); *fp = F/D instructions run without a trap and
+	 * without changing the FP state (sstatus.FS Dirty) */
+	const void *(*code)(struct rv_cpu *cpu, uint64_t va, bool *fp);
 };
 
 /* Run until something stops the hart (interpreter: the reference

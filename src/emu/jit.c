@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -79,6 +80,7 @@
 #define OFF_F(r)	((int32_t)(offsetof(struct rv_cpu, f) + (r) * 8) - RBX_BIAS)
 #define OFF_PC		((int32_t)offsetof(struct rv_cpu, pc) - RBX_BIAS)
 #define OFF_FCSR	((int32_t)offsetof(struct rv_cpu, fcsr) - RBX_BIAS)
+#define OFF_TLB		((int32_t)offsetof(struct rv_cpu, tlb) - RBX_BIAS)
 
 /* what the trampoline returns: the budget left, and the exit's rel32
  * field to patch (NULL: not a direct exit; JIT_OUT_OF_BUDGET) */
@@ -101,6 +103,8 @@ struct jit_ibtc {
 
 struct jit_hent {
 	uint64_t pc;
+	uintptr_t key;		/* system mode: what the block was translated
+				 * from (see jit_sys_key()); 0 in user mode */
 	uint8_t *code;		/* NULL: empty */
 };
 
@@ -142,6 +146,8 @@ struct jit {
 	uint64_t mem_base;		/* the code's: 0 saves an index register */
 	int perfmap;			/* fd of /tmp/perf-PID.map, or -1 */
 	uint64_t gen;			/* jit_gen when last flushed */
+	bool sys;			/* the blocks are system mode ones */
+	bool sys_fp;			/* translating: F/D may run inline */
 	uint64_t nflush;
 	struct rv_jit_stats st;
 };
@@ -165,6 +171,17 @@ void rv_jit_invalidate(uint64_t start, uint64_t len)
 
 	if (len && start < hi && start + len > lo)
 		__atomic_add_fetch(&jit_gen, 1, __ATOMIC_RELEASE);
+}
+
+void rv_jit_invalidate_all(void)
+{
+	__atomic_add_fetch(&jit_gen, 1, __ATOMIC_RELEASE);
+}
+
+void rv_jit_flush_thread(void)
+{
+	if (jit_self)
+		jit_self->flush_pending = 1;
 }
 
 static void jit_note_range(uint64_t lo, uint64_t hi)
@@ -209,23 +226,24 @@ static unsigned jit_hash(uint64_t pc, unsigned bits)
 	return (unsigned)((pc >> 1) * 0x9e3779b97f4a7c15ull >> (64 - bits));
 }
 
-static uint8_t *jit_lookup(struct jit *j, uint64_t pc)
+static uint8_t *jit_lookup(struct jit *j, uint64_t pc, uintptr_t key)
 {
 	unsigned mask = (1u << j->hbits) - 1, i;
 
 	for (i = jit_hash(pc, j->hbits); j->hash[i].code; i = (i + 1) & mask)
-		if (j->hash[i].pc == pc)
+		if (j->hash[i].pc == pc && j->hash[i].key == key)
 			return j->hash[i].code;
 	return NULL;
 }
 
-static void jit_put(struct jit *j, uint64_t pc, uint8_t *code)
+static void jit_put(struct jit *j, uint64_t pc, uintptr_t key, uint8_t *code)
 {
 	unsigned mask = (1u << j->hbits) - 1, i;
 
 	for (i = jit_hash(pc, j->hbits); j->hash[i].code; i = (i + 1) & mask)
 		;
 	j->hash[i].pc = pc;
+	j->hash[i].key = key;
 	j->hash[i].code = code;
 }
 
@@ -247,14 +265,14 @@ static bool jit_hash_grow(struct jit *j)
 	memset(j->hash, 0, sizeof(*j->hash) * n);
 	j->hbits += 2;
 	for (i = 0; i < k; i++)
-		jit_put(j, old[i].pc, old[i].code);
+		jit_put(j, old[i].pc, old[i].key, old[i].code);
 	free(old);
 	return true;
 }
 
-static void jit_insert(struct jit *j, uint64_t pc, uint8_t *code)
+static void jit_insert(struct jit *j, uint64_t pc, uintptr_t key, uint8_t *code)
 {
-	jit_put(j, pc, code);
+	jit_put(j, pc, key, code);
 	j->nhash++;
 	if (j->nhash >= (1u << j->hbits) / 2)
 		jit_hash_grow(j);
@@ -334,12 +352,32 @@ static void jit_emit_trampoline(struct jit *j)
 	j->code_start = (uint8_t *)(((uintptr_t)b.p + 63) & ~(uintptr_t)63);
 }
 
+static void jit_free(struct jit *j);
+
+/* a thread that ends without rv_jit_thread_exit() (a hart's) */
+static pthread_key_t jit_key;
+static pthread_once_t jit_key_once = PTHREAD_ONCE_INIT;
+
+static void jit_key_dtor(void *p)
+{
+	if (p == jit_self)
+		jit_self = NULL;
+	jit_free(p);
+}
+
+static void jit_key_init(void)
+{
+	if (pthread_key_create(&jit_key, jit_key_dtor))
+		jit_key = (pthread_key_t)-1;
+}
+
 static struct jit *jit_get(void)
 {
 	struct jit *j = jit_self;
 
 	if (j)
 		return j;
+	pthread_once(&jit_key_once, jit_key_init);
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return NULL;
@@ -363,6 +401,8 @@ static struct jit *jit_get(void)
 	jit_flush(j);
 	j->st.flushes = 0;
 	jit_self = j;
+	if (jit_key != (pthread_key_t)-1)
+		pthread_setspecific(jit_key, j);
 	return j;
 }
 
@@ -373,6 +413,13 @@ void rv_jit_thread_exit(void)
 	if (!j)
 		return;
 	jit_self = NULL;
+	if (jit_key != (pthread_key_t)-1)
+		pthread_setspecific(jit_key, NULL);
+	jit_free(j);
+}
+
+static void jit_free(struct jit *j)
+{
 	munmap(j->buf, JIT_CODE_SIZE);
 	if (j->perfmap > 0)
 		close(j->perfmap);
@@ -415,6 +462,7 @@ struct jit_cold {
 	uint32_t loaded, floaded;	/* to read again after (the op's state after) */
 	int refund;		/* >= 0: not the helper but an exit to the
 				 * interpreter (frm), giving back this budget */
+	int idx;		/* of the instruction in the block */
 };
 
 
@@ -694,21 +742,74 @@ static void exit_direct(struct jit_tr *t, uint8_t *site, uint64_t target)
 	e->refund = t->n - (t->idx + 1);
 }
 
-/* the access's base: x[rs1] in a host register ([base + r15 + imm]) */
-static int addr(struct jit_tr *t, const struct rv_insn *in)
+/*
+ * System mode: the software TLB probe of an access of @len bytes at
+ * x[rs1] + imm, leaving the host address in rax.  The entry of the page
+ * (cpu->tlb, [kind][(va >> 12) & 255], 16 bytes each) must hold the
+ * page of the access's last byte, which also rules out an access that
+ * crosses a page.  A miss goes to a cold path: the interpreter on the
+ * instruction (the hart's hooks: page walk, MMIO, the fault), then back
+ * after the access; sys_tlb_done() marks where that is.
+ */
+static struct jit_cold *sys_tlb(struct jit_tr *t, const struct rv_insn *in,
+				unsigned kind, unsigned len)
 {
-	return gx(t, in->rs1, RAX);
+	struct xbuf *b = &t->b;
+	struct jit *j = t->j;
+	int32_t e = (int32_t)(kind * RV_SYS_TLB_SIZE * 16);
+	struct rv_insn *copy = &j->pool[j->npool++];
+	struct jit_cold *c = &t->cold[t->ncold++];
+	int a = gx(t, in->rs1, RAX);
+
+	*copy = *in;
+	c->nfrom = 0;
+	c->refund = -1;
+	c->idx = t->idx;
+	c->in = copy;
+	c->pc = t->pc;
+	c->dirty = t->dirty;
+	c->fdirty = t->fdirty;
+	if (in->imm)
+		x_mb(b, XW, 0x8d, RAX, a, in->imm);		/* lea rax, va */
+	else
+		mov_rr(t, RAX, a);
+	x_rr(b, 0, 0x8b, RCX, RAX);
+	x_shift_ri(b, 0, SH_SHR, RCX, 8);
+	x_alu_ri(b, 0, ALU_AND, RCX, (RV_SYS_TLB_SIZE - 1) << 4);
+	x_mb(b, XW, ALU_RM(ALU_ADD), RCX, RBX, OFF_TLB);	/* the entry */
+	x_mb(b, XW, 0x8d, RDX, RAX, (int32_t)len - 1);
+	x_alu_ri(b, XW, ALU_AND, RDX, -4096);
+	x_mb(b, XW, ALU_RM(ALU_CMP), RDX, RCX, e);		/* tag */
+	c->from[c->nfrom++] = x_jcc(b, CC_NE);
+	x_mb(b, XW, ALU_RM(ALU_ADD), RAX, RCX, e + 8);		/* + addend */
+	return c;
+}
+
+static void sys_tlb_done(struct jit_tr *t, struct jit_cold *c)
+{
+	if (!c)
+		return;
+	c->back = t->b.p;
+	c->loaded = t->loaded;
+	c->floaded = t->floaded;
 }
 
 /* the access itself, recorded as a fault site: the dirty registers stay
- * in host registers, and rv_jit_fault() finds them there */
+ * in host registers, and rv_jit_fault() finds them there.  System mode:
+ * at [rax], a TLB hit (never faults). */
 static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 		     int base, const struct rv_insn *in)
 {
 	struct jit *j = t->j;
-	struct jit_site *s = &j->sites[j->nsites++];
+	struct jit_site *s;
 	uint32_t m;
 	unsigned r;
+
+	if (j->sys) {
+		x_mem(&t->b, f, op, reg, RAX, XNOIDX, 0, 0);
+		return;
+	}
+	s = &j->sites[j->nsites++];
 
 	memset(s, 0, sizeof(*s));
 	s->start = (uint32_t)(t->b.p - j->buf);
@@ -730,6 +831,35 @@ static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 	}
 	x_mem(&t->b, f, op, reg, base, j->mem_base ? R15 : XNOIDX, 0, in->imm);
 	s->len = (uint8_t)(t->b.p - j->buf - s->start);
+}
+
+/* the access's base: x[rs1] in a host register ([base + r15 + imm]);
+ * system mode: the host address in rax after the TLB probe (*c: its
+ * cold path) */
+static int addr(struct jit_tr *t, const struct rv_insn *in,
+		struct jit_cold **c)
+{
+	static const uint8_t len[] = {
+		[RV_OP_LB - RV_OP_LB] = 1, [RV_OP_LH - RV_OP_LB] = 2,
+		[RV_OP_LW - RV_OP_LB] = 4, [RV_OP_LD - RV_OP_LB] = 8,
+		[RV_OP_LBU - RV_OP_LB] = 1, [RV_OP_LHU - RV_OP_LB] = 2,
+		[RV_OP_LWU - RV_OP_LB] = 4, [RV_OP_SB - RV_OP_LB] = 1,
+		[RV_OP_SH - RV_OP_LB] = 2, [RV_OP_SW - RV_OP_LB] = 4,
+		[RV_OP_SD - RV_OP_LB] = 8,
+	};
+	unsigned op = in->op, n, kind;
+
+	*c = NULL;
+	if (!t->j->sys)
+		return gx(t, in->rs1, RAX);
+	if (op >= RV_OP_LB && op <= RV_OP_SD)
+		n = len[op - RV_OP_LB];
+	else
+		n = op == RV_OP_FLD || op == RV_OP_FSD ? 8 : 4;
+	kind = (op >= RV_OP_SB && op <= RV_OP_SD) || op == RV_OP_FSW ||
+	       op == RV_OP_FSD ? 1 : 0;
+	*c = sys_tlb(t, in, kind, n);
+	return RAX;
 }
 
 /* x[rd] = sext32(low half of h) */
@@ -879,6 +1009,26 @@ static bool emit_fcsr(struct jit_tr *t, const struct rv_insn *in)
 	return true;
 }
 
+/* after a helper call: when it stopped the run (a fault, an illegal
+ * instruction), leave.  System mode gives back the budget of the
+ * instruction and of those after it in the block, so cpu->insns counts
+ * what retired (the hart's trap-loop check compares it). */
+static void emit_stop_check(struct jit_tr *t, int idx)
+{
+	struct xbuf *b = &t->b;
+	uint8_t *ok;
+
+	x_rr(b, 0, 0x85, RAX, RAX);			/* test eax, eax */
+	if (!t->j->sys) {
+		x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain);
+		return;
+	}
+	ok = x_jcc(b, CC_E);
+	x_alu_ri(b, XW, ALU_ADD, RBP, t->n - idx);
+	x_patch(x_jmp(b), t->j->epilogue_nochain);
+	x_patch(ok, b->p);
+}
+
 static enum rv_stop jit_exec(struct rv_cpu *cpu, const struct rv_insn *in)
 {
 	jit_fold_fflags(cpu);
@@ -898,8 +1048,7 @@ static void emit_helper(struct jit_tr *t, const struct rv_insn *in)
 	x_mov_imm(&t->b, RSI, (uint64_t)(uintptr_t)copy);
 	x_mov_imm(&t->b, RAX, (uint64_t)(uintptr_t)jit_exec);
 	x_rr(&t->b, 0, 0xff, 2, RAX);			/* call rax */
-	x_rr(&t->b, 0, 0x85, RAX, RAX);			/* test eax, eax */
-	x_patch(x_jcc(&t->b, CC_NE), j->epilogue_nochain);
+	emit_stop_check(t, t->idx);
 	reload(t);
 	t->sx = 1;					/* it may write any x[i] */
 	t->frm_ok = false;				/* ... or frm */
@@ -940,6 +1089,7 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 	c = &t->cold[t->ncold++];
 	c->nfrom = 0;
 	c->refund = -1;
+	c->idx = t->idx;
 	c->in = copy;
 	c->pc = t->pc;
 	c->dirty = t->dirty;
@@ -1009,8 +1159,7 @@ static void jit_emit_cold(struct jit_tr *t)
 		x_mov_imm(b, RSI, (uint64_t)(uintptr_t)c->in);
 		x_mov_imm(b, RAX, (uint64_t)(uintptr_t)jit_exec);
 		x_rr(b, 0, 0xff, 2, RAX);			/* call rax */
-		x_rr(b, 0, 0x85, RAX, RAX);			/* test eax, eax */
-		x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain);
+		emit_stop_check(t, c->idx);
 		reload_masks(t, c->loaded, c->floaded);
 		x_patch(x_jmp(b), c->back);
 	}
@@ -1345,11 +1494,13 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			{ 0, 0x0fb6 }, { 0, 0x0fb7 }, { 0, 0x8b },
 		};
 		unsigned k = op - RV_OP_LB;
+		struct jit_cold *c;
 
-		a = addr(t, in);
+		a = addr(t, in, &c);
 		d = dreg(t, rd, RAX);
 		emit_mem(t, ldop[k].f, ldop[k].op, d, a, in);
 		put(t, rd, d);
+		sys_tlb_done(t, c);
 		return true;
 	}
 	case RV_OP_SB: case RV_OP_SH: case RV_OP_SW: case RV_OP_SD: {
@@ -1357,21 +1508,24 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			{ 0, 0x88 }, { X66, 0x89 }, { 0, 0x89 }, { XW, 0x89 },
 		};
 		unsigned k = op - RV_OP_SB;
+		struct jit_cold *c;
 		int v;
 
-		a = addr(t, in);
+		a = addr(t, in, &c);
 		v = gx(t, in->rs2, RCX);
 		if (op == RV_OP_SB && v >= RSP && v <= RDI) {
 			x_rr(b, 0, 0x8b, RCX, v);	/* no REX: not sil/dil */
 			v = RCX;
 		}
 		emit_mem(t, stop[k].f, stop[k].op, v, a, in);
+		sys_tlb_done(t, c);
 		return true;
 	}
 	case RV_OP_FLD: case RV_OP_FLW: {
 		int x = fdst(t, rd, XMM_S0);
+		struct jit_cold *c;
 
-		a = addr(t, in);
+		a = addr(t, in, &c);
 		if (op == RV_OP_FLD) {
 			emit_mem(t, XF2, 0x0f10, x, a, in);	/* movsd */
 		} else {
@@ -1381,14 +1535,17 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			x_rr(b, XW | X66, 0x0f6e, x, RAX);		/* movq x, rax */
 		}
 		putf(t, rd, x);
+		sys_tlb_done(t, c);
 		return true;
 	}
 	case RV_OP_FSD: case RV_OP_FSW: {
 		int x = gf(t, in->rs2, XMM_S0);
+		struct jit_cold *c;
 
-		a = addr(t, in);
+		a = addr(t, in, &c);
 		/* movsd / movss [mem], x */
 		emit_mem(t, op == RV_OP_FSD ? XF2 : XF3, 0x0f11, x, a, in);
+		sys_tlb_done(t, c);
 		return true;
 	}
 	case RV_OP_FMV_X_D:
@@ -1478,6 +1635,10 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		}
 		wb(t);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
+		if (t->j->sys) {	/* the dispatcher checks the target */
+			x_patch(x_jmp(b), t->j->epilogue_nochain_st);
+			return false;
+		}
 		/* the indirect-branch table: [r14 + (pc & 0x1ffe) * 8] */
 		x_rr(b, 0, 0x8b, RCX, RAX);
 		x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
@@ -1597,10 +1758,31 @@ static bool jumps_to(const struct rv_insn *ins, int n, uint64_t pc0)
 	return false;
 }
 
-/* Decode and translate the block at cpu->pc.  A fault reading the first
- * instruction is the guest's fetch fault (pc is right); later
- * instructions are in the same page. */
-static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
+/*
+ * System mode: what the hart must do itself (privileged state, traps,
+ * the CSRs, anything the decoder calls illegal: SRET, WFI, SFENCE.VMA),
+ * and F/D unless the FP state is on and Dirty (the hart's step raises
+ * the illegal instruction or makes it Dirty).  A block ends before it.
+ */
+static bool sys_for_hart(const struct jit *j, unsigned op)
+{
+	switch (op) {
+	case RV_OP_ILLEGAL: case RV_OP_ECALL: case RV_OP_EBREAK:
+	case RV_OP_CSRRW: case RV_OP_CSRRS: case RV_OP_CSRRC:
+	case RV_OP_CSRRWI: case RV_OP_CSRRSI: case RV_OP_CSRRCI:
+		return true;
+	default:
+		return op >= RV_OP_FLW && !j->sys_fp;
+	}
+}
+
+/* Decode and translate the block at cpu->pc, whose code is at host
+ * address @src0.  A fault reading the first instruction is the guest's
+ * fetch fault (pc is right); later instructions are in the same page.
+ * System mode: NULL when the first instruction is for the hart (or
+ * crosses into the next page). */
+static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
+			      const uint8_t *src0, uintptr_t key)
 {
 	struct rv_insn ins[JIT_MAX_INSNS];
 	uint64_t pc0 = cpu->pc, pc = pc0, page_end = (pc0 | 4095) + 1;
@@ -1609,18 +1791,20 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	int n = 0, i, nbr = 0;
 
 	for (;;) {
-		const uint8_t *src = (const uint8_t *)(uintptr_t)(cpu->mem_base + pc);
+		const uint8_t *src = src0 + (pc - pc0);
 		uint16_t lo, hi = 0;
 
 		if (n > 0 && pc + 2 > page_end)
 			break;
 		memcpy(&lo, src, 2);
 		if (rv_insn_len(lo) == 4) {
-			if (n > 0 && pc + 4 > page_end)
+			if ((n > 0 || j->sys) && pc + 4 > page_end)
 				break;
 			memcpy(&hi, src + 2, 2);
 		}
 		rv_decode((uint32_t)hi << 16 | lo, &ins[n]);
+		if (j->sys && sys_for_hart(j, ins[n].op))
+			break;
 		pc += ins[n].len;
 		n++;
 		/* a branch back to the start ends a loop's body: what
@@ -1634,6 +1818,8 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		     pc - ins[n - 1].len + (uint64_t)(int64_t)ins[n - 1].imm == pc0))
 			break;
 	}
+	if (!n)
+		return NULL;
 
 	if ((size_t)(j->buf + JIT_CODE_SIZE - j->cur) < JIT_BLOCK_ROOM ||
 	    j->npool + JIT_MAX_INSNS > JIT_POOL ||
@@ -1752,13 +1938,99 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 
 	j->cur = (uint8_t *)(((uintptr_t)t.b.p + 15) & ~(uintptr_t)15);
 	jit_perfmap(j, code, t.b.p, pc0);
-	jit_insert(j, pc0, code);
+	jit_insert(j, pc0, key, code);
 	jit_note_range(pc0, pc);
 	j->st.blocks++;
 	return code;
 }
 
 /* ---- the dispatcher --------------------------------------------------- */
+
+static void jit_run_start(struct jit *j, struct rv_cpu *cpu)
+{
+	j->cpu = cpu;
+	jit_has_fma = __builtin_cpu_supports("fma");
+	__builtin_ia32_ldmxcsr(__builtin_ia32_stmxcsr() & ~0x3fu);
+}
+
+/*
+ * System mode (cpu->sys): blocks are keyed by their virtual pc and
+ * checked at every lookup against what they were translated from: the
+ * host address of the code through the fetch TLB of the current context
+ * (so the physical page, and the right to execute it there), and whether
+ * F/D ran inline.  Only a lookup enters a block; a block chains directly
+ * only to blocks of its own guest page (same page, same translation and
+ * rights), and indirect jumps come back here.  Nothing in translated
+ * code changes the privilege, satp, sstatus or the CSRs: such
+ * instructions end the run before them (sys_for_hart()), as do a fetch
+ * the TLB cannot give (a fault, MMIO).  Returns RV_STOP_NONE when the
+ * budget ran out or the instruction at cpu->pc is for the hart, or the
+ * stop a helper reported (a memory fault, with cpu->pc at the access).
+ */
+static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
+{
+	int64_t budget0, budget;
+	uint64_t insns0 = cpu->insns, entry_pc = 0, nflush;
+	enum rv_stop s = RV_STOP_NONE;
+	uint8_t *site = NULL;
+	struct jit *j = jit_get();
+
+	if (!j)
+		return RV_STOP_NONE;
+	if (!j->sys || j->mem_base) {
+		jit_flush(j);
+		j->sys = true;
+		j->mem_base = 0;
+	}
+	cpu->stop = RV_STOP_NONE;
+	jit_run_start(j, cpu);
+	budget0 = max_insns && max_insns < INT64_MAX ? (int64_t)max_insns : INT64_MAX;
+	budget = budget0;
+	for (;;) {
+		const uint8_t *src;
+		struct jit_ret r;
+		uint8_t *code;
+		uintptr_t key;
+		bool fp;
+
+		if (j->flush_pending ||
+		    j->gen != __atomic_load_n(&jit_gen, __ATOMIC_ACQUIRE)) {
+			jit_flush(j);
+			site = NULL;
+		}
+		src = cpu->sys->code(cpu, cpu->pc, &fp);
+		if (!src)
+			break;
+		/* pc is even: bit 0 of the key says F/D ran inline */
+		key = (uintptr_t)src | fp;
+		nflush = j->nflush;
+		code = jit_lookup(j, cpu->pc, key);
+		j->st.lookups++;
+		if (!code) {
+			j->sys_fp = fp;
+			code = jit_translate(j, cpu, src, key);
+			if (!code)
+				break;
+			if (j->nflush != nflush)
+				site = NULL;
+		}
+		if (site && !((cpu->pc ^ entry_pc) >> 12)) {
+			x_patch(site, code);
+			j->st.chains++;
+		}
+		entry_pc = cpu->pc;
+		r = j->enter(cpu, code, budget);
+		budget = r.budget;
+		site = r.site;
+		jit_fold_fflags(cpu);
+		s = cpu->stop;
+		if (s != RV_STOP_NONE || site == JIT_OUT_OF_BUDGET ||
+		    site == JIT_INTERP_ONE || budget <= 0)
+			break;
+	}
+	cpu->insns = insns0 + (uint64_t)(budget0 - budget);
+	return s;
+}
 
 enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 {
@@ -1773,8 +2045,14 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 
 		jit_enabled = !(e && e[0] && strcmp(e, "0") != 0);
 	}
+	if (cpu->sys)
+		return jit_run_sys(cpu, max_insns);
 	if (!jit_enabled || cpu->regions || !(j = jit_get()))
 		return rv_interp_run(cpu, max_insns);
+	if (j->sys) {
+		jit_flush(j);
+		j->sys = false;
+	}
 
 	if (s != RV_STOP_EXIT)
 		__atomic_compare_exchange_n(&cpu->stop, &s, RV_STOP_NONE, false,
@@ -1805,10 +2083,11 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 			site = NULL;
 		}
 		nflush = j->nflush;
-		code = jit_lookup(j, cpu->pc);
+		code = jit_lookup(j, cpu->pc, 0);
 		j->st.lookups++;
 		if (!code) {
-			code = jit_translate(j, cpu);
+			code = jit_translate(j, cpu,
+				(const uint8_t *)(uintptr_t)(cpu->mem_base + cpu->pc), 0);
 			if (j->nflush != nflush)
 				site = NULL;
 		}

@@ -22,13 +22,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu/jit.h"
 #include "vm/rv/hart_int.h"
+
+/* translated code runs at most this many instructions between two polls
+ * of @kick (timer interrupts, stop, remote fences wait for it) */
+#define JIT_SLICE	8192
 
 static const struct rv_sys_ops sys_ops = {
 	.load = hart_load,
 	.store = hart_store,
 	.atomic = hart_atomic,
 	.csr = hart_csr,
+	.code = hart_code,
 };
 
 /* ---- traps ------------------------------------------------------------ */
@@ -208,6 +214,8 @@ static bool service(struct rv_hart *h)
 	req = __atomic_load_n(&h->fence_req, __ATOMIC_SEQ_CST);
 	if (req != h->fence_done) {
 		rv_mmu_flush(&h->mmu);
+		if (h->jit)	/* a remote fence.i: code may have changed */
+			rv_jit_flush_thread();
 		__atomic_store_n(&h->fence_done, req, __ATOMIC_RELEASE);
 	}
 	take_interrupt(h);
@@ -248,7 +256,32 @@ static enum step_end step(struct rv_hart *h)
 	if (in->op >= RV_OP_FLW && !fp_enabled(h))
 		return exception(h, RV_EXC_ILLEGAL, in->raw);
 	s = rv_interp_exec(&h->cpu, in);
+	if (in->op == RV_OP_FENCE_I && h->jit)
+		rv_jit_flush_thread();
 	return s == RV_STOP_NONE ? STEP_ON : handle_stop(h, s);
+}
+
+/*
+ * Translated code for up to a slice of the steps left (*max); what it
+ * leaves to the hart (CSRs, traps, privileged instructions, fetch
+ * faults, F/D with FS not Dirty, a budget smaller than the next block)
+ * makes no progress, and the interpreter steps that one instruction.
+ */
+static enum step_end run_jit(struct rv_hart *h, uint64_t *max)
+{
+	uint64_t slice = *max < JIT_SLICE ? *max : JIT_SLICE;
+	uint64_t before = h->cpu.insns, done;
+	enum rv_stop s;
+
+	s = rv_jit_run(&h->cpu, slice);
+	done = h->cpu.insns - before;
+	*max -= done < *max ? done : *max;
+	if (s != RV_STOP_NONE)
+		return handle_stop(h, s);
+	if (done || !*max)
+		return STEP_ON;
+	(*max)--;
+	return step(h);
 }
 
 /* the run loop: @max steps (instructions or traps) at most */
@@ -261,10 +294,12 @@ static enum rv_hart_end run(struct rv_hart *h, uint64_t max)
 	while (e == STEP_ON) {
 		if (__atomic_load_n(&h->kick, __ATOMIC_RELAXED) && service(h))
 			e = STEP_STOP;
-		else if (max-- == 0)
+		else if (max == 0)
 			break;
+		else if (h->jit)
+			e = run_jit(h, &max);
 		else
-			e = step(h);
+			e = step(h), max--;
 	}
 	set_state(h, RUN_IDLE);
 	if (e == STEP_STOP)
@@ -314,6 +349,8 @@ struct rv_hart *rv_hart_new(const struct rv_hart_cfg *cfg)
 	h->ops = cfg->ops;
 	h->sv48 = cfg->sv48;
 	h->cpu.sys = &sys_ops;
+	h->jit = !getenv("STRATA_RV_INTERP") ||
+		 !strcmp(getenv("STRATA_RV_INTERP"), "0");
 	rv_mmu_init(&h->mmu, cfg->ram);
 	dcache_init(h);
 	pthread_mutex_init(&h->lock, NULL);
@@ -333,6 +370,9 @@ void rv_hart_free(struct rv_hart *h)
 
 void rv_hart_boot(struct rv_hart *h, uint64_t pc, uint64_t a1)
 {
+	/* RAM holds a new image, written by no guest instruction */
+	if (h->jit)
+		rv_jit_invalidate_all();
 	reset(h);
 	h->cpu.pc = pc;
 	h->cpu.x[10] = h->hartid;
@@ -353,6 +393,11 @@ void rv_hart_set_reg(struct rv_hart *h, int x, uint64_t v)
 uint64_t rv_hart_pc(const struct rv_hart *h)
 {
 	return h->cpu.pc;
+}
+
+void rv_hart_set_jit(struct rv_hart *h, int on)
+{
+	h->jit = on;
 }
 
 /* after changing sip or stop: poll, and leave WFI (the lock only when

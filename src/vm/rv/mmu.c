@@ -8,7 +8,17 @@
  * update must be atomic with the check), retrying the level when the
  * PTE changed under us.
  */
+#include <stddef.h>
+
+#include "emu/cpu.h"
 #include "vm/rv/mmu.h"
+
+/* translated code (src/emu/jit.c) probes the TLB with this layout */
+_Static_assert(RV_TLB_SIZE == RV_SYS_TLB_SIZE, "TLB size");
+_Static_assert(sizeof(struct rv_tlb_entry) == 16 &&
+	       offsetof(struct rv_tlb_entry, addend) == 8, "TLB entry");
+_Static_assert(RV_ACC_R == 0 && RV_ACC_W == 1, "TLB kinds");
+_Static_assert(offsetof(struct rv_tlb, e[1]) == RV_TLB_SIZE * 16, "TLB rows");
 
 #define PTE_PPN_SHIFT	10
 #define PTE_PPN_MASK	((1ull << 44) - 1)
