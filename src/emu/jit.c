@@ -104,8 +104,28 @@ struct jit_ibtc {
 struct jit_hent {
 	uint64_t pc;
 	uintptr_t key;		/* system mode: what the block was translated
-				 * from (see jit_sys_key()); 0 in user mode */
+				 * from (see jit_run_sys()); 0 in user mode */
+	uint32_t gen;		/* system mode: of its code page (jit_page) */
 	uint8_t *code;		/* NULL: empty */
+};
+
+/*
+ * System mode: the guest code pages blocks were translated from, by host
+ * address, each with a copy of its bytes as translated (every live
+ * block's bytes equal the copy's).  A fence.i (the guest wrote code)
+ * only makes every page suspect (a new epoch); a lookup in a suspect page
+ * compares the page with its copy, and when they differ the page's
+ * blocks are dropped by a new generation, which block keys include.
+ * Linux fences for every static key it patches and every executable
+ * page it maps: dropping every translation each time cost more than the
+ * translated code saved.
+ */
+#define JIT_PAGES	4096	/* slots; half full: a flush */
+struct jit_page {
+	uintptr_t host;		/* the page; 0: empty slot */
+	uint32_t gen;
+	uint32_t epoch;		/* jit->epoch when last found unchanged */
+	uint8_t *copy;
 };
 
 /* a guest memory access in translated code: the host instruction at
@@ -148,6 +168,10 @@ struct jit {
 	uint64_t gen;			/* jit_gen when last flushed */
 	bool sys;			/* the blocks are system mode ones */
 	bool sys_fp;			/* translating: F/D may run inline */
+	struct jit_page *pages;		/* system mode: JIT_PAGES slots */
+	unsigned npages;
+	uint32_t epoch;
+	struct jit_page *tr_page;	/* of the block being translated */
 	uint64_t nflush;
 	struct rv_jit_stats st;
 };
@@ -221,22 +245,93 @@ static void jit_flush(struct jit *j)
 	j->st.flushes++;
 }
 
+/* drop every page copy (the blocks must go too: their keys name
+ * generations that a page made again would repeat) */
+static void jit_pages_clear(struct jit *j)
+{
+	unsigned i;
+
+	for (i = 0; i < JIT_PAGES && j->npages; i++) {
+		if (j->pages[i].host) {
+			free(j->pages[i].copy);
+			j->npages--;
+		}
+		j->pages[i].host = 0;
+		j->pages[i].copy = NULL;
+	}
+	j->npages = 0;
+}
+
+/* the entry of the code page at @host (page-aligned), made with a copy
+ * when new; NULL when the table is half full or out of memory */
+static struct jit_page *jit_page(struct jit *j, uintptr_t host)
+{
+	unsigned mask = JIT_PAGES - 1;
+	unsigned i = (unsigned)((host >> 12) * 0x9e3779b97f4a7c15ull >> 52) & mask;
+	struct jit_page *p;
+
+	for (;; i = (i + 1) & mask) {
+		p = &j->pages[i];
+		if (p->host == host)
+			return p;
+		if (!p->host)
+			break;
+	}
+	if (j->npages >= JIT_PAGES / 2 || !(p->copy = malloc(4096)))
+		return NULL;
+	p->host = host;
+	memcpy(p->copy, (const void *)host, 4096);
+	p->gen = 0;
+	p->epoch = j->epoch;
+	j->npages++;
+	return p;
+}
+
+/* a lookup in @p: after a fence.i, is the page still what its blocks
+ * were translated from? */
+static void jit_page_check(struct jit *j, struct jit_page *p)
+{
+	if (p->epoch == j->epoch)
+		return;
+	p->epoch = j->epoch;
+	if (memcmp(p->copy, (const void *)p->host, 4096)) {
+		memcpy(p->copy, (const void *)p->host, 4096);
+		p->gen++;
+	}
+}
+
+/* a block was decoded from @buf, @len bytes at @off in page @p: when
+ * they are not the copy's (written without a fence.i since), the page's
+ * other blocks go, and the copy takes the block's bytes */
+static void jit_page_sync(struct jit_page *p, const uint8_t *buf,
+			  unsigned off, unsigned len)
+{
+	if (!memcmp(p->copy + off, buf, len))
+		return;
+	memcpy(p->copy, (const void *)p->host, 4096);
+	memcpy(p->copy + off, buf, len);
+	p->gen++;
+}
+
 static unsigned jit_hash(uint64_t pc, unsigned bits)
 {
 	return (unsigned)((pc >> 1) * 0x9e3779b97f4a7c15ull >> (64 - bits));
 }
 
-static uint8_t *jit_lookup(struct jit *j, uint64_t pc, uintptr_t key)
+static uint8_t *jit_lookup(struct jit *j, uint64_t pc, uintptr_t key,
+			   uint32_t gen)
 {
 	unsigned mask = (1u << j->hbits) - 1, i;
 
 	for (i = jit_hash(pc, j->hbits); j->hash[i].code; i = (i + 1) & mask)
-		if (j->hash[i].pc == pc && j->hash[i].key == key)
+		if (j->hash[i].pc == pc && j->hash[i].key == key &&
+		    j->hash[i].gen == gen)
 			return j->hash[i].code;
 	return NULL;
 }
 
-static void jit_put(struct jit *j, uint64_t pc, uintptr_t key, uint8_t *code)
+static void jit_put(struct jit *j, uint64_t pc, uintptr_t key, uint32_t gen,
+		    uint8_t *code)
 {
 	unsigned mask = (1u << j->hbits) - 1, i;
 
@@ -244,6 +339,7 @@ static void jit_put(struct jit *j, uint64_t pc, uintptr_t key, uint8_t *code)
 		;
 	j->hash[i].pc = pc;
 	j->hash[i].key = key;
+	j->hash[i].gen = gen;
 	j->hash[i].code = code;
 }
 
@@ -265,14 +361,15 @@ static bool jit_hash_grow(struct jit *j)
 	memset(j->hash, 0, sizeof(*j->hash) * n);
 	j->hbits += 2;
 	for (i = 0; i < k; i++)
-		jit_put(j, old[i].pc, old[i].key, old[i].code);
+		jit_put(j, old[i].pc, old[i].key, old[i].gen, old[i].code);
 	free(old);
 	return true;
 }
 
-static void jit_insert(struct jit *j, uint64_t pc, uintptr_t key, uint8_t *code)
+static void jit_insert(struct jit *j, uint64_t pc, uintptr_t key,
+		       uint32_t gen, uint8_t *code)
 {
-	jit_put(j, pc, key, code);
+	jit_put(j, pc, key, gen, code);
 	j->nhash++;
 	if (j->nhash >= (1u << j->hbits) / 2)
 		jit_hash_grow(j);
@@ -385,15 +482,18 @@ static struct jit *jit_get(void)
 	j->pool = calloc(JIT_POOL, sizeof(*j->pool));
 	j->sites = calloc(JIT_SITES, sizeof(*j->sites));
 	j->fsites = calloc(JIT_FSITES, sizeof(*j->fsites));
+	j->pages = calloc(JIT_PAGES, sizeof(*j->pages));
 	j->buf = mmap(NULL, JIT_CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (!j->hash || !j->pool || !j->sites || !j->fsites || j->buf == MAP_FAILED) {
+	if (!j->hash || !j->pool || !j->sites || !j->fsites || !j->pages ||
+	    j->buf == MAP_FAILED) {
 		if (j->buf != MAP_FAILED)
 			munmap(j->buf, JIT_CODE_SIZE);
 		free(j->hash);
 		free(j->pool);
 		free(j->sites);
 		free(j->fsites);
+		free(j->pages);
 		free(j);
 		return NULL;
 	}
@@ -427,6 +527,8 @@ static void jit_free(struct jit *j)
 	free(j->pool);
 	free(j->sites);
 	free(j->fsites);
+	jit_pages_clear(j);
+	free(j->pages);
 	free(j);
 }
 
@@ -1786,9 +1888,21 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 {
 	struct rv_insn ins[JIT_MAX_INSNS];
 	uint64_t pc0 = cpu->pc, pc = pc0, page_end = (pc0 | 4095) + 1;
+	uint8_t copy[JIT_MAX_INSNS * 4];
 	struct jit_tr t;
 	uint8_t *budget_jle, *code;
 	int n = 0, i, nbr = 0;
+	uint32_t gen = 0;
+
+	if (j->sys) {
+		/* decode a copy: what jit_page_sync() compares is what
+		 * was translated, whatever another hart writes meanwhile */
+		size_t len = page_end - pc0 < sizeof(copy) ?
+			     page_end - pc0 : sizeof(copy);
+
+		memcpy(copy, src0, len);
+		src0 = copy;
+	}
 
 	for (;;) {
 		const uint8_t *src = src0 + (pc - pc0);
@@ -1820,6 +1934,11 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	}
 	if (!n)
 		return NULL;
+	if (j->sys) {
+		jit_page_sync(j->tr_page, copy, (unsigned)(pc0 & 4095),
+			      (unsigned)(pc - pc0));
+		gen = j->tr_page->gen;
+	}
 
 	if ((size_t)(j->buf + JIT_CODE_SIZE - j->cur) < JIT_BLOCK_ROOM ||
 	    j->npool + JIT_MAX_INSNS > JIT_POOL ||
@@ -1938,7 +2057,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 
 	j->cur = (uint8_t *)(((uintptr_t)t.b.p + 15) & ~(uintptr_t)15);
 	jit_perfmap(j, code, t.b.p, pc0);
-	jit_insert(j, pc0, key, code);
+	jit_insert(j, pc0, key, gen, code);
 	jit_note_range(pc0, pc);
 	j->st.blocks++;
 	return code;
@@ -1987,27 +2106,43 @@ static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
 	budget0 = max_insns && max_insns < INT64_MAX ? (int64_t)max_insns : INT64_MAX;
 	budget = budget0;
 	for (;;) {
+		struct jit_page *page;
 		const uint8_t *src;
 		struct jit_ret r;
 		uint8_t *code;
 		uintptr_t key;
 		bool fp;
 
-		if (j->flush_pending ||
-		    j->gen != __atomic_load_n(&jit_gen, __ATOMIC_ACQUIRE)) {
+		if (j->flush_pending) {	/* fence.i */
+			j->flush_pending = 0;
+			j->epoch++;
+			site = NULL;
+		}
+		if (j->gen != __atomic_load_n(&jit_gen, __ATOMIC_ACQUIRE)) {
 			jit_flush(j);
 			site = NULL;
 		}
 		src = cpu->sys->code(cpu, cpu->pc, &fp);
 		if (!src)
 			break;
+		page = jit_page(j, (uintptr_t)src & ~(uintptr_t)4095);
+		if (!page) {
+			jit_pages_clear(j);
+			jit_flush(j);
+			site = NULL;
+			page = jit_page(j, (uintptr_t)src & ~(uintptr_t)4095);
+			if (!page)
+				break;
+		}
+		jit_page_check(j, page);
 		/* pc is even: bit 0 of the key says F/D ran inline */
 		key = (uintptr_t)src | fp;
 		nflush = j->nflush;
-		code = jit_lookup(j, cpu->pc, key);
+		code = jit_lookup(j, cpu->pc, key, page->gen);
 		j->st.lookups++;
 		if (!code) {
 			j->sys_fp = fp;
+			j->tr_page = page;
 			code = jit_translate(j, cpu, src, key);
 			if (!code)
 				break;
@@ -2022,12 +2157,13 @@ static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
 		r = j->enter(cpu, code, budget);
 		budget = r.budget;
 		site = r.site;
-		jit_fold_fflags(cpu);
 		s = cpu->stop;
 		if (s != RV_STOP_NONE || site == JIT_OUT_OF_BUDGET ||
 		    site == JIT_INTERP_ONE || budget <= 0)
 			break;
 	}
+	/* MXCSR gathered the flags of inline F/D (helpers fold first) */
+	jit_fold_fflags(cpu);
 	cpu->insns = insns0 + (uint64_t)(budget0 - budget);
 	return s;
 }
@@ -2083,7 +2219,7 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 			site = NULL;
 		}
 		nflush = j->nflush;
-		code = jit_lookup(j, cpu->pc, 0);
+		code = jit_lookup(j, cpu->pc, 0, 0);
 		j->st.lookups++;
 		if (!code) {
 			code = jit_translate(j, cpu,
