@@ -82,6 +82,11 @@ struct rv_cpu {
 	 * R, W, X an array of RV_TLB_SIZE {tag, addend} pairs), kept up to
 	 * date by the hart; a hit is plain RAM at va + addend */
 	const void *tlb;
+	/* system mode: changes whenever a translation the TLB gave may no
+	 * longer hold (a flush: satp, SFENCE.VMA, MXR, a remote fence), in
+	 * its upper bits, and holds the context (0..2) in its low two, so
+	 * translated code may keep copies of TLB entries while it is equal */
+	uint64_t tlb_gen;
 };
 #define RV_SYS_TLB_SIZE	256	/* entries per access kind (mmu.h checks) */
 

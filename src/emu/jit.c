@@ -63,6 +63,9 @@
 #include "emu/jit_x86.h"
 
 #define JIT_CODE_SIZE	(32u << 20)	/* per thread */
+#define JIT_DATA_SIZE	(8u << 20)	/* after the code: system mode's
+					 * per-access TLB copies (own pages:
+					 * stores there are not near code) */
 #define JIT_MAX_INSNS	64
 #define JIT_MAX_SIDE	4	/* conditional branches in a block: more cost
 				 * start-up (translated, rarely run) for
@@ -81,6 +84,7 @@
 #define OFF_PC		((int32_t)offsetof(struct rv_cpu, pc) - RBX_BIAS)
 #define OFF_FCSR	((int32_t)offsetof(struct rv_cpu, fcsr) - RBX_BIAS)
 #define OFF_TLB		((int32_t)offsetof(struct rv_cpu, tlb) - RBX_BIAS)
+#define OFF_TLBGEN	((int32_t)offsetof(struct rv_cpu, tlb_gen) - RBX_BIAS)
 
 /* what the trampoline returns: the budget left, and the exit's rel32
  * field to patch (NULL: not a direct exit; JIT_OUT_OF_BUDGET) */
@@ -150,6 +154,7 @@ struct jit {
 	struct jit_ibtc ibtc[JIT_IBTC];	/* first: r14 points here */
 	uint8_t flush_pending;		/* set by fence.i in translated code */
 	uint8_t *buf, *code_start, *cur;
+	uint8_t *data_cur;		/* system mode: the next slot (data area) */
 	uint8_t *epilogue;		/* a direct exit: [rsp+8] the site */
 	uint8_t *epilogue_nochain;	/* after a helper: cpu->x is current */
 	uint8_t *epilogue_nochain_st;	/* the pinned registers are not */
@@ -239,6 +244,7 @@ static void jit_flush(struct jit *j)
 	j->nsites = 0;
 	j->nfsites = 0;
 	j->cur = j->code_start;
+	j->data_cur = j->buf + JIT_CODE_SIZE;
 	j->flush_pending = 0;
 	j->gen = __atomic_load_n(&jit_gen, __ATOMIC_ACQUIRE);
 	j->nflush++;
@@ -483,12 +489,13 @@ static struct jit *jit_get(void)
 	j->sites = calloc(JIT_SITES, sizeof(*j->sites));
 	j->fsites = calloc(JIT_FSITES, sizeof(*j->fsites));
 	j->pages = calloc(JIT_PAGES, sizeof(*j->pages));
-	j->buf = mmap(NULL, JIT_CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+	j->buf = mmap(NULL, JIT_CODE_SIZE + JIT_DATA_SIZE,
+		      PROT_READ | PROT_WRITE | PROT_EXEC,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (!j->hash || !j->pool || !j->sites || !j->fsites || !j->pages ||
 	    j->buf == MAP_FAILED) {
 		if (j->buf != MAP_FAILED)
-			munmap(j->buf, JIT_CODE_SIZE);
+			munmap(j->buf, JIT_CODE_SIZE + JIT_DATA_SIZE);
 		free(j->hash);
 		free(j->pool);
 		free(j->sites);
@@ -520,7 +527,7 @@ void rv_jit_thread_exit(void)
 
 static void jit_free(struct jit *j)
 {
-	munmap(j->buf, JIT_CODE_SIZE);
+	munmap(j->buf, JIT_CODE_SIZE + JIT_DATA_SIZE);
 	if (j->perfmap > 0)
 		close(j->perfmap);
 	free(j->hash);
@@ -565,6 +572,10 @@ struct jit_cold {
 	int refund;		/* >= 0: not the helper but an exit to the
 				 * interpreter (frm), giving back this budget */
 	int idx;		/* of the instruction in the block */
+	/* system mode memory access: its TLB copy (16 bytes: page, addend),
+	 * the add of the addend to come back to, what to probe */
+	uint8_t *slot, *addp;
+	unsigned len, kind;
 };
 
 
@@ -593,7 +604,12 @@ struct jit_tr {
 	bool skip_next;		/* the next instruction is translated */
 	bool frm_ok;		/* frm was checked to be round-to-nearest */
 	uint32_t sx;		/* x[i] known to be a sign-extended 32-bit value */
+	int nslots;		/* system mode: TLB copies of the block */
+	uint8_t *gen_jne;	/* rel32 to the copies' reset, or NULL */
+	uint8_t *gen_back;	/* where the reset returns */
+	uint8_t *gen_word;	/* the tlb_gen the copies hold for */
 	/* the lists, last: only the fields above are cleared per block */
+	uint8_t *slots[JIT_MAX_INSNS];
 	struct jit_exit exits[JIT_MAX_INSNS + 1];
 	struct jit_exit loops[JIT_MAX_INSNS];	/* jumps back to the head */
 	struct jit_cold cold[2 * JIT_MAX_INSNS];
@@ -844,25 +860,44 @@ static void exit_direct(struct jit_tr *t, uint8_t *site, uint64_t target)
 	e->refund = t->n - (t->idx + 1);
 }
 
+/* op reg, [rip + target]; @imm bytes of immediate follow the
+ * displacement (rip is the end of the instruction) */
+static void x_rip(struct xbuf *b, unsigned f, uint32_t op, int reg,
+		  const uint8_t *target, unsigned imm)
+{
+	x_pfx(b, f, reg, XNOIDX, 0);
+	x_opc(b, op);
+	e8(b, (uint8_t)((reg & 7) << 3 | 5));
+	e32(b, (uint32_t)(int32_t)(target - (b->p + 4 + imm)));
+}
+
 /*
- * System mode: the software TLB probe of an access of @len bytes at
- * x[rs1] + imm, leaving the host address in rax.  The entry of the page
- * (cpu->tlb, [kind][(va >> 12) & 255], 16 bytes each) must hold the
- * page of the access's last byte, which also rules out an access that
- * crosses a page.  A miss goes to a cold path: the interpreter on the
- * instruction (the hart's hooks: page walk, MMIO, the fault), then back
- * after the access; sys_tlb_done() marks where that is.
+ * System mode: the address of an access of @len bytes at x[rs1] + imm,
+ * translated to a host address in rax.  Each access has its own copy of
+ * the TLB entry it last hit (a "slot" in the data area: page, addend),
+ * checked first: the host address then costs one add after the
+ * address (the TLB probe's index and loads sit on the path of a loop
+ * that loads through a value it computed, as a table-driven CRC does).
+ * A block's slots hold for the cpu->tlb_gen it checks at entry.  A miss,
+ * or an access not aligned to its size (it could cross a page), goes to
+ * a cold path: the TLB probe, which fills the slot, and on a TLB miss
+ * the interpreter on the instruction (the hart's hooks: page walk, MMIO,
+ * the fault), then back after the access (sys_tlb_done()).
  */
 static struct jit_cold *sys_tlb(struct jit_tr *t, const struct rv_insn *in,
 				unsigned kind, unsigned len)
 {
 	struct xbuf *b = &t->b;
 	struct jit *j = t->j;
-	int32_t e = (int32_t)(kind * RV_SYS_TLB_SIZE * 16);
 	struct rv_insn *copy = &j->pool[j->npool++];
 	struct jit_cold *c = &t->cold[t->ncold++];
+	uint8_t *slot = j->data_cur;
 	int a = gx(t, in->rs1, RAX);
 
+	j->data_cur += 16;
+	memset(slot, 0, 16);
+	slot[0] = 1;			/* never a page: empty */
+	t->slots[t->nslots++] = slot;
 	*copy = *in;
 	c->nfrom = 0;
 	c->refund = -1;
@@ -871,20 +906,81 @@ static struct jit_cold *sys_tlb(struct jit_tr *t, const struct rv_insn *in,
 	c->pc = t->pc;
 	c->dirty = t->dirty;
 	c->fdirty = t->fdirty;
+	c->slot = slot;
+	c->len = len;
+	c->kind = kind;
 	if (in->imm)
 		x_mb(b, XW, 0x8d, RAX, a, in->imm);		/* lea rax, va */
 	else
 		mov_rr(t, RAX, a);
+	x_rr(b, XW, 0x8b, RDX, RAX);
+	x_alu_ri(b, XW, ALU_AND, RDX, -4096);
+	x_rip(b, XW, ALU_RM(ALU_CMP), RDX, slot, 0);		/* page */
+	c->from[c->nfrom++] = x_jcc(b, CC_NE);
+	if (len > 1) {
+		e8(b, 0xa8);					/* test al, len-1 */
+		e8(b, (uint8_t)(len - 1));
+		c->from[c->nfrom++] = x_jcc(b, CC_NE);
+	}
+	c->addp = b->p;
+	x_rip(b, XW, ALU_RM(ALU_ADD), RAX, slot + 8, 0);	/* + addend */
+	return c;
+}
+
+/* the cold path's TLB probe (rax = va): a hit fills the slot and goes
+ * back to the add; a miss falls through to the helper */
+static void sys_tlb_cold(struct jit_tr *t, const struct jit_cold *c)
+{
+	struct xbuf *b = &t->b;
+	int32_t e = (int32_t)(c->kind * RV_SYS_TLB_SIZE * 16);
+	uint8_t *miss;
+
 	x_rr(b, 0, 0x8b, RCX, RAX);
 	x_shift_ri(b, 0, SH_SHR, RCX, 8);
 	x_alu_ri(b, 0, ALU_AND, RCX, (RV_SYS_TLB_SIZE - 1) << 4);
 	x_mb(b, XW, ALU_RM(ALU_ADD), RCX, RBX, OFF_TLB);	/* the entry */
-	x_mb(b, XW, 0x8d, RDX, RAX, (int32_t)len - 1);
+	/* the entry of va's page must hold the page of the last byte:
+	 * that also rules out crossing into the next page */
+	x_mb(b, XW, 0x8d, RDX, RAX, (int32_t)c->len - 1);
 	x_alu_ri(b, XW, ALU_AND, RDX, -4096);
-	x_mb(b, XW, ALU_RM(ALU_CMP), RDX, RCX, e);		/* tag */
-	c->from[c->nfrom++] = x_jcc(b, CC_NE);
-	x_mb(b, XW, ALU_RM(ALU_ADD), RAX, RCX, e + 8);		/* + addend */
-	return c;
+	x_mb(b, XW, ALU_RM(ALU_CMP), RDX, RCX, e);
+	miss = x_jcc(b, CC_NE);
+	x_mb(b, XW, 0x8b, RDX, RCX, e + 8);
+	x_rip(b, XW, 0x89, RDX, c->slot + 8, 0);
+	x_mb(b, XW, 0x8b, RDX, RCX, e);
+	x_rip(b, XW, 0x89, RDX, c->slot, 0);
+	x_patch(x_jmp(b), c->addp);
+	x_patch(miss, b->p);
+}
+
+/* at block entry: the slots hold for this tlb_gen, or are emptied */
+static void sys_gen_check(struct jit_tr *t)
+{
+	struct xbuf *b = &t->b;
+
+	t->gen_word = t->j->data_cur;
+	t->j->data_cur += 16;
+	memset(t->gen_word, 0xff, 8);
+	x_mb(b, XW, 0x8b, RCX, RBX, OFF_TLBGEN);
+	x_rip(b, XW, ALU_RM(ALU_CMP), RCX, t->gen_word, 0);
+	t->gen_jne = x_jcc(b, CC_NE);
+	t->gen_back = b->p;
+}
+
+static void sys_gen_reset(struct jit_tr *t)
+{
+	struct xbuf *b = &t->b;
+	int i;
+
+	if (!t->gen_jne)
+		return;
+	x_patch(t->gen_jne, b->p);
+	for (i = 0; i < t->nslots; i++) {	/* mov qword [slot], 1 */
+		x_rip(b, XW, 0xc7, 0, t->slots[i], 4);
+		e32(b, 1);
+	}
+	x_rip(b, XW, 0x89, RCX, t->gen_word, 0);
+	x_patch(x_jmp(b), t->gen_back);
 }
 
 static void sys_tlb_done(struct jit_tr *t, struct jit_cold *c)
@@ -1192,6 +1288,7 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 	c->nfrom = 0;
 	c->refund = -1;
 	c->idx = t->idx;
+	c->slot = NULL;
 	c->in = copy;
 	c->pc = t->pc;
 	c->dirty = t->dirty;
@@ -1254,6 +1351,8 @@ static void jit_emit_cold(struct jit_tr *t)
 			x_patch(x_jmp(b), t->j->epilogue);
 			continue;
 		}
+		if (c->slot)
+			sys_tlb_cold(t, c);
 		wb_masks(t, c->dirty | JIT_PIN_MASK, c->fdirty);
 		x_mov_imm(b, RAX, c->pc);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
@@ -1941,6 +2040,8 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	}
 
 	if ((size_t)(j->buf + JIT_CODE_SIZE - j->cur) < JIT_BLOCK_ROOM ||
+	    (size_t)(j->buf + JIT_CODE_SIZE + JIT_DATA_SIZE - j->data_cur) <
+		(JIT_MAX_INSNS + 1) * 16 ||
 	    j->npool + JIT_MAX_INSNS > JIT_POOL ||
 	    j->nsites + JIT_MAX_INSNS > JIT_SITES ||
 	    j->nfsites + JIT_MAX_INSNS > JIT_FSITES ||
@@ -1958,6 +2059,15 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	t.pc = pc0;
 	t.pc0 = pc0;
 	jit_alloc(&t, ins, n, jumps_to(ins, n, pc0));
+	if (j->sys) {
+		for (i = 0; i < n; i++)
+			if ((ins[i].op >= RV_OP_LB && ins[i].op <= RV_OP_SD) ||
+			    ins[i].op == RV_OP_FLW || ins[i].op == RV_OP_FSW ||
+			    ins[i].op == RV_OP_FLD || ins[i].op == RV_OP_FSD)
+				break;
+		if (i < n)
+			sys_gen_check(&t);
+	}
 	if (jumps_to(ins, n, pc0)) {
 		/* a loop: registers stay in host registers around it */
 		uint32_t fm = 0;
@@ -2041,6 +2151,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		e->site = x_jmp(&t.b);
 	}
 	jit_emit_cold(&t);
+	sys_gen_reset(&t);
 	/* out of budget: give the block's instructions back, exit before it */
 	x_patch(budget_jle, t.b.p);
 	for (i = 0; i < t.nloops; i++)

@@ -352,6 +352,7 @@ struct rv_hart *rv_hart_new(const struct rv_hart_cfg *cfg)
 	h->jit = !getenv("STRATA_RV_INTERP") ||
 		 !strcmp(getenv("STRATA_RV_INTERP"), "0");
 	rv_mmu_init(&h->mmu, cfg->ram);
+	h->mmu.gen = &h->cpu.tlb_gen;
 	dcache_init(h);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->wake, NULL);

@@ -32,6 +32,8 @@ void rv_mmu_flush(struct rv_mmu *m)
 			for (unsigned i = 0; i < RV_TLB_SIZE; i++)
 				m->tlb[c].e[a][i].tag = RV_TLB_EMPTY;
 	m->superpages = false;
+	if (m->gen)
+		*m->gen += 4;
 }
 
 void rv_mmu_init(struct rv_mmu *m, const struct gmem *ram)
@@ -40,6 +42,7 @@ void rv_mmu_init(struct rv_mmu *m, const struct gmem *ram)
 	m->levels = 0;
 	m->root = 0;
 	m->mxr = false;
+	m->gen = NULL;
 	m->cur = &m->tlb[RV_CTX_S];
 	rv_mmu_flush(m);
 }
@@ -64,6 +67,8 @@ void rv_mmu_flush_va(struct rv_mmu *m, uint64_t va)
 	for (int c = 0; c < RV_CTX_N; c++)
 		for (int a = 0; a < RV_ACC_N; a++)
 			m->tlb[c].e[a][i].tag = RV_TLB_EMPTY;
+	if (m->gen)
+		*m->gen += 4;
 }
 
 static int page_fault(enum rv_acc acc)

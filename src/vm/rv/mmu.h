@@ -87,6 +87,8 @@ struct rv_mmu {
 	bool superpages;	/* a superpage has been entered since the
 				 * last flush (SFENCE.VMA vaddr flushes all) */
 	struct rv_tlb *cur;	/* tlb[the current context] */
+	uint64_t *gen;		/* NULL, or bumped by a flush (+4) and set to
+				 * the context in its low bits (rv_cpu.tlb_gen) */
 	struct rv_tlb tlb[RV_CTX_N];
 };
 
@@ -104,6 +106,8 @@ void rv_mmu_flush_va(struct rv_mmu *m, uint64_t va);
 static inline void rv_mmu_set_ctx(struct rv_mmu *m, enum rv_mmu_ctx ctx)
 {
 	m->cur = &m->tlb[ctx];
+	if (m->gen)
+		*m->gen = (*m->gen & ~3ull) | ctx;
 }
 
 /* The TLB hit for [va, va + len) of kind @acc, or NULL. */
