@@ -152,6 +152,14 @@ struct jit_fsite {
 
 struct jit {
 	struct jit_ibtc ibtc[JIT_IBTC];	/* first: r14 points here */
+	/* system mode: an entry of ibtc[] holds while its ibtc_key[] is
+	 * ibtc_now, which changes with anything a lookup checks (the TLB
+	 * generation and context, a fence.i's epoch, the FP state, a flush) */
+	uint64_t ibtc_key[JIT_IBTC];
+	uint64_t ibtc_now;
+	uint64_t k_tlb_gen, k_nflush;
+	uint32_t k_epoch;
+	bool k_fp;
 	uint8_t flush_pending;		/* set by fence.i in translated code */
 	uint8_t *buf, *code_start, *cur;
 	uint8_t *data_cur;		/* system mode: the next slot (data area) */
@@ -1836,8 +1844,19 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		}
 		wb(t);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
-		if (t->j->sys) {	/* the dispatcher checks the target */
-			x_patch(x_jmp(b), t->j->epilogue_nochain_st);
+		if (t->j->sys) {
+			/* the table, when its entry holds for the lookup
+			 * state of now (else the dispatcher checks) */
+			x_rr(b, 0, 0x8b, RCX, RAX);
+			x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
+			x_mem(b, XW, ALU_RM(ALU_CMP), RAX, R14, RCX, 3, 0);
+			x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain_st);
+			x_mem(b, XW, 0x8b, RDX, R14, RCX, 2,
+			      (int32_t)offsetof(struct jit, ibtc_key));
+			x_mb(b, XW, ALU_RM(ALU_CMP), RDX, R14,
+			     (int32_t)offsetof(struct jit, ibtc_now));
+			x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain_st);
+			x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);	/* jmp [..+8] */
 			return false;
 		}
 		/* the indirect-branch table: [r14 + (pc & 0x1ffe) * 8] */
@@ -2211,6 +2230,7 @@ static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
 		jit_flush(j);
 		j->sys = true;
 		j->mem_base = 0;
+		j->ibtc_now++;
 	}
 	cpu->stop = RV_STOP_NONE;
 	jit_run_start(j, cpu);
@@ -2222,6 +2242,7 @@ static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
 		struct jit_ret r;
 		uint8_t *code;
 		uintptr_t key;
+		unsigned k;
 		bool fp;
 
 		if (j->flush_pending) {	/* fence.i */
@@ -2264,6 +2285,18 @@ static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
 			x_patch(site, code);
 			j->st.chains++;
 		}
+		if (cpu->tlb_gen != j->k_tlb_gen || j->epoch != j->k_epoch ||
+		    fp != j->k_fp || j->nflush != j->k_nflush) {
+			j->k_tlb_gen = cpu->tlb_gen;
+			j->k_epoch = j->epoch;
+			j->k_fp = fp;
+			j->k_nflush = j->nflush;
+			j->ibtc_now++;
+		}
+		k = (unsigned)(cpu->pc >> 1) & (JIT_IBTC - 1);
+		j->ibtc[k].pc = cpu->pc;
+		j->ibtc[k].code = code;
+		j->ibtc_key[k] = j->ibtc_now;
 		entry_pc = cpu->pc;
 		r = j->enter(cpu, code, budget);
 		budget = r.budget;
