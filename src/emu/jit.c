@@ -153,13 +153,11 @@ struct jit_fsite {
 struct jit {
 	struct jit_ibtc ibtc[JIT_IBTC];	/* first: r14 points here */
 	/* system mode: an entry of ibtc[] holds while its ibtc_key[] is
-	 * ibtc_now, which changes with anything a lookup checks (the TLB
-	 * generation and context, a fence.i's epoch, the FP state, a flush) */
+	 * ibtc_now, made of what a lookup checks (the TLB generation and
+	 * context, a fence.i's epoch, the FP state; a flush empties ibtc[]),
+	 * so going back to a context (U -> S -> U) finds its entries again */
 	uint64_t ibtc_key[JIT_IBTC];
 	uint64_t ibtc_now;
-	uint64_t k_tlb_gen, k_nflush;
-	uint32_t k_epoch;
-	bool k_fp;
 	uint8_t flush_pending;		/* set by fence.i in translated code */
 	uint8_t *buf, *code_start, *cur;
 	uint8_t *data_cur;		/* system mode: the next slot (data area) */
@@ -1068,6 +1066,28 @@ static int addr(struct jit_tr *t, const struct rv_insn *in,
 	return RAX;
 }
 
+/*
+ * System mode, cpu->pc = rax = a jump's target in another page (or any
+ * page: jalr): through the indirect-branch table when its entry holds
+ * for the lookup state of now (else the dispatcher checks the target).
+ * The registers are written back, the pinned ones live.
+ */
+static void sys_ibtc_jump(struct jit_tr *t)
+{
+	struct xbuf *b = &t->b;
+
+	x_rr(b, 0, 0x8b, RCX, RAX);
+	x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
+	x_mem(b, XW, ALU_RM(ALU_CMP), RAX, R14, RCX, 3, 0);
+	x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain_st);
+	x_mem(b, XW, 0x8b, RDX, R14, RCX, 2,
+	      (int32_t)offsetof(struct jit, ibtc_key));
+	x_mb(b, XW, ALU_RM(ALU_CMP), RDX, R14,
+	     (int32_t)offsetof(struct jit, ibtc_now));
+	x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain_st);
+	x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);		/* jmp [..+8] */
+}
+
 /* x[rd] = sext32(low half of h) */
 static void sext_put(struct jit_tr *t, unsigned rd, int h)
 {
@@ -1845,18 +1865,7 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		wb(t);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
 		if (t->j->sys) {
-			/* the table, when its entry holds for the lookup
-			 * state of now (else the dispatcher checks) */
-			x_rr(b, 0, 0x8b, RCX, RAX);
-			x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
-			x_mem(b, XW, ALU_RM(ALU_CMP), RAX, R14, RCX, 3, 0);
-			x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain_st);
-			x_mem(b, XW, 0x8b, RDX, R14, RCX, 2,
-			      (int32_t)offsetof(struct jit, ibtc_key));
-			x_mb(b, XW, ALU_RM(ALU_CMP), RDX, R14,
-			     (int32_t)offsetof(struct jit, ibtc_now));
-			x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain_st);
-			x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);	/* jmp [..+8] */
+			sys_ibtc_jump(t);
 			return false;
 		}
 		/* the indirect-branch table: [r14 + (pc & 0x1ffe) * 8] */
@@ -2149,6 +2158,11 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		}
 		x_mov_imm(&t.b, RAX, e->target);
 		x_mb(&t.b, XW, 0x89, RAX, RBX, OFF_PC);
+		if (j->sys && (e->target ^ pc0) >> 12) {
+			/* never chained: another page's block is checked */
+			sys_ibtc_jump(&t);
+			continue;
+		}
 		e8(&t.b, 0x48);				/* lea rax, [rip + site] */
 		e8(&t.b, 0x8d);
 		e8(&t.b, 0x05);
@@ -2230,7 +2244,6 @@ static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
 		jit_flush(j);
 		j->sys = true;
 		j->mem_base = 0;
-		j->ibtc_now++;
 	}
 	cpu->stop = RV_STOP_NONE;
 	jit_run_start(j, cpu);
@@ -2247,7 +2260,9 @@ static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
 
 		if (j->flush_pending) {	/* fence.i */
 			j->flush_pending = 0;
-			j->epoch++;
+			/* the key holds 24 bits of it: a wrap empties */
+			if (!(++j->epoch & 0xffffff))
+				jit_flush(j);
 			site = NULL;
 		}
 		if (j->gen != __atomic_load_n(&jit_gen, __ATOMIC_ACQUIRE)) {
@@ -2257,6 +2272,14 @@ static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
 		src = cpu->sys->code(cpu, cpu->pc, &fp);
 		if (!src)
 			break;
+		j->ibtc_now = (uint64_t)(j->epoch & 0xffffff) << 40 |
+			      (cpu->tlb_gen & ((1ull << 39) - 1)) << 1 | fp;
+		k = (unsigned)(cpu->pc >> 1) & (JIT_IBTC - 1);
+		if (j->ibtc[k].pc == cpu->pc && j->ibtc_key[k] == j->ibtc_now) {
+			/* checked under the same lookup state */
+			code = (uint8_t *)j->ibtc[k].code;
+			goto enter;
+		}
 		page = jit_page(j, (uintptr_t)src & ~(uintptr_t)4095);
 		if (!page) {
 			jit_pages_clear(j);
@@ -2281,22 +2304,14 @@ static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
 			if (j->nflush != nflush)
 				site = NULL;
 		}
+		j->ibtc[k].pc = cpu->pc;
+		j->ibtc[k].code = code;
+		j->ibtc_key[k] = j->ibtc_now;
+enter:
 		if (site && !((cpu->pc ^ entry_pc) >> 12)) {
 			x_patch(site, code);
 			j->st.chains++;
 		}
-		if (cpu->tlb_gen != j->k_tlb_gen || j->epoch != j->k_epoch ||
-		    fp != j->k_fp || j->nflush != j->k_nflush) {
-			j->k_tlb_gen = cpu->tlb_gen;
-			j->k_epoch = j->epoch;
-			j->k_fp = fp;
-			j->k_nflush = j->nflush;
-			j->ibtc_now++;
-		}
-		k = (unsigned)(cpu->pc >> 1) & (JIT_IBTC - 1);
-		j->ibtc[k].pc = cpu->pc;
-		j->ibtc[k].code = code;
-		j->ibtc_key[k] = j->ibtc_now;
 		entry_pc = cpu->pc;
 		r = j->enter(cpu, code, budget);
 		budget = r.budget;

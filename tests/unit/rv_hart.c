@@ -901,6 +901,34 @@ static void bench(long iters, int jit)
 	       rv_hart_insns(hart) / s / 1e6, jit ? "translated" : "interpreter");
 }
 
+/* sfence.vma with the base of a superpage drops every 4 KiB piece of it
+ * the TLB holds (and the copies translated code keeps) */
+static void test_sfence_superpage(void)
+{
+	uint64_t root, va = 0x40000000, pa1 = RAM_BASE + 0x400000;
+	uint64_t pa2 = RAM_BASE + 0x600000, slot;
+
+	begin();
+	root = pt_begin(3);
+	map(root, 3, va, pa1, 1, KRWX);
+	slot = pt_next - 0x1000 + ((va >> 21) & 511) * 8;
+	enable_paging(root, 8);
+	LI(S0, va + 0x3000);
+	LI(S6, va);
+	LD(S1, S0, 0);			/* 1 */
+	LI(S2, slot);
+	LI(S3, pte(pa2, KRWX));
+	SD(S3, S2, 0);			/* remap the superpage */
+	SFENCE_VMA(S6);			/* its base, not the piece used */
+	LD(S5, S0, 0);			/* 2 */
+	REPORT(S1, S5, ZERO);
+	EXIT();
+	wr64(pa1 + 0x3000, 1);
+	wr64(pa2 + 0x3000, 2);
+	test_assert(run() == RV_HART_STOPPED, "sfence superpage program");
+	expect_report(0, 1, 2, "sfence.vma of a superpage drops its pieces");
+}
+
 /* ---- translated code ---------------------------------------------------- */
 
 /* a function that sets a0 = v, at pa */
@@ -1007,6 +1035,7 @@ static void suite(int jit)
 	test_paging(3, 8);
 	test_accessed_only();
 	test_sfence();
+	test_sfence_superpage();
 	test_wfi_timer();
 	test_priority();
 	test_crash();

@@ -84,8 +84,14 @@ struct rv_mmu {
 	unsigned levels;	/* 0: Bare, 3: Sv39, 4: Sv48 */
 	uint64_t root;		/* physical address of the root table */
 	bool mxr;		/* sstatus.MXR */
-	bool superpages;	/* a superpage has been entered since the
-				 * last flush (SFENCE.VMA vaddr flushes all) */
+	/* [sp_lo, sp_last]: covers every superpage entered since the last
+	 * flush (an SFENCE.VMA vaddr inside flushes all: the TLB holds a
+	 * superpage as the 4 KiB pieces used); empty when lo > last */
+	uint64_t sp_lo, sp_last;
+	/* pages entered since @gen last moved (hashed, 4096 bits): an
+	 * SFENCE.VMA vaddr of a page never entered (Linux fences after
+	 * every page fault it fixes) leaves copies of other entries alone */
+	uint64_t filled[64];
 	struct rv_tlb *cur;	/* tlb[the current context] */
 	uint64_t *gen;		/* NULL, or bumped by a flush (+4) and set to
 				 * the context in its low bits (rv_cpu.tlb_gen) */
