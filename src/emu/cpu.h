@@ -84,9 +84,13 @@ struct rv_cpu {
 	const void *tlb;
 	/* system mode: changes whenever a translation the TLB gave may no
 	 * longer hold (a flush: satp, SFENCE.VMA, MXR, a remote fence), in
-	 * its upper bits, and holds the context (0..2) in its low two, so
-	 * translated code may keep copies of TLB entries while it is equal */
+	 * its upper bits, and holds the context in its low two (0 U-mode,
+	 * 1 S-mode, 3 S-mode with SUM: bit 1 changes data accesses only),
+	 * so translated code may keep copies of TLB entries while equal */
 	uint64_t tlb_gen;
+	/* system mode: when *poll is non-zero, a run returns at the next
+	 * block it would look up (interrupts, stop, remote fences) */
+	const int *poll;
 };
 #define RV_SYS_TLB_SIZE	256	/* entries per access kind (mmu.h checks) */
 
@@ -121,6 +125,12 @@ struct rv_sys_ops {
 	 * interprets); *fp = F/D instructions run without a trap and
 	 * without changing the FP state (sstatus.FS Dirty) */
 	const void *(*code)(struct rv_cpu *cpu, uint64_t va, bool *fp);
+	/* for the translator: may a CSR instruction on @num (writing it or
+	 * only reading) run inside translated code through @csr?  0: no,
+	 * the run ends before it; 1: yes, it changes nothing translated
+	 * code assumes; 2: yes, but the block ends after it (it may change
+	 * the translation context, the FP state or what *poll says) */
+	int (*csr_inline)(unsigned num, bool write);
 };
 
 /* Run until something stops the hart (interpreter: the reference

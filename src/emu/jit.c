@@ -1524,6 +1524,7 @@ static bool sx_result(const struct jit_tr *t, const struct rv_insn *in)
 }
 
 static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in);
+static int sys_csr(const struct jit *j, const struct rv_insn *in);
 
 /* one instruction, and what it tells of x[rd]'s sign extension */
 static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
@@ -1921,9 +1922,15 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		x_patch(x_jmp(b), t->j->epilogue_nochain_st);
 		return false;
 	case RV_OP_CSRRW: case RV_OP_CSRRS:
-		if (emit_fcsr(t, in))
+	case RV_OP_CSRRC: case RV_OP_CSRRWI: case RV_OP_CSRRSI: case RV_OP_CSRRCI:
+		if (!t->j->sys && emit_fcsr(t, in))
 			return true;
 		emit_helper(t, in);
+		if (t->j->sys && sys_csr(t->j, in) == 2) {
+			/* the dispatcher looks at the new state */
+			x_patch(x_jmp(b), t->j->epilogue_nochain);
+			return false;
+		}
 		return true;
 	default:
 		if (emit_fp_fast(t, in))
@@ -1993,13 +2000,28 @@ static bool jumps_to(const struct rv_insn *ins, int n, uint64_t pc0)
  * and F/D unless the FP state is on and Dirty (the hart's step raises
  * the illegal instruction or makes it Dirty).  A block ends before it.
  */
-static bool sys_for_hart(const struct jit *j, unsigned op)
+/* what cpu->sys->csr_inline says of a CSR instruction (0 when none) */
+static int sys_csr(const struct jit *j, const struct rv_insn *in)
 {
+	unsigned op = in->op;
+	/* csrrs/c: rs1 is the register or the immediate, 0 only reads */
+	bool write = op == RV_OP_CSRRW || op == RV_OP_CSRRWI || in->rs1 != 0;
+
+	if (!j->cpu->sys->csr_inline)
+		return 0;
+	return j->cpu->sys->csr_inline((uint32_t)in->imm & 0xfff, write);
+}
+
+static bool sys_for_hart(const struct jit *j, const struct rv_insn *in)
+{
+	unsigned op = in->op;
+
 	switch (op) {
 	case RV_OP_ILLEGAL: case RV_OP_ECALL: case RV_OP_EBREAK:
-	case RV_OP_CSRRW: case RV_OP_CSRRS: case RV_OP_CSRRC:
-	case RV_OP_CSRRWI: case RV_OP_CSRRSI: case RV_OP_CSRRCI:
 		return true;
+	case RV_OP_CSRRW: case RV_OP_CSRRWI:
+	case RV_OP_CSRRS: case RV_OP_CSRRC: case RV_OP_CSRRSI: case RV_OP_CSRRCI:
+		return !sys_csr(j, in);
 	default:
 		return op >= RV_OP_FLW && !j->sys_fp;
 	}
@@ -2044,7 +2066,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 			memcpy(&hi, src + 2, 2);
 		}
 		rv_decode((uint32_t)hi << 16 | lo, &ins[n]);
-		if (j->sys && sys_for_hart(j, ins[n].op))
+		if (j->sys && sys_for_hart(j, &ins[n]))
 			break;
 		pc += ins[n].len;
 		n++;
@@ -2269,11 +2291,14 @@ static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
 			jit_flush(j);
 			site = NULL;
 		}
+		if (cpu->poll && __atomic_load_n(cpu->poll, __ATOMIC_RELAXED))
+			break;
 		src = cpu->sys->code(cpu, cpu->pc, &fp);
 		if (!src)
 			break;
+		/* SUM (bit 1) does not change what may be fetched */
 		j->ibtc_now = (uint64_t)(j->epoch & 0xffffff) << 40 |
-			      (cpu->tlb_gen & ((1ull << 39) - 1)) << 1 | fp;
+			      (cpu->tlb_gen & ((1ull << 39) - 3)) << 1 | fp;
 		k = (unsigned)(cpu->pc >> 1) & (JIT_IBTC - 1);
 		if (j->ibtc[k].pc == cpu->pc && j->ibtc_key[k] == j->ibtc_now) {
 			/* checked under the same lookup state */

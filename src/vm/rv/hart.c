@@ -35,6 +35,7 @@ static const struct rv_sys_ops sys_ops = {
 	.atomic = hart_atomic,
 	.csr = hart_csr,
 	.code = hart_code,
+	.csr_inline = hart_csr_inline,
 };
 
 /* ---- traps ------------------------------------------------------------ */
@@ -349,6 +350,7 @@ struct rv_hart *rv_hart_new(const struct rv_hart_cfg *cfg)
 	h->ops = cfg->ops;
 	h->sv48 = cfg->sv48;
 	h->cpu.sys = &sys_ops;
+	h->cpu.poll = &h->kick;
 	h->jit = !getenv("STRATA_RV_INTERP") ||
 		 !strcmp(getenv("STRATA_RV_INTERP"), "0");
 	rv_mmu_init(&h->mmu, cfg->ram);

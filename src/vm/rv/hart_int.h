@@ -154,6 +154,7 @@ static inline bool hart_fetch(struct rv_hart *h, uint32_t *raw)
 /* hart_csr.c: the CSR hook */
 bool hart_csr(struct rv_cpu *cpu, unsigned num, unsigned op, uint64_t src,
 	      bool write, uint64_t *old);
+int hart_csr_inline(unsigned num, bool write);
 uint64_t hart_read_sstatus(const struct rv_hart *h);
 
 #endif

@@ -112,8 +112,8 @@ void rv_mmu_flush_va(struct rv_mmu *m, uint64_t va);
 static inline void rv_mmu_set_ctx(struct rv_mmu *m, enum rv_mmu_ctx ctx)
 {
 	m->cur = &m->tlb[ctx];
-	if (m->gen)
-		*m->gen = (*m->gen & ~3ull) | ctx;
+	if (m->gen)	/* SUM as a bit of its own (see rv_cpu.tlb_gen) */
+		*m->gen = (*m->gen & ~3ull) | (ctx == RV_CTX_SUM ? 3 : ctx);
 }
 
 /* The TLB hit for [va, va + len) of kind @acc, or NULL. */
