@@ -611,6 +611,8 @@ struct jit_tr {
 	bool frm_ok;		/* frm was checked to be round-to-nearest */
 	uint32_t sx;		/* x[i] known to be a sign-extended 32-bit value */
 	int nslots;		/* system mode: TLB copies of the block */
+	int sys_base;		/* the access at [sys_base + rdx + sys_disp] */
+	int32_t sys_disp;
 	uint8_t *gen_jne;	/* rel32 to the copies' reset, or NULL */
 	uint8_t *gen_back;	/* where the reset returns */
 	uint8_t *gen_word;	/* the tlb_gen the copies hold for */
@@ -928,8 +930,12 @@ static struct jit_cold *sys_tlb(struct jit_tr *t, const struct rv_insn *in,
 		e8(b, (uint8_t)(len - 1));
 		c->from[c->nfrom++] = x_jcc(b, CC_NE);
 	}
+	/* the access is [x[rs1] + addend + imm]: the checks above are
+	 * predicted, so the loaded value waits only on x[rs1] */
 	c->addp = b->p;
-	x_rip(b, XW, ALU_RM(ALU_ADD), RAX, slot + 8, 0);	/* + addend */
+	x_rip(b, XW, 0x8b, RDX, slot + 8, 0);			/* addend */
+	t->sys_base = a;
+	t->sys_disp = a == RAX ? 0 : in->imm;
 	return c;
 }
 
@@ -1010,7 +1016,7 @@ static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 	unsigned r;
 
 	if (j->sys) {
-		x_mem(&t->b, f, op, reg, RAX, XNOIDX, 0, 0);
+		x_mem(&t->b, f, op, reg, t->sys_base, RDX, 0, t->sys_disp);
 		return;
 	}
 	s = &j->sites[j->nsites++];
@@ -1063,7 +1069,7 @@ static int addr(struct jit_tr *t, const struct rv_insn *in,
 	kind = (op >= RV_OP_SB && op <= RV_OP_SD) || op == RV_OP_FSW ||
 	       op == RV_OP_FSD ? 1 : 0;
 	*c = sys_tlb(t, in, kind, n);
-	return RAX;
+	return t->sys_base;
 }
 
 /*
