@@ -582,6 +582,8 @@ struct jit_cold {
 	 * the add of the addend to come back to, what to probe */
 	uint8_t *slot, *addp;
 	unsigned len, kind;
+	int base;		/* va = base + disp (rax: va itself) */
+	int32_t disp;
 };
 
 
@@ -917,17 +919,26 @@ static struct jit_cold *sys_tlb(struct jit_tr *t, const struct rv_insn *in,
 	c->slot = slot;
 	c->len = len;
 	c->kind = kind;
-	if (in->imm)
-		x_mb(b, XW, 0x8d, RAX, a, in->imm);		/* lea rax, va */
+	if (a == RAX && in->imm)	/* rax is a copy of x[rs1]: va */
+		x_mb(b, XW, 0x8d, RAX, RAX, in->imm);
+	c->base = a;
+	c->disp = a == RAX ? 0 : in->imm;
+	if (c->disp)
+		x_mb(b, XW, 0x8d, RDX, a, c->disp);		/* lea rdx, va */
 	else
-		mov_rr(t, RAX, a);
-	x_rr(b, XW, 0x8b, RDX, RAX);
+		x_rr(b, XW, 0x8b, RDX, a);
 	x_alu_ri(b, XW, ALU_AND, RDX, -4096);
 	x_rip(b, XW, ALU_RM(ALU_CMP), RDX, slot, 0);		/* page */
 	c->from[c->nfrom++] = x_jcc(b, CC_NE);
-	if (len > 1) {
-		e8(b, 0xa8);					/* test al, len-1 */
-		e8(b, (uint8_t)(len - 1));
+	if (len > 1) {		/* aligned: no page crossing */
+		int v = a;
+
+		if (c->disp & (len - 1)) {
+			x_mb(b, 0, 0x8d, RCX, a, c->disp);
+			v = RCX;
+		}
+		x_rr(b, 0, 0xf7, 0, v);				/* test v, len-1 */
+		e32(b, len - 1);
 		c->from[c->nfrom++] = x_jcc(b, CC_NE);
 	}
 	/* the access is [x[rs1] + addend + imm]: the checks above are
@@ -947,6 +958,8 @@ static void sys_tlb_cold(struct jit_tr *t, const struct jit_cold *c)
 	int32_t e = (int32_t)(c->kind * RV_SYS_TLB_SIZE * 16);
 	uint8_t *miss;
 
+	if (c->base != RAX)		/* the helper and the probe want va */
+		x_mb(b, XW, 0x8d, RAX, c->base, c->disp);
 	x_rr(b, 0, 0x8b, RCX, RAX);
 	x_shift_ri(b, 0, SH_SHR, RCX, 8);
 	x_alu_ri(b, 0, ALU_AND, RCX, (RV_SYS_TLB_SIZE - 1) << 4);

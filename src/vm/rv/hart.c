@@ -27,7 +27,7 @@
 
 /* translated code runs at most this many instructions between two polls
  * of @kick (timer interrupts, stop, remote fences wait for it) */
-#define JIT_SLICE	8192
+#define JIT_SLICE	32768
 
 static const struct rv_sys_ops sys_ops = {
 	.load = hart_load,
