@@ -183,6 +183,7 @@ struct jit {
 	unsigned npages;
 	uint32_t epoch;
 	struct jit_page *tr_page;	/* of the block being translated */
+	const struct rv_cpu *sys_cpu;	/* the hart the blocks ran for */
 	uint64_t nflush;
 	struct rv_jit_stats st;
 };
@@ -2281,10 +2282,13 @@ static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
 
 	if (!j)
 		return RV_STOP_NONE;
-	if (!j->sys || j->mem_base) {
+	/* another hart on this thread: its slots (TLB copies) and table
+	 * entries were not made under this hart's TLB */
+	if (!j->sys || j->mem_base || j->sys_cpu != cpu) {
 		jit_flush(j);
 		j->sys = true;
 		j->mem_base = 0;
+		j->sys_cpu = cpu;
 	}
 	cpu->stop = RV_STOP_NONE;
 	jit_run_start(j, cpu);
