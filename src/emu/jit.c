@@ -2278,9 +2278,9 @@ static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
 	uint64_t insns0 = cpu->insns, entry_pc = 0, nflush;
 	enum rv_stop s = RV_STOP_NONE;
 	uint8_t *site = NULL;
-	struct jit *j = jit_get();
+	struct jit *j = cpu->sys->code ? jit_get() : NULL;
 
-	if (!j)
+	if (!j)		/* the caller interprets */
 		return RV_STOP_NONE;
 	/* another hart on this thread: its slots (TLB copies) and table
 	 * entries were not made under this hart's TLB */

@@ -1,9 +1,12 @@
 /*
  * hart -- one RISC-V hart in system mode (see hart.h): traps and
- * interrupts, SRET/WFI/SFENCE.VMA, and the run loop that fetches through
- * the MMU and executes with the reference interpreter of src/emu
- * (rv_interp_exec), whose memory and CSR accesses come back through
- * struct rv_sys_ops to hart_mem.c and hart_csr.c.
+ * interrupts, SRET/WFI/SFENCE.VMA, and the run loop.  The loop runs
+ * translated code (src/emu/jit.c in system mode, run_jit()) and steps
+ * what that leaves to it -- privileged and trapping instructions, most
+ * CSR writes, fetch faults -- with the reference interpreter of src/emu
+ * (rv_interp_exec), fetching through the MMU; both reach memory and the
+ * CSRs through struct rv_sys_ops (hart_mem.c, hart_csr.c).
+ * STRATA_RV_INTERP=1 or rv_hart_set_jit(h, 0): the interpreter only.
  *
  * Privileged spec 1.12 with S and U only: strata is the M-mode, so every
  * trap goes to S (as if medeleg/mideleg delegated everything), ECALL from
@@ -15,7 +18,8 @@
  * Threads: the hart's own thread runs rv_hart_run(); other threads only
  * raise interrupt lines (sip is atomic), ask for a stop or a remote TLB
  * flush.  Each of those sets @kick, which the loop polls between two
- * instructions; WFI sleeps on a condition variable.
+ * instructions or runs of translated code (and translated code at its
+ * dispatcher); WFI sleeps on a condition variable.
  */
 #include <sched.h>
 #include <stdio.h>
