@@ -77,7 +77,22 @@ struct rv_cpu {
 
 	/* system mode (src/vm/rv): NULL in user mode */
 	const struct rv_sys_ops *sys;
+	/* system mode, for translated code: the software TLB of the current
+	 * translation context (vm/rv/mmu.h, struct rv_tlb: per access kind
+	 * R, W, X an array of RV_TLB_SIZE {tag, addend} pairs), kept up to
+	 * date by the hart; a hit is plain RAM at va + addend */
+	const void *tlb;
+	/* system mode: changes whenever a translation the TLB gave may no
+	 * longer hold (a flush: satp, SFENCE.VMA, MXR, a remote fence), in
+	 * its upper bits, and holds the context in its low two (0 U-mode,
+	 * 1 S-mode, 3 S-mode with SUM: bit 1 changes data accesses only),
+	 * so translated code may keep copies of TLB entries while equal */
+	uint64_t tlb_gen;
+	/* system mode: when *poll is non-zero, a run returns at the next
+	 * block it would look up (interrupts, stop, remote fences) */
+	const int *poll;
 };
+#define RV_SYS_TLB_SIZE	256	/* entries per access kind (mmu.h checks) */
 
 /*
  * System mode.  When cpu->sys is set the interpreter does not touch
@@ -104,6 +119,18 @@ struct rv_sys_ops {
 			unsigned access);
 	bool (*csr)(struct rv_cpu *cpu, unsigned num, unsigned op,
 		    uint64_t src, bool write, uint64_t *old);
+	/* for the translator: the host address of the code at @va through
+	 * the fetch TLB (a page walk on a miss; nothing is raised), valid
+	 * to the end of its page, or NULL (a fault, not RAM: the caller
+	 * interprets); *fp = F/D instructions run without a trap and
+	 * without changing the FP state (sstatus.FS Dirty) */
+	const void *(*code)(struct rv_cpu *cpu, uint64_t va, bool *fp);
+	/* for the translator: may a CSR instruction on @num (writing it or
+	 * only reading) run inside translated code through @csr?  0: no,
+	 * the run ends before it; 1: yes, it changes nothing translated
+	 * code assumes; 2: yes, but the block ends after it (it may change
+	 * the translation context, the FP state or what *poll says) */
+	int (*csr_inline)(unsigned num, bool write);
 };
 
 /* Run until something stops the hart (interpreter: the reference

@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -62,6 +63,9 @@
 #include "emu/jit_x86.h"
 
 #define JIT_CODE_SIZE	(32u << 20)	/* per thread */
+#define JIT_DATA_SIZE	(8u << 20)	/* after the code: system mode's
+					 * per-access TLB copies (own pages:
+					 * stores there are not near code) */
 #define JIT_MAX_INSNS	64
 #define JIT_MAX_SIDE	4	/* conditional branches in a block: more cost
 				 * start-up (translated, rarely run) for
@@ -79,6 +83,8 @@
 #define OFF_F(r)	((int32_t)(offsetof(struct rv_cpu, f) + (r) * 8) - RBX_BIAS)
 #define OFF_PC		((int32_t)offsetof(struct rv_cpu, pc) - RBX_BIAS)
 #define OFF_FCSR	((int32_t)offsetof(struct rv_cpu, fcsr) - RBX_BIAS)
+#define OFF_TLB		((int32_t)offsetof(struct rv_cpu, tlb) - RBX_BIAS)
+#define OFF_TLBGEN	((int32_t)offsetof(struct rv_cpu, tlb_gen) - RBX_BIAS)
 
 /* what the trampoline returns: the budget left, and the exit's rel32
  * field to patch (NULL: not a direct exit; JIT_OUT_OF_BUDGET) */
@@ -101,7 +107,29 @@ struct jit_ibtc {
 
 struct jit_hent {
 	uint64_t pc;
+	uintptr_t key;		/* system mode: what the block was translated
+				 * from (see jit_run_sys()); 0 in user mode */
+	uint32_t gen;		/* system mode: of its code page (jit_page) */
 	uint8_t *code;		/* NULL: empty */
+};
+
+/*
+ * System mode: the guest code pages blocks were translated from, by host
+ * address, each with a copy of its bytes as translated (every live
+ * block's bytes equal the copy's).  A fence.i (the guest wrote code)
+ * only makes every page suspect (a new epoch); a lookup in a suspect page
+ * compares the page with its copy, and when they differ the page's
+ * blocks are dropped by a new generation, which block keys include.
+ * Linux fences for every static key it patches and every executable
+ * page it maps: dropping every translation each time cost more than the
+ * translated code saved.
+ */
+#define JIT_PAGES	4096	/* slots; half full: a flush */
+struct jit_page {
+	uintptr_t host;		/* the page; 0: empty slot */
+	uint32_t gen;
+	uint32_t epoch;		/* jit->epoch when last found unchanged */
+	uint8_t *copy;
 };
 
 /* a guest memory access in translated code: the host instruction at
@@ -124,8 +152,15 @@ struct jit_fsite {
 
 struct jit {
 	struct jit_ibtc ibtc[JIT_IBTC];	/* first: r14 points here */
+	/* system mode: an entry of ibtc[] holds while its ibtc_key[] is
+	 * ibtc_now, made of what a lookup checks (the TLB generation and
+	 * context, a fence.i's epoch, the FP state; a flush empties ibtc[]),
+	 * so going back to a context (U -> S -> U) finds its entries again */
+	uint64_t ibtc_key[JIT_IBTC];
+	uint64_t ibtc_now;
 	uint8_t flush_pending;		/* set by fence.i in translated code */
 	uint8_t *buf, *code_start, *cur;
+	uint8_t *data_cur;		/* system mode: the next slot (data area) */
 	uint8_t *epilogue;		/* a direct exit: [rsp+8] the site */
 	uint8_t *epilogue_nochain;	/* after a helper: cpu->x is current */
 	uint8_t *epilogue_nochain_st;	/* the pinned registers are not */
@@ -142,6 +177,13 @@ struct jit {
 	uint64_t mem_base;		/* the code's: 0 saves an index register */
 	int perfmap;			/* fd of /tmp/perf-PID.map, or -1 */
 	uint64_t gen;			/* jit_gen when last flushed */
+	bool sys;			/* the blocks are system mode ones */
+	bool sys_fp;			/* translating: F/D may run inline */
+	struct jit_page *pages;		/* system mode: JIT_PAGES slots */
+	unsigned npages;
+	uint32_t epoch;
+	struct jit_page *tr_page;	/* of the block being translated */
+	const struct rv_cpu *sys_cpu;	/* the hart the blocks ran for */
 	uint64_t nflush;
 	struct rv_jit_stats st;
 };
@@ -165,6 +207,17 @@ void rv_jit_invalidate(uint64_t start, uint64_t len)
 
 	if (len && start < hi && start + len > lo)
 		__atomic_add_fetch(&jit_gen, 1, __ATOMIC_RELEASE);
+}
+
+void rv_jit_invalidate_all(void)
+{
+	__atomic_add_fetch(&jit_gen, 1, __ATOMIC_RELEASE);
+}
+
+void rv_jit_flush_thread(void)
+{
+	if (jit_self)
+		jit_self->flush_pending = 1;
 }
 
 static void jit_note_range(uint64_t lo, uint64_t hi)
@@ -198,10 +251,79 @@ static void jit_flush(struct jit *j)
 	j->nsites = 0;
 	j->nfsites = 0;
 	j->cur = j->code_start;
+	j->data_cur = j->buf + JIT_CODE_SIZE;
 	j->flush_pending = 0;
 	j->gen = __atomic_load_n(&jit_gen, __ATOMIC_ACQUIRE);
 	j->nflush++;
 	j->st.flushes++;
+}
+
+/* drop every page copy (the blocks must go too: their keys name
+ * generations that a page made again would repeat) */
+static void jit_pages_clear(struct jit *j)
+{
+	unsigned i;
+
+	for (i = 0; i < JIT_PAGES && j->npages; i++) {
+		if (j->pages[i].host) {
+			free(j->pages[i].copy);
+			j->npages--;
+		}
+		j->pages[i].host = 0;
+		j->pages[i].copy = NULL;
+	}
+	j->npages = 0;
+}
+
+/* the entry of the code page at @host (page-aligned), made with a copy
+ * when new; NULL when the table is half full or out of memory */
+static struct jit_page *jit_page(struct jit *j, uintptr_t host)
+{
+	unsigned mask = JIT_PAGES - 1;
+	unsigned i = (unsigned)((host >> 12) * 0x9e3779b97f4a7c15ull >> 52) & mask;
+	struct jit_page *p;
+
+	for (;; i = (i + 1) & mask) {
+		p = &j->pages[i];
+		if (p->host == host)
+			return p;
+		if (!p->host)
+			break;
+	}
+	if (j->npages >= JIT_PAGES / 2 || !(p->copy = malloc(4096)))
+		return NULL;
+	p->host = host;
+	memcpy(p->copy, (const void *)host, 4096);
+	p->gen = 0;
+	p->epoch = j->epoch;
+	j->npages++;
+	return p;
+}
+
+/* a lookup in @p: after a fence.i, is the page still what its blocks
+ * were translated from? */
+static void jit_page_check(struct jit *j, struct jit_page *p)
+{
+	if (p->epoch == j->epoch)
+		return;
+	p->epoch = j->epoch;
+	if (memcmp(p->copy, (const void *)p->host, 4096)) {
+		memcpy(p->copy, (const void *)p->host, 4096);
+		p->gen++;
+	}
+}
+
+/* a block was decoded from @buf, @len bytes at @off in page @p: when
+ * they are not the copy's (written without a fence.i since), the page's
+ * other blocks go, and the copy takes the block's bytes */
+static void jit_page_sync(struct jit_page *p, const uint8_t *buf,
+			  unsigned off, unsigned len)
+{
+	if (!memcmp(p->copy + off, buf, len))
+		return;
+	memcpy(p->copy, (const void *)p->host, 4096);
+	memcpy(p->copy + off, buf, len);
+	p->gen++;
 }
 
 static unsigned jit_hash(uint64_t pc, unsigned bits)
@@ -209,23 +331,28 @@ static unsigned jit_hash(uint64_t pc, unsigned bits)
 	return (unsigned)((pc >> 1) * 0x9e3779b97f4a7c15ull >> (64 - bits));
 }
 
-static uint8_t *jit_lookup(struct jit *j, uint64_t pc)
+static uint8_t *jit_lookup(struct jit *j, uint64_t pc, uintptr_t key,
+			   uint32_t gen)
 {
 	unsigned mask = (1u << j->hbits) - 1, i;
 
 	for (i = jit_hash(pc, j->hbits); j->hash[i].code; i = (i + 1) & mask)
-		if (j->hash[i].pc == pc)
+		if (j->hash[i].pc == pc && j->hash[i].key == key &&
+		    j->hash[i].gen == gen)
 			return j->hash[i].code;
 	return NULL;
 }
 
-static void jit_put(struct jit *j, uint64_t pc, uint8_t *code)
+static void jit_put(struct jit *j, uint64_t pc, uintptr_t key, uint32_t gen,
+		    uint8_t *code)
 {
 	unsigned mask = (1u << j->hbits) - 1, i;
 
 	for (i = jit_hash(pc, j->hbits); j->hash[i].code; i = (i + 1) & mask)
 		;
 	j->hash[i].pc = pc;
+	j->hash[i].key = key;
+	j->hash[i].gen = gen;
 	j->hash[i].code = code;
 }
 
@@ -247,14 +374,15 @@ static bool jit_hash_grow(struct jit *j)
 	memset(j->hash, 0, sizeof(*j->hash) * n);
 	j->hbits += 2;
 	for (i = 0; i < k; i++)
-		jit_put(j, old[i].pc, old[i].code);
+		jit_put(j, old[i].pc, old[i].key, old[i].gen, old[i].code);
 	free(old);
 	return true;
 }
 
-static void jit_insert(struct jit *j, uint64_t pc, uint8_t *code)
+static void jit_insert(struct jit *j, uint64_t pc, uintptr_t key,
+		       uint32_t gen, uint8_t *code)
 {
-	jit_put(j, pc, code);
+	jit_put(j, pc, key, gen, code);
 	j->nhash++;
 	if (j->nhash >= (1u << j->hbits) / 2)
 		jit_hash_grow(j);
@@ -334,12 +462,32 @@ static void jit_emit_trampoline(struct jit *j)
 	j->code_start = (uint8_t *)(((uintptr_t)b.p + 63) & ~(uintptr_t)63);
 }
 
+static void jit_free(struct jit *j);
+
+/* a thread that ends without rv_jit_thread_exit() (a hart's) */
+static pthread_key_t jit_key;
+static pthread_once_t jit_key_once = PTHREAD_ONCE_INIT;
+
+static void jit_key_dtor(void *p)
+{
+	if (p == jit_self)
+		jit_self = NULL;
+	jit_free(p);
+}
+
+static void jit_key_init(void)
+{
+	if (pthread_key_create(&jit_key, jit_key_dtor))
+		jit_key = (pthread_key_t)-1;
+}
+
 static struct jit *jit_get(void)
 {
 	struct jit *j = jit_self;
 
 	if (j)
 		return j;
+	pthread_once(&jit_key_once, jit_key_init);
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return NULL;
@@ -347,15 +495,19 @@ static struct jit *jit_get(void)
 	j->pool = calloc(JIT_POOL, sizeof(*j->pool));
 	j->sites = calloc(JIT_SITES, sizeof(*j->sites));
 	j->fsites = calloc(JIT_FSITES, sizeof(*j->fsites));
-	j->buf = mmap(NULL, JIT_CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+	j->pages = calloc(JIT_PAGES, sizeof(*j->pages));
+	j->buf = mmap(NULL, JIT_CODE_SIZE + JIT_DATA_SIZE,
+		      PROT_READ | PROT_WRITE | PROT_EXEC,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (!j->hash || !j->pool || !j->sites || !j->fsites || j->buf == MAP_FAILED) {
+	if (!j->hash || !j->pool || !j->sites || !j->fsites || !j->pages ||
+	    j->buf == MAP_FAILED) {
 		if (j->buf != MAP_FAILED)
-			munmap(j->buf, JIT_CODE_SIZE);
+			munmap(j->buf, JIT_CODE_SIZE + JIT_DATA_SIZE);
 		free(j->hash);
 		free(j->pool);
 		free(j->sites);
 		free(j->fsites);
+		free(j->pages);
 		free(j);
 		return NULL;
 	}
@@ -363,6 +515,8 @@ static struct jit *jit_get(void)
 	jit_flush(j);
 	j->st.flushes = 0;
 	jit_self = j;
+	if (jit_key != (pthread_key_t)-1)
+		pthread_setspecific(jit_key, j);
 	return j;
 }
 
@@ -373,13 +527,22 @@ void rv_jit_thread_exit(void)
 	if (!j)
 		return;
 	jit_self = NULL;
-	munmap(j->buf, JIT_CODE_SIZE);
+	if (jit_key != (pthread_key_t)-1)
+		pthread_setspecific(jit_key, NULL);
+	jit_free(j);
+}
+
+static void jit_free(struct jit *j)
+{
+	munmap(j->buf, JIT_CODE_SIZE + JIT_DATA_SIZE);
 	if (j->perfmap > 0)
 		close(j->perfmap);
 	free(j->hash);
 	free(j->pool);
 	free(j->sites);
 	free(j->fsites);
+	jit_pages_clear(j);
+	free(j->pages);
 	free(j);
 }
 
@@ -415,6 +578,13 @@ struct jit_cold {
 	uint32_t loaded, floaded;	/* to read again after (the op's state after) */
 	int refund;		/* >= 0: not the helper but an exit to the
 				 * interpreter (frm), giving back this budget */
+	int idx;		/* of the instruction in the block */
+	/* system mode memory access: its TLB copy (16 bytes: page, addend),
+	 * the add of the addend to come back to, what to probe */
+	uint8_t *slot, *addp;
+	unsigned len, kind;
+	int base;		/* va = base + disp (rax: va itself) */
+	int32_t disp;
 };
 
 
@@ -443,7 +613,14 @@ struct jit_tr {
 	bool skip_next;		/* the next instruction is translated */
 	bool frm_ok;		/* frm was checked to be round-to-nearest */
 	uint32_t sx;		/* x[i] known to be a sign-extended 32-bit value */
+	int nslots;		/* system mode: TLB copies of the block */
+	int sys_base;		/* the access at [sys_base + rdx + sys_disp] */
+	int32_t sys_disp;
+	uint8_t *gen_jne;	/* rel32 to the copies' reset, or NULL */
+	uint8_t *gen_back;	/* where the reset returns */
+	uint8_t *gen_word;	/* the tlb_gen the copies hold for */
 	/* the lists, last: only the fields above are cleared per block */
+	uint8_t *slots[JIT_MAX_INSNS];
 	struct jit_exit exits[JIT_MAX_INSNS + 1];
 	struct jit_exit loops[JIT_MAX_INSNS];	/* jumps back to the head */
 	struct jit_cold cold[2 * JIT_MAX_INSNS];
@@ -694,21 +871,169 @@ static void exit_direct(struct jit_tr *t, uint8_t *site, uint64_t target)
 	e->refund = t->n - (t->idx + 1);
 }
 
-/* the access's base: x[rs1] in a host register ([base + r15 + imm]) */
-static int addr(struct jit_tr *t, const struct rv_insn *in)
+/* op reg, [rip + target]; @imm bytes of immediate follow the
+ * displacement (rip is the end of the instruction) */
+static void x_rip(struct xbuf *b, unsigned f, uint32_t op, int reg,
+		  const uint8_t *target, unsigned imm)
 {
-	return gx(t, in->rs1, RAX);
+	x_pfx(b, f, reg, XNOIDX, 0);
+	x_opc(b, op);
+	e8(b, (uint8_t)((reg & 7) << 3 | 5));
+	e32(b, (uint32_t)(int32_t)(target - (b->p + 4 + imm)));
+}
+
+/*
+ * System mode: the address of an access of @len bytes at x[rs1] + imm,
+ * translated to a host address in rax.  Each access has its own copy of
+ * the TLB entry it last hit (a "slot" in the data area: page, addend),
+ * checked first: the host address then costs one add after the
+ * address (the TLB probe's index and loads sit on the path of a loop
+ * that loads through a value it computed, as a table-driven CRC does).
+ * A block's slots hold for the cpu->tlb_gen it checks at entry.  A miss,
+ * or an access not aligned to its size (it could cross a page), goes to
+ * a cold path: the TLB probe, which fills the slot, and on a TLB miss
+ * the interpreter on the instruction (the hart's hooks: page walk, MMIO,
+ * the fault), then back after the access (sys_tlb_done()).
+ */
+static struct jit_cold *sys_tlb(struct jit_tr *t, const struct rv_insn *in,
+				unsigned kind, unsigned len)
+{
+	struct xbuf *b = &t->b;
+	struct jit *j = t->j;
+	struct rv_insn *copy = &j->pool[j->npool++];
+	struct jit_cold *c = &t->cold[t->ncold++];
+	uint8_t *slot = j->data_cur;
+	int a = gx(t, in->rs1, RAX);
+
+	j->data_cur += 16;
+	memset(slot, 0, 16);
+	slot[0] = 1;			/* never a page: empty */
+	t->slots[t->nslots++] = slot;
+	*copy = *in;
+	c->nfrom = 0;
+	c->refund = -1;
+	c->idx = t->idx;
+	c->in = copy;
+	c->pc = t->pc;
+	c->dirty = t->dirty;
+	c->fdirty = t->fdirty;
+	c->slot = slot;
+	c->len = len;
+	c->kind = kind;
+	if (a == RAX && in->imm)	/* rax is a copy of x[rs1]: va */
+		x_mb(b, XW, 0x8d, RAX, RAX, in->imm);
+	c->base = a;
+	c->disp = a == RAX ? 0 : in->imm;
+	if (c->disp)
+		x_mb(b, XW, 0x8d, RDX, a, c->disp);		/* lea rdx, va */
+	else
+		x_rr(b, XW, 0x8b, RDX, a);
+	x_alu_ri(b, XW, ALU_AND, RDX, -4096);
+	x_rip(b, XW, ALU_RM(ALU_CMP), RDX, slot, 0);		/* page */
+	c->from[c->nfrom++] = x_jcc(b, CC_NE);
+	if (len > 1) {		/* aligned: no page crossing */
+		int v = a;
+
+		if (c->disp & (len - 1)) {
+			x_mb(b, 0, 0x8d, RCX, a, c->disp);
+			v = RCX;
+		}
+		x_rr(b, 0, 0xf7, 0, v);				/* test v, len-1 */
+		e32(b, len - 1);
+		c->from[c->nfrom++] = x_jcc(b, CC_NE);
+	}
+	/* the access is [x[rs1] + addend + imm]: the checks above are
+	 * predicted, so the loaded value waits only on x[rs1] */
+	c->addp = b->p;
+	x_rip(b, XW, 0x8b, RDX, slot + 8, 0);			/* addend */
+	t->sys_base = a;
+	t->sys_disp = a == RAX ? 0 : in->imm;
+	return c;
+}
+
+/* the cold path's TLB probe (rax = va): a hit fills the slot and goes
+ * back to the add; a miss falls through to the helper */
+static void sys_tlb_cold(struct jit_tr *t, const struct jit_cold *c)
+{
+	struct xbuf *b = &t->b;
+	int32_t e = (int32_t)(c->kind * RV_SYS_TLB_SIZE * 16);
+	uint8_t *miss;
+
+	if (c->base != RAX)		/* the helper and the probe want va */
+		x_mb(b, XW, 0x8d, RAX, c->base, c->disp);
+	x_rr(b, 0, 0x8b, RCX, RAX);
+	x_shift_ri(b, 0, SH_SHR, RCX, 8);
+	x_alu_ri(b, 0, ALU_AND, RCX, (RV_SYS_TLB_SIZE - 1) << 4);
+	x_mb(b, XW, ALU_RM(ALU_ADD), RCX, RBX, OFF_TLB);	/* the entry */
+	/* the entry of va's page must hold the page of the last byte:
+	 * that also rules out crossing into the next page */
+	x_mb(b, XW, 0x8d, RDX, RAX, (int32_t)c->len - 1);
+	x_alu_ri(b, XW, ALU_AND, RDX, -4096);
+	x_mb(b, XW, ALU_RM(ALU_CMP), RDX, RCX, e);
+	miss = x_jcc(b, CC_NE);
+	x_mb(b, XW, 0x8b, RDX, RCX, e + 8);
+	x_rip(b, XW, 0x89, RDX, c->slot + 8, 0);
+	x_mb(b, XW, 0x8b, RDX, RCX, e);
+	x_rip(b, XW, 0x89, RDX, c->slot, 0);
+	x_patch(x_jmp(b), c->addp);
+	x_patch(miss, b->p);
+}
+
+/* at block entry: the slots hold for this tlb_gen, or are emptied */
+static void sys_gen_check(struct jit_tr *t)
+{
+	struct xbuf *b = &t->b;
+
+	t->gen_word = t->j->data_cur;
+	t->j->data_cur += 16;
+	memset(t->gen_word, 0xff, 8);
+	x_mb(b, XW, 0x8b, RCX, RBX, OFF_TLBGEN);
+	x_rip(b, XW, ALU_RM(ALU_CMP), RCX, t->gen_word, 0);
+	t->gen_jne = x_jcc(b, CC_NE);
+	t->gen_back = b->p;
+}
+
+static void sys_gen_reset(struct jit_tr *t)
+{
+	struct xbuf *b = &t->b;
+	int i;
+
+	if (!t->gen_jne)
+		return;
+	x_patch(t->gen_jne, b->p);
+	for (i = 0; i < t->nslots; i++) {	/* mov qword [slot], 1 */
+		x_rip(b, XW, 0xc7, 0, t->slots[i], 4);
+		e32(b, 1);
+	}
+	x_rip(b, XW, 0x89, RCX, t->gen_word, 0);
+	x_patch(x_jmp(b), t->gen_back);
+}
+
+static void sys_tlb_done(struct jit_tr *t, struct jit_cold *c)
+{
+	if (!c)
+		return;
+	c->back = t->b.p;
+	c->loaded = t->loaded;
+	c->floaded = t->floaded;
 }
 
 /* the access itself, recorded as a fault site: the dirty registers stay
- * in host registers, and rv_jit_fault() finds them there */
+ * in host registers, and rv_jit_fault() finds them there.  System mode:
+ * at [rax], a TLB hit (never faults). */
 static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 		     int base, const struct rv_insn *in)
 {
 	struct jit *j = t->j;
-	struct jit_site *s = &j->sites[j->nsites++];
+	struct jit_site *s;
 	uint32_t m;
 	unsigned r;
+
+	if (j->sys) {
+		x_mem(&t->b, f, op, reg, t->sys_base, RDX, 0, t->sys_disp);
+		return;
+	}
+	s = &j->sites[j->nsites++];
 
 	memset(s, 0, sizeof(*s));
 	s->start = (uint32_t)(t->b.p - j->buf);
@@ -730,6 +1055,57 @@ static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 	}
 	x_mem(&t->b, f, op, reg, base, j->mem_base ? R15 : XNOIDX, 0, in->imm);
 	s->len = (uint8_t)(t->b.p - j->buf - s->start);
+}
+
+/* the access's base: x[rs1] in a host register ([base + r15 + imm]);
+ * system mode: the host address in rax after the TLB probe (*c: its
+ * cold path) */
+static int addr(struct jit_tr *t, const struct rv_insn *in,
+		struct jit_cold **c)
+{
+	static const uint8_t len[] = {
+		[RV_OP_LB - RV_OP_LB] = 1, [RV_OP_LH - RV_OP_LB] = 2,
+		[RV_OP_LW - RV_OP_LB] = 4, [RV_OP_LD - RV_OP_LB] = 8,
+		[RV_OP_LBU - RV_OP_LB] = 1, [RV_OP_LHU - RV_OP_LB] = 2,
+		[RV_OP_LWU - RV_OP_LB] = 4, [RV_OP_SB - RV_OP_LB] = 1,
+		[RV_OP_SH - RV_OP_LB] = 2, [RV_OP_SW - RV_OP_LB] = 4,
+		[RV_OP_SD - RV_OP_LB] = 8,
+	};
+	unsigned op = in->op, n, kind;
+
+	*c = NULL;
+	if (!t->j->sys)
+		return gx(t, in->rs1, RAX);
+	if (op >= RV_OP_LB && op <= RV_OP_SD)
+		n = len[op - RV_OP_LB];
+	else
+		n = op == RV_OP_FLD || op == RV_OP_FSD ? 8 : 4;
+	kind = (op >= RV_OP_SB && op <= RV_OP_SD) || op == RV_OP_FSW ||
+	       op == RV_OP_FSD ? 1 : 0;
+	*c = sys_tlb(t, in, kind, n);
+	return t->sys_base;
+}
+
+/*
+ * System mode, cpu->pc = rax = a jump's target in another page (or any
+ * page: jalr): through the indirect-branch table when its entry holds
+ * for the lookup state of now (else the dispatcher checks the target).
+ * The registers are written back, the pinned ones live.
+ */
+static void sys_ibtc_jump(struct jit_tr *t)
+{
+	struct xbuf *b = &t->b;
+
+	x_rr(b, 0, 0x8b, RCX, RAX);
+	x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
+	x_mem(b, XW, ALU_RM(ALU_CMP), RAX, R14, RCX, 3, 0);
+	x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain_st);
+	x_mem(b, XW, 0x8b, RDX, R14, RCX, 2,
+	      (int32_t)offsetof(struct jit, ibtc_key));
+	x_mb(b, XW, ALU_RM(ALU_CMP), RDX, R14,
+	     (int32_t)offsetof(struct jit, ibtc_now));
+	x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain_st);
+	x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);		/* jmp [..+8] */
 }
 
 /* x[rd] = sext32(low half of h) */
@@ -879,6 +1255,26 @@ static bool emit_fcsr(struct jit_tr *t, const struct rv_insn *in)
 	return true;
 }
 
+/* after a helper call: when it stopped the run (a fault, an illegal
+ * instruction), leave.  System mode gives back the budget of the
+ * instruction and of those after it in the block, so cpu->insns counts
+ * what retired (the hart's trap-loop check compares it). */
+static void emit_stop_check(struct jit_tr *t, int idx)
+{
+	struct xbuf *b = &t->b;
+	uint8_t *ok;
+
+	x_rr(b, 0, 0x85, RAX, RAX);			/* test eax, eax */
+	if (!t->j->sys) {
+		x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain);
+		return;
+	}
+	ok = x_jcc(b, CC_E);
+	x_alu_ri(b, XW, ALU_ADD, RBP, t->n - idx);
+	x_patch(x_jmp(b), t->j->epilogue_nochain);
+	x_patch(ok, b->p);
+}
+
 static enum rv_stop jit_exec(struct rv_cpu *cpu, const struct rv_insn *in)
 {
 	jit_fold_fflags(cpu);
@@ -898,8 +1294,7 @@ static void emit_helper(struct jit_tr *t, const struct rv_insn *in)
 	x_mov_imm(&t->b, RSI, (uint64_t)(uintptr_t)copy);
 	x_mov_imm(&t->b, RAX, (uint64_t)(uintptr_t)jit_exec);
 	x_rr(&t->b, 0, 0xff, 2, RAX);			/* call rax */
-	x_rr(&t->b, 0, 0x85, RAX, RAX);			/* test eax, eax */
-	x_patch(x_jcc(&t->b, CC_NE), j->epilogue_nochain);
+	emit_stop_check(t, t->idx);
 	reload(t);
 	t->sx = 1;					/* it may write any x[i] */
 	t->frm_ok = false;				/* ... or frm */
@@ -940,6 +1335,8 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 	c = &t->cold[t->ncold++];
 	c->nfrom = 0;
 	c->refund = -1;
+	c->idx = t->idx;
+	c->slot = NULL;
 	c->in = copy;
 	c->pc = t->pc;
 	c->dirty = t->dirty;
@@ -1002,6 +1399,8 @@ static void jit_emit_cold(struct jit_tr *t)
 			x_patch(x_jmp(b), t->j->epilogue);
 			continue;
 		}
+		if (c->slot)
+			sys_tlb_cold(t, c);
 		wb_masks(t, c->dirty | JIT_PIN_MASK, c->fdirty);
 		x_mov_imm(b, RAX, c->pc);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
@@ -1009,8 +1408,7 @@ static void jit_emit_cold(struct jit_tr *t)
 		x_mov_imm(b, RSI, (uint64_t)(uintptr_t)c->in);
 		x_mov_imm(b, RAX, (uint64_t)(uintptr_t)jit_exec);
 		x_rr(b, 0, 0xff, 2, RAX);			/* call rax */
-		x_rr(b, 0, 0x85, RAX, RAX);			/* test eax, eax */
-		x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain);
+		emit_stop_check(t, c->idx);
 		reload_masks(t, c->loaded, c->floaded);
 		x_patch(x_jmp(b), c->back);
 	}
@@ -1146,6 +1544,7 @@ static bool sx_result(const struct jit_tr *t, const struct rv_insn *in)
 }
 
 static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in);
+static int sys_csr(const struct jit *j, const struct rv_insn *in);
 
 /* one instruction, and what it tells of x[rd]'s sign extension */
 static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
@@ -1345,11 +1744,13 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			{ 0, 0x0fb6 }, { 0, 0x0fb7 }, { 0, 0x8b },
 		};
 		unsigned k = op - RV_OP_LB;
+		struct jit_cold *c;
 
-		a = addr(t, in);
+		a = addr(t, in, &c);
 		d = dreg(t, rd, RAX);
 		emit_mem(t, ldop[k].f, ldop[k].op, d, a, in);
 		put(t, rd, d);
+		sys_tlb_done(t, c);
 		return true;
 	}
 	case RV_OP_SB: case RV_OP_SH: case RV_OP_SW: case RV_OP_SD: {
@@ -1357,21 +1758,24 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			{ 0, 0x88 }, { X66, 0x89 }, { 0, 0x89 }, { XW, 0x89 },
 		};
 		unsigned k = op - RV_OP_SB;
+		struct jit_cold *c;
 		int v;
 
-		a = addr(t, in);
+		a = addr(t, in, &c);
 		v = gx(t, in->rs2, RCX);
 		if (op == RV_OP_SB && v >= RSP && v <= RDI) {
 			x_rr(b, 0, 0x8b, RCX, v);	/* no REX: not sil/dil */
 			v = RCX;
 		}
 		emit_mem(t, stop[k].f, stop[k].op, v, a, in);
+		sys_tlb_done(t, c);
 		return true;
 	}
 	case RV_OP_FLD: case RV_OP_FLW: {
 		int x = fdst(t, rd, XMM_S0);
+		struct jit_cold *c;
 
-		a = addr(t, in);
+		a = addr(t, in, &c);
 		if (op == RV_OP_FLD) {
 			emit_mem(t, XF2, 0x0f10, x, a, in);	/* movsd */
 		} else {
@@ -1381,14 +1785,17 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			x_rr(b, XW | X66, 0x0f6e, x, RAX);		/* movq x, rax */
 		}
 		putf(t, rd, x);
+		sys_tlb_done(t, c);
 		return true;
 	}
 	case RV_OP_FSD: case RV_OP_FSW: {
 		int x = gf(t, in->rs2, XMM_S0);
+		struct jit_cold *c;
 
-		a = addr(t, in);
+		a = addr(t, in, &c);
 		/* movsd / movss [mem], x */
 		emit_mem(t, op == RV_OP_FSD ? XF2 : XF3, 0x0f11, x, a, in);
+		sys_tlb_done(t, c);
 		return true;
 	}
 	case RV_OP_FMV_X_D:
@@ -1478,6 +1885,10 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		}
 		wb(t);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
+		if (t->j->sys) {
+			sys_ibtc_jump(t);
+			return false;
+		}
 		/* the indirect-branch table: [r14 + (pc & 0x1ffe) * 8] */
 		x_rr(b, 0, 0x8b, RCX, RAX);
 		x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
@@ -1531,9 +1942,15 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		x_patch(x_jmp(b), t->j->epilogue_nochain_st);
 		return false;
 	case RV_OP_CSRRW: case RV_OP_CSRRS:
-		if (emit_fcsr(t, in))
+	case RV_OP_CSRRC: case RV_OP_CSRRWI: case RV_OP_CSRRSI: case RV_OP_CSRRCI:
+		if (!t->j->sys && emit_fcsr(t, in))
 			return true;
 		emit_helper(t, in);
+		if (t->j->sys && sys_csr(t->j, in) == 2) {
+			/* the dispatcher looks at the new state */
+			x_patch(x_jmp(b), t->j->epilogue_nochain);
+			return false;
+		}
 		return true;
 	default:
 		if (emit_fp_fast(t, in))
@@ -1597,30 +2014,80 @@ static bool jumps_to(const struct rv_insn *ins, int n, uint64_t pc0)
 	return false;
 }
 
-/* Decode and translate the block at cpu->pc.  A fault reading the first
- * instruction is the guest's fetch fault (pc is right); later
- * instructions are in the same page. */
-static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
+/*
+ * System mode: what the hart must do itself (privileged state, traps,
+ * the CSRs, anything the decoder calls illegal: SRET, WFI, SFENCE.VMA),
+ * and F/D unless the FP state is on and Dirty (the hart's step raises
+ * the illegal instruction or makes it Dirty).  A block ends before it.
+ */
+/* what cpu->sys->csr_inline says of a CSR instruction (0 when none) */
+static int sys_csr(const struct jit *j, const struct rv_insn *in)
+{
+	unsigned op = in->op;
+	/* csrrs/c: rs1 is the register or the immediate, 0 only reads */
+	bool write = op == RV_OP_CSRRW || op == RV_OP_CSRRWI || in->rs1 != 0;
+
+	if (!j->cpu->sys->csr_inline)
+		return 0;
+	return j->cpu->sys->csr_inline((uint32_t)in->imm & 0xfff, write);
+}
+
+static bool sys_for_hart(const struct jit *j, const struct rv_insn *in)
+{
+	unsigned op = in->op;
+
+	switch (op) {
+	case RV_OP_ILLEGAL: case RV_OP_ECALL: case RV_OP_EBREAK:
+		return true;
+	case RV_OP_CSRRW: case RV_OP_CSRRWI:
+	case RV_OP_CSRRS: case RV_OP_CSRRC: case RV_OP_CSRRSI: case RV_OP_CSRRCI:
+		return !sys_csr(j, in);
+	default:
+		return op >= RV_OP_FLW && !j->sys_fp;
+	}
+}
+
+/* Decode and translate the block at cpu->pc, whose code is at host
+ * address @src0.  A fault reading the first instruction is the guest's
+ * fetch fault (pc is right); later instructions are in the same page.
+ * System mode: NULL when the first instruction is for the hart (or
+ * crosses into the next page). */
+static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
+			      const uint8_t *src0, uintptr_t key)
 {
 	struct rv_insn ins[JIT_MAX_INSNS];
 	uint64_t pc0 = cpu->pc, pc = pc0, page_end = (pc0 | 4095) + 1;
+	uint8_t copy[JIT_MAX_INSNS * 4];
 	struct jit_tr t;
 	uint8_t *budget_jle, *code;
 	int n = 0, i, nbr = 0;
+	uint32_t gen = 0;
+
+	if (j->sys) {
+		/* decode a copy: what jit_page_sync() compares is what
+		 * was translated, whatever another hart writes meanwhile */
+		size_t len = page_end - pc0 < sizeof(copy) ?
+			     page_end - pc0 : sizeof(copy);
+
+		memcpy(copy, src0, len);
+		src0 = copy;
+	}
 
 	for (;;) {
-		const uint8_t *src = (const uint8_t *)(uintptr_t)(cpu->mem_base + pc);
+		const uint8_t *src = src0 + (pc - pc0);
 		uint16_t lo, hi = 0;
 
 		if (n > 0 && pc + 2 > page_end)
 			break;
 		memcpy(&lo, src, 2);
 		if (rv_insn_len(lo) == 4) {
-			if (n > 0 && pc + 4 > page_end)
+			if ((n > 0 || j->sys) && pc + 4 > page_end)
 				break;
 			memcpy(&hi, src + 2, 2);
 		}
 		rv_decode((uint32_t)hi << 16 | lo, &ins[n]);
+		if (j->sys && sys_for_hart(j, &ins[n]))
+			break;
 		pc += ins[n].len;
 		n++;
 		/* a branch back to the start ends a loop's body: what
@@ -1634,8 +2101,17 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		     pc - ins[n - 1].len + (uint64_t)(int64_t)ins[n - 1].imm == pc0))
 			break;
 	}
+	if (!n)
+		return NULL;
+	if (j->sys) {
+		jit_page_sync(j->tr_page, copy, (unsigned)(pc0 & 4095),
+			      (unsigned)(pc - pc0));
+		gen = j->tr_page->gen;
+	}
 
 	if ((size_t)(j->buf + JIT_CODE_SIZE - j->cur) < JIT_BLOCK_ROOM ||
+	    (size_t)(j->buf + JIT_CODE_SIZE + JIT_DATA_SIZE - j->data_cur) <
+		(JIT_MAX_INSNS + 1) * 16 ||
 	    j->npool + JIT_MAX_INSNS > JIT_POOL ||
 	    j->nsites + JIT_MAX_INSNS > JIT_SITES ||
 	    j->nfsites + JIT_MAX_INSNS > JIT_FSITES ||
@@ -1653,6 +2129,15 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 	t.pc = pc0;
 	t.pc0 = pc0;
 	jit_alloc(&t, ins, n, jumps_to(ins, n, pc0));
+	if (j->sys) {
+		for (i = 0; i < n; i++)
+			if ((ins[i].op >= RV_OP_LB && ins[i].op <= RV_OP_SD) ||
+			    ins[i].op == RV_OP_FLW || ins[i].op == RV_OP_FSW ||
+			    ins[i].op == RV_OP_FLD || ins[i].op == RV_OP_FSD)
+				break;
+		if (i < n)
+			sys_gen_check(&t);
+	}
 	if (jumps_to(ins, n, pc0)) {
 		/* a loop: registers stay in host registers around it */
 		uint32_t fm = 0;
@@ -1715,6 +2200,11 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		}
 		x_mov_imm(&t.b, RAX, e->target);
 		x_mb(&t.b, XW, 0x89, RAX, RBX, OFF_PC);
+		if (j->sys && (e->target ^ pc0) >> 12) {
+			/* never chained: another page's block is checked */
+			sys_ibtc_jump(&t);
+			continue;
+		}
 		e8(&t.b, 0x48);				/* lea rax, [rip + site] */
 		e8(&t.b, 0x8d);
 		e8(&t.b, 0x05);
@@ -1736,6 +2226,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 		e->site = x_jmp(&t.b);
 	}
 	jit_emit_cold(&t);
+	sys_gen_reset(&t);
 	/* out of budget: give the block's instructions back, exit before it */
 	x_patch(budget_jle, t.b.p);
 	for (i = 0; i < t.nloops; i++)
@@ -1752,13 +2243,137 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu)
 
 	j->cur = (uint8_t *)(((uintptr_t)t.b.p + 15) & ~(uintptr_t)15);
 	jit_perfmap(j, code, t.b.p, pc0);
-	jit_insert(j, pc0, code);
+	jit_insert(j, pc0, key, gen, code);
 	jit_note_range(pc0, pc);
 	j->st.blocks++;
 	return code;
 }
 
 /* ---- the dispatcher --------------------------------------------------- */
+
+static void jit_run_start(struct jit *j, struct rv_cpu *cpu)
+{
+	j->cpu = cpu;
+	jit_has_fma = __builtin_cpu_supports("fma");
+	__builtin_ia32_ldmxcsr(__builtin_ia32_stmxcsr() & ~0x3fu);
+}
+
+/*
+ * System mode (cpu->sys): blocks are keyed by their virtual pc and
+ * checked at every lookup against what they were translated from: the
+ * host address of the code through the fetch TLB of the current context
+ * (so the physical page, and the right to execute it there), and whether
+ * F/D ran inline.  Only a lookup enters a block; a block chains directly
+ * only to blocks of its own guest page (same page, same translation and
+ * rights), and indirect jumps come back here.  Nothing in translated
+ * code changes the privilege, satp, sstatus or the CSRs: such
+ * instructions end the run before them (sys_for_hart()), as do a fetch
+ * the TLB cannot give (a fault, MMIO).  Returns RV_STOP_NONE when the
+ * budget ran out or the instruction at cpu->pc is for the hart, or the
+ * stop a helper reported (a memory fault, with cpu->pc at the access).
+ */
+static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
+{
+	int64_t budget0, budget;
+	uint64_t insns0 = cpu->insns, entry_pc = 0, nflush;
+	enum rv_stop s = RV_STOP_NONE;
+	uint8_t *site = NULL;
+	struct jit *j = cpu->sys->code ? jit_get() : NULL;
+
+	if (!j)		/* the caller interprets */
+		return RV_STOP_NONE;
+	/* another hart on this thread: its slots (TLB copies) and table
+	 * entries were not made under this hart's TLB */
+	if (!j->sys || j->mem_base || j->sys_cpu != cpu) {
+		jit_flush(j);
+		j->sys = true;
+		j->mem_base = 0;
+		j->sys_cpu = cpu;
+	}
+	cpu->stop = RV_STOP_NONE;
+	jit_run_start(j, cpu);
+	budget0 = max_insns && max_insns < INT64_MAX ? (int64_t)max_insns : INT64_MAX;
+	budget = budget0;
+	for (;;) {
+		struct jit_page *page;
+		const uint8_t *src;
+		struct jit_ret r;
+		uint8_t *code;
+		uintptr_t key;
+		unsigned k;
+		bool fp;
+
+		if (j->flush_pending) {	/* fence.i */
+			j->flush_pending = 0;
+			/* the key holds 24 bits of it: a wrap empties */
+			if (!(++j->epoch & 0xffffff))
+				jit_flush(j);
+			site = NULL;
+		}
+		if (j->gen != __atomic_load_n(&jit_gen, __ATOMIC_ACQUIRE)) {
+			jit_flush(j);
+			site = NULL;
+		}
+		if (cpu->poll && __atomic_load_n(cpu->poll, __ATOMIC_RELAXED))
+			break;
+		src = cpu->sys->code(cpu, cpu->pc, &fp);
+		if (!src)
+			break;
+		/* SUM (bit 1) does not change what may be fetched */
+		j->ibtc_now = (uint64_t)(j->epoch & 0xffffff) << 40 |
+			      (cpu->tlb_gen & ((1ull << 39) - 3)) << 1 | fp;
+		k = (unsigned)(cpu->pc >> 1) & (JIT_IBTC - 1);
+		if (j->ibtc[k].pc == cpu->pc && j->ibtc_key[k] == j->ibtc_now) {
+			/* checked under the same lookup state */
+			code = (uint8_t *)j->ibtc[k].code;
+			goto enter;
+		}
+		page = jit_page(j, (uintptr_t)src & ~(uintptr_t)4095);
+		if (!page) {
+			jit_pages_clear(j);
+			jit_flush(j);
+			site = NULL;
+			page = jit_page(j, (uintptr_t)src & ~(uintptr_t)4095);
+			if (!page)
+				break;
+		}
+		jit_page_check(j, page);
+		/* pc is even: bit 0 of the key says F/D ran inline */
+		key = (uintptr_t)src | fp;
+		nflush = j->nflush;
+		code = jit_lookup(j, cpu->pc, key, page->gen);
+		j->st.lookups++;
+		if (!code) {
+			j->sys_fp = fp;
+			j->tr_page = page;
+			code = jit_translate(j, cpu, src, key);
+			if (!code)
+				break;
+			if (j->nflush != nflush)
+				site = NULL;
+		}
+		j->ibtc[k].pc = cpu->pc;
+		j->ibtc[k].code = code;
+		j->ibtc_key[k] = j->ibtc_now;
+enter:
+		if (site && !((cpu->pc ^ entry_pc) >> 12)) {
+			x_patch(site, code);
+			j->st.chains++;
+		}
+		entry_pc = cpu->pc;
+		r = j->enter(cpu, code, budget);
+		budget = r.budget;
+		site = r.site;
+		s = cpu->stop;
+		if (s != RV_STOP_NONE || site == JIT_OUT_OF_BUDGET ||
+		    site == JIT_INTERP_ONE || budget <= 0)
+			break;
+	}
+	/* MXCSR gathered the flags of inline F/D (helpers fold first) */
+	jit_fold_fflags(cpu);
+	cpu->insns = insns0 + (uint64_t)(budget0 - budget);
+	return s;
+}
 
 enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 {
@@ -1773,8 +2388,14 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 
 		jit_enabled = !(e && e[0] && strcmp(e, "0") != 0);
 	}
+	if (cpu->sys)
+		return jit_run_sys(cpu, max_insns);
 	if (!jit_enabled || cpu->regions || !(j = jit_get()))
 		return rv_interp_run(cpu, max_insns);
+	if (j->sys) {
+		jit_flush(j);
+		j->sys = false;
+	}
 
 	if (s != RV_STOP_EXIT)
 		__atomic_compare_exchange_n(&cpu->stop, &s, RV_STOP_NONE, false,
@@ -1805,10 +2426,11 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 			site = NULL;
 		}
 		nflush = j->nflush;
-		code = jit_lookup(j, cpu->pc);
+		code = jit_lookup(j, cpu->pc, 0, 0);
 		j->st.lookups++;
 		if (!code) {
-			code = jit_translate(j, cpu);
+			code = jit_translate(j, cpu,
+				(const uint8_t *)(uintptr_t)(cpu->mem_base + cpu->pc), 0);
 			if (j->nflush != nflush)
 				site = NULL;
 		}

@@ -18,8 +18,26 @@
 #include "emu/cpu.h"
 
 /* Run until something stops the hart, or about @max_insns instructions
- * (0: no limit; counted per block, so a run may go a block past it). */
+ * (0: no limit; counted per block, so a run may go a block past it).
+ *
+ * System mode (cpu->sys set, src/vm/rv): memory goes through cpu->tlb
+ * inline and the cpu->sys hooks on a miss; the run returns RV_STOP_NONE
+ * at the budget's end (never past it) and whenever the instruction at
+ * cpu->pc is for the caller to execute (CSRs, ECALL, EBREAK, privileged
+ * or illegal encodings, F/D while sstatus.FS is not Dirty, code the
+ * fetch TLB does not give): the caller steps it with its interpreter and
+ * calls again.  A memory fault returns RV_STOP_FAULT with cpu->pc at the
+ * access and every register written back, as the interpreter leaves it.
+ * STRATA_EMU_INTERP does not apply (the hart has its own switch). */
 enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns);
+
+/* System mode: the calling thread's translations are dropped before it
+ * enters translated code again (FENCE.I, a remote fence.i). */
+void rv_jit_flush_thread(void);
+
+/* Every thread drops its translations (guest code was replaced behind
+ * the translator's back: a machine loads a new image into RAM). */
+void rv_jit_invalidate_all(void);
 
 /* Guest code in [start, start + len) changed or went away (munmap,
  * mprotect, a write the layer knows of): every thread drops its

@@ -11,6 +11,10 @@
  * call ACK lowers the line) or skips the faulting instruction, and
  * returns with sret.  SBI call EXIT (the legacy shutdown, 8) stops the
  * hart.
+ *
+ * The whole suite runs twice: with the reference interpreter, and with
+ * translated code (src/emu/jit.c in system mode), which must agree; the
+ * test_jit_* ones aim at what only translated code can get wrong.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -226,6 +230,9 @@ static uint32_t B(int32_t imm, unsigned rs2, unsigned rs1, unsigned f3)
 #define FMV_D_X(fd, rs)		emit(R(0x79, 0, rs, 0, fd, 0x53))
 #define FADD_D(fd, a, b)	emit(R(0x01, b, a, 7, fd, 0x53))
 #define FMV_X_D(rd, fs)		emit(R(0x71, 0, fs, 0, rd, 0x53))
+#define JALR(rd, rs, off)	emit(I(off, rs, 0, rd, 0x67))
+#define RET()			JALR(ZERO, RA, 0)
+#define FENCE_I()		emit(0x0000100f)
 
 /* any 64-bit constant: 11 bits at a time */
 static void LI(unsigned rd, uint64_t v)
@@ -861,7 +868,7 @@ static void test_run_max(void)
 }
 
 /* instructions per second with Sv39 on: a loop of loads, stores, adds */
-static void bench(long iters)
+static void bench(long iters, int jit)
 {
 	uint64_t root, va = 0x40000000;
 	struct timespec a, b;
@@ -890,8 +897,153 @@ static void bench(long iters)
 	test_assert(run() == RV_HART_STOPPED, "bench loop");
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	s = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
-	printf("rv_hart: %.1f M guest instructions/s (interpreter, Sv39)\n",
-	       rv_hart_insns(hart) / s / 1e6);
+	printf("rv_hart: %.1f M guest instructions/s (%s, Sv39)\n",
+	       rv_hart_insns(hart) / s / 1e6, jit ? "translated" : "interpreter");
+}
+
+/* sfence.vma with the base of a superpage drops every 4 KiB piece of it
+ * the TLB holds (and the copies translated code keeps) */
+static void test_sfence_superpage(void)
+{
+	uint64_t root, va = 0x40000000, pa1 = RAM_BASE + 0x400000;
+	uint64_t pa2 = RAM_BASE + 0x600000, slot;
+
+	begin();
+	root = pt_begin(3);
+	map(root, 3, va, pa1, 1, KRWX);
+	slot = pt_next - 0x1000 + ((va >> 21) & 511) * 8;
+	enable_paging(root, 8);
+	LI(S0, va + 0x3000);
+	LI(S6, va);
+	LD(S1, S0, 0);			/* 1 */
+	LI(S2, slot);
+	LI(S3, pte(pa2, KRWX));
+	SD(S3, S2, 0);			/* remap the superpage */
+	SFENCE_VMA(S6);			/* its base, not the piece used */
+	LD(S5, S0, 0);			/* 2 */
+	REPORT(S1, S5, ZERO);
+	EXIT();
+	wr64(pa1 + 0x3000, 1);
+	wr64(pa2 + 0x3000, 2);
+	test_assert(run() == RV_HART_STOPPED, "sfence superpage program");
+	expect_report(0, 1, 2, "sfence.vma of a superpage drops its pieces");
+}
+
+/* ---- translated code ---------------------------------------------------- */
+
+/* a function that sets a0 = v, at pa */
+static void emit_fn(uint64_t pa, int v)
+{
+	uint64_t save = pc_emit;
+
+	pc_emit = pa;
+	ADDI(A0, ZERO, v);
+	RET();
+	pc_emit = save;
+}
+
+/* the guest rewrites code it ran, fence.i, runs the new code */
+static void test_jit_code_change(void)
+{
+	uint64_t fn = CODE + 0x800;
+
+	begin();
+	emit_fn(fn, 1);
+	LI(S1, fn);
+	ADDI(S5, ZERO, 3);
+	JALR(RA, S1, 0);		/* loop: translated after a round */
+	ADDI(S5, S5, -1);
+	BNE(S5, ZERO, -8);
+	ADDI(S2, A0, 0);
+	LI(S3, I(2, ZERO, 0, A0, 0x13));	/* addi a0, zero, 2 */
+	SW(S3, S1, 0);
+	FENCE_I();
+	JALR(RA, S1, 0);
+	ADDI(S4, A0, 0);
+	REPORT(S2, S4, ZERO);
+	EXIT();
+	test_assert(run() == RV_HART_STOPPED, "self-modifying code runs");
+	expect_report(0, 1, 2, "after a store and fence.i the new code runs");
+}
+
+/* a fault in the middle of a block: the registers written before it are
+ * in place for the handler, sepc names the access, the rest runs after */
+static void test_jit_fault_in_block(void)
+{
+	uint64_t ld_pc;
+
+	begin();
+	LI(S5, 0x40000000);		/* nothing there: access fault */
+	ADDI(S2, ZERO, 11);
+	ADDI(S3, ZERO, 22);
+	ADDI(T0, ZERO, 33);
+	ld_pc = pc_emit;
+	LD(S4, S5, 8);
+	ADDI(S6, S2, 100);
+	REPORT(S2, S3, T0);
+	REPORT(S6, ZERO, ZERO);
+	EXIT();
+	test_assert(run() == RV_HART_STOPPED, "a load faults mid-block");
+	expect_report(0, 5, 0x40000008, "load access fault, stval");
+	test_assert(fm.n > 0 && fm.r[0].epc == ld_pc, "sepc is the load");
+	expect_report(1, 11, 22, "registers before the fault kept");
+	test_assert(fm.n > 1 && fm.r[1].epc == 33, "all of them");
+	expect_report(2, 111, 0, "the block goes on after the handler");
+}
+
+/* one virtual address, two physical code pages: a new satp runs the
+ * other page's code, the old satp the first again */
+static void test_jit_remap(void)
+{
+	uint64_t root1, root2, va = 0x40000000;
+	uint64_t p1 = RAM_BASE + 0x20000, p2 = RAM_BASE + 0x21000;
+
+	begin();
+	root1 = pt_begin(3);
+	map(root1, 3, va, p1, 0, KRWX);
+	root2 = pt_alloc();
+	map(root2, 3, RAM_BASE, RAM_BASE, 2, KRWX);
+	map(root2, 3, va, p2, 0, KRWX);
+	emit_fn(p1, 1);
+	emit_fn(p2, 2);
+	enable_paging(root1, 8);
+	LI(S1, va);
+	JALR(RA, S1, 0);
+	ADDI(S2, A0, 0);
+	enable_paging(root2, 8);
+	JALR(RA, S1, 0);
+	ADDI(S3, A0, 0);
+	enable_paging(root1, 8);
+	JALR(RA, S1, 0);
+	ADDI(S4, A0, 0);
+	REPORT(S2, S3, S4);
+	EXIT();
+	test_assert(run() == RV_HART_STOPPED, "code at one va, two mappings");
+	expect_report(0, 1, 2, "each satp runs its own page's code");
+	test_assert(fm.n > 0 && fm.r[0].epc == 1, "and the first one again");
+}
+
+static void suite(int jit)
+{
+	rv_hart_set_jit(hart, jit);
+	test_boot_state();
+	test_csrs();
+	test_user();
+	test_user_counters();
+	test_fp_state();
+	test_mmio_and_access_faults();
+	test_paging(3, 8);
+	test_accessed_only();
+	test_sfence();
+	test_sfence_superpage();
+	test_wfi_timer();
+	test_priority();
+	test_crash();
+	test_remote_fence();
+	test_run_max();
+	test_jit_code_change();
+	test_jit_fault_in_block();
+	test_jit_remap();
 }
 
 int main(void)
@@ -906,28 +1058,20 @@ int main(void)
 	mem.r[0].host = ram;
 	mem.n = 1;
 	hart = rv_hart_new(&cfg);
-	test_boot_state();
-	test_csrs();
-	test_user();
-	test_user_counters();
-	test_fp_state();
-	test_mmio_and_access_faults();
-	test_paging(3, 8);
-	test_accessed_only();
-	test_sfence();
-	test_wfi_timer();
-	test_priority();
-	test_crash();
-	test_remote_fence();
-	test_run_max();
+	suite(0);
+	suite(1);
 	rv_hart_free(hart);
 
 	cfg.sv48 = 1;
 	hart = rv_hart_new(&cfg);
-	test_paging(4, 9);
-	/* RV_HART_BENCH=N: N loop iterations (8 instructions each) */
-	bench(getenv("RV_HART_BENCH") ? atol(getenv("RV_HART_BENCH")) :
-	      200000);
+	for (int jit = 0; jit < 2; jit++) {
+		rv_hart_set_jit(hart, jit);
+		test_paging(4, 9);
+		test_jit_remap();
+		/* RV_HART_BENCH=N: N loop iterations (8 instructions each) */
+		bench(getenv("RV_HART_BENCH") ? atol(getenv("RV_HART_BENCH")) :
+		      200000, jit);
+	}
 	rv_hart_free(hart);
 	munmap(ram, RAM_SIZE);
 	return test_report();

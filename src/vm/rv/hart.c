@@ -1,9 +1,12 @@
 /*
  * hart -- one RISC-V hart in system mode (see hart.h): traps and
- * interrupts, SRET/WFI/SFENCE.VMA, and the run loop that fetches through
- * the MMU and executes with the reference interpreter of src/emu
- * (rv_interp_exec), whose memory and CSR accesses come back through
- * struct rv_sys_ops to hart_mem.c and hart_csr.c.
+ * interrupts, SRET/WFI/SFENCE.VMA, and the run loop.  The loop runs
+ * translated code (src/emu/jit.c in system mode, run_jit()) and steps
+ * what that leaves to it -- privileged and trapping instructions, most
+ * CSR writes, fetch faults -- with the reference interpreter of src/emu
+ * (rv_interp_exec), fetching through the MMU; both reach memory and the
+ * CSRs through struct rv_sys_ops (hart_mem.c, hart_csr.c).
+ * STRATA_RV_INTERP=1 or rv_hart_set_jit(h, 0): the interpreter only.
  *
  * Privileged spec 1.12 with S and U only: strata is the M-mode, so every
  * trap goes to S (as if medeleg/mideleg delegated everything), ECALL from
@@ -15,20 +18,28 @@
  * Threads: the hart's own thread runs rv_hart_run(); other threads only
  * raise interrupt lines (sip is atomic), ask for a stop or a remote TLB
  * flush.  Each of those sets @kick, which the loop polls between two
- * instructions; WFI sleeps on a condition variable.
+ * instructions or runs of translated code (and translated code at its
+ * dispatcher); WFI sleeps on a condition variable.
  */
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu/jit.h"
 #include "vm/rv/hart_int.h"
+
+/* translated code runs at most this many instructions between two polls
+ * of @kick (timer interrupts, stop, remote fences wait for it) */
+#define JIT_SLICE	32768
 
 static const struct rv_sys_ops sys_ops = {
 	.load = hart_load,
 	.store = hart_store,
 	.atomic = hart_atomic,
 	.csr = hart_csr,
+	.code = hart_code,
+	.csr_inline = hart_csr_inline,
 };
 
 /* ---- traps ------------------------------------------------------------ */
@@ -208,6 +219,8 @@ static bool service(struct rv_hart *h)
 	req = __atomic_load_n(&h->fence_req, __ATOMIC_SEQ_CST);
 	if (req != h->fence_done) {
 		rv_mmu_flush(&h->mmu);
+		if (h->jit)	/* a remote fence.i: code may have changed */
+			rv_jit_flush_thread();
 		__atomic_store_n(&h->fence_done, req, __ATOMIC_RELEASE);
 	}
 	take_interrupt(h);
@@ -248,7 +261,32 @@ static enum step_end step(struct rv_hart *h)
 	if (in->op >= RV_OP_FLW && !fp_enabled(h))
 		return exception(h, RV_EXC_ILLEGAL, in->raw);
 	s = rv_interp_exec(&h->cpu, in);
+	if (in->op == RV_OP_FENCE_I && h->jit)
+		rv_jit_flush_thread();
 	return s == RV_STOP_NONE ? STEP_ON : handle_stop(h, s);
+}
+
+/*
+ * Translated code for up to a slice of the steps left (*max); what it
+ * leaves to the hart (CSRs, traps, privileged instructions, fetch
+ * faults, F/D with FS not Dirty, a budget smaller than the next block)
+ * makes no progress, and the interpreter steps that one instruction.
+ */
+static enum step_end run_jit(struct rv_hart *h, uint64_t *max)
+{
+	uint64_t slice = *max < JIT_SLICE ? *max : JIT_SLICE;
+	uint64_t before = h->cpu.insns, done;
+	enum rv_stop s;
+
+	s = rv_jit_run(&h->cpu, slice);
+	done = h->cpu.insns - before;
+	*max -= done < *max ? done : *max;
+	if (s != RV_STOP_NONE)
+		return handle_stop(h, s);
+	if (done || !*max)
+		return STEP_ON;
+	(*max)--;
+	return step(h);
 }
 
 /* the run loop: @max steps (instructions or traps) at most */
@@ -261,10 +299,12 @@ static enum rv_hart_end run(struct rv_hart *h, uint64_t max)
 	while (e == STEP_ON) {
 		if (__atomic_load_n(&h->kick, __ATOMIC_RELAXED) && service(h))
 			e = STEP_STOP;
-		else if (max-- == 0)
+		else if (max == 0)
 			break;
+		else if (h->jit)
+			e = run_jit(h, &max);
 		else
-			e = step(h);
+			e = step(h), max--;
 	}
 	set_state(h, RUN_IDLE);
 	if (e == STEP_STOP)
@@ -314,7 +354,11 @@ struct rv_hart *rv_hart_new(const struct rv_hart_cfg *cfg)
 	h->ops = cfg->ops;
 	h->sv48 = cfg->sv48;
 	h->cpu.sys = &sys_ops;
+	h->cpu.poll = &h->kick;
+	h->jit = !getenv("STRATA_RV_INTERP") ||
+		 !strcmp(getenv("STRATA_RV_INTERP"), "0");
 	rv_mmu_init(&h->mmu, cfg->ram);
+	h->mmu.gen = &h->cpu.tlb_gen;
 	dcache_init(h);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->wake, NULL);
@@ -333,6 +377,9 @@ void rv_hart_free(struct rv_hart *h)
 
 void rv_hart_boot(struct rv_hart *h, uint64_t pc, uint64_t a1)
 {
+	/* RAM holds a new image, written by no guest instruction */
+	if (h->jit)
+		rv_jit_invalidate_all();
 	reset(h);
 	h->cpu.pc = pc;
 	h->cpu.x[10] = h->hartid;
@@ -353,6 +400,11 @@ void rv_hart_set_reg(struct rv_hart *h, int x, uint64_t v)
 uint64_t rv_hart_pc(const struct rv_hart *h)
 {
 	return h->cpu.pc;
+}
+
+void rv_hart_set_jit(struct rv_hart *h, int on)
+{
+	h->jit = on;
 }
 
 /* after changing sip or stop: poll, and leave WFI (the lock only when

@@ -98,6 +98,12 @@ void rv_hart_remote_fence(struct rv_hart *h);
 /* "pc 0x... priv S satp ... scause ..." for a diagnosis line. */
 void rv_hart_describe(const struct rv_hart *h, char *buf, unsigned int n);
 
+/* Run translated code (the default) or only the reference interpreter
+ * (also STRATA_RV_INTERP=1 in the environment at rv_hart_new()).
+ * Call it while the hart is not running.  (Extension of the first
+ * contract.) */
+void rv_hart_set_jit(struct rv_hart *h, int on);
+
 /* Instructions retired (statistics). */
 uint64_t rv_hart_insns(const struct rv_hart *h);
 

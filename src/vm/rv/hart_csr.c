@@ -25,7 +25,10 @@ static void write_sstatus(struct rv_hart *h, uint64_t v)
 		rv_mmu_flush(&h->mmu);
 	}
 	update_ctx(h);
-	kick(h);		/* SIE may have been set */
+	/* SIE set with an interrupt pending and enabled: take it */
+	if ((h->sstatus & SR_SIE) && !(old & SR_SIE) &&
+	    (__atomic_load_n(&h->sip, __ATOMIC_SEQ_CST) & h->sie))
+		kick(h);
 }
 
 static bool write_satp(struct rv_hart *h, uint64_t v)
@@ -122,6 +125,26 @@ static bool csr_write(struct rv_hart *h, unsigned num, uint64_t v)
 static bool is_fp_csr(unsigned num)
 {
 	return num >= RV_CSR_FFLAGS && num <= RV_CSR_FCSR;
+}
+
+/* translated code may run it (see struct rv_sys_ops): reads and writes
+ * of the trap CSRs and reads of the time; reads of sstatus, sie, sip
+ * and satp; writes of sstatus (Linux flips SUM around every user copy
+ * and SIE around every critical section) and sie, which end the block.
+ * Not the FP ones (FS), instret/cycle (counted per run), satp. */
+int hart_csr_inline(unsigned num, bool write)
+{
+	switch (num) {
+	case CSR_SSCRATCH: case CSR_SEPC: case CSR_SCAUSE: case CSR_STVAL:
+	case CSR_STVEC: case CSR_SCOUNTEREN: case CSR_SENVCFG:
+		return 1;
+	case CSR_SSTATUS: case CSR_SIE:
+		return write ? 2 : 1;
+	case CSR_SIP: case CSR_SATP: case RV_CSR_TIME:
+		return !write;
+	default:
+		return 0;
+	}
 }
 
 bool hart_csr(struct rv_cpu *cpu, unsigned num, unsigned op,

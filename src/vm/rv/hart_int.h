@@ -90,6 +90,7 @@ struct rv_hart {
 	int state;			/* atomic: enum run_state */
 	int sleeping;			/* atomic: in WFI, under @lock */
 	bool no_sleep;			/* rv_hart_run_max(): WFI is a nop */
+	bool jit;			/* run translated code (src/emu/jit.c) */
 	pthread_mutex_t lock;		/* WFI */
 	pthread_cond_t wake;
 	char crash[80];			/* why the run crashed */
@@ -120,6 +121,7 @@ static inline void update_ctx(struct rv_hart *h)
 			    h->sstatus & SR_SUM ? RV_CTX_SUM : RV_CTX_S;
 
 	rv_mmu_set_ctx(&h->mmu, c);
+	h->cpu.tlb = h->mmu.cur;	/* translated code probes it */
 }
 
 static inline enum rv_mmu_ctx cur_ctx(const struct rv_hart *h)
@@ -133,6 +135,7 @@ bool hart_store(struct rv_cpu *cpu, uint64_t va, unsigned len, uint64_t v);
 void *hart_atomic(struct rv_cpu *cpu, uint64_t va, unsigned len,
 		  unsigned access);
 bool hart_fetch_slow(struct rv_hart *h, uint32_t *raw);
+const void *hart_code(struct rv_cpu *cpu, uint64_t va, bool *fp);
 
 /* the instruction at pc, a compressed one in the low 16 bits (inline:
  * once per instruction) */
@@ -151,6 +154,7 @@ static inline bool hart_fetch(struct rv_hart *h, uint32_t *raw)
 /* hart_csr.c: the CSR hook */
 bool hart_csr(struct rv_cpu *cpu, unsigned num, unsigned op, uint64_t src,
 	      bool write, uint64_t *old);
+int hart_csr_inline(unsigned num, bool write);
 uint64_t hart_read_sstatus(const struct rv_hart *h);
 
 #endif

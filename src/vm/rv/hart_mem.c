@@ -136,6 +136,26 @@ void *hart_atomic(struct rv_cpu *cpu, uint64_t va, unsigned len,
 	return p;
 }
 
+/* the translator's fetch: the host address of the code at @va, through
+ * the fetch TLB of the current context, or NULL (nothing raised: the
+ * hart's own step then fetches and takes the fault, or executes MMIO) */
+const void *hart_code(struct rv_cpu *cpu, uint64_t va, bool *fp)
+{
+	struct rv_hart *h = hart_of(cpu);
+	void *p = rv_tlb_lookup(&h->mmu, RV_ACC_X, va, 2);
+	uint64_t pa;
+
+	if (!p) {
+		if (rv_mmu_translate(&h->mmu, va, RV_ACC_X, cur_ctx(h), &pa))
+			return NULL;
+		p = rv_tlb_lookup(&h->mmu, RV_ACC_X, va, 2);
+		if (!p)
+			return NULL;	/* not RAM */
+	}
+	*fp = (h->sstatus & SR_FS) == SR_FS;
+	return p;
+}
+
 /* one 16-bit parcel of an instruction */
 static bool fetch_parcel(struct rv_hart *h, uint64_t va, uint16_t *v)
 {

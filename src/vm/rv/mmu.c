@@ -8,12 +8,31 @@
  * update must be atomic with the check), retrying the level when the
  * PTE changed under us.
  */
+#include <stddef.h>
+#include <string.h>
+
+#include "emu/cpu.h"
 #include "vm/rv/mmu.h"
+
+/* translated code (src/emu/jit.c) probes the TLB with this layout */
+_Static_assert(RV_TLB_SIZE == RV_SYS_TLB_SIZE, "TLB size");
+_Static_assert(sizeof(struct rv_tlb_entry) == 16 &&
+	       offsetof(struct rv_tlb_entry, addend) == 8, "TLB entry");
+_Static_assert(RV_ACC_R == 0 && RV_ACC_W == 1, "TLB kinds");
+_Static_assert(offsetof(struct rv_tlb, e[1]) == RV_TLB_SIZE * 16, "TLB rows");
 
 #define PTE_PPN_SHIFT	10
 #define PTE_PPN_MASK	((1ull << 44) - 1)
 #define PTE_RESERVED	(~0ull << 54)	/* N, PBMT and reserved: no Svnapot,
 					 * no Svpbmt here */
+
+/* copies of TLB entries (translated code) may be stale: drop them */
+static void gen_bump(struct rv_mmu *m)
+{
+	if (m->gen)
+		*m->gen += 4;
+	memset(m->filled, 0, sizeof(m->filled));
+}
 
 void rv_mmu_flush(struct rv_mmu *m)
 {
@@ -21,7 +40,9 @@ void rv_mmu_flush(struct rv_mmu *m)
 		for (int a = 0; a < RV_ACC_N; a++)
 			for (unsigned i = 0; i < RV_TLB_SIZE; i++)
 				m->tlb[c].e[a][i].tag = RV_TLB_EMPTY;
-	m->superpages = false;
+	m->sp_lo = ~0ull;
+	m->sp_last = 0;
+	gen_bump(m);
 }
 
 void rv_mmu_init(struct rv_mmu *m, const struct gmem *ram)
@@ -30,6 +51,7 @@ void rv_mmu_init(struct rv_mmu *m, const struct gmem *ram)
 	m->levels = 0;
 	m->root = 0;
 	m->mxr = false;
+	m->gen = NULL;
 	m->cur = &m->tlb[RV_CTX_S];
 	rv_mmu_flush(m);
 }
@@ -46,14 +68,17 @@ void rv_mmu_set_satp(struct rv_mmu *m, uint64_t satp)
 void rv_mmu_flush_va(struct rv_mmu *m, uint64_t va)
 {
 	unsigned i = (va >> RV_PAGE_SHIFT) & (RV_TLB_SIZE - 1);
+	unsigned page = (unsigned)(va >> RV_PAGE_SHIFT) & 4095;
 
-	if (m->superpages) {
+	if (va >= m->sp_lo && va <= m->sp_last) {
 		rv_mmu_flush(m);
 		return;
 	}
 	for (int c = 0; c < RV_CTX_N; c++)
 		for (int a = 0; a < RV_ACC_N; a++)
 			m->tlb[c].e[a][i].tag = RV_TLB_EMPTY;
+	if (m->filled[page / 64] >> (page % 64) & 1)
+		gen_bump(m);
 }
 
 static int page_fault(enum rv_acc acc)
@@ -77,8 +102,11 @@ static void tlb_fill(struct rv_mmu *m, enum rv_mmu_ctx ctx, enum rv_acc acc,
 				 RV_PAGE_SIZE);
 	struct rv_tlb_entry *e;
 
+	unsigned page = (unsigned)(va >> RV_PAGE_SHIFT) & 4095;
+
 	if (!host)
 		return;
+	m->filled[page / 64] |= 1ull << (page % 64);
 	e = &m->tlb[ctx].e[acc][(va >> RV_PAGE_SHIFT) & (RV_TLB_SIZE - 1)];
 	e->tag = vpage;
 	e->addend = (uintptr_t)host - (uintptr_t)vpage;
@@ -158,8 +186,12 @@ retry:
 
 	off_mask = (1ull << (RV_PAGE_SHIFT + 9 * level)) - 1;
 	*pa = ((ppn << RV_PAGE_SHIFT) & ~off_mask) | (va & off_mask);
-	if (level > 0)
-		m->superpages = true;
+	if (level > 0) {
+		if ((va & ~off_mask) < m->sp_lo)
+			m->sp_lo = va & ~off_mask;
+		if ((va | off_mask) > m->sp_last)
+			m->sp_last = va | off_mask;
+	}
 	tlb_fill(m, ctx, acc, va, *pa);
 	return 0;
 }

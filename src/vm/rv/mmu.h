@@ -84,9 +84,17 @@ struct rv_mmu {
 	unsigned levels;	/* 0: Bare, 3: Sv39, 4: Sv48 */
 	uint64_t root;		/* physical address of the root table */
 	bool mxr;		/* sstatus.MXR */
-	bool superpages;	/* a superpage has been entered since the
-				 * last flush (SFENCE.VMA vaddr flushes all) */
+	/* [sp_lo, sp_last]: covers every superpage entered since the last
+	 * flush (an SFENCE.VMA vaddr inside flushes all: the TLB holds a
+	 * superpage as the 4 KiB pieces used); empty when lo > last */
+	uint64_t sp_lo, sp_last;
+	/* pages entered since @gen last moved (hashed, 4096 bits): an
+	 * SFENCE.VMA vaddr of a page never entered (Linux fences after
+	 * every page fault it fixes) leaves copies of other entries alone */
+	uint64_t filled[64];
 	struct rv_tlb *cur;	/* tlb[the current context] */
+	uint64_t *gen;		/* NULL, or bumped by a flush (+4) and set to
+				 * the context in its low bits (rv_cpu.tlb_gen) */
 	struct rv_tlb tlb[RV_CTX_N];
 };
 
@@ -104,6 +112,8 @@ void rv_mmu_flush_va(struct rv_mmu *m, uint64_t va);
 static inline void rv_mmu_set_ctx(struct rv_mmu *m, enum rv_mmu_ctx ctx)
 {
 	m->cur = &m->tlb[ctx];
+	if (m->gen)	/* SUM as a bit of its own (see rv_cpu.tlb_gen) */
+		*m->gen = (*m->gen & ~3ull) | (ctx == RV_CTX_SUM ? 3 : ctx);
 }
 
 /* The TLB hit for [va, va + len) of kind @acc, or NULL. */
