@@ -1104,6 +1104,27 @@ static int hier_destroy(const struct cgroup_hier *h, const char *name,
 	}
 }
 
+/*
+ * The common case after a container exited: its init was reaped, and the
+ * kernel had killed the rest of its pid namespace before that, so every
+ * group is empty and one rmdir each removes them (a group that still has
+ * tasks or subgroups refuses with EBUSY).  Saves thawing, listing and
+ * reading cgroup.procs in each hierarchy while the user waits.  Returns 1
+ * when nothing of @name is left.
+ */
+static int groups_rmdir_empty(const struct cgroup_hier *h, int n, const char *name)
+{
+	char dir[PATH_LEN];
+	struct err tmp;
+	int i, left = 0;
+
+	for (i = 0; i < n; i++)
+		if (group_path(dir, h[i].mount, name, &tmp) < 0 ||
+		    (rmdir(dir) < 0 && errno != ENOENT))
+			left++;
+	return left == 0;
+}
+
 int cgroup_destroy(const char *name, struct err *e)
 {
 	struct cgroup_hier h[CGROUP_NCTL];
@@ -1115,6 +1136,8 @@ int cgroup_destroy(const char *name, struct err *e)
 	n = name_hiers(name, &l, h, e);
 	if (n < 0)
 		return n;
+	if (groups_rmdir_empty(h, n, name))
+		return 0;
 	/* a frozen v1 task does not act on SIGKILL until thawed */
 	if (l.ctl[CGROUP_FREEZER].version == 1 &&
 	    group_path(dir, l.ctl[CGROUP_FREEZER].mount, name, &tmp) == 0 &&

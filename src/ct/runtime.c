@@ -5,8 +5,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,43 +83,27 @@ static int write_map(pid_t pid, const char *file, const struct ct_config *c,
  * straight into new user, UTS, IPC, network and pid namespaces (the user
  * namespace first, so it owns the others) but still shares the monitor's
  * private mount namespace: the monitor mounts the rootfs there once it
- * wrote the id maps, and init copies that namespace only then.  The copy
- * is made from a less privileged user namespace, so the monitor's mounts
- * come in locked, as they would from a separate setup process.
+ * wrote the id maps, and init copies that namespace then (init_main).
  */
 static void __attribute__((noreturn)) init_child(struct rt *r, int sock)
 {
-	struct chan_msg m;
 	struct err e = { 0 };
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* The v1 tasks files were opened by the monitor, root on the host:
 	 * the kernel checks the opener's credentials, and init is still
 	 * single-threaded, so "0" moves just itself. */
-	if (cgroup_self_enter(&r->cgself, &e) < 0)
-		goto fail;
+	if (cgroup_self_enter(&r->cgself, &e) < 0) {
+		chan_send_err(sock, RT_ERROR, &e);
+		_exit(1);
+	}
 	/* Keep stdio and the channel; every other inherited descriptor (the
 	 * state lock, a waiting `start`'s socket) must not live on in the
 	 * container. */
 	if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == 3)
 		sock = 3;
 	syscall(SYS_close_range, 4, ~0U, 0);
-	if (chan_recv(sock, &m, NULL) < 0 || m.type != RT_MOUNTS_READY)
-		_exit(1);
-	/* Become the container's root: uid/gid 0 of the new namespace. */
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
-	    setgroups(0, NULL) < 0) {
-		err_set(&e, -errno, "become container root");
-		goto fail;
-	}
-	if (unshare(CLONE_NEWNS) < 0) {
-		err_set(&e, -errno, "new mount namespace");
-		goto fail;
-	}
 	init_main(r->c, r->dir, sock);
-fail:
-	chan_send_err(sock, RT_ERROR, &e);
-	_exit(1);
 }
 
 /* Receive one message of type @want, turning an error report or a dead
@@ -181,6 +165,24 @@ out:
 	close(sv[0]);
 	close(sv[1]);
 	return ret;
+}
+
+/* init works on while the monitor attaches it; when that fails because
+ * init failed first and is gone, init's own report says why: prefer it. */
+static void init_error(struct rt *r, struct err *e)
+{
+	struct pollfd p = { .fd = r->sock, .events = POLLIN };
+	struct chan_msg m;
+
+	if (r->sock < 0)
+		return;
+	/* a console master may come first */
+	while (poll(&p, 1, 0) == 1 && chan_recv(r->sock, &m, NULL) == 0) {
+		if (m.type == RT_ERROR) {
+			err_msg(e, m.value ? m.value : -EIO, "%s", m.text);
+			return;
+		}
+	}
 }
 
 /* Host-side steps before the container may go on: cgroup, network. */
@@ -296,10 +298,9 @@ static int rt_start(struct rt *r, struct err *e)
 		ret = rt_prepare(r, e);
 	if (ret == 0)
 		ret = rt_spawn(r, e);
-	if (ret == 0)
-		ret = rt_attach(r, e);
-	if (ret == 0)
-		ret = rt_save_running(r, e);
+	if (ret == 0 && ((ret = rt_attach(r, e)) < 0 ||
+			 (ret = rt_save_running(r, e)) < 0))
+		init_error(r, e);
 	store_unlock(r->lock);
 	r->lock = -1;
 	if (ret < 0)
