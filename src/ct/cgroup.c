@@ -619,14 +619,30 @@ static int limit_cpu(const char *dir, int version, const struct ct_limits *lim,
 	return knob_writeu(dir, "cpu.weight", 1 + ((shares - 2) * 9999) / 262142, e);
 }
 
+/* The kernel takes one rule per write(), not per open(): one descriptor
+ * for the whole list spares an open and a close per rule. */
 int cgroup_devices_defaults(const char *dir, struct err *e)
 {
+	char path[PATH_LEN];
 	unsigned int i;
-	int ret = 0;
+	int fd, ret;
 
+	ret = fs_path(path, e, "%s/devices.allow", dir);
+	if (ret < 0)
+		return ret;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, -errno, "open %s", path);
 	for (i = 0; ret == 0 && i < sizeof(cgroup_dev_allow) /
-					sizeof(cgroup_dev_allow[0]); i++)
-		ret = knob_write(dir, "devices.allow", cgroup_dev_allow[i], e);
+					sizeof(cgroup_dev_allow[0]); i++) {
+		size_t len = strlen(cgroup_dev_allow[i]);
+		ssize_t n = write(fd, cgroup_dev_allow[i], len);
+
+		if (n < 0 || (size_t)n != len)
+			ret = err_set(e, n < 0 ? -errno : -EIO, "write '%s' to %s",
+				      cgroup_dev_allow[i], path);
+	}
+	close(fd);
 	return ret;
 }
 
