@@ -12,8 +12,8 @@
 /* Messages on the setup channel between the monitor and init. */
 enum rt_msg {
 	RT_ERROR = 1,		/* value = -errno, text = message */
-	RT_MOUNTS_READY = 3,	/* monitor -> init: id maps written, rootfs mounted */
-	RT_GO = 5,		/* monitor -> init: cgroup and veth are in place */
+	RT_MOUNTS_READY,	/* monitor -> init: id maps written, rootfs mounted */
+	RT_GO,			/* monitor -> init: cgroup and veth are in place */
 	RT_PTY,			/* init -> monitor: console master rides along */
 	RT_STARTED,		/* init -> monitor: the command was exec'd */
 };
