@@ -619,14 +619,30 @@ static int limit_cpu(const char *dir, int version, const struct ct_limits *lim,
 	return knob_writeu(dir, "cpu.weight", 1 + ((shares - 2) * 9999) / 262142, e);
 }
 
+/* The kernel takes one rule per write(), not per open(): one descriptor
+ * for the whole list spares an open and a close per rule. */
 int cgroup_devices_defaults(const char *dir, struct err *e)
 {
+	char path[PATH_LEN];
 	unsigned int i;
-	int ret = 0;
+	int fd, ret;
 
+	ret = fs_path(path, e, "%s/devices.allow", dir);
+	if (ret < 0)
+		return ret;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, -errno, "open %s", path);
 	for (i = 0; ret == 0 && i < sizeof(cgroup_dev_allow) /
-					sizeof(cgroup_dev_allow[0]); i++)
-		ret = knob_write(dir, "devices.allow", cgroup_dev_allow[i], e);
+					sizeof(cgroup_dev_allow[0]); i++) {
+		size_t len = strlen(cgroup_dev_allow[i]);
+		ssize_t n = write(fd, cgroup_dev_allow[i], len);
+
+		if (n < 0 || (size_t)n != len)
+			ret = err_set(e, n < 0 ? -errno : -EIO, "write '%s' to %s",
+				      cgroup_dev_allow[i], path);
+	}
+	close(fd);
 	return ret;
 }
 
@@ -1104,6 +1120,27 @@ static int hier_destroy(const struct cgroup_hier *h, const char *name,
 	}
 }
 
+/*
+ * The common case after a container exited: its init was reaped, and the
+ * kernel had killed the rest of its pid namespace before that, so every
+ * group is empty and one rmdir each removes them (a group that still has
+ * tasks or subgroups refuses with EBUSY).  Saves thawing, listing and
+ * reading cgroup.procs in each hierarchy while the user waits.  Returns 1
+ * when nothing of @name is left.
+ */
+static int groups_rmdir_empty(const struct cgroup_hier *h, int n, const char *name)
+{
+	char dir[PATH_LEN];
+	struct err tmp;
+	int i, left = 0;
+
+	for (i = 0; i < n; i++)
+		if (group_path(dir, h[i].mount, name, &tmp) < 0 ||
+		    (rmdir(dir) < 0 && errno != ENOENT))
+			left++;
+	return left == 0;
+}
+
 int cgroup_destroy(const char *name, struct err *e)
 {
 	struct cgroup_hier h[CGROUP_NCTL];
@@ -1115,6 +1152,8 @@ int cgroup_destroy(const char *name, struct err *e)
 	n = name_hiers(name, &l, h, e);
 	if (n < 0)
 		return n;
+	if (groups_rmdir_empty(h, n, name))
+		return 0;
 	/* a frozen v1 task does not act on SIGKILL until thawed */
 	if (l.ctl[CGROUP_FREEZER].version == 1 &&
 	    group_path(dir, l.ctl[CGROUP_FREEZER].mount, name, &tmp) == 0 &&

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/close_range.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,35 +77,45 @@ char **init_environ(const struct ct_config *c)
 	return env;
 }
 
-int init_confine(struct err *e)
+/* @f: the default seccomp profile compiled ahead, or empty to compile it
+ * now. */
+static int init_confine_with(struct security_filter *f, struct err *e)
 {
 	int ret;
 
 	ret = security_caps_apply(security_default_caps(), e);
 	if (ret < 0 || (ret = security_no_new_privs(e)) < 0)
-		return ret;
-	return security_seccomp_default(e);
+		goto out;
+	if (!f->insns && (ret = security_seccomp_build(f, e)) < 0)
+		goto out;
+	return security_seccomp_load(f, e);
+out:
+	security_seccomp_free(f);
+	return ret;
 }
 
-/* Steps inside the new namespaces, before the command is started. */
-static int init_setup(const struct ct_config *c, const char *dir, int sock,
-		      int *console, struct err *e)
+int init_confine(struct err *e)
+{
+	struct security_filter f = { 0 };
+
+	return init_confine_with(&f, e);
+}
+
+/*
+ * Steps that need neither the container's cgroups nor its veth: they run
+ * while the monitor attaches those (a veth alone is ~1 ms), not after.
+ * The network definition is read before pivot_root hides the state
+ * folder; the console master goes to the monitor ahead of "go".
+ */
+static int init_setup_early(const struct ct_config *c, const char *dir, int sock,
+			    int *console, struct err *e)
 {
 	const char *host = c->hostname ? c->hostname : c->name;
 	char rootfs[PATH_LEN];
 	int master = -1, ret;
 
-	if (unshare(CLONE_NEWCGROUP) < 0)
-		return err_set(e, -errno, "new cgroup namespace");
 	if (sethostname(host, strnlen(host, 64)) < 0)
 		return err_set(e, -errno, "set hostname");
-	if (c->net) {
-		struct net_def d;
-
-		ret = network_load(c->net, &d, e);
-		if (ret < 0 || (ret = network_setup_inside(&d, c->ip, e)) < 0)
-			return ret;
-	}
 	ret = fs_path(rootfs, e, "%s/rootfs", dir);
 	if (ret < 0)
 		return ret;
@@ -115,6 +126,35 @@ static int init_setup(const struct ct_config *c, const char *dir, int sock,
 		chan_send(sock, RT_PTY, 0, NULL, master);
 		close(master);
 	}
+	return 0;
+}
+
+/* After "go": init is in all its cgroups (the cgroup namespace is rooted
+ * where it is now) and eth0 is in its namespace. */
+static int init_setup_late(const struct ct_config *c, const struct net_def *d,
+			   struct err *e)
+{
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return err_set(e, -errno, "new cgroup namespace");
+	if (c->net)
+		return network_setup_inside(d, c->ip, e);
+	return 0;
+}
+
+/* Become the container's root (uid/gid 0 of its user namespace, mapped
+ * by now) in a copy of the monitor's mount namespace, which holds the
+ * rootfs.  The copy is made from a less privileged user namespace, so
+ * the monitor's mounts come in locked. */
+static int init_enter_mounts(struct err *e)
+{
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
+	    setgroups(0, NULL) < 0)
+		return err_set(e, -errno, "become container root");
+	/* A change of credentials clears the parent-death signal.  Had the
+	 * monitor died before this, the wait for "go" fails instead. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (unshare(CLONE_NEWNS) < 0)
+		return err_set(e, -errno, "new mount namespace");
 	return 0;
 }
 
@@ -208,7 +248,9 @@ done:
 
 void init_main(const struct ct_config *c, const char *dir, int sock)
 {
-	struct err e = { 0 };
+	struct security_filter filter = { 0 };
+	struct err e = { 0 }, ignore;
+	struct net_def net;
 	struct chan_msg m;
 	int console = -1;
 	sigset_t all;
@@ -220,16 +262,29 @@ void init_main(const struct ct_config *c, const char *dir, int sock)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	proc_set_title("strata-init");
 	prctl(PR_SET_NAME, "strata-init");
-	if (chan_recv(sock, &m, NULL) < 0 || m.type != RT_GO)
+	/* While the monitor writes the id maps and mounts the rootfs: work
+	 * that needs neither.  A filter that fails to build here is built
+	 * again (and its error reported) when it is loaded. */
+	security_seccomp_build(&filter, &ignore);
+	if (c->net && network_load(c->net, &net, &e) < 0)
+		goto fail;
+	if (chan_recv(sock, &m, NULL) < 0 || m.type != RT_MOUNTS_READY)
 		_exit(1);	/* the monitor is gone */
-	if (init_setup(c, dir, sock, &console, &e) < 0 ||
-	    init_confine(&e) < 0 || init_spawn(c, console, &child, &e) < 0) {
-		chan_send_err(sock, RT_ERROR, &e);
-		_exit(e.code == -ENOENT ? 127 : 126);
-	}
+	if (init_enter_mounts(&e) < 0 ||
+	    init_setup_early(c, dir, sock, &console, &e) < 0)
+		goto fail;
+	if (chan_recv(sock, &m, NULL) < 0 || m.type != RT_GO)
+		_exit(1);
+	if (init_setup_late(c, &net, &e) < 0 ||
+	    init_confine_with(&filter, &e) < 0 ||
+	    init_spawn(c, console, &child, &e) < 0)
+		goto fail;
 	if (console >= 0)
 		close(console);
 	chan_send(sock, RT_STARTED, child, NULL, -1);
 	close(sock);
 	init_wait(child);
+fail:
+	chan_send_err(sock, RT_ERROR, &e);
+	_exit(e.code == -ENOENT ? 127 : 126);
 }

@@ -9,12 +9,10 @@
 
 #include "ct/config.h"
 
-/* Messages on the setup channel between monitor, setup child and init. */
+/* Messages on the setup channel between the monitor and init. */
 enum rt_msg {
 	RT_ERROR = 1,		/* value = -errno, text = message */
-	RT_USERNS_READY,	/* setup child -> monitor: write my id maps */
-	RT_MOUNTS_READY,	/* monitor -> setup child: rootfs is mounted */
-	RT_INIT_PID,		/* setup child -> monitor: value = init's pid */
+	RT_MOUNTS_READY,	/* monitor -> init: id maps written, rootfs mounted */
 	RT_GO,			/* monitor -> init: cgroup and veth are in place */
 	RT_PTY,			/* init -> monitor: console master rides along */
 	RT_STARTED,		/* init -> monitor: the command was exec'd */

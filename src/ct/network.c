@@ -339,22 +339,7 @@ out_del:
 int network_attach(const struct net_def *d, const char *host_if, pid_t child,
 		   struct err *e)
 {
-	struct err scratch;
-	int ret;
-
-	ret = nl_veth_add(host_if, "eth0", child, e);
-	if (ret < 0)
-		return ret;
-	ret = nl_link_set_master(host_if, d->name, e);
-	if (ret < 0)
-		goto out_del;
-	ret = nl_link_up(host_if, e);
-	if (ret < 0)
-		goto out_del;
-	return 0;
-out_del:
-	nl_link_del(host_if, &scratch);	/* takes the peer with it */
-	return ret;
+	return nl_veth_add(host_if, "eth0", child, d->name, e);
 }
 
 int network_setup_inside(const struct net_def *d, uint32_t ip, struct err *e)

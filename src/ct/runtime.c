@@ -1,12 +1,12 @@
 /*
- * runtime -- the monitor, the setup child and the container's init.
+ * runtime -- the monitor and the start of the container's init.
  * See runtime.h for the process tree.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,14 +40,13 @@ struct rt {
 	struct net_def net;
 	int lock;
 	int sock;		/* monitor's end of the setup channel */
-	pid_t setup;
 	pid_t init;
 	int pty;		/* master of the console, or -1 */
 	int have_cgroup;
 	int mounted;
 	char veth[16];		/* host end, "" until made */
 	int exited;		/* init ran and exited on its own */
-	struct cgroup_self cgself;	/* setup child: v1 groups for init */
+	struct cgroup_self cgself;	/* v1 groups init enters itself */
 };
 
 static volatile pid_t forward_to;
@@ -79,60 +78,32 @@ static int write_map(pid_t pid, const char *file, const struct ct_config *c,
 	return fs_write_str(path, map, e);
 }
 
-/* Runs in the setup child: never returns. */
-static void __attribute__((noreturn)) setup_child(struct rt *r, int sock)
+/*
+ * Runs in init right after the clone: never returns.  init was cloned
+ * straight into new user, UTS, IPC, network and pid namespaces (the user
+ * namespace first, so it owns the others) but still shares the monitor's
+ * private mount namespace: the monitor mounts the rootfs there once it
+ * wrote the id maps, and init copies that namespace then (init_main).
+ */
+static void __attribute__((noreturn)) init_child(struct rt *r, int sock)
 {
-	const int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-			  CLONE_NEWNET | CLONE_NEWPID;
-	struct chan_msg m;
 	struct err e = { 0 };
-	pid_t pid;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The v1 tasks files were opened by the monitor, root on the host:
+	 * the kernel checks the opener's credentials, and init is still
+	 * single-threaded, so "0" moves just itself. */
+	if (cgroup_self_enter(&r->cgself, &e) < 0) {
+		chan_send_err(sock, RT_ERROR, &e);
+		_exit(1);
+	}
 	/* Keep stdio and the channel; every other inherited descriptor (the
 	 * state lock, a waiting `start`'s socket) must not live on in the
 	 * container. */
 	if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == 3)
 		sock = 3;
 	syscall(SYS_close_range, 4, ~0U, 0);
-	/* opened while still root on the host; init writes them */
-	if (cgroup_self_open(r->cgroup, &r->cgself, &e) < 0)
-		goto fail;
-	if (unshare(CLONE_NEWUSER) < 0) {
-		err_set(&e, -errno, "new user namespace");
-		goto fail;
-	}
-	chan_send(sock, RT_USERNS_READY, 0, NULL, -1);
-	if (chan_recv(sock, &m, NULL) < 0 || m.type != RT_MOUNTS_READY)
-		_exit(1);
-	/* Become the container's root: uid/gid 0 of the new namespace. */
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
-	    setgroups(0, NULL) < 0) {
-		err_set(&e, -errno, "become container root");
-		goto fail;
-	}
-	if (unshare(flags) < 0) {
-		err_set(&e, -errno, "new namespaces");
-		goto fail;
-	}
-	/* CLONE_PARENT: init is the monitor's child, so the monitor waits for
-	 * it directly and init's parent-death signal points at the monitor. */
-	pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
-	if (pid < 0) {
-		err_set(&e, -errno, "clone init");
-		goto fail;
-	}
-	if (pid == 0) {
-		if (cgroup_self_enter(&r->cgself, &e) < 0)
-			goto fail;
-		init_main(r->c, r->dir, sock);
-	}
-	cgroup_self_close(&r->cgself);
-	chan_send(sock, RT_INIT_PID, pid, NULL, -1);
-	_exit(0);
-fail:
-	chan_send_err(sock, RT_ERROR, &e);
-	_exit(1);
+	init_main(r->c, r->dir, sock);
 }
 
 /* Receive one message of type @want, turning an error report or a dead
@@ -155,42 +126,63 @@ static int expect(struct rt *r, int want, struct chan_msg *m, int *fd,
 
 static int rt_spawn(struct rt *r, struct err *e)
 {
-	struct chan_msg m;
+	const unsigned long flags = CLONE_NEWUSER | CLONE_NEWUTS | CLONE_NEWIPC |
+				    CLONE_NEWNET | CLONE_NEWPID | SIGCHLD;
 	int sv[2], ret;
+	pid_t pid;
 
 	ret = chan_pair(sv, e);
 	if (ret < 0)
 		return ret;
-	r->setup = fork();
-	if (r->setup < 0) {
-		ret = err_set(e, -errno, "fork");
+	ret = cgroup_self_open(r->cgroup, &r->cgself, e);
+	if (ret < 0)
+		goto out;
+	/* fork()-like (no new stack): the child goes on from here. */
+	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		ret = err_set(e, -errno, "new namespaces for the container");
+		cgroup_self_close(&r->cgself);
+		goto out;
+	}
+	if (pid == 0) {
 		close(sv[0]);
-		close(sv[1]);
-		return ret;
+		init_child(r, sv[1]);
 	}
-	if (r->setup == 0) {
-		setup_child(r, sv[1]);
-	}
+	cgroup_self_close(&r->cgself);
 	close(sv[1]);
 	r->sock = sv[0];
-	ret = expect(r, RT_USERNS_READY, &m, NULL, e);
-	if (ret < 0)
+	r->init = pid;
+	ret = write_map(pid, "uid_map", r->c, e);
+	if (ret < 0 || (ret = write_map(pid, "gid_map", r->c, e)) < 0)
 		return ret;
-	ret = write_map(r->setup, "uid_map", r->c, e);
-	if (ret < 0 || (ret = write_map(r->setup, "gid_map", r->c, e)) < 0)
-		return ret;
-	ret = rootfs_mount_host(r->c, r->dir, r->lower, r->setup, e);
+	ret = rootfs_mount_host(r->c, r->dir, r->lower, pid, e);
 	if (ret < 0)
 		return ret;
 	r->mounted = 1;
 	chan_send(r->sock, RT_MOUNTS_READY, 0, NULL, -1);
-	ret = expect(r, RT_INIT_PID, &m, NULL, e);
-	if (ret < 0)
-		return ret;
-	r->init = m.value;
-	waitpid(r->setup, NULL, 0);
-	r->setup = 0;
 	return 0;
+out:
+	close(sv[0]);
+	close(sv[1]);
+	return ret;
+}
+
+/* init works on while the monitor attaches it; when that fails because
+ * init failed first and is gone, init's own report says why: prefer it. */
+static void init_error(struct rt *r, struct err *e)
+{
+	struct pollfd p = { .fd = r->sock, .events = POLLIN };
+	struct chan_msg m;
+
+	if (r->sock < 0)
+		return;
+	/* a console master may come first */
+	while (poll(&p, 1, 0) == 1 && chan_recv(r->sock, &m, NULL) == 0) {
+		if (m.type == RT_ERROR) {
+			err_msg(e, m.value ? m.value : -EIO, "%s", m.text);
+			return;
+		}
+	}
 }
 
 /* Host-side steps before the container may go on: cgroup, network. */
@@ -259,11 +251,6 @@ static void rt_undo(struct rt *r)
 		waitpid(r->init, NULL, 0);
 		r->init = 0;
 	}
-	if (r->setup > 0) {
-		kill(r->setup, SIGKILL);
-		waitpid(r->setup, NULL, 0);
-		r->setup = 0;
-	}
 	/* After a failed start, delete the veth now: a failure leaves nothing
 	 * behind, even for a moment.  After a normal exit the kernel drops it
 	 * with the container's network namespace (from a work queue, in
@@ -311,10 +298,9 @@ static int rt_start(struct rt *r, struct err *e)
 		ret = rt_prepare(r, e);
 	if (ret == 0)
 		ret = rt_spawn(r, e);
-	if (ret == 0)
-		ret = rt_attach(r, e);
-	if (ret == 0)
-		ret = rt_save_running(r, e);
+	if (ret == 0 && ((ret = rt_attach(r, e)) < 0 ||
+			 (ret = rt_save_running(r, e)) < 0))
+		init_error(r, e);
 	store_unlock(r->lock);
 	r->lock = -1;
 	if (ret < 0)

@@ -8,11 +8,12 @@
  * `run -d` it is a background process that reports back once the
  * container runs.
  *
- *   monitor --fork--> setup child: unshare(user), waits for the idmaps and
- *                     the rootfs, unshare(mnt uts ipc net pid),
- *           <--clone(CLONE_PARENT)-- init (pid 1): cgroup ns, hostname,
- *                     network, rootfs + pivot_root, security, fork+exec of
- *                     the command; then reaps zombies and forwards signals.
+ *   monitor --clone(user uts ipc net pid)--> init (pid 1): enters the v1
+ *                     cgroups, waits for the id maps and the rootfs (mounted
+ *                     by the monitor in the mount namespace they still
+ *                     share), unshare(mnt), cgroup ns, hostname, network,
+ *                     rootfs + pivot_root, security, fork+exec of the
+ *                     command; then reaps zombies and forwards signals.
  */
 #ifndef STRATA_CT_RUNTIME_H
 #define STRATA_CT_RUNTIME_H

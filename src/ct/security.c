@@ -267,26 +267,94 @@ static int personality_filter(struct err *e)
 	return 0;
 }
 
-int security_seccomp_default(struct err *e)
+/* libseccomp writes the program to a descriptor: a pipe holds it whole
+ * (BPF_MAXINSNS instructions are 32 KiB, a pipe 64 KiB). */
+static int export_bpf(scmp_filter_ctx ctx, struct security_filter *f,
+		      struct err *e)
+{
+	const size_t max = BPF_MAXINSNS * sizeof(struct sock_filter);
+	char *buf = malloc(max + 1);
+	size_t got = 0;
+	ssize_t n;
+	int p[2], ret;
+
+	if (!buf)
+		return err_msg(e, -ENOMEM, "seccomp filter");
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		free(buf);
+		return err_set(e, -errno, "pipe");
+	}
+	ret = seccomp_export_bpf(ctx, p[1]);
+	close(p[1]);
+	while (ret == 0 && (n = read(p[0], buf + got, max + 1 - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ret = -errno;
+		else
+			got += (size_t)n;
+		if (got > max)
+			ret = -E2BIG;
+	}
+	close(p[0]);
+	if (ret == 0 && (got == 0 || got % sizeof(struct sock_filter)))
+		ret = -EPROTO;
+	if (ret < 0) {
+		free(buf);
+		return err_set(e, ret, "export seccomp filter");
+	}
+	f->insns = buf;
+	f->len = (unsigned short)(got / sizeof(struct sock_filter));
+	return 0;
+}
+
+int security_seccomp_build(struct security_filter *f, struct err *e)
 {
 	scmp_filter_ctx ctx;
 	int ret;
 
+	f->insns = NULL;
+	f->len = 0;
 	/* libseccomp kills calls of any other architecture (x32, i386) by
-	 * default, and sets no_new_privs, which an unprivileged filter needs */
+	 * default */
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return err_msg(e, -ENOMEM, "seccomp init");
 	ret = deny_rules(ctx, e);
-	if (ret == 0) {
-		ret = seccomp_load(ctx);
-		if (ret < 0)
-			err_set(e, ret, "load seccomp filter");
-	}
+	if (ret == 0)
+		ret = export_bpf(ctx, f, e);
 	seccomp_release(ctx);
-	if (ret < 0)
-		return ret;
-	return personality_filter(e);
+	return ret;
+}
+
+void security_seccomp_free(struct security_filter *f)
+{
+	free(f->insns);
+	f->insns = NULL;
+	f->len = 0;
+}
+
+int security_seccomp_load(struct security_filter *f, struct err *e)
+{
+	struct sock_fprog prog = { f->len, f->insns };
+	int ret = 0;
+
+	/* an unprivileged filter needs no_new_privs (libseccomp's load
+	 * would set it too) */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		ret = err_set(e, -errno, "no_new_privs");
+	else if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		ret = err_set(e, -errno, "load seccomp filter");
+	security_seccomp_free(f);
+	return ret < 0 ? ret : personality_filter(e);
+}
+
+int security_seccomp_default(struct err *e)
+{
+	struct security_filter f;
+	int ret = security_seccomp_build(&f, e);
+
+	return ret < 0 ? ret : security_seccomp_load(&f, e);
 }
 
 /* ---- masked and read-only paths ---------------------------------------- */

@@ -31,6 +31,18 @@ int security_no_new_privs(struct err *e);
  * before execve: afterwards the caller itself is confined. */
 int security_seccomp_default(struct err *e);
 
+/* The same in two steps: compile the profile to BPF (libseccomp, ~0.2 ms)
+ * while the process waits for something else anyway, load it later.
+ * load sets no_new_privs, loads both filters and frees @f; free alone
+ * drops an unused one. */
+struct security_filter {
+	void *insns;		/* struct sock_filter[], malloc'ed */
+	unsigned short len;
+};
+int security_seccomp_build(struct security_filter *f, struct err *e);
+int security_seccomp_load(struct security_filter *f, struct err *e);
+void security_seccomp_free(struct security_filter *f);
+
 /* In the container's mount namespace after pivot_root: bind /dev/null over
  * masked files, an empty read-only tmpfs over masked folders, and remount
  * read-only paths read-only.  Paths that do not exist are skipped. */

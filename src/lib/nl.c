@@ -205,23 +205,33 @@ int nl_bridge_add(const char *name, struct err *e)
  * it never appears in ours.
  */
 int nl_veth_add(const char *host_if, const char *peer_if, pid_t peer_pid,
-		struct err *e)
+		const char *master, struct err *e)
 {
 	struct nlattr *info, *data, *peer;
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *pifi;
+	int ret, midx = 0;
 	char *buf;
-	int ret;
 
 	ret = nl_check_name(host_if, e);
 	if (ret == 0)
 		ret = nl_check_name(peer_if, e);
 	if (ret < 0)
 		return ret;
+	if (master && (midx = nl_index(master, e)) < 0)
+		return midx;
 	buf = nl_buf(e);
 	if (!buf)
 		return -ENOMEM;
 	nlh = nl_newlink(buf, host_if);
+	if (master) {
+		/* enslaved and up as it is made: one request, not three */
+		struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+		ifi->ifi_flags = IFF_UP;
+		ifi->ifi_change = IFF_UP;
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)midx);
+	}
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);

@@ -17,9 +17,10 @@ int nl_link_exists(const char *ifname);
 int nl_bridge_add(const char *name, struct err *e);
 
 /* Create a veth pair: @host_if stays here, its peer is created directly in
- * the network namespace of @peer_pid under the name @peer_if. */
+ * the network namespace of @peer_pid under the name @peer_if.  With a
+ * @master (a bridge), @host_if is made its port and up in the same request. */
 int nl_veth_add(const char *host_if, const char *peer_if, pid_t peer_pid,
-		struct err *e);
+		const char *master, struct err *e);
 
 int nl_link_set_master(const char *ifname, const char *master, struct err *e);
 int nl_link_up(const char *ifname, struct err *e);
