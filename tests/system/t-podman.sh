@@ -54,8 +54,9 @@ expect_match "the shell's exit code comes back" 'EXIT=9' "$screen"
 # limits
 out=$(pmr --rm --network none --memory 32m "$IMG" cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null)
 expect_match "--memory 32m sets the limit" '^(33554432|33554432)$' "$out"
-pmr --rm --network none --memory 32m --memory-swap 32m "$IMG" \
-	sh -c 'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo survived' >"$OCI_DIR/oom" 2>&1
+# (from OCI_DIR: conmon drops a file named "oom" in its working folder)
+(cd "$OCI_DIR" && pmr --rm --network none --memory 32m --memory-swap 32m "$IMG" \
+	sh -c 'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo survived') >"$OCI_DIR/oom.out" 2>&1
 rc=$?
 expect_eq "a memory hog is killed (137)" "137" "$rc"
 out=$(pmr --rm --network none --pids-limit 20 "$IMG" cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null)
