@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -566,6 +567,21 @@ long user_clone_thread(struct emu_thread *parent, uint64_t flags, uint64_t newsp
 	return s.tid;
 }
 
+/*
+ * The process's name (/proc/PID/comm, what ps, top, pidof and killall
+ * show) is the program's, as the kernel names a process after the file
+ * it executes: the last part of the path as given, not resolved
+ * (/bin/ls -> busybox runs as "ls").  Natively strata's would show, and
+ * "exe" for every program a guest execve()s (strata re-executes itself
+ * through /proc/self/exe).
+ */
+static void set_comm(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	prctl(PR_SET_NAME, (unsigned long)(base ? base + 1 : path), 0, 0, 0);
+}
+
 int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e)
 {
 	struct elf_image prog, interp;
@@ -592,6 +608,7 @@ int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e)
 	n = readlink("/proc/self/exe", p->host_exe, sizeof(p->host_exe) - 1);
 	if (n > 0)
 		p->host_exe[n] = '\0';
+	set_comm(o->path);
 	memset(&interp, 0, sizeof(interp));
 	ret = user_load(p, &prog, &interp, e);
 	if (ret < 0)
