@@ -75,6 +75,18 @@ out=$(timeout 120 "$STRATA" ct run --rm --name rvbb --template rv-busybox -- sh 
 want=$(printf '5050\n19\na b c \nHello\nnested x\nexe')
 expect_eq "pipes, forks and execs of busybox applets give the right results" "$want" "$out"
 
+# what ps shows: each process under the name and arguments of its
+# riscv64 program, not strata-emu's (comm, /proc/PID/cmdline)
+out=$(timeout 120 "$STRATA" ct run --rm --name rvbb --template rv-busybox -- sh -c '
+	readlink /proc/self/exe
+	cat /proc/self/comm
+	sleep 30 &
+	ps -o comm,args | grep "^sleep"
+	kill $!' 2>&1)
+expect_match "/proc/self/exe names the applet's busybox" '^/bin/busybox$' "$out"
+expect_match "comm is the program's name" '^cat$' "$out"
+expect_match "ps shows the guest's name and arguments" '^sleep +sleep 30$' "$out"
+
 timeout 120 "$STRATA" ct run --rm --name rvbb --template rv-busybox -- sh -c 'exit 7' >/dev/null 2>&1
 expect_eq "the exit code comes through" "7" "$?"
 

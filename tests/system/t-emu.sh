@@ -129,13 +129,18 @@ bbroot=$("$TOP/scripts/rv-busybox.sh" --cached 2>/dev/null)
 if [ -x "$bbroot/bin/busybox" ]; then
 	bb=$(realpath "$bbroot/bin/busybox")
 	mkdir -p "$work/bin"
-	for a in sh cat ls stat readlink ionice chrt setpriv unshare ipcs true; do
+	for a in sh cat ls stat readlink ionice chrt setpriv unshare ipcs true tr; do
 		ln -s "$bb" "$work/bin/$a"
 	done
 	out=$(PATH="$work/bin" "$STRATA" emu run "$work/bin/sh" -c \
 		'cat /proc/self/comm; cat /proc/$$/comm; readlink /proc/self/exe; stat -c %F /proc/self/exe' 2>&1)
 	expect_eq "a process is named after its program (comm), also one a guest execs; /proc/self/exe is a link to it" \
 		"$(printf 'cat\nsh\n%s\nsymbolic link' "$bb")" "$out"
+	out=$(PATH="$work/bin" EMU_TEST_VAR=in-environ "$STRATA" emu run "$work/bin/sh" -c \
+		'cat /proc/self/cmdline | tr "\0" " "; echo; cat /proc/self/environ | tr "\0" "\n"' 2>&1)
+	expect_match "/proc/self/cmdline is the guest's argv (ps, pgrep), not strata's" \
+		'^cat /proc/self/cmdline $' "$out"
+	expect_match "/proc/self/environ is the guest's environment" '^EMU_TEST_VAR=in-environ$' "$out"
 	out=$(st emu run "$bb" ls -l /proc/self/exe 2>&1)
 	expect_eq "ls -l shows /proc/self/exe as a link to the program" "l $bb" \
 		"$(echo "$out" | sed -n 's|^\(.\).* /proc/self/exe -> \(.*\)|\1 \2|p')"
