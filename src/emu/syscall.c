@@ -18,6 +18,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/fs.h>
+#include <linux/loop.h>
+#include <linux/rtc.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -284,6 +287,34 @@ static long sc_ioctl(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	case TIOCSWINSZ: case TIOCNOTTY: case TIOCGSID: case TIOCGPTN:
 	case TIOCSPTLCK: case FIONREAD: case FIONBIO: case FIOCLEX:
 	case FIONCLEX: case FIOASYNC:
+	case TIOCOUTQ: case TIOCEXCL: case TIOCNXCL: case TIOCMGET:
+	case TIOCMSET: case TIOCGETD: case TIOCSETD: case TIOCVHANGUP:
+	case TIOCCONS:
+	/* block devices, file flags, trim: integers and __u64s */
+	case BLKGETSIZE: case BLKGETSIZE64: case BLKSSZGET: case BLKBSZGET:
+	case BLKPBSZGET: case BLKIOMIN: case BLKIOOPT: case BLKALIGNOFF:
+	case BLKROGET: case BLKRRPART: case BLKFLSBUF: case BLKDISCARD:
+	case FS_IOC_GETFLAGS: case FS_IOC_SETFLAGS: case FS_IOC_GETVERSION:
+	case FITRIM:
+	/* loop devices: the 64-bit status only (struct loop_info holds an
+	 * old dev_t, unsigned long on x86-64 and unsigned int on riscv64) */
+	case LOOP_SET_FD: case LOOP_CLR_FD: case LOOP_SET_STATUS64:
+	case LOOP_GET_STATUS64: case LOOP_CHANGE_FD: case LOOP_SET_CAPACITY:
+	case LOOP_SET_DIRECT_IO: case LOOP_SET_BLOCK_SIZE: case LOOP_CONFIGURE:
+	case LOOP_CTL_ADD: case LOOP_CTL_REMOVE: case LOOP_CTL_GET_FREE:
+	/* network interfaces (struct ifreq, ifconf, rtentry, arpreq: the
+	 * same on both 64-bit ABIs): ifconfig, route, arp, ip's fallbacks */
+	case SIOCGIFCONF: case SIOCGIFNAME: case SIOCGIFINDEX:
+	case SIOCGIFFLAGS: case SIOCSIFFLAGS: case SIOCGIFADDR: case SIOCSIFADDR:
+	case SIOCGIFDSTADDR: case SIOCSIFDSTADDR: case SIOCGIFBRDADDR:
+	case SIOCSIFBRDADDR: case SIOCGIFNETMASK: case SIOCSIFNETMASK:
+	case SIOCGIFMETRIC: case SIOCSIFMETRIC: case SIOCGIFMTU: case SIOCSIFMTU:
+	case SIOCSIFNAME: case SIOCGIFHWADDR: case SIOCSIFHWADDR:
+	case SIOCGIFTXQLEN: case SIOCSIFTXQLEN: case SIOCGIFMAP: case SIOCSIFMAP:
+	case SIOCADDRT: case SIOCDELRT: case SIOCGARP: case SIOCSARP:
+	case SIOCDARP:
+	/* the real-time clock (struct rtc_time: nine ints): hwclock */
+	case RTC_RD_TIME: case RTC_SET_TIME:
 		return sc_ret(syscall(SYS_ioctl, (int)a[0], (unsigned long)a[1], a[2]));
 	default:
 		if (p->opts->strace)

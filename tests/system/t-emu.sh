@@ -129,7 +129,7 @@ bbroot=$("$TOP/scripts/rv-busybox.sh" --cached 2>/dev/null)
 if [ -x "$bbroot/bin/busybox" ]; then
 	bb=$(realpath "$bbroot/bin/busybox")
 	mkdir -p "$work/bin"
-	for a in sh cat ls stat readlink ionice chrt setpriv unshare ipcs true tr; do
+	for a in sh cat ls stat readlink ionice chrt setpriv unshare ipcs true tr ifconfig route lsattr; do
 		ln -s "$bb" "$work/bin/$a"
 	done
 	out=$(PATH="$work/bin" "$STRATA" emu run "$work/bin/sh" -c \
@@ -144,15 +144,20 @@ if [ -x "$bbroot/bin/busybox" ]; then
 	out=$(st emu run "$bb" ls -l /proc/self/exe 2>&1)
 	expect_eq "ls -l shows /proc/self/exe as a link to the program" "l $bb" \
 		"$(echo "$out" | sed -n 's|^\(.\).* /proc/self/exe -> \(.*\)|\1 \2|p')"
-	for cmd in "ionice -p $$" "chrt -p $$" "setpriv -d" "unshare true" "ipcs -l"; do
+	touch "$work/attr"
+	for cmd in "ionice -p $$" "chrt -p $$" "setpriv -d" "unshare true" "ipcs -l" \
+		   "ifconfig lo" "route -n" "lsattr $work/attr"; do
 		_out=$(PATH="$work/bin" "$STRATA" emu run --strace "$work/bin/sh" -c "$cmd" 2>&1 >/dev/null)
 		_rc=$?
-		if [ "$_rc" = 0 ] && ! echo "$_out" | grep -qE 'unknown syscall|= -38$'; then
-			ok "busybox $cmd: no system call missing"
+		if [ "$_rc" = 0 ] && ! echo "$_out" | grep -qE 'unknown syscall|not translated|= -38$'; then
+			ok "busybox $cmd: no system call or ioctl missing"
 		else
-			not_ok "busybox $cmd: no system call missing" "exit $_rc: $(echo "$_out" | grep -E 'unknown|= -38$|^[a-z]+:' | head -n 4)"
+			not_ok "busybox $cmd: no system call or ioctl missing" \
+				"exit $_rc: $(echo "$_out" | grep -E 'unknown|not translated|= -38$|^[a-z]+:' | head -n 4)"
 		fi
 	done
+	out=$("$STRATA" emu run "$bb" ifconfig lo 2>&1)
+	expect_match "ifconfig reads lo through the interface ioctls" 'inet addr:127\.0\.0\.1 +Mask:255\.0\.0\.0' "$out"
 else
 	echo "skip: busybox applets (no riscv64 busybox: make rv-busybox)"
 fi
