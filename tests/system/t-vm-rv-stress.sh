@@ -70,7 +70,7 @@ while [ $# -gt 0 ]; do
 	shift; [ $# -gt 0 ] && shift
 done
 # busybox: 4 parallel jobs over the same generated data
-seq 1 1500 | awk '{ printf "%d %d %s\n", ($1 * 7919) % 10007, $1 * $1, substr("abcdefghij", $1 % 10 + 1) }' >data
+seq 1 600 | awk '{ printf "%d %d %s\n", ($1 * 7919) % 10007, $1 * $1, substr("abcdefghij", $1 % 10 + 1) }' >data
 job() {
 	sort -n data | md5sum
 	sort -k3,3 -k2,2nr data | uniq -c -f2 | tail -n 3
