@@ -114,7 +114,7 @@ static int is_self_exe(const char *path)
 {
 	char own[64];
 
-	if (!strcmp(path, "/proc/self/exe"))
+	if (!strcmp(path, "/proc/self/exe") || !strcmp(path, "/proc/thread-self/exe"))
 		return 1;
 	snprintf(own, sizeof(own), "/proc/%d/exe", getpid());
 	return !strcmp(path, own);

@@ -133,9 +133,9 @@ if [ -x "$bbroot/bin/busybox" ]; then
 		ln -s "$bb" "$work/bin/$a"
 	done
 	out=$(PATH="$work/bin" "$STRATA" emu run "$work/bin/sh" -c \
-		'cat /proc/self/comm; cat /proc/$$/comm; readlink /proc/self/exe; stat -c %F /proc/self/exe' 2>&1)
+		'cat /proc/self/comm; cat /proc/$$/comm; readlink /proc/self/exe; readlink /proc/thread-self/exe; stat -c %F /proc/self/exe' 2>&1)
 	expect_eq "a process is named after its program (comm), also one a guest execs; /proc/self/exe is a link to it" \
-		"$(printf 'cat\nsh\n%s\nsymbolic link' "$bb")" "$out"
+		"$(printf 'cat\nsh\n%s\n%s\nsymbolic link' "$bb" "$bb")" "$out"
 	out=$(PATH="$work/bin" EMU_TEST_VAR=in-environ "$STRATA" emu run "$work/bin/sh" -c \
 		'cat /proc/self/cmdline | tr "\0" " "; echo; cat /proc/self/environ | tr "\0" "\n"' 2>&1)
 	expect_match "/proc/self/cmdline is the guest's argv (ps, pgrep), not strata's" \
