@@ -11,7 +11,9 @@
  * ASan sees a DBCN buffer that leaves it) that keeps HSM states and
  * checks each request against the SBI 2.0 spec:
  *	- every hart index handed to the machine exists; a timer is the
- *	  caller's own; only the caller stops;
+ *	  caller's own, armed at stime_value by set_timer (new or legacy)
+ *	  and by nothing else; only the caller stops; hart_start passes
+ *	  start_addr and opaque as they are;
  *	- IPI/RFENCE reach exactly the harts of (hart_mask, hart_mask_base),
  *	  or none and SBI_ERR_INVALID_PARAM when one of them does not exist;
  *	- a DBCN buffer is inside RAM, whole, and a write reports its size;
@@ -62,7 +64,8 @@ struct model {
 	int state[MAX_HARTS];
 	int caller;
 	uint64_t hit;		/* harts an IPI/RFENCE reached */
-	int resets, stops, writes;
+	int resets, stops, writes, timers, starts;
+	uint64_t when, start_pc, start_opaque;
 	uint64_t written;	/* bytes the console got */
 	struct input console;
 	uint8_t *ram;
@@ -129,8 +132,9 @@ static void set_timer(void *ctx, int hart, uint64_t when)
 {
 	struct model *m = ctx_model(ctx);
 
-	(void)when;
 	check(hart == m->caller, "a hart sets its own timer");
+	m->timers++;
+	m->when = when;
 }
 
 static void mark(void *ctx, int hart)
@@ -146,8 +150,10 @@ static int hart_start(void *ctx, int hart, uint64_t pc, uint64_t opaque)
 {
 	struct model *m = ctx_model(ctx);
 
-	(void)opaque;
 	hart_ok(m, hart);
+	m->starts++;
+	m->start_pc = pc;
+	m->start_opaque = opaque;
 	if (!gmem_ptr(&m->gmem, pc, 4))	/* the machine's own check */
 		return SBI_ERR_INVALID_ADDRESS;
 	if (m->state[hart] != SBI_HSM_STOPPED)
@@ -317,6 +323,14 @@ static void check_call(struct model *m, const uint64_t a[8],
 		check(a[0] < (uint64_t)m->nharts &&
 		      before->state[a[0]] == SBI_HSM_STOPPED,
 		      "HSM: only a stopped hart starts");
+	if ((a[7] == SBI_EXT_TIME && a[6] == 0) || a[7] == 0)
+		check(m->timers == before->timers + 1 && m->when == a[0],
+		      "set_timer arms the caller's timer at stime_value");
+	else
+		check(m->timers == before->timers, "only set_timer arms a timer");
+	if (m->starts > before->starts)
+		check(a[7] == SBI_EXT_HSM && a[6] == 0 && m->start_pc == a[1] &&
+		      m->start_opaque == a[2], "hart_start passes start_addr and opaque");
 	if (a[7] == SBI_EXT_HSM && a[6] == 2 && r->error == SBI_SUCCESS)
 		check(r->value >= SBI_HSM_STARTED &&
 		      r->value <= SBI_HSM_STOP_PENDING, "HSM: a state");
