@@ -21,22 +21,39 @@
  *	  the extensions whose calls are all SBI_ERR_NOT_SUPPORTED;
  *	- only HSM stop, SRST and the legacy shutdown end the hart's run.
  *
+ * Machine mode (bit 7 of the first byte) makes the same calls through
+ * the real machine (src/vm/rv/machine.c: its SBI handlers, hart threads,
+ * HSM, timers, remote fences) with vm_rv_run(): a raw kernel of this
+ * file's making loads a0..a7 from a table and ecalls, call after call,
+ * then shuts down through SRST; a hart started at base + 4 stops itself
+ * (HSM hart_stop) again and again.  The run must end (0.1 s at most,
+ * when every hart stopped itself), with no sanitizer report and no
+ * deadlock.  FUZZ_RV_SBI_DEBUG=1 prints how a run ended and keeps its
+ * kernel (objdump -b binary -m riscv:rv64 -D FILE).
+ *
  * Input: u8 harts (1 + n % 8), u8 harts started at first (bit mask),
  * then calls of 1 + 1 + 1 + 6 argument encodings:
  *	u8 extension (index into a table of the known ones; past it, a7 is
  *	a raw 32-bit value from the next 4 bytes), u8 function id (a6),
  *	u8 calling hart; each of a0..a5 is a tag byte: bits 0-1: 0 the
- *	value tag >> 2, 1 RAM + u16, 2 ~0 - (tag >> 2), 3 a raw u64.
+ *	value tag >> 2, 1 RAM + u16 (machine mode: the kernel + u16),
+ *	2 ~0 - (tag >> 2), 3 a raw u64.
  * Console input is the remaining input bytes.
  *
  * Build: make fuzz.  Replay a crash: build/fuzz/fuzz_rv_sbi FILE...
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "vm/machine.h"
+#include "vm/rv/boot.h"
 #include "vm/rv/hart.h"
+#include "vm/rv/rv.h"
 #include "vm/rv/sbi.h"
 
 #define RAM_GPA		0x80000000ull
@@ -56,6 +73,7 @@ static const uint64_t exts[] = {
 
 struct input {
 	const uint8_t *p, *end;
+	uint64_t base;		/* what tag 1 is relative to */
 };
 
 /* the model machine */
@@ -108,7 +126,7 @@ static uint64_t next_arg(struct input *in)
 	case 0:
 		return tag >> 2;
 	case 1:
-		return RAM_GPA + next_raw(in, 2);
+		return in->base + next_raw(in, 2);
 	case 2:
 		return ~0ull - (tag >> 2);
 	}
@@ -370,6 +388,152 @@ static void one_call(struct model *m, struct rv_hart *h, struct input *in)
 	check_call(m, a, &before);
 }
 
+/* ---- machine mode ---- */
+
+#define KBASE		(RV_RAM_BASE + RV_KERNEL_OFFSET)
+#define MACHINE_MEM	(4u << 20)
+
+/* RV64 encodings of what the kernel needs (t0 = x5, t1 = x6) */
+#define I_TYPE(imm, rs1, f3, rd, op) \
+	((uint32_t)((imm) & 0xfff) << 20 | (rs1) << 15 | (f3) << 12 | (rd) << 7 | (op))
+#define AUIPC_T0	0x00000297u
+#define ADDI(rd, rs1, imm)	I_TYPE(imm, rs1, 0, rd, 0x13)
+#define LD(rd, off)	I_TYPE(off, 5, 3, rd, 0x03)
+#define ECALL_I		0x00000073u
+
+static uint32_t jal0(int32_t off)	/* jal x0, off */
+{
+	uint32_t o = (uint32_t)off;
+
+	return (o >> 20 & 1) << 31 | (o >> 1 & 0x3ff) << 21 |
+	       (o >> 11 & 1) << 20 | (o >> 12 & 0xff) << 12 | 0x6f;
+}
+
+static uint32_t beqz_t1(int32_t off)	/* beq t1, x0, off */
+{
+	uint32_t o = (uint32_t)off;
+
+	return (o >> 12 & 1) << 31 | (o >> 5 & 0x3f) << 25 | 0 << 20 |
+	       6 << 15 | 0 << 12 | (o >> 1 & 0xf) << 8 | (o >> 11 & 1) << 7 | 0x63;
+}
+
+struct kernel {			/* the file, as it is written */
+	uint32_t code[64];
+	uint64_t table[(MAX_CALLS + 2) * 8];	/* park, the calls, the end */
+	int n;				/* instructions so far (not written) */
+};
+
+static void emit(struct kernel *k, uint32_t insn)
+{
+	k->code[k->n++] = insn;
+}
+
+/* ld a0..a7 from t0 + @off, ecall */
+static void emit_call(struct kernel *k, int off)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		emit(k, LD(10 + i, off + 8 * i));
+	emit(k, ECALL_I);
+}
+
+/*
+ *	0	j main
+ *	4	park: auipc t0; ld a0..a7 from the park entry; ecall; j park
+ *	main:	auipc t0; addi t0, t0, table + 64 - main; li t1, ncalls
+ *	loop:	beqz t1, done; ld a0..a7; ecall; addi t0, 64; addi t1, -1; j loop
+ *	done:	ld a0..a7 (the SRST entry); ecall; spin: j spin
+ * The table follows the code (256 bytes of it).
+ */
+static void build_kernel(struct kernel *k, int ncalls)
+{
+	const int table = sizeof(k->code);
+	int park, main_at, loop, done;
+
+	k->n = 0;
+	emit(k, 0);			/* j main, patched */
+	park = 4 * k->n;
+	emit(k, AUIPC_T0);
+	emit_call(k, table - park);
+	emit(k, jal0(park - 4 * k->n));
+	main_at = 4 * k->n;
+	k->code[0] = jal0(main_at);
+	emit(k, AUIPC_T0);
+	emit(k, ADDI(5, 5, table + 64 - main_at));
+	emit(k, ADDI(6, 0, ncalls));
+	loop = 4 * k->n;
+	emit(k, 0);			/* beqz t1, done, patched */
+	emit_call(k, 0);
+	emit(k, ADDI(5, 5, 64));
+	emit(k, ADDI(6, 6, -1));
+	emit(k, jal0(loop - 4 * k->n));
+	done = 4 * k->n;
+	k->code[loop / 4] = beqz_t1(done - loop);
+	emit_call(k, 0);
+	emit(k, jal0(0));
+	check(k->n <= 64, "the kernel fits");
+}
+
+static void machine_mode(const uint8_t *data, size_t size)
+{
+	static struct kernel k;
+	struct input in = { data, data + size, KBASE };
+	struct vm_config cfg = {
+		.mem_size = MACHINE_MEM, .timeout = 0.1, .console_in = -1,
+		.console_out = -1, .no_seccomp = 1,
+	};
+	char path[] = "/tmp/fuzz_rv_sbi-XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	char tpath[256];
+	struct vm_result res;
+	struct err e = { 0 };
+	uint64_t *t;
+	int n, i, fd, ret;
+
+	cfg.cpus = 1 + next_u8(&in) % MAX_HARTS;
+	next_u8(&in);
+	memset(&k, 0, sizeof(k));
+	/* the park entry: hart_stop */
+	k.table[7] = SBI_EXT_HSM;
+	k.table[6] = 1;
+	for (n = 0; n < MAX_CALLS && in.p < in.end; n++) {
+		uint8_t sel = next_u8(&in);
+
+		t = &k.table[8 * (n + 1)];
+		t[7] = sel < NEXTS ? exts[sel] : next_raw(&in, 4);
+		t[6] = next_u8(&in);
+		next_u8(&in);	/* the caller: hart 0 makes every call here */
+		for (i = 0; i < 6; i++)
+			t[i] = next_arg(&in);
+	}
+	t = &k.table[8 * (n + 1)];	/* the end: SRST shutdown */
+	t[7] = SBI_EXT_SRST;
+	build_kernel(&k, n);
+	if (tmp && strlen(tmp) < 200) {
+		snprintf(tpath, sizeof(tpath), "%s/fuzz_rv_sbi-XXXXXX", tmp);
+		fd = mkstemp(tpath);
+		cfg.kernel = tpath;
+	} else {
+		fd = mkstemp(path);
+		cfg.kernel = path;
+	}
+	check(fd >= 0, "a temporary kernel file");
+	check(write(fd, &k, offsetof(struct kernel, n)) == (ssize_t)offsetof(struct kernel, n),
+	      "the kernel written");
+	close(fd);
+	ret = vm_rv_run(&cfg, &res, &e);
+	if (getenv("FUZZ_RV_SBI_DEBUG"))	/* replaying: keep the kernel */
+		fprintf(stderr, "machine: kernel %s, end %d code %d %s\n",
+			cfg.kernel, res.how, res.code, res.diag);
+	else
+		unlink(cfg.kernel);
+	check(ret == 0, "the machine runs");
+	check(res.how == VM_END_POWEROFF || res.how == VM_END_RESET ||
+	      res.how == VM_END_CRASH || res.how == VM_END_TIMEOUT,
+	      "the run ends in a known way");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct model m;
@@ -378,12 +542,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.sbi_call = hook, .time = ticks,
 	};
 	struct rv_hart_cfg cfg = { .ops = &hops };
-	struct input in = { data, data + size };
+	struct input in = { data, data + size, RAM_GPA };
 	struct rv_hart *h;
 	int i, started;
 
 	if (size < 2)
 		return 0;
+	if (data[0] & 0x80) {
+		machine_mode(data, size);
+		return 0;
+	}
 	memset(&m, 0, sizeof(m));
 	m.nharts = 1 + next_u8(&in) % MAX_HARTS;
 	started = next_u8(&in);
