@@ -81,6 +81,11 @@ out=$(timeout 120 "$STRATA" ct run --rm --name rvbb --template rv-busybox -- sh 
 	readlink /proc/self/exe
 	cat /proc/self/comm
 	sleep 30 &
+	# until its strata-emu has loaded it (natively: until the exec)
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		ps -o comm,args | grep -q "^sleep *sleep 30" && break
+		sleep 0.2
+	done
 	ps -o comm,args | grep "^sleep"
 	kill $!' 2>&1)
 expect_match "/proc/self/exe names the applet's busybox" '^/bin/busybox$' "$out"
