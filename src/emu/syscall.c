@@ -18,6 +18,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/fs.h>
+#include <linux/loop.h>
+#include <linux/rtc.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -111,7 +114,7 @@ static int is_self_exe(const char *path)
 {
 	char own[64];
 
-	if (!strcmp(path, "/proc/self/exe"))
+	if (!strcmp(path, "/proc/self/exe") || !strcmp(path, "/proc/thread-self/exe"))
 		return 1;
 	snprintf(own, sizeof(own), "/proc/%d/exe", getpid());
 	return !strcmp(path, own);
@@ -120,8 +123,12 @@ static int is_self_exe(const char *path)
 /* The path the host should use for guest path @addr: @out holds it.
  * Like qemu-user's -L, an absolute path that names a file (not a folder)
  * under the sysroot means that file: the guest's dynamic loader looks
- * for /lib/libc.so.6 and finds the riscv64 one. */
-static long sc_path(struct emu_proc *p, uint64_t addr, char *out, size_t cap)
+ * for /lib/libc.so.6 and finds the riscv64 one.  /proc/self/exe is the
+ * guest program, except for a call that does not follow a final
+ * symlink (@nofollow): that one sees the host's link, as an lstat()
+ * natively sees a link (its target is readlinkat's business). */
+static long sc_path_at(struct emu_proc *p, uint64_t addr, char *out,
+		       size_t cap, int nofollow)
 {
 	const char *root = p->opts->sysroot;
 	char in[PATH_MAX];
@@ -131,8 +138,12 @@ static long sc_path(struct emu_proc *p, uint64_t addr, char *out, size_t cap)
 	ret = guest_path(in, addr);
 	if (ret < 0)
 		return ret;
-	if (is_self_exe(in)) {
+	if (is_self_exe(in) && !nofollow) {
 		snprintf(out, cap, "%s", p->exe);
+		return 0;
+	}
+	if (is_self_exe(in)) {
+		snprintf(out, cap, "%s", in);
 		return 0;
 	}
 	if (in[0] == '/' && in[1] && root && root[0] &&
@@ -141,6 +152,11 @@ static long sc_path(struct emu_proc *p, uint64_t addr, char *out, size_t cap)
 		return 0;
 	snprintf(out, cap, "%s", in);
 	return 0;
+}
+
+static long sc_path(struct emu_proc *p, uint64_t addr, char *out, size_t cap)
+{
+	return sc_path_at(p, addr, out, cap, 0);
 }
 
 /* ---- files ------------------------------------------------------------ */
@@ -189,7 +205,7 @@ static long sc_newfstatat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t
 	long ret;
 
 	/* AT_EMPTY_PATH with "" is fstat: no sysroot games then */
-	ret = sc_path(p, a[1], path, sizeof(path));
+	ret = sc_path_at(p, a[1], path, sizeof(path), a[3] & AT_SYMLINK_NOFOLLOW);
 	if (ret < 0)
 		return ret;
 	if (syscall(SYS_newfstatat, (int)a[0], path, &st, (int)a[3]) < 0)
@@ -197,19 +213,26 @@ static long sc_newfstatat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t
 	return stat_out(a[2], &st);
 }
 
-/* Calls whose argument @i is a path: the host gets the translated one. */
-static long sc_path_call(struct emu_proc *p, long nr, const uint64_t *a, int i)
+/* Calls whose argument @i is a path: the host gets the translated one
+ * (@nofollow: the call does not follow a final symlink). */
+static long sc_path_call_at(struct emu_proc *p, long nr, const uint64_t *a,
+			    int i, int nofollow)
 {
 	char path[PATH_MAX];
 	uint64_t b[6];
 	long ret;
 
-	ret = sc_path(p, a[i], path, sizeof(path));
+	ret = sc_path_at(p, a[i], path, sizeof(path), nofollow);
 	if (ret < 0)
 		return ret;
 	memcpy(b, a, sizeof(b));
 	b[i] = (uint64_t)(uintptr_t)path;
 	return sc_ret(syscall(nr, b[0], b[1], b[2], b[3], b[4], b[5]));
+}
+
+static long sc_path_call(struct emu_proc *p, long nr, const uint64_t *a, int i)
+{
+	return sc_path_call_at(p, nr, a, i, 0);
 }
 
 static long sc_openat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
@@ -219,7 +242,7 @@ static long sc_openat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 
 static long sc_statx(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
-	return sc_path_call(p, SYS_statx, a, 1);
+	return sc_path_call_at(p, SYS_statx, a, 1, a[2] & AT_SYMLINK_NOFOLLOW);
 }
 
 static long sc_faccessat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
@@ -264,6 +287,34 @@ static long sc_ioctl(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	case TIOCSWINSZ: case TIOCNOTTY: case TIOCGSID: case TIOCGPTN:
 	case TIOCSPTLCK: case FIONREAD: case FIONBIO: case FIOCLEX:
 	case FIONCLEX: case FIOASYNC:
+	case TIOCOUTQ: case TIOCEXCL: case TIOCNXCL: case TIOCMGET:
+	case TIOCMSET: case TIOCGETD: case TIOCSETD: case TIOCVHANGUP:
+	case TIOCCONS:
+	/* block devices, file flags, trim: integers and __u64s */
+	case BLKGETSIZE: case BLKGETSIZE64: case BLKSSZGET: case BLKBSZGET:
+	case BLKPBSZGET: case BLKIOMIN: case BLKIOOPT: case BLKALIGNOFF:
+	case BLKROGET: case BLKRRPART: case BLKFLSBUF: case BLKDISCARD:
+	case FS_IOC_GETFLAGS: case FS_IOC_SETFLAGS: case FS_IOC_GETVERSION:
+	case FITRIM:
+	/* loop devices: the 64-bit status only (struct loop_info holds an
+	 * old dev_t, unsigned long on x86-64 and unsigned int on riscv64) */
+	case LOOP_SET_FD: case LOOP_CLR_FD: case LOOP_SET_STATUS64:
+	case LOOP_GET_STATUS64: case LOOP_CHANGE_FD: case LOOP_SET_CAPACITY:
+	case LOOP_SET_DIRECT_IO: case LOOP_SET_BLOCK_SIZE: case LOOP_CONFIGURE:
+	case LOOP_CTL_ADD: case LOOP_CTL_REMOVE: case LOOP_CTL_GET_FREE:
+	/* network interfaces (struct ifreq, ifconf, rtentry, arpreq: the
+	 * same on both 64-bit ABIs): ifconfig, route, arp, ip's fallbacks */
+	case SIOCGIFCONF: case SIOCGIFNAME: case SIOCGIFINDEX:
+	case SIOCGIFFLAGS: case SIOCSIFFLAGS: case SIOCGIFADDR: case SIOCSIFADDR:
+	case SIOCGIFDSTADDR: case SIOCSIFDSTADDR: case SIOCGIFBRDADDR:
+	case SIOCSIFBRDADDR: case SIOCGIFNETMASK: case SIOCSIFNETMASK:
+	case SIOCGIFMETRIC: case SIOCSIFMETRIC: case SIOCGIFMTU: case SIOCSIFMTU:
+	case SIOCSIFNAME: case SIOCGIFHWADDR: case SIOCSIFHWADDR:
+	case SIOCGIFTXQLEN: case SIOCSIFTXQLEN: case SIOCGIFMAP: case SIOCSIFMAP:
+	case SIOCADDRT: case SIOCDELRT: case SIOCGARP: case SIOCSARP:
+	case SIOCDARP:
+	/* the real-time clock (struct rtc_time: nine ints): hwclock */
+	case RTC_RD_TIME: case RTC_SET_TIME:
 		return sc_ret(syscall(SYS_ioctl, (int)a[0], (unsigned long)a[1], a[2]));
 	default:
 		if (p->opts->strace)
@@ -831,6 +882,15 @@ static long sc_prctl(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	case 1: case 2:		/* PR_SET/GET_PDEATHSIG */
 	case 3: case 4:		/* PR_GET/SET_DUMPABLE */
 	case 15: case 16:	/* PR_SET/GET_NAME */
+	/* integers in and out (or one int written), the same on both:
+	 * what setpriv, capsh and service managers ask */
+	case 7: case 8:		/* PR_GET/SET_KEEPCAPS */
+	case 23: case 24:	/* PR_CAPBSET_READ/DROP */
+	case 27: case 28:	/* PR_GET/SET_SECUREBITS */
+	case 29: case 30:	/* PR_SET/GET_TIMERSLACK */
+	case 36: case 37:	/* PR_SET/GET_CHILD_SUBREAPER */
+	case 38: case 39:	/* PR_SET/GET_NO_NEW_PRIVS */
+	case 47:		/* PR_CAP_AMBIENT */
 		return sc_ret(syscall(SYS_prctl, a[0], a[1], a[2], a[3], a[4]));
 	default:
 		return -EINVAL;
@@ -901,6 +961,34 @@ static const struct sc_entry sc_table[RV_NR_MAX] = {
 	EMU(293, rseq, sc_enosys), PASS(434, pidfd_open), EMU(435, clone3, sc_enosys),
 	PASS(436, close_range), EMU(439, faccessat2, sc_faccessat2),
 	EMU(441, epoll_pwait2, sc_epoll_pwait2),
+	/* the same arguments and structures on both (integers, paths that
+	 * are folders or the host's, timespec, sigevent, siginfo, mmsghdr,
+	 * the IPC *64_ds): what busybox's ionice, chrt, mount, chroot,
+	 * unshare, nsenter, hostname, dmesg and ipcs call.  Not passed:
+	 * seccomp and landlock (they would filter strata's own calls),
+	 * shmat/shmdt (a mapping outside the guest's ranges), reboot. */
+	PASS(30, ioprio_set), PASS(31, ioprio_get),
+	PASS(39, umount2), PASS(40, mount), PASS(41, pivot_root),
+	PASS(51, chroot), PASS(58, vhangup), PASS(75, vmsplice), PASS(77, tee),
+	PASS(84, sync_file_range), PASS(89, acct), PASS(91, capset),
+	PASS(97, unshare), PASS(100, get_robust_list),
+	PASS(107, timer_create), PASS(108, timer_gettime),
+	PASS(109, timer_getoverrun), PASS(110, timer_settime),
+	PASS(111, timer_delete), PASS(112, clock_settime), PASS(116, syslog),
+	PASS(119, sched_setscheduler), PASS(125, sched_get_priority_max),
+	PASS(126, sched_get_priority_min), PASS(127, sched_rr_get_interval),
+	PASS(138, rt_sigqueueinfo), PASS(151, setfsuid), PASS(152, setfsgid),
+	PASS(161, sethostname), PASS(162, setdomainname),
+	PASS(170, settimeofday), PASS(171, adjtimex),
+	PASS(186, msgget), PASS(187, msgctl), PASS(188, msgrcv), PASS(189, msgsnd),
+	PASS(190, semget), PASS(191, semctl), PASS(192, semtimedop), PASS(193, semop),
+	PASS(194, shmget), PASS(195, shmctl), PASS(213, readahead),
+	PASS(230, mlockall), PASS(231, munlockall),
+	PASS(240, rt_tgsigqueueinfo), PASS(243, recvmmsg), PASS(266, clock_adjtime),
+	PASS(267, syncfs), PASS(268, setns), PASS(269, sendmmsg), PASS(272, kcmp),
+	PASS(274, sched_setattr), PASS(275, sched_getattr), PASS(283, membarrier),
+	PASS(284, mlock2), PASS(286, preadv2), PASS(287, pwritev2),
+	PASS(424, pidfd_send_signal), PASS(438, pidfd_getfd),
 };
 
 const char *syscall_name(unsigned long nr)

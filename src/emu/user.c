@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/prctl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -103,18 +105,74 @@ static int user_load(struct emu_proc *p, struct elf_image *prog,
 
 /* Copy the strings of @v onto the stack below *sp; @addrs gets their
  * guest addresses.  Returns the count. */
+/* The strings of @v below *sp, in order and back to back as Linux lays
+ * them out (v[0] lowest), so that they are one range for /proc. */
 static int user_push_strings(uint64_t *sp, char *const *v, uint64_t *addrs)
 {
+	uint64_t at;
+	size_t total = 0;
 	int n;
 
+	for (n = 0; v && v[n]; n++)
+		total += strlen(v[n]) + 1;
+	*sp -= total;
+	at = *sp;
 	for (n = 0; v && v[n]; n++) {
 		size_t len = strlen(v[n]) + 1;
 
-		*sp -= len;
-		memcpy((void *)(uintptr_t)*sp, v[n], len);
-		addrs[n] = *sp;
+		memcpy((void *)(uintptr_t)at, v[n], len);
+		addrs[n] = at;
+		at += len;
 	}
 	return n;
+}
+
+/*
+ * /proc/PID/cmdline and environ (ps, pgrep, pidof, top) read the ranges
+ * the kernel keeps for the process: strata's own arguments ("strata-emu
+ * /bin/sh sh -c ...", or "strata-emu emu run ... --argv0 cat -- /bin/cat"
+ * after a guest execve).  PR_SET_MM_MAP points them at the guest's
+ * strings instead, which also shows what the guest writes there, as
+ * natively.  It needs no capability (CONFIG_CHECKPOINT_RESTORE, as
+ * Debian's kernels have); the other fields must be given as they are,
+ * from /proc/self/stat.  Where it is refused (a seccomp profile, an
+ * older kernel) the host's view stays: nothing else depends on it.
+ */
+static void user_proc_args(uint64_t arg_lo, uint64_t arg_hi, uint64_t env_lo,
+			   uint64_t env_hi)
+{
+	unsigned long long f[52] = { 0 };
+	struct prctl_mm_map m;
+	char buf[1024], *s, *end;
+	FILE *fp;
+	int i;
+
+	fp = fopen("/proc/self/stat", "re");
+	if (!fp)
+		return;
+	s = fgets(buf, sizeof(buf), fp);
+	fclose(fp);
+	s = s ? strrchr(buf, ')') : NULL;
+	if (!s)
+		return;
+	/* field 3 (state) follows the ")" of the name */
+	for (i = 3, s += 2; i < 52 && *s; i++, s = end) {
+		f[i] = strtoull(s, &end, 10);
+		if (end == s)	/* the state letter */
+			end = s + 1;
+		while (*end == ' ')
+			end++;
+	}
+	if (i < 52)
+		return;
+	m = (struct prctl_mm_map){
+		.start_code = f[26], .end_code = f[27], .start_stack = f[28],
+		.start_data = f[45], .end_data = f[46], .start_brk = f[47],
+		.brk = (uint64_t)syscall(SYS_brk, 0),
+		.arg_start = arg_lo, .arg_end = arg_hi,
+		.env_start = env_lo, .env_end = env_hi, .exe_fd = (uint32_t)-1,
+	};
+	prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)&m, sizeof(m), 0);
 }
 
 static int strv_size(char *const *v, size_t *bytes)
@@ -163,7 +221,7 @@ static int user_stack(struct emu_proc *p, struct rv_cpu *cpu,
 {
 	const struct emu_opts *o = p->opts;
 	struct auxv_in in = *ain;
-	uint64_t *addrs, *w, sp, aux[64];
+	uint64_t *addrs, *w, sp, aux[64], arg_hi, env_hi;
 	size_t bytes = strlen(o->path) + 1;
 	int argc, envc, naux, nw, i, ret;
 	void *stack;
@@ -187,8 +245,11 @@ static int user_stack(struct emu_proc *p, struct rv_cpu *cpu,
 	sp -= strlen(o->path) + 1;
 	memcpy((void *)(uintptr_t)sp, o->path, strlen(o->path) + 1);
 	in.execfn = sp;
+	env_hi = sp;
 	user_push_strings(&sp, o->envp, addrs + argc + 1);
+	arg_hi = sp;
 	user_push_strings(&sp, o->argv, addrs);
+	user_proc_args(sp, arg_hi, arg_hi, env_hi);
 	sp = (sp - 16) & ~15ULL;
 	if (getrandom((void *)(uintptr_t)sp, 16, 0) != 16)
 		memset((void *)(uintptr_t)sp, 0x5a, 16);
@@ -566,6 +627,21 @@ long user_clone_thread(struct emu_thread *parent, uint64_t flags, uint64_t newsp
 	return s.tid;
 }
 
+/*
+ * The process's name (/proc/PID/comm, what ps, top, pidof and killall
+ * show) is the program's, as the kernel names a process after the file
+ * it executes: the last part of the path as given, not resolved
+ * (/bin/ls -> busybox runs as "ls").  Natively strata's would show, and
+ * "exe" for every program a guest execve()s (strata re-executes itself
+ * through /proc/self/exe).
+ */
+static void set_comm(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	prctl(PR_SET_NAME, (unsigned long)(base ? base + 1 : path), 0, 0, 0);
+}
+
 int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e)
 {
 	struct elf_image prog, interp;
@@ -592,6 +668,7 @@ int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e)
 	n = readlink("/proc/self/exe", p->host_exe, sizeof(p->host_exe) - 1);
 	if (n > 0)
 		p->host_exe[n] = '\0';
+	set_comm(o->path);
 	memset(&interp, 0, sizeof(interp));
 	ret = user_load(p, &prog, &interp, e);
 	if (ret < 0)

@@ -75,6 +75,23 @@ out=$(timeout 120 "$STRATA" ct run --rm --name rvbb --template rv-busybox -- sh 
 want=$(printf '5050\n19\na b c \nHello\nnested x\nexe')
 expect_eq "pipes, forks and execs of busybox applets give the right results" "$want" "$out"
 
+# what ps shows: each process under the name and arguments of its
+# riscv64 program, not strata-emu's (comm, /proc/PID/cmdline)
+out=$(timeout 120 "$STRATA" ct run --rm --name rvbb --template rv-busybox -- sh -c '
+	readlink /proc/self/exe
+	cat /proc/self/comm
+	sleep 30 &
+	# until its strata-emu has loaded it (natively: until the exec)
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		ps -o comm,args | grep -q "^sleep *sleep 30" && break
+		sleep 0.2
+	done
+	ps -o comm,args | grep "^sleep"
+	kill $!' 2>&1)
+expect_match "/proc/self/exe names the applet's busybox" '^/bin/busybox$' "$out"
+expect_match "comm is the program's name" '^cat$' "$out"
+expect_match "ps shows the guest's name and arguments" '^sleep +sleep 30$' "$out"
+
 timeout 120 "$STRATA" ct run --rm --name rvbb --template rv-busybox -- sh -c 'exit 7' >/dev/null 2>&1
 expect_eq "the exit code comes through" "7" "$?"
 

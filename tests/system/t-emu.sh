@@ -98,6 +98,70 @@ expect_match "SA_RESTART restarts a read, its absence gives EINTR" \
 sh -c '"$1" emu run "$2"; exit $?' sh "$STRATA" "$EMU_TESTS/threads-dynamic" >/dev/null 2>&1
 expect_eq "exit_group with a thread still running ends the process" "3" "$?"
 
+# clone3 answers ENOSYS, so that glibc falls back to clone (the cross
+# glibc of Debian 12 does not try clone3 on riscv64: a program of its own)
+if command -v riscv64-linux-gnu-gcc >/dev/null; then
+	cat >"$work/clone3.c" <<'EOF'
+#include <errno.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(void)
+{
+	unsigned long long args[11] = { [4] = 17 };	/* exit_signal SIGCHLD */
+	long r = syscall(435, args, sizeof(args));
+
+	if (r == 0)
+		_exit(0);
+	printf("clone3 %s\n", r < 0 && errno == ENOSYS ? "ENOSYS" : "answered");
+	return 0;
+}
+EOF
+	riscv64-linux-gnu-gcc -O2 -static "$work/clone3.c" -o "$work/clone3"
+	out=$(st emu run "$work/clone3" 2>&1)
+	expect_eq "clone3 is ENOSYS (glibc then uses clone)" "clone3 ENOSYS" "$out"
+fi
+
+# busybox applets (the riscv64 busybox of make rv-busybox), against what
+# the same calls do natively
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+bbroot=$("$TOP/scripts/rv-busybox.sh" --cached 2>/dev/null)
+if [ -x "$bbroot/bin/busybox" ]; then
+	bb=$(realpath "$bbroot/bin/busybox")
+	mkdir -p "$work/bin"
+	for a in sh cat ls stat readlink ionice chrt setpriv unshare ipcs true tr ifconfig route lsattr; do
+		ln -s "$bb" "$work/bin/$a"
+	done
+	out=$(PATH="$work/bin" "$STRATA" emu run "$work/bin/sh" -c \
+		'cat /proc/self/comm; cat /proc/$$/comm; readlink /proc/self/exe; readlink /proc/thread-self/exe; stat -c %F /proc/self/exe' 2>&1)
+	expect_eq "a process is named after its program (comm), also one a guest execs; /proc/self/exe is a link to it" \
+		"$(printf 'cat\nsh\n%s\n%s\nsymbolic link' "$bb" "$bb")" "$out"
+	out=$(PATH="$work/bin" EMU_TEST_VAR=in-environ "$STRATA" emu run "$work/bin/sh" -c \
+		'cat /proc/self/cmdline | tr "\0" " "; echo; cat /proc/self/environ | tr "\0" "\n"' 2>&1)
+	expect_match "/proc/self/cmdline is the guest's argv (ps, pgrep), not strata's" \
+		'^cat /proc/self/cmdline $' "$out"
+	expect_match "/proc/self/environ is the guest's environment" '^EMU_TEST_VAR=in-environ$' "$out"
+	out=$(st emu run "$bb" ls -l /proc/self/exe 2>&1)
+	expect_eq "ls -l shows /proc/self/exe as a link to the program" "l $bb" \
+		"$(echo "$out" | sed -n 's|^\(.\).* /proc/self/exe -> \(.*\)|\1 \2|p')"
+	touch "$work/attr"
+	for cmd in "ionice -p $$" "chrt -p $$" "setpriv -d" "unshare true" "ipcs -l" \
+		   "ifconfig lo" "route -n" "lsattr $work/attr"; do
+		_out=$(PATH="$work/bin" "$STRATA" emu run --strace "$work/bin/sh" -c "$cmd" 2>&1 >/dev/null)
+		_rc=$?
+		if [ "$_rc" = 0 ] && ! echo "$_out" | grep -qE 'unknown syscall|not translated|= -38$'; then
+			ok "busybox $cmd: no system call or ioctl missing"
+		else
+			not_ok "busybox $cmd: no system call or ioctl missing" \
+				"exit $_rc: $(echo "$_out" | grep -E 'unknown|not translated|= -38$|^[a-z]+:' | head -n 4)"
+		fi
+	done
+	out=$("$STRATA" emu run "$bb" ifconfig lo 2>&1)
+	expect_match "ifconfig reads lo through the interface ioctls" 'inet addr:127\.0\.0\.1 +Mask:255\.0\.0\.0' "$out"
+else
+	echo "skip: busybox applets (no riscv64 busybox: make rv-busybox)"
+fi
+
 # binfmt_misc: strata registers as the riscv64 interpreter, and only
 # ever touches its own registration (qemu-user-static may hold
 # qemu-riscv64: its entry must be the same after).
