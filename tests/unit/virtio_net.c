@@ -25,57 +25,16 @@
 #define GPA	0x100000ULL
 #define MEM	0x80000ULL
 #define QSIZE	16
+#include "vq_guest.h"
 #define RXQ	0
 #define TXQ	1
 #define RXBUF_LEN 2048
 #define RXBUFS	(GPA + 0x10000)
 #define TXBUF	(GPA + 0x8000)
 
-static uint8_t *host;
 static struct gmem gm = { .n = 1 };
 static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 static int irqs;
-
-static void *g(uint64_t gpa)
-{
-	return host + (gpa - GPA);
-}
-
-/* queue q: desc at GPA + q * 0x3000, avail + 0x1000, used + 0x2000 */
-static uint64_t qbase(int q)
-{
-	return GPA + (uint64_t)q * 0x3000;
-}
-
-static void desc(int q, int i, uint64_t addr, uint32_t len, uint16_t flags,
-		 uint16_t next)
-{
-	uint8_t *d = g(qbase(q) + 16ULL * i);
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
-}
-
-static void avail_add(int q, uint16_t head)
-{
-	uint16_t *avail = g(qbase(q) + 0x1000);
-	uint16_t idx = avail[1];
-
-	avail[2 + (idx & (QSIZE - 1))] = head;
-	__atomic_store_n(&avail[1], (uint16_t)(idx + 1), __ATOMIC_RELEASE);
-}
-
-static uint16_t used_idx(int q)
-{
-	return __atomic_load_n((uint16_t *)g(qbase(q) + 0x2002), __ATOMIC_ACQUIRE);
-}
-
-static uint32_t used_elem(int q, int i, int field)
-{
-	return *(uint32_t *)g(qbase(q) + 0x2004 + 8ULL * (i & (QSIZE - 1)) + 4 * field);
-}
 
 static void on_interrupt(struct virtio_dev *d, int q)
 {
