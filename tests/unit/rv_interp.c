@@ -12,6 +12,7 @@
 
 #include "emu/cpu.h"
 #include "emu/decode.h"
+#include "unit/rv_asm.h"
 #include "unit/test.h"
 
 #define CODE	0x1000
@@ -25,60 +26,7 @@ static const struct rv_region regions[] = {
 	{ DATA, MEMSZ, RV_PROT_R | RV_PROT_W },
 };
 
-/* ---- instruction formats ---------------------------------------------- */
-
-static uint32_t R(unsigned f7, unsigned rs2, unsigned rs1, unsigned f3,
-		  unsigned rd, unsigned opc)
-{
-	return f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | opc;
-}
-
-static uint32_t I(int32_t imm, unsigned rs1, unsigned f3, unsigned rd,
-		  unsigned opc)
-{
-	return (uint32_t)(imm & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 |
-	       opc;
-}
-
-static uint32_t S(int32_t imm, unsigned rs2, unsigned rs1, unsigned f3,
-		  unsigned opc)
-{
-	uint32_t u = imm & 0xfff;
-
-	return (u >> 5) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 |
-	       (u & 31) << 7 | opc;
-}
-
-static uint32_t B(int32_t imm, unsigned rs2, unsigned rs1, unsigned f3)
-{
-	uint32_t u = imm & 0x1fff;
-
-	return (u >> 12) << 31 | ((u >> 5) & 63) << 25 | rs2 << 20 |
-	       rs1 << 15 | f3 << 12 | ((u >> 1) & 15) << 8 |
-	       ((u >> 11) & 1) << 7 | 0x63;
-}
-
-static uint32_t J(int32_t imm, unsigned rd)
-{
-	uint32_t u = imm & 0x1fffff;
-
-	return (u >> 20) << 31 | ((u >> 1) & 0x3ff) << 21 |
-	       ((u >> 11) & 1) << 20 | ((u >> 12) & 0xff) << 12 | rd << 7 |
-	       0x6f;
-}
-
-static uint32_t R4(unsigned rs3, unsigned fmt, unsigned rs2, unsigned rs1,
-		   unsigned rm, unsigned rd, unsigned opc)
-{
-	return rs3 << 27 | fmt << 25 | rs2 << 20 | rs1 << 15 | rm << 12 |
-	       rd << 7 | opc;
-}
-
-static uint32_t AMO(unsigned f5, unsigned rs2, unsigned rs1, unsigned f3,
-		    unsigned rd)
-{
-	return f5 << 27 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | 0x2f;
-}
+/* ---- instructions (encoders: rv_asm.h) -------------------------------- */
 
 #define ADDI(rd, rs1, imm)	I(imm, rs1, 0, rd, 0x13)
 #define ECALL			0x00000073u
@@ -273,7 +221,7 @@ static void test_loads_stores_and_misalignment(void)
 {
 	struct rv_cpu c;
 	uint32_t p[] = {
-		S(1, 2, 1, 3, 0x23),	/* sd x2, 1(x1): misaligned */
+		S(1, 2, 1, 3),	/* sd x2, 1(x1): misaligned */
 		I(1, 1, 0, 3, 0x03),	/* lb x3, 1(x1) */
 		I(1, 1, 4, 4, 0x03),	/* lbu x4, 1(x1) */
 		I(5, 1, 2, 5, 0x03),	/* lw x5, 5(x1) */
@@ -310,7 +258,7 @@ static void test_faults_stop_at_the_instruction(void)
 
 	reset(&c);
 	c.x[1] = CODE;
-	test_assert(exec1(&c, S(0, 2, 1, 3, 0x23)) == RV_STOP_FAULT &&
+	test_assert(exec1(&c, S(0, 2, 1, 3)) == RV_STOP_FAULT &&
 		    c.fault_access == RV_FAULT_WRITE,
 		    "a store to read-only code faults");
 	reset(&c);
@@ -653,7 +601,7 @@ static void test_nan_boxing(void)
 	c.x[1] = DATA;
 	c.f[2] = 0xdeadbeef40490fdbull;
 	memcpy(guest + DATA + 8, &(uint32_t){ 0x40490fdb }, 4);
-	exec1(&c, S(0, 2, 1, 2, 0x27));		/* fsw f2, 0(x1) */
+	exec1(&c, FS(0, 2, 1, 2));		/* fsw f2, 0(x1) */
 	exec1(&c, I(8, 1, 2, 5, 0x07));		/* flw f5, 8(x1) */
 	test_assert(!memcmp(guest + DATA, &(uint32_t){ 0x40490fdb }, 4) &&
 		    c.f[5] == 0xffffffff40490fdbull,

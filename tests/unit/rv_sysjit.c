@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "vm/rv/hart.h"
+#include "unit/rv_asm.h"
 #include "unit/test.h"
 
 #define RAM_BASE	0x80000000ull
@@ -115,36 +116,6 @@ static void emit(uint32_t w)
 {
 	memcpy(host(pc_emit), &w, 4);
 	pc_emit += 4;
-}
-
-static uint32_t R(unsigned f7, unsigned rs2, unsigned rs1, unsigned f3,
-		  unsigned rd, unsigned opc)
-{
-	return f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | opc;
-}
-
-static uint32_t I(int32_t imm, unsigned rs1, unsigned f3, unsigned rd,
-		  unsigned opc)
-{
-	return (uint32_t)(imm & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 |
-	       opc;
-}
-
-static uint32_t S(int32_t imm, unsigned rs2, unsigned rs1, unsigned f3)
-{
-	uint32_t u = imm & 0xfff;
-
-	return (u >> 5) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 |
-	       (u & 31) << 7 | 0x23;
-}
-
-static uint32_t B(int32_t imm, unsigned rs2, unsigned rs1, unsigned f3)
-{
-	uint32_t u = imm & 0x1fff;
-
-	return (u >> 12) << 31 | ((u >> 5) & 63) << 25 | rs2 << 20 |
-	       rs1 << 15 | f3 << 12 | ((u >> 1) & 15) << 8 |
-	       ((u >> 11) & 1) << 7 | 0x63;
 }
 
 #define ADDI(rd, rs, imm)	emit(I(imm, rs, 0, rd, 0x13))
