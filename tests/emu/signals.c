@@ -58,6 +58,15 @@ static void on_fp(int sig)
 	got = (int)d;
 }
 
+/* a store to an address in the unmapped first page; through a volatile
+ * pointer so the compiler neither warns about nor folds the access */
+static void poke(unsigned long addr)
+{
+	volatile int *volatile p = (volatile int *)addr;
+
+	*p = 1;
+}
+
 int main(void)
 {
 	struct sigaction sa;
@@ -118,7 +127,7 @@ int main(void)
 	sigaction(SIGILL, &sa, NULL);
 	r = sigsetjmp(jb, 1);
 	if (r == 0)
-		*(volatile int *)16 = 1;
+		poke(16);
 	printf("segv: caught %d addr %#lx code %d\n", r, (unsigned long)fault_addr, (int)got_code);
 	r = sigsetjmp(jb, 1);
 	if (r == 0)
@@ -126,7 +135,7 @@ int main(void)
 	printf("sigill: caught %d code %d\n", r, (int)got_code);
 	r = sigsetjmp(jb, 1);
 	if (r == 0)
-		*(volatile int *)24 = 1;
+		poke(24);
 	printf("segv again (mask restored by siglongjmp): caught %d addr %#lx\n", r,
 	       (unsigned long)fault_addr);
 
