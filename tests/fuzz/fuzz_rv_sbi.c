@@ -7,7 +7,7 @@
  * (src/vm/rv/hart.c) runs an `ecall` with the fuzzer's registers, its
  * sbi_call hook hands them to rv_sbi_call() as the machine does, and
  * a0/a1 and the pc are checked afterwards.  The machine behind struct
- * rv_sbi_ops is a small model (1-8 harts, 16 KiB of RAM from malloc, so
+ * rv_sbi_ops is a small model (1-8 harts, 16 KiB of RAM from the heap, so
  * ASan sees a DBCN buffer that leaves it) that keeps HSM states and
  * checks each request against the SBI 2.0 spec:
  *	- every hart index handed to the machine exists; a timer is the
@@ -557,8 +557,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	started = next_u8(&in);
 	for (i = 0; i < m.nharts; i++)
 		m.state[i] = started >> i & 1 ? SBI_HSM_STARTED : SBI_HSM_STOPPED;
-	m.ram = calloc(1, RAM_SZ);
+	/* page-aligned, as a machine's mmap()ed RAM (hart.h) */
+	m.ram = aligned_alloc(4096, RAM_SZ);
 	check(m.ram != NULL, "RAM");
+	memset(m.ram, 0, RAM_SZ);
 	m.gmem = (struct gmem){ .r = { { RAM_GPA, RAM_SZ, m.ram } }, .n = 1 };
 	m.ops = (struct rv_sbi_ops){
 		.ctx = &m, .nharts = m.nharts, .ram = &m.gmem,

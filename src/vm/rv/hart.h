@@ -45,6 +45,8 @@ struct rv_hart_ops {
 
 struct rv_hart_cfg {
 	uint64_t hartid;
+	/* every region page-aligned in the guest and on the host: the TLB
+	 * and the translator's code pages map whole pages */
 	const struct gmem *ram;
 	const struct rv_hart_ops *ops;
 	int sv48;		/* offer Sv48 besides Sv39 */
