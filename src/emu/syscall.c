@@ -37,6 +37,7 @@
 
 #include "emu/elf.h"
 #include "emu/jit.h"
+#include "emu/safe_syscall.h"
 #include "emu/syscall.h"
 
 #define PAGE		4096ULL
@@ -211,6 +212,14 @@ static long sc_newfstatat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t
 	if (syscall(SYS_newfstatat, (int)a[0], path, &st, (int)a[3]) < 0)
 		return -errno;
 	return stat_out(a[2], &st);
+}
+
+/* A host call that may block: a guest signal caught before it enters the
+ * kernel stops it (safe_syscall.h); @blocked is the mask it runs under. */
+static long sc_safe(struct rv_cpu *cpu, const uint64_t *blocked, long nr,
+		    const uint64_t *a)
+{
+	return emu_safe_syscall(&emu_thread_of(cpu)->pending, blocked, nr, a);
 }
 
 /* Calls whose argument @i is a path: the host gets the translated one
@@ -731,7 +740,8 @@ static long sc_rt_sigpending(struct emu_proc *p, struct rv_cpu *cpu, const uint6
  * is (same sigset on both); when a signal interrupts it, the guest's
  * handler must run under that mask and the frame must restore the old
  * one, so the thread keeps it until the run loop delivers.  A signal
- * caught just before the call makes it return EINTR at once.
+ * caught before the call, and not blocked by that mask, interrupts it
+ * at once, as the kernel would.
  */
 static long sc_masked_call(struct emu_thread *t, long nr, const uint64_t *a,
 			   uint64_t maskp)
@@ -741,9 +751,9 @@ static long sc_masked_call(struct emu_thread *t, long nr, const uint64_t *a,
 
 	if (maskp && guest_read(&m, maskp, 8) != 8)
 		return -EFAULT;
-	if (maskp && __atomic_load_n(&t->pending, __ATOMIC_SEQ_CST))
-		return -EINTR;
-	ret = sc_ret(syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]));
+	ret = emu_safe_syscall(&t->pending, maskp ? &m : &t->sigmask, nr, a);
+	if (ret == EMU_SAFE_NOT_STARTED)
+		ret = maskp ? -EINTR : ret;
 	if (ret == -EINTR && maskp && !t->mask_saved) {
 		t->saved_mask = t->sigmask;
 		t->sigmask = m & ~SIG_UNBLOCKABLE;
@@ -1013,7 +1023,7 @@ void syscall_dispatch(struct emu_proc *p, struct rv_cpu *cpu)
 	if (s->fn)
 		ret = s->fn(p, cpu, a);
 	else
-		ret = sc_ret(syscall(s->host, a[0], a[1], a[2], a[3], a[4], a[5]));
+		ret = sc_safe(cpu, &emu_thread_of(cpu)->sigmask, s->host, a);
 	if (p->opts->strace)
 		fprintf(stderr, "[%d] %s(%#lx, %#lx, %#lx, %#lx) = %ld\n", getpid(), s->name,
 			(unsigned long)a[0], (unsigned long)a[1], (unsigned long)a[2],

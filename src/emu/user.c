@@ -36,6 +36,7 @@
 
 #include "emu/elf.h"
 #include "emu/jit.h"
+#include "emu/safe_syscall.h"
 #include "emu/syscall.h"
 #include "emu/user.h"
 
@@ -455,7 +456,9 @@ static int user_ecall(struct emu_thread *t, struct emu_result *res)
 	if (t->p->exited || t->exited)
 		return 0;
 	sig = usig_next(t);
-	if ((int64_t)cpu->x[10] == -EINTR && sig && usig_restarts(t, sig, nr))
+	if ((int64_t)cpu->x[10] == EMU_SAFE_NOT_STARTED)
+		cpu->x[10] = a0;	/* never made: the handler, then the call */
+	else if ((int64_t)cpu->x[10] == -EINTR && sig && usig_restarts(t, sig, nr))
 		cpu->x[10] = a0;	/* the handler runs, then the call again */
 	else
 		cpu->pc += 4;

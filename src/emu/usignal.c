@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "emu/safe_syscall.h"
 #include "emu/syscall.h"
 #include "emu/user.h"
 
@@ -102,6 +103,7 @@ void usig_catch(int sig, siginfo_t *si)
 static void usig_host_handler(int sig, siginfo_t *si, void *uc)
 {
 	usig_catch(sig, si);
+	emu_safe_syscall_rewind(uc);
 }
 
 /* Signals strata keeps for itself (faults of the CPU core, ASan), and

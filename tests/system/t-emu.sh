@@ -98,6 +98,56 @@ expect_match "SA_RESTART restarts a read, its absence gives EINTR" \
 sh -c '"$1" emu run "$2"; exit $?' sh "$STRATA" "$EMU_TESTS/threads-dynamic" >/dev/null 2>&1
 expect_eq "exit_group with a thread still running ends the process" "3" "$?"
 
+# The self-pipe trick under a stream of one-shot alarms: the handler
+# writes the byte the main loop's read waits for, so however close to the
+# read an alarm comes, the read must end (a signal caught just before a
+# blocking call stops it: src/emu/safe_syscall.c).
+if command -v riscv64-linux-gnu-gcc >/dev/null; then
+	cat >"$work/selfpipe.c" <<'EOF'
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+static int fds[2];
+static void on_alarm(int sig)
+{
+	char c = 'x';
+
+	if (write(fds[1], &c, 1) != 1)
+		_exit(3);
+}
+int main(void)
+{
+	struct sigaction sa;
+	unsigned seed = 1;
+	int got = 0;
+	char c;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	if (pipe(fds) < 0)
+		return 1;
+	for (int i = 0; i < 3000; i++) {
+		struct itimerval it = { { 0, 0 }, { 0, 1 + (seed = seed * 1103515245 + 12345) % 100 } };
+		ssize_t r;
+
+		setitimer(ITIMER_REAL, &it, NULL);
+		while ((r = read(fds[0], &c, 1)) < 0 && errno == EINTR)
+			;
+		got += r == 1;
+	}
+	printf("%d\n", got);
+	return 0;
+}
+EOF
+	riscv64-linux-gnu-gcc -O2 -static "$work/selfpipe.c" -o "$work/selfpipe"
+	out=$(timeout 60 "$STRATA" emu run "$work/selfpipe" 2>&1)
+	expect_eq "3000 alarms, each handler's byte read (self-pipe)" "3000" "$out"
+fi
+
 # clone3 answers ENOSYS, so that glibc falls back to clone (the cross
 # glibc of Debian 12 does not try clone3 on riscv64: a program of its own)
 if command -v riscv64-linux-gnu-gcc >/dev/null; then
