@@ -55,6 +55,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -610,7 +611,8 @@ struct jit_tr {
 	int nfx;		/* xmm registers handed out */
 	int ncold;
 	uint8_t *oob;		/* rel32 to the out-of-budget path, or NULL */
-	bool skip_next;		/* the next instruction is translated */
+	int skip;		/* the instructions after this one it
+				 * translated too (a cmov, a fused lea) */
 	bool frm_ok;		/* frm was checked to be round-to-nearest */
 	uint32_t sx;		/* x[i] known to be a sign-extended 32-bit value */
 	int nslots;		/* system mode: TLB copies of the block */
@@ -1505,7 +1507,7 @@ static void cmov_commit(struct jit_tr *t, int cc)
 		x_mb(&t->b, XW, 0x89, RAX, RBX, OFF_X(rd));
 	}
 	t->sx &= ~(1u << rd);		/* the old value or the new one */
-	t->skip_next = true;
+	t->skip = 1;
 }
 
 static const uint8_t branch_cc[] = {
@@ -1554,6 +1556,44 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 	if (in->rd)
 		t->sx = (t->sx & ~(1u << in->rd)) | (uint32_t)sx << in->rd;
 	return more;
+}
+
+/*
+ * slli x, y, s (s = 1..3) [; addi x, x, c] ; add x, x, b -- how a
+ * compiler indexes an array -- as one lea x, [b + y << s + c].  In a
+ * loop that loads through a value it computed (a table-driven CRC: value
+ * -> index -> address -> load -> value) each instruction is a cycle on
+ * the chain.  None of them can fault and no exit lies between them, so
+ * no state between them is ever seen.  Not in a cmov's skipped
+ * instruction (t->idx is the branch's there).  Returns how many
+ * instructions after @in it translated.
+ */
+static int fuse_lea(struct jit_tr *t, const struct rv_insn *in)
+{
+	const struct rv_insn *add;
+	unsigned x = in->rd, s = in->imm & 63, base;
+	int32_t c = 0;
+	int k = t->idx + 1, bh, ih, d;
+
+	if (in != &t->ins[t->idx] || s < 1 || s > 3)
+		return 0;
+	if (k < t->n && t->ins[k].op == RV_OP_ADDI && t->ins[k].rd == x &&
+	    t->ins[k].rs1 == x)
+		c = t->ins[k++].imm;
+	if (k >= t->n)
+		return 0;
+	add = &t->ins[k];
+	if (add->op != RV_OP_ADD || add->rd != x)
+		return 0;
+	base = add->rs1 == x ? add->rs2 : add->rs1;
+	if ((add->rs1 != x && add->rs2 != x) || base == x || !base)
+		return 0;
+	ih = gx(t, in->rs1, RAX);
+	bh = gx(t, base, RCX);
+	d = dreg(t, x, RAX);
+	x_mem(&t->b, XW, 0x8d, d, bh, ih, (int)s, c);
+	put(t, x, d);
+	return t->skip = k - t->idx;
 }
 
 /* one instruction; returns false when it ended the block (exits made) */
@@ -1623,6 +1663,8 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 
 		if (!rd)
 			return true;
+		if (op == RV_OP_SLLI && fuse_lea(t, in))
+			return true;
 		d = dreg(t, rd, RAX);
 		mov_rr(t, d, gx(t, in->rs1, d));
 		x_shift_ri(b, XW, n[op - RV_OP_SLLI], d, in->imm & 63);
@@ -1652,6 +1694,15 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 
 		if (!rd)
 			return true;
+		if (op == RV_OP_SRLIW && (in->imm & 31)) {
+			/* bit 31 of the result is 0: the 32-bit mov's zero
+			 * extension is the sign extension */
+			d = dreg(t, rd, RAX);
+			x_rr(b, 0, 0x8b, d, gx(t, in->rs1, d));
+			x_shift_ri(b, 0, SH_SHR, d, in->imm & 31);
+			put(t, rd, d);
+			return true;
+		}
 		ld(t, RAX, in->rs1);
 		x_shift_ri(b, 0, n[op - RV_OP_SLLIW], RAX, in->imm & 31);
 		sext_put(t, rd, RAX);
@@ -1971,6 +2022,24 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
  * /tmp/perf-PID.map, the file `perf report` reads for JIT code (how the
  * translator is profiled: which guest blocks the time goes to).
  */
+/* STRATA_EMU_PERFMAP=2: also each block's host code, raw, in
+ * /tmp/strata-jit-PID/PC.bin (objdump -D -b binary -mi386:x86-64) */
+static void jit_dump_code(const uint8_t *code, const uint8_t *end, uint64_t pc)
+{
+	char path[80];
+	int fd, n;
+
+	n = snprintf(path, sizeof(path), "/tmp/strata-jit-%d", (int)getpid());
+	mkdir(path, 0755);
+	snprintf(path + n, sizeof(path) - (size_t)n, "/%lx.bin", (unsigned long)pc);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	if (write(fd, code, (size_t)(end - code)) < 0)
+		(void)0;
+	close(fd);
+}
+
 static void jit_perfmap(struct jit *j, const uint8_t *code, const uint8_t *end,
 			uint64_t pc)
 {
@@ -1981,7 +2050,7 @@ static void jit_perfmap(struct jit *j, const uint8_t *code, const uint8_t *end,
 		const char *e = getenv("STRATA_EMU_PERFMAP");
 
 		j->perfmap = -1;
-		if (e && e[0] == '1') {
+		if (e && (e[0] == '1' || e[0] == '2')) {
 			snprintf(line, sizeof(line), "/tmp/perf-%d.map", (int)getpid());
 			j->perfmap = open(line, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 			if (j->perfmap == 0)	/* 0 means "not asked yet" */
@@ -1994,6 +2063,8 @@ static void jit_perfmap(struct jit *j, const uint8_t *code, const uint8_t *end,
 		     (unsigned long)(end - code), (unsigned long)pc);
 	if (write(j->perfmap, line, (size_t)n) < 0)
 		j->perfmap = -1;
+	if (getenv("STRATA_EMU_PERFMAP")[0] == '2')
+		jit_dump_code(code, end, pc);
 }
 
 static bool is_branch(unsigned op)
@@ -2170,10 +2241,8 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		more = emit_insn(&t, &ins[i]);
 
 		t.pc += ins[i].len;
-		if (t.skip_next) {	/* a cmov translated it */
-			t.skip_next = false;
+		for (; t.skip > 0; t.skip--)	/* a cmov, a lea took them */
 			t.pc += ins[++i].len;
-		}
 		if (!more)
 			break;
 	}
