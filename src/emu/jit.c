@@ -1534,6 +1534,8 @@ static bool sx_result(const struct jit_tr *t, const struct rv_insn *in)
 		return in->imm >= 0 || s1;
 	case RV_OP_XORI: case RV_OP_ORI:
 		return s1;
+	case RV_OP_ADD:		/* c.mv: add rd, x0, rs2 */
+		return (!in->rs1 && s2) || (!in->rs2 && s1);
 	case RV_OP_AND: case RV_OP_OR: case RV_OP_XOR:
 		return s1 && s2;
 	case RV_OP_SRLI:
@@ -1720,6 +1722,21 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 
 		if (!rd)
 			return true;
+		if ((op == RV_OP_ADD || op == RV_OP_OR || op == RV_OP_XOR) &&
+		    (!in->rs1 || !in->rs2)) {	/* c.mv is add rd, x0, rs2 */
+			d = dreg(t, rd, RAX);
+			mov_rr(t, d, gx(t, in->rs1 | in->rs2, d));
+			put(t, rd, d);
+			return true;
+		}
+		if (op == RV_OP_ADD && rd != in->rs1 && rd != in->rs2) {
+			/* three registers: one lea, not mov + add */
+			a = gx(t, in->rs1, RAX);
+			d = gx(t, in->rs2, RCX);
+			x_mem(b, XW, 0x8d, dreg(t, rd, RAX), a, d, 0, 0);
+			put(t, rd, dreg(t, rd, RAX));
+			return true;
+		}
 		d = dreg(t, rd, RAX);
 		/* rd == rs2 != rs1 in a register: compute in rax */
 		if (in->rs2 == rd && in->rs1 != rd && d != RAX)
