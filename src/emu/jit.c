@@ -1561,37 +1561,49 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 }
 
 /*
- * slli x, y, s (s = 1..3) [; addi x, x, c] ; add x, x, b -- how a
- * compiler indexes an array -- as one lea x, [b + y << s + c].  In a
- * loop that loads through a value it computed (a table-driven CRC: value
- * -> index -> address -> load -> value) each instruction is a cycle on
- * the chain.  None of them can fault and no exit lies between them, so
- * no state between them is ever seen.  Not in a cmov's skipped
+ * slli x, y, s (s = 1..3) [; addi u, x, c] ; add x, u, b -- how a
+ * compiler indexes an array (u is x, or another register: a stack
+ * array's offset) -- as lea x, [b + y << s + c], and u = y << s + c
+ * beside it, off the chain.  In a loop that loads through a value it
+ * computed (a table-driven CRC: value -> index -> address -> load ->
+ * value) each instruction was a cycle on the chain.  None of them can
+ * fault and no exit lies between them, so the slli's own result, which
+ * the add overwrites, is never seen.  Not in a cmov's skipped
  * instruction (t->idx is the branch's there).  Returns how many
  * instructions after @in it translated.
  */
 static int fuse_lea(struct jit_tr *t, const struct rv_insn *in)
 {
 	const struct rv_insn *add;
-	unsigned x = in->rd, s = in->imm & 63, base;
+	unsigned x = in->rd, y = in->rs1, s = in->imm & 63, u = x, base;
 	int32_t c = 0;
 	int k = t->idx + 1, bh, ih, d;
 
 	if (in != &t->ins[t->idx] || s < 1 || s > 3)
 		return 0;
-	if (k < t->n && t->ins[k].op == RV_OP_ADDI && t->ins[k].rd == x &&
-	    t->ins[k].rs1 == x)
+	if (k < t->n && t->ins[k].op == RV_OP_ADDI && t->ins[k].rs1 == x &&
+	    t->ins[k].rd) {
+		u = t->ins[k].rd;
 		c = t->ins[k++].imm;
+	}
 	if (k >= t->n)
 		return 0;
 	add = &t->ins[k];
-	if (add->op != RV_OP_ADD || add->rd != x)
+	if (add->op != RV_OP_ADD || add->rd != x ||
+	    (add->rs1 != u && add->rs2 != u))
 		return 0;
-	base = add->rs1 == x ? add->rs2 : add->rs1;
-	if ((add->rs1 != x && add->rs2 != x) || base == x || !base)
+	base = add->rs1 == u ? add->rs2 : add->rs1;
+	/* b must not be one the sequence writes; y must outlive u's lea */
+	if (!base || base == x || base == u || (u != x && u == y))
 		return 0;
-	ih = gx(t, in->rs1, RAX);
+	ih = gx(t, y, RAX);
 	bh = gx(t, base, RCX);
+	if (u != x) {
+		d = dreg(t, u, RDX);
+		x_lea_nobase(&t->b, d, ih, (int)s, c);
+		put(t, u, d);
+		t->sx &= ~(1u << u);
+	}
 	d = dreg(t, x, RAX);
 	x_mem(&t->b, XW, 0x8d, d, bh, ih, (int)s, c);
 	put(t, x, d);

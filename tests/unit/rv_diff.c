@@ -232,6 +232,15 @@ static const char *const snippets[] = {
 	"lw x24, -768(x24)\nandi x25, x25, 15\nslli x25, x25, 3\nadd x25, sp, x25\n"
 	"ld x26, 256(x25)\nbnez x27, 1f\nslli x28, x29, 2\n1: add x28, x28, x30\n"
 	"slli x10, x10, 3\naddi x10, x10, 1\nadd x10, x10, x31\n",
+	/* ... with the addi into another register (a stack array) */
+	"andi x6, x6, 7\nslli x5, x6, 2\naddi x7, x5, 848\nadd x5, x7, sp\n"
+	"lw x8, -592(x5)\nslli x9, x10, 2\naddi x10, x9, 5\nadd x9, x10, x11\n"
+	"slli x12, x13, 3\naddi x14, x12, -7\nadd x12, x14, x13\n"
+	"slli x15, x15, 1\naddi x16, x15, 100\nadd x15, x16, x17\n"
+	"addiw x18, x19, 1\nslli x20, x21, 2\naddi x18, x20, 4\nadd x20, x18, x22\n"
+	"addiw x18, x18, 0\nslli x23, x24, 2\naddi x25, x23, 9\nadd x23, x26, x25\n"
+	"slli x27, x28, 1\naddi x29, x27, 3\nadd x27, x29, x27\n"
+	"slli x30, x31, 2\naddi x1, x30, -2048\nadd x30, x1, x1\n",
 	/* multiply and divide extremes */
 	"li x5, -1\nli x6, 1\nslli x6, x6, 63\ndiv x7, x6, x5\nrem x8, x6, x5\n"
 	"divu x9, x6, x0\nremu x10, x6, x0\nmulh x11, x6, x6\nmulhsu x12, x6, x5\n"
