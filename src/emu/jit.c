@@ -1326,7 +1326,7 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 	bool isfma = op >= RV_OP_FMADD_D && op <= RV_OP_FNMADD_D;
 	struct jit_cold *c;
 	struct rv_insn *copy;
-	int x1, x2, x3 = 0;
+	int x1, x2, x3 = 0, r;
 
 	if (!(isfma || (op >= RV_OP_FADD_D && op <= RV_OP_FSQRT_D)))
 		return false;
@@ -1361,19 +1361,26 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 		x->from[x->nfrom++] = x_jcc(b, CC_NE);
 		t->frm_ok = true;
 	}
+	/* the result straight into f[rd]'s register when it is no operand:
+	 * the slow path needs only the operands (the helper rewrites rd) */
+	r = fdst(t, in->rd, XMM_S0);
+	if (r == x1 || r == x2 || (isfma && r == x3))
+		r = XMM_S0;
 	if (isfma) {
-		/* vfm*213sd xmm0, x2, x3: xmm0 = +-(x2 * xmm0) +- x3 */
-		movapd(t, XMM_S0, x1);
-		x_vex_fma(b, fma[op - RV_OP_FMADD_D], XMM_S0, x2, x3);
+		/* vfm*213sd r, x2, x3: r = +-(x2 * r) +- x3 */
+		movapd(t, r, x1);
+		x_vex_fma(b, fma[op - RV_OP_FMADD_D], r, x2, x3);
 	} else if (op == RV_OP_FSQRT_D) {
-		x_rr(b, XF2, 0x0f51, XMM_S0, x1);
+		x_rr(b, XF2, 0x0f51, r, x1);
+	} else if (jit_has_fma) {	/* AVX: v*sd r, x1, x2, no copy */
+		x_vex_sd(b, arith[op - RV_OP_FADD_D], r, x1, x2);
 	} else {
-		movapd(t, XMM_S0, x1);
-		x_rr(b, XF2, 0x0f00 | arith[op - RV_OP_FADD_D], XMM_S0, x2);
+		movapd(t, r, x1);
+		x_rr(b, XF2, 0x0f00 | arith[op - RV_OP_FADD_D], r, x2);
 	}
-	x_rr(b, X66, 0x0f2e, XMM_S0, XMM_S0);		/* ucomisd: NaN? */
+	x_rr(b, X66, 0x0f2e, r, r);			/* ucomisd: NaN? */
 	c->from[c->nfrom++] = x_jcc(b, 0xa);		/* jp */
-	putf(t, in->rd, XMM_S0);
+	putf(t, in->rd, r);
 	c->back = b->p;
 	c->loaded = t->loaded;
 	c->floaded = t->floaded;

@@ -181,6 +181,17 @@ static inline void x_vex_fma(struct xbuf *b, uint8_t op, int reg, int v, int rm)
 	e8(b, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
 }
 
+/* VEX.LIG.F2.0F op xmm reg, xmm v, xmm rm (AVX add/sub/mul/div sd:
+ * three operands, no copy of the first) */
+static inline void x_vex_sd(struct xbuf *b, uint8_t op, int reg, int v, int rm)
+{
+	e8(b, 0xc4);
+	e8(b, (uint8_t)((reg & 8 ? 0 : 0x80) | 0x40 | (rm & 8 ? 0 : 0x20) | 0x01));
+	e8(b, (uint8_t)((~v & 15) << 3 | 0x03));
+	e8(b, op);
+	e8(b, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
+}
+
 /* jcc/jmp rel32 with the target still unknown: returns the rel32 field */
 static inline uint8_t *x_jcc(struct xbuf *b, int cc)
 {
