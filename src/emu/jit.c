@@ -1623,6 +1623,7 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 	struct xbuf *b = &t->b;
 	unsigned op = in->op, rd = in->rd;
 	uint64_t npc = t->pc + in->len;
+	uint8_t *miss;
 	int d, a;
 
 	switch (op) {
@@ -1971,17 +1972,22 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			put(t, rd, d);
 		}
 		wb(t);
-		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
 		if (t->j->sys) {
+			x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
 			sys_ibtc_jump(t);
 			return false;
 		}
-		/* the indirect-branch table: [r14 + (pc & 0x1ffe) * 8] */
+		/* the indirect-branch table: [r14 + (pc & 0x1ffe) * 8]; only
+		 * a miss stores cpu->pc (a block never reads it: its budget
+		 * exit and helpers store their own) */
 		x_rr(b, 0, 0x8b, RCX, RAX);
 		x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
 		x_mem(b, XW, ALU_RM(ALU_CMP), RAX, R14, RCX, 3, 0);
-		x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain_st);
+		miss = x_jcc(b, CC_NE);
 		x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);		/* jmp [..+8] */
+		x_patch(miss, b->p);
+		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
+		x_patch(x_jmp(b), t->j->epilogue_nochain_st);
 		return false;
 	case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
 	case RV_OP_BLTU: case RV_OP_BGEU: {
