@@ -32,6 +32,10 @@
  * helper calls.  The stack frame made by the entry trampoline holds the
  * exit's patchable jump at [rsp + 8].
  *
+ * A few peepholes translate what compilers emit in fewer host
+ * instructions: array indexing (slli [; addi] ; add) as one lea
+ * (fuse_lea()), c.mv as a mov, a three-register add as a lea.
+ *
  * Instructions without a host sequence here (single precision, FP
  * conversions, A, most CSRs, ecall, ebreak, illegal) call
  * rv_interp_exec() on a copy of their decoded form: the reference
