@@ -32,6 +32,10 @@
  * helper calls.  The stack frame made by the entry trampoline holds the
  * exit's patchable jump at [rsp + 8].
  *
+ * A few peepholes translate what compilers emit in fewer host
+ * instructions: array indexing (slli [; addi] ; add) as one lea
+ * (fuse_lea()), c.mv as a mov, a three-register add as a lea.
+ *
  * Instructions without a host sequence here (single precision, FP
  * conversions, A, most CSRs, ecall, ebreak, illegal) call
  * rv_interp_exec() on a copy of their decoded form: the reference
@@ -55,6 +59,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -610,7 +615,8 @@ struct jit_tr {
 	int nfx;		/* xmm registers handed out */
 	int ncold;
 	uint8_t *oob;		/* rel32 to the out-of-budget path, or NULL */
-	bool skip_next;		/* the next instruction is translated */
+	int skip;		/* the instructions after this one it
+				 * translated too (a cmov, a fused lea) */
 	bool frm_ok;		/* frm was checked to be round-to-nearest */
 	uint32_t sx;		/* x[i] known to be a sign-extended 32-bit value */
 	int nslots;		/* system mode: TLB copies of the block */
@@ -1324,7 +1330,7 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 	bool isfma = op >= RV_OP_FMADD_D && op <= RV_OP_FNMADD_D;
 	struct jit_cold *c;
 	struct rv_insn *copy;
-	int x1, x2, x3 = 0;
+	int x1, x2, x3 = 0, r;
 
 	if (!(isfma || (op >= RV_OP_FADD_D && op <= RV_OP_FSQRT_D)))
 		return false;
@@ -1359,19 +1365,26 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 		x->from[x->nfrom++] = x_jcc(b, CC_NE);
 		t->frm_ok = true;
 	}
+	/* the result straight into f[rd]'s register when it is no operand:
+	 * the slow path needs only the operands (the helper rewrites rd) */
+	r = fdst(t, in->rd, XMM_S0);
+	if (r == x1 || r == x2 || (isfma && r == x3))
+		r = XMM_S0;
 	if (isfma) {
-		/* vfm*213sd xmm0, x2, x3: xmm0 = +-(x2 * xmm0) +- x3 */
-		movapd(t, XMM_S0, x1);
-		x_vex_fma(b, fma[op - RV_OP_FMADD_D], XMM_S0, x2, x3);
+		/* vfm*213sd r, x2, x3: r = +-(x2 * r) +- x3 */
+		movapd(t, r, x1);
+		x_vex_fma(b, fma[op - RV_OP_FMADD_D], r, x2, x3);
 	} else if (op == RV_OP_FSQRT_D) {
-		x_rr(b, XF2, 0x0f51, XMM_S0, x1);
+		x_rr(b, XF2, 0x0f51, r, x1);
+	} else if (jit_has_fma) {	/* AVX: v*sd r, x1, x2, no copy */
+		x_vex_sd(b, arith[op - RV_OP_FADD_D], r, x1, x2);
 	} else {
-		movapd(t, XMM_S0, x1);
-		x_rr(b, XF2, 0x0f00 | arith[op - RV_OP_FADD_D], XMM_S0, x2);
+		movapd(t, r, x1);
+		x_rr(b, XF2, 0x0f00 | arith[op - RV_OP_FADD_D], r, x2);
 	}
-	x_rr(b, X66, 0x0f2e, XMM_S0, XMM_S0);		/* ucomisd: NaN? */
+	x_rr(b, X66, 0x0f2e, r, r);			/* ucomisd: NaN? */
 	c->from[c->nfrom++] = x_jcc(b, 0xa);		/* jp */
-	putf(t, in->rd, XMM_S0);
+	putf(t, in->rd, r);
 	c->back = b->p;
 	c->loaded = t->loaded;
 	c->floaded = t->floaded;
@@ -1505,7 +1518,7 @@ static void cmov_commit(struct jit_tr *t, int cc)
 		x_mb(&t->b, XW, 0x89, RAX, RBX, OFF_X(rd));
 	}
 	t->sx &= ~(1u << rd);		/* the old value or the new one */
-	t->skip_next = true;
+	t->skip = 1;
 }
 
 static const uint8_t branch_cc[] = {
@@ -1532,6 +1545,8 @@ static bool sx_result(const struct jit_tr *t, const struct rv_insn *in)
 		return in->imm >= 0 || s1;
 	case RV_OP_XORI: case RV_OP_ORI:
 		return s1;
+	case RV_OP_ADD:		/* c.mv: add rd, x0, rs2 */
+		return (!in->rs1 && s2) || (!in->rs2 && s1);
 	case RV_OP_AND: case RV_OP_OR: case RV_OP_XOR:
 		return s1 && s2;
 	case RV_OP_SRLI:
@@ -1556,12 +1571,63 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 	return more;
 }
 
+/*
+ * slli x, y, s (s = 1..3) [; addi u, x, c] ; add x, u, b -- how a
+ * compiler indexes an array (u is x, or another register: a stack
+ * array's offset) -- as lea x, [b + y << s + c], and u = y << s + c
+ * beside it, off the chain.  In a loop that loads through a value it
+ * computed (a table-driven CRC: value -> index -> address -> load ->
+ * value) each instruction was a cycle on the chain.  None of them can
+ * fault and no exit lies between them, so the slli's own result, which
+ * the add overwrites, is never seen.  Not in a cmov's skipped
+ * instruction (t->idx is the branch's there).  Returns how many
+ * instructions after @in it translated.
+ */
+static int fuse_lea(struct jit_tr *t, const struct rv_insn *in)
+{
+	const struct rv_insn *add;
+	unsigned x = in->rd, y = in->rs1, s = in->imm & 63, u = x, base;
+	int32_t c = 0;
+	int k = t->idx + 1, bh, ih, d;
+
+	if (in != &t->ins[t->idx] || s < 1 || s > 3)
+		return 0;
+	if (k < t->n && t->ins[k].op == RV_OP_ADDI && t->ins[k].rs1 == x &&
+	    t->ins[k].rd) {
+		u = t->ins[k].rd;
+		c = t->ins[k++].imm;
+	}
+	if (k >= t->n)
+		return 0;
+	add = &t->ins[k];
+	if (add->op != RV_OP_ADD || add->rd != x ||
+	    (add->rs1 != u && add->rs2 != u))
+		return 0;
+	base = add->rs1 == u ? add->rs2 : add->rs1;
+	/* b must not be one the sequence writes; y must outlive u's lea */
+	if (!base || base == x || base == u || (u != x && u == y))
+		return 0;
+	ih = gx(t, y, RAX);
+	bh = gx(t, base, RCX);
+	if (u != x) {
+		d = dreg(t, u, RDX);
+		x_lea_nobase(&t->b, d, ih, (int)s, c);
+		put(t, u, d);
+		t->sx &= ~(1u << u);
+	}
+	d = dreg(t, x, RAX);
+	x_mem(&t->b, XW, 0x8d, d, bh, ih, (int)s, c);
+	put(t, x, d);
+	return t->skip = k - t->idx;
+}
+
 /* one instruction; returns false when it ended the block (exits made) */
 static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 {
 	struct xbuf *b = &t->b;
 	unsigned op = in->op, rd = in->rd;
 	uint64_t npc = t->pc + in->len;
+	uint8_t *miss;
 	int d, a;
 
 	switch (op) {
@@ -1623,6 +1689,8 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 
 		if (!rd)
 			return true;
+		if (op == RV_OP_SLLI && fuse_lea(t, in))
+			return true;
 		d = dreg(t, rd, RAX);
 		mov_rr(t, d, gx(t, in->rs1, d));
 		x_shift_ri(b, XW, n[op - RV_OP_SLLI], d, in->imm & 63);
@@ -1652,6 +1720,15 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 
 		if (!rd)
 			return true;
+		if (op == RV_OP_SRLIW && (in->imm & 31)) {
+			/* bit 31 of the result is 0: the 32-bit mov's zero
+			 * extension is the sign extension */
+			d = dreg(t, rd, RAX);
+			x_rr(b, 0, 0x8b, d, gx(t, in->rs1, d));
+			x_shift_ri(b, 0, SH_SHR, d, in->imm & 31);
+			put(t, rd, d);
+			return true;
+		}
 		ld(t, RAX, in->rs1);
 		x_shift_ri(b, 0, n[op - RV_OP_SLLIW], RAX, in->imm & 31);
 		sext_put(t, rd, RAX);
@@ -1669,6 +1746,21 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 
 		if (!rd)
 			return true;
+		if ((op == RV_OP_ADD || op == RV_OP_OR || op == RV_OP_XOR) &&
+		    (!in->rs1 || !in->rs2)) {	/* c.mv is add rd, x0, rs2 */
+			d = dreg(t, rd, RAX);
+			mov_rr(t, d, gx(t, in->rs1 | in->rs2, d));
+			put(t, rd, d);
+			return true;
+		}
+		if (op == RV_OP_ADD && rd != in->rs1 && rd != in->rs2) {
+			/* three registers: one lea, not mov + add */
+			a = gx(t, in->rs1, RAX);
+			d = gx(t, in->rs2, RCX);
+			x_mem(b, XW, 0x8d, dreg(t, rd, RAX), a, d, 0, 0);
+			put(t, rd, dreg(t, rd, RAX));
+			return true;
+		}
 		d = dreg(t, rd, RAX);
 		/* rd == rs2 != rs1 in a register: compute in rax */
 		if (in->rs2 == rd && in->rs1 != rd && d != RAX)
@@ -1884,17 +1976,22 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			put(t, rd, d);
 		}
 		wb(t);
-		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
 		if (t->j->sys) {
+			x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
 			sys_ibtc_jump(t);
 			return false;
 		}
-		/* the indirect-branch table: [r14 + (pc & 0x1ffe) * 8] */
+		/* the indirect-branch table: [r14 + (pc & 0x1ffe) * 8]; only
+		 * a miss stores cpu->pc (a block never reads it: its budget
+		 * exit and helpers store their own) */
 		x_rr(b, 0, 0x8b, RCX, RAX);
 		x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
 		x_mem(b, XW, ALU_RM(ALU_CMP), RAX, R14, RCX, 3, 0);
-		x_patch(x_jcc(b, CC_NE), t->j->epilogue_nochain_st);
+		miss = x_jcc(b, CC_NE);
 		x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);		/* jmp [..+8] */
+		x_patch(miss, b->p);
+		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
+		x_patch(x_jmp(b), t->j->epilogue_nochain_st);
 		return false;
 	case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
 	case RV_OP_BLTU: case RV_OP_BGEU: {
@@ -1971,6 +2068,24 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
  * /tmp/perf-PID.map, the file `perf report` reads for JIT code (how the
  * translator is profiled: which guest blocks the time goes to).
  */
+/* STRATA_EMU_PERFMAP=2: also each block's host code, raw, in
+ * /tmp/strata-jit-PID/PC.bin (objdump -D -b binary -mi386:x86-64) */
+static void jit_dump_code(const uint8_t *code, const uint8_t *end, uint64_t pc)
+{
+	char path[80];
+	int fd, n;
+
+	n = snprintf(path, sizeof(path), "/tmp/strata-jit-%d", (int)getpid());
+	mkdir(path, 0755);
+	snprintf(path + n, sizeof(path) - (size_t)n, "/%lx.bin", (unsigned long)pc);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	if (write(fd, code, (size_t)(end - code)) < 0)
+		(void)0;
+	close(fd);
+}
+
 static void jit_perfmap(struct jit *j, const uint8_t *code, const uint8_t *end,
 			uint64_t pc)
 {
@@ -1981,7 +2096,7 @@ static void jit_perfmap(struct jit *j, const uint8_t *code, const uint8_t *end,
 		const char *e = getenv("STRATA_EMU_PERFMAP");
 
 		j->perfmap = -1;
-		if (e && e[0] == '1') {
+		if (e && (e[0] == '1' || e[0] == '2')) {
 			snprintf(line, sizeof(line), "/tmp/perf-%d.map", (int)getpid());
 			j->perfmap = open(line, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 			if (j->perfmap == 0)	/* 0 means "not asked yet" */
@@ -1994,6 +2109,8 @@ static void jit_perfmap(struct jit *j, const uint8_t *code, const uint8_t *end,
 		     (unsigned long)(end - code), (unsigned long)pc);
 	if (write(j->perfmap, line, (size_t)n) < 0)
 		j->perfmap = -1;
+	if (getenv("STRATA_EMU_PERFMAP")[0] == '2')
+		jit_dump_code(code, end, pc);
 }
 
 static bool is_branch(unsigned op)
@@ -2170,10 +2287,8 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		more = emit_insn(&t, &ins[i]);
 
 		t.pc += ins[i].len;
-		if (t.skip_next) {	/* a cmov translated it */
-			t.skip_next = false;
+		for (; t.skip > 0; t.skip--)	/* a cmov, a lea took them */
 			t.pc += ins[++i].len;
-		}
 		if (!more)
 			break;
 	}

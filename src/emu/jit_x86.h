@@ -110,6 +110,17 @@ static inline void x_mem(struct xbuf *b, unsigned f, uint32_t op, int reg,
 		e32(b, (uint32_t)disp);
 }
 
+/* lea reg, [index << sc + disp32]: no base (SIB base 101, mod 00) */
+static inline void x_lea_nobase(struct xbuf *b, int reg, int index, int sc,
+				int32_t disp)
+{
+	x_pfx(b, XW, reg, index, 0);
+	e8(b, 0x8d);
+	e8(b, (uint8_t)((reg & 7) << 3 | 4));
+	e8(b, (uint8_t)(sc << 6 | (index & 7) << 3 | 5));
+	e32(b, (uint32_t)disp);
+}
+
 /* op reg, [base + disp] */
 static inline void x_mb(struct xbuf *b, unsigned f, uint32_t op, int reg,
 			int base, int32_t disp)
@@ -166,6 +177,17 @@ static inline void x_vex_fma(struct xbuf *b, uint8_t op, int reg, int v, int rm)
 	e8(b, 0xc4);
 	e8(b, (uint8_t)((reg & 8 ? 0 : 0x80) | 0x40 | (rm & 8 ? 0 : 0x20) | 0x02));
 	e8(b, (uint8_t)(0x80 | (~v & 15) << 3 | 0x01));
+	e8(b, op);
+	e8(b, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
+}
+
+/* VEX.LIG.F2.0F op xmm reg, xmm v, xmm rm (AVX add/sub/mul/div sd:
+ * three operands, no copy of the first) */
+static inline void x_vex_sd(struct xbuf *b, uint8_t op, int reg, int v, int rm)
+{
+	e8(b, 0xc4);
+	e8(b, (uint8_t)((reg & 8 ? 0 : 0x80) | 0x40 | (rm & 8 ? 0 : 0x20) | 0x01));
+	e8(b, (uint8_t)((~v & 15) << 3 | 0x03));
 	e8(b, op);
 	e8(b, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
 }

@@ -220,6 +220,27 @@ static const char *const snippets[] = {
 	"fmv.w.x f7, x10\nfmv.w.x f8, x0\nfmv.w.x f9, x11\n"
 	"fnmadd.s f10, f8, f7, f9\nfsflags x12, x0\n"
 	"fmadd.s f11, f7, f8, f9, rtz\nfrflags x13\n",
+	/* array indexing the translator fuses into one lea (and near
+	 * misses it must not): slli [; addi] ; add, a load through it, the
+	 * slli as a cmov's skipped instruction */
+	"slli x5, x6, 3\naddi x5, x5, -2040\nadd x5, x5, x7\n"
+	"slli x8, x8, 1\nadd x8, x9, x8\nslli x10, x11, 2\nadd x10, x10, x11\n"
+	"slli x12, x0, 2\nadd x12, x12, x13\nslli x14, x15, 3\naddi x14, x14, 7\n"
+	"add x14, x14, x14\nslli x16, x17, 2\naddi x16, x16, 5\nsub x16, x16, x18\n"
+	"slli x19, x20, 4\nadd x19, x19, x21\nslli x22, x23, 1\nadd x22, x22, x0\n"
+	"andi x24, x24, 7\nslli x24, x24, 2\naddi x24, x24, 1024\nadd x24, x24, sp\n"
+	"lw x24, -768(x24)\nandi x25, x25, 15\nslli x25, x25, 3\nadd x25, sp, x25\n"
+	"ld x26, 256(x25)\nbnez x27, 1f\nslli x28, x29, 2\n1: add x28, x28, x30\n"
+	"slli x10, x10, 3\naddi x10, x10, 1\nadd x10, x10, x31\n",
+	/* ... with the addi into another register (a stack array) */
+	"andi x6, x6, 7\nslli x5, x6, 2\naddi x7, x5, 848\nadd x5, x7, sp\n"
+	"lw x8, -592(x5)\nslli x9, x10, 2\naddi x10, x9, 5\nadd x9, x10, x11\n"
+	"slli x12, x13, 3\naddi x14, x12, -7\nadd x12, x14, x13\n"
+	"slli x15, x15, 1\naddi x16, x15, 100\nadd x15, x16, x17\n"
+	"addiw x18, x19, 1\nslli x20, x21, 2\naddi x18, x20, 4\nadd x20, x18, x22\n"
+	"addiw x18, x18, 0\nslli x23, x24, 2\naddi x25, x23, 9\nadd x23, x26, x25\n"
+	"slli x27, x28, 1\naddi x29, x27, 3\nadd x27, x29, x27\n"
+	"slli x30, x31, 2\naddi x1, x30, -2048\nadd x30, x1, x1\n",
 	/* multiply and divide extremes */
 	"li x5, -1\nli x6, 1\nslli x6, x6, 63\ndiv x7, x6, x5\nrem x8, x6, x5\n"
 	"divu x9, x6, x0\nremu x10, x6, x0\nmulh x11, x6, x6\nmulhsu x12, x6, x5\n"
