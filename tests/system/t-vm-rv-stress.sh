@@ -140,6 +140,7 @@ wait "$pid"; rc=$?
 pid=""
 exec 3>&-
 expect_eq "the guest runs the stress and powers off with 0" "0" "$rc"
+[ "$rc" = 0 ] || tr -d '\r' <"$tmp/vm.log" | tail -n 25 | sed 's/^/     console: /'
 tr -d '\r' <"$tmp/vm.log" | sed -n '/^STRESS-BEGIN-4/,/^STRESS-END-9/p' | sed '1d;$d' >"$tmp/guest.out"
 expect_match "the guest prints the stress between the markers" '^gzip round trip 4$' \
 	"$(cat "$tmp/guest.out")"
