@@ -54,6 +54,7 @@ __asm__(
 	".globl emu_safe_syscall_end\n"
 	".hidden emu_safe_syscall_end\n"
 	"emu_safe_syscall_end:\n"
+	"	.cfi_remember_state\n"
 	"	pop %r12\n"
 	"	.cfi_adjust_cfa_offset -8\n"
 	"	.cfi_restore %r12\n"
@@ -61,20 +62,13 @@ __asm__(
 	"	.cfi_adjust_cfa_offset -8\n"
 	"	.cfi_restore %rbx\n"
 	"	ret\n"
-	"	.cfi_adjust_cfa_offset 16\n"
-	"	.cfi_rel_offset %rbx, 8\n"
-	"	.cfi_rel_offset %r12, 0\n"
+	"	.cfi_restore_state\n"
+	/* after the window, so a rewind never lands back in it */
 	".globl emu_safe_syscall_interrupted\n"
 	".hidden emu_safe_syscall_interrupted\n"
 	"emu_safe_syscall_interrupted:\n"
 	"	mov $-512, %rax\n"	/* EMU_SAFE_NOT_STARTED */
-	"	pop %r12\n"
-	"	.cfi_adjust_cfa_offset -8\n"
-	"	.cfi_restore %r12\n"
-	"	pop %rbx\n"
-	"	.cfi_adjust_cfa_offset -8\n"
-	"	.cfi_restore %rbx\n"
-	"	ret\n"
+	"	jmp emu_safe_syscall_end\n"
 	"	.cfi_endproc\n"
 	".size emu_safe_syscall, .-emu_safe_syscall\n");
 
