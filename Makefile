@@ -157,7 +157,7 @@ RV_GUEST_CFLAGS := -O2 -Wall -ffreestanding -nostdlib -static -fno-pic -no-pie \
                    -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 RV_GUESTS := $(if $(shell command -v $(RV_CC) 2>/dev/null),$(patsubst tests/guests/%.c,build/guests/%.img,$(wildcard tests/guests/rv-*.c)))
 
-build/guests/%: tests/guests/%.c tests/guests/%.S tests/guests/guest.h tests/guests/guest.ld
+build/guests/%: tests/guests/%.c tests/guests/%.S tests/guests/guest.h tests/guests/guest.ld tests/guests/long32.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GUEST   $@")
 	$(Q)$(CC) $(GUEST_CFLAGS) -T tests/guests/guest.ld tests/guests/$*.S $< -o $@
@@ -169,7 +169,7 @@ build/guests/%: tests/guests/%.c tests/guests/entry64.S tests/guests/guest.h tes
 	$(Q)$(CC) $(GUEST_CFLAGS) -T tests/guests/guest.ld tests/guests/entry64.S $< -o $@
 
 # The bzImage-format guest is one flat file laid out by its own script.
-build/guests/bzimage: tests/guests/bzimage.c tests/guests/bzimage.S tests/guests/guest.h tests/guests/bzimage.ld
+build/guests/bzimage: tests/guests/bzimage.c tests/guests/bzimage.S tests/guests/guest.h tests/guests/bzimage.ld tests/guests/long32.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GUEST   $@")
 	$(Q)$(CC) $(GUEST_CFLAGS) -T tests/guests/bzimage.ld tests/guests/bzimage.S $< -o $@

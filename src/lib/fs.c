@@ -222,6 +222,15 @@ int fs_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+void fs_unlink_ours(const char *path, uint64_t dev, uint64_t ino)
+{
+	struct stat st;
+
+	if (path && path[0] && lstat(path, &st) == 0 &&
+	    (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino)
+		unlink(path);
+}
+
 int fs_map_file(const char *path, const char *what, void **p, size_t *len,
 		struct err *e)
 {

@@ -7,6 +7,7 @@
 #define STRATA_LIB_FS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -44,6 +45,10 @@ int fs_lock(const char *path, struct err *e);
 void fs_unlock(int fd);
 
 int fs_exists(const char *path);
+
+/* Remove @path only if it is still the file (socket) we made, known by
+ * its device and inode: another run may have put its own there since. */
+void fs_unlink_ours(const char *path, uint64_t dev, uint64_t ino);
 
 /* Map the whole regular file @path read-only (*len = 0 maps nothing,
  * *p = NULL); @what names it in the message ("kernel", "initrd").

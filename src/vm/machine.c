@@ -242,11 +242,7 @@ int vm_vsock_uds(const struct vm_config *cfg, char buf[VM_VSOCK_UDS_MAX + 1],
 /* Remove the socket file @f names if it is still the one we made. */
 static void sock_file_remove(const struct sock_file *f)
 {
-	struct stat st;
-
-	if (f->path && lstat(f->path, &st) == 0 &&
-	    (uint64_t)st.st_dev == f->dev && (uint64_t)st.st_ino == f->ino)
-		unlink(f->path);
+	fs_unlink_ours(f->path, f->dev, f->ino);
 }
 
 static int machine_vsock(struct machine *m, const struct vm_config *cfg,

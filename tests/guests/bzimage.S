@@ -3,6 +3,8 @@
  * kernel: the 32-bit one at its start (code32_start), the 64-bit one
  * 0x200 further.  Each calls main(boot_params, 32 or 64).  Fields the
  * loader must rewrite hold junk here (heap_end_ptr, CAN_USE_HEAP). */
+#include "long32.h"
+
 	.section .setup, "a"
 	.org	0x1f1
 	.byte	1		/* setup_sects */
@@ -49,30 +51,7 @@ hdr_end:
 	.globl _start
 _start:				/* 32-bit: esi = boot_params, paging off */
 	mov	$32, %ebp
-	movl	$pdpt + 3, pml4
-	movl	$pd + 3, pdpt
-	xor	%ecx, %ecx
-1:	mov	%ecx, %eax
-	shl	$21, %eax
-	or	$0x83, %eax
-	mov	%eax, pd(, %ecx, 8)
-	inc	%ecx
-	cmp	$512, %ecx
-	jne	1b
-	mov	$pml4, %eax
-	mov	%eax, %cr3
-	mov	%cr4, %eax
-	or	$0x20, %eax		/* PAE */
-	mov	%eax, %cr4
-	mov	$0xc0000080, %ecx	/* EFER.LME */
-	rdmsr
-	or	$0x100, %eax
-	wrmsr
-	mov	%cr0, %eax
-	or	$0x80000001, %eax	/* PG | PE */
-	mov	%eax, %cr0
-	lgdt	gdt_desc
-	ljmp	$0x08, $from32
+	LONG32_ENTER from32
 
 	.org	0x200
 	.code64
@@ -94,21 +73,4 @@ common:
 	hlt
 	jmp	2b
 
-	.section .rodata
-	.balign 8
-gdt:
-	.quad	0
-	.quad	0x00af9a000000ffff	/* 0x08: 64-bit code */
-	.quad	0x00cf92000000ffff	/* 0x10: data */
-gdt_end:
-gdt_desc:
-	.word	gdt_end - gdt - 1
-	.long	gdt
-
-	.bss
-	.balign 4096
-pml4:	.skip 4096
-pdpt:	.skip 4096
-pd:	.skip 4096
-	.skip 8192
-stack_top:
+	LONG32_DATA

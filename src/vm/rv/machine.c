@@ -491,7 +491,7 @@ static int add_virtio(struct rv_machine *m, int ret, struct virtio_dev *v,
 	return ret;
 }
 
-/* The socket file is removed at the end of the run (vsock_unlink). */
+/* The socket file is removed at the end of the run (vm_rv_run). */
 static int add_vsock(struct rv_machine *m, const struct vm_config *cfg,
 		     struct err *e)
 {
@@ -508,15 +508,6 @@ static int add_vsock(struct rv_machine *m, const struct vm_config *cfg,
 	virtio_vsock_ident(v, &m->vsock_dev, &m->vsock_ino);
 	ret = add_virtio(m, ret, v, e);
 	return ret < 0 ? err_wrap(e, "--vsock") : 0;
-}
-
-static void vsock_unlink(struct rv_machine *m)
-{
-	struct stat st;
-
-	if (m->vsock_uds[0] && lstat(m->vsock_uds, &st) == 0 &&
-	    (uint64_t)st.st_dev == m->vsock_dev && (uint64_t)st.st_ino == m->vsock_ino)
-		unlink(m->vsock_uds);
 }
 
 static int virtio_devices(struct rv_machine *m, const struct vm_config *cfg,
@@ -928,16 +919,13 @@ static int serve(struct rv_machine *m, const struct vm_config *cfg,
 static void unserve(struct rv_machine *m, const struct vm_config *cfg)
 {
 	uint64_t dev, ino;
-	struct stat st;
 
 	if (!m->api)
 		return;
 	api_ident(m->api, &dev, &ino);
 	api_close(m->api);
 	m->api = NULL;
-	if (lstat(cfg->api_sock, &st) == 0 && (uint64_t)st.st_dev == dev &&
-	    (uint64_t)st.st_ino == ino)
-		unlink(cfg->api_sock);
+	fs_unlink_ours(cfg->api_sock, dev, ino);
 }
 
 int vm_rv_run(const struct vm_config *cfg, struct vm_result *res, struct err *e)
@@ -975,7 +963,7 @@ int vm_rv_run(const struct vm_config *cfg, struct vm_result *res, struct err *e)
 	res->stats.exits = m->mmio;
 	res->stats.ms_total = ns_since(&m->t0) / 1e6;
 	bus_destroy(&m->bus);
-	vsock_unlink(m);
+	fs_unlink_ours(m->vsock_uds, m->vsock_dev, m->vsock_ino);
 	for (i = 0; i < m->nharts; i++)
 		if (m->hart[i].h)
 			rv_hart_free(m->hart[i].h);
