@@ -1419,46 +1419,50 @@ static int parse_pids(const json_t *res, struct ct_config *c, struct err *e)
 	return ret;
 }
 
-static int parse_hugepages(const json_t *res, struct ct_oci *o, struct err *e)
+static int parse_hugepage(const json_t *h, const char *where, void *item,
+			  void *ctx, struct err *e)
 {
-	char w[WHERE_LEN];
-	const json_t *h;
-	json_t *a;
-	size_t i, n;
+	struct oci_hugepage *hp = item;
 	int ret;
 
-	ret = get_arr(res, "linux.resources", "hugepageLimits", &a, e);
-	n = json_array_size(a);
-	if (ret || !n)
-		return ret;
-	o->hugepages = calloc(n, sizeof(*o->hugepages));
-	if (!o->hugepages)
-		return nomem(e);
-	for (i = 0; !ret && i < n; i++) {
-		struct oci_hugepage *hp = &o->hugepages[i];
+	if (!json_is_object(h))
+		return bad(e, where, "must be an object");
+	ret = get_str(h, where, "pageSize", 1, &hp->page_size, e);
+	if (!ret && (strchr(hp->page_size, '/') || !hp->page_size[0]))
+		ret = bad_key(e, where, "pageSize", "must be a size like \"2MB\"");
+	if (!ret)
+		ret = get_u64(h, where, "limit", &hp->limit, NULL, e);
+	return ret;
+}
 
-		h = json_array_get(a, i);
-		at_idx(w, "linux.resources.hugepageLimits", i);
-		if (!json_is_object(h))
-			return bad(e, w, "must be an object");
-		o->nhugepages++;
-		ret = get_str(h, w, "pageSize", 1, &hp->page_size, e);
-		if (!ret && (strchr(hp->page_size, '/') || !hp->page_size[0]))
-			ret = bad_key(e, w, "pageSize", "must be a size like \"2MB\"");
-		if (!ret)
-			ret = get_u64(h, w, "limit", &hp->limit, NULL, e);
-	}
+static int parse_hugepages(const json_t *res, struct ct_oci *o, struct err *e)
+{
+	return parse_each(res, "linux.resources", "hugepageLimits",
+			  sizeof(*o->hugepages), parse_hugepage, NULL,
+			  (void **)&o->hugepages, &o->nhugepages, e);
+}
+
+static int parse_net_prio(const json_t *p, const char *where, void *item,
+			  void *ctx, struct err *e)
+{
+	struct oci_net_prio *np = item;
+	int ret;
+
+	if (!json_is_object(p))
+		return bad(e, where, "must be an object");
+	ret = get_str(p, where, "name", 1, &np->name, e);
+	if (!ret && (!np->name[0] || strpbrk(np->name, " \n/")))
+		ret = bad_key(e, where, "name", "must be an interface name");
+	if (!ret)
+		ret = get_u32(p, where, "priority", &np->priority, NULL, e);
 	return ret;
 }
 
 static int parse_network(const json_t *res, struct ct_oci *o, struct err *e)
 {
 	const char *where = "linux.resources.network";
-	char w[WHERE_LEN];
-	const json_t *p;
 	long long v = -1;
-	json_t *net, *a;
-	size_t i, n;
+	json_t *net;
 	int ret, has;
 
 	ret = get_obj(res, "linux.resources", "network", &net, e);
@@ -1467,27 +1471,9 @@ static int parse_network(const json_t *res, struct ct_oci *o, struct err *e)
 	ret = get_int(net, where, "classID", 0, UINT32_MAX, &v, &has, e);
 	o->net_classid = v;
 	if (!ret)
-		ret = get_arr(net, where, "priorities", &a, e);
-	n = json_array_size(a);
-	if (ret || !n)
-		return ret;
-	o->net_prios = calloc(n, sizeof(*o->net_prios));
-	if (!o->net_prios)
-		return nomem(e);
-	for (i = 0; !ret && i < n; i++) {
-		struct oci_net_prio *np = &o->net_prios[i];
-
-		p = json_array_get(a, i);
-		at_idx(w, "linux.resources.network.priorities", i);
-		if (!json_is_object(p))
-			return bad(e, w, "must be an object");
-		o->nnet_prios++;
-		ret = get_str(p, w, "name", 1, &np->name, e);
-		if (!ret && (!np->name[0] || strpbrk(np->name, " \n/")))
-			ret = bad_key(e, w, "name", "must be an interface name");
-		if (!ret)
-			ret = get_u32(p, w, "priority", &np->priority, NULL, e);
-	}
+		ret = parse_each(net, where, "priorities", sizeof(*o->net_prios),
+				 parse_net_prio, NULL, (void **)&o->net_prios,
+				 &o->nnet_prios, e);
 	return ret;
 }
 

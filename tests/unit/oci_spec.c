@@ -102,7 +102,9 @@ static const char full[] =
 	"    {'allow': true, 'type': 'c', 'major': 10, 'minor': 229, 'access': 'rw'}],\n"
 	"   'memory': {'limit': 536870912, 'reservation': 268435456, 'swap': -1, 'swappiness': 0},\n"
 	"   'cpu': {'shares': 512, 'quota': 150000, 'period': 100000, 'cpus': '0-1', 'mems': '0'},\n"
-	"   'pids': {'limit': 64}, 'blockIO': {'weight': 300}},\n"
+	"   'pids': {'limit': 64}, 'blockIO': {'weight': 300},\n"
+	"   'hugepageLimits': [{'pageSize': '2MB', 'limit': 4194304}],\n"
+	"   'network': {'classID': 1048577, 'priorities': [{'name': 'eth0', 'priority': 500}]}},\n"
 	"  'cgroupsPath': '/strata/box',\n"
 	"  'sysctl': {'net.ipv4.ip_forward': '1', 'kernel.msgmax': '8192'},\n"
 	"  'maskedPaths': ['/proc/kcore', '/proc/keys'],\n"
@@ -244,6 +246,10 @@ static void check_full_linux(const struct ct_config *c)
 		    c->limits.cpus > 1.49 && c->limits.cpus < 1.51, "cpu quota/period become cpus");
 	test_assert(!strcmp(o->cpuset_cpus, "0-1") && !strcmp(o->cpuset_mems, "0"), "cpusets are read");
 	test_assert(c->limits.pids == 64 && o->blkio_weight == 300, "pids and blkio weight are read");
+	test_assert(o->nhugepages == 1 && !strcmp(o->hugepages[0].page_size, "2MB") &&
+		    o->hugepages[0].limit == 4194304, "hugepage limits are read");
+	test_assert(o->net_classid == 1048577 && o->nnet_prios == 1 && !strcmp(o->net_prios[0].name, "eth0") &&
+		    o->net_prios[0].priority == 500, "network classID and priorities are read");
 	test_assert(o->memory_swappiness == 0 && !has_warning(o, "linux.resources.memory.swappiness"),
 		    "memory swappiness is read");
 	test_assert(has_warning(o, "linux.intelRdt"), "unapplied resources are warnings");
@@ -396,6 +402,13 @@ static void test_bad_configs_name_the_field(void)
 		     "'sysctl': {'vm/swappiness': '1'}}}",
 		     "linux.sysctl.vm/swappiness: not in a namespace of the container: refused",
 		     "a host-wide sysctl");
+	expect_error("{" BASE ", 'linux': {'resources': {'hugepageLimits': [{'pageSize': '2MB', 'limit': 1}, "
+		     "{'pageSize': '../x', 'limit': 1}]}}}",
+		     "linux.resources.hugepageLimits[1].pageSize: must be a size like \"2MB\"", "a hugepage size with a slash");
+	expect_error("{" BASE ", 'linux': {'resources': {'network': {'priorities': [7]}}}}",
+		     "linux.resources.network.priorities[0]: must be an object", "a network priority that is no object");
+	expect_error("{" BASE ", 'linux': {'resources': {'network': {'priorities': [{'name': 'a b', 'priority': 1}]}}}}",
+		     "linux.resources.network.priorities[0].name: must be an interface name", "a bad interface name");
 	expect_error("{" BASE ", 'hostname': 18446744073709551615}", "hostname: must be a string",
 		     "a big number where a string belongs");
 	expect_error("{" BASE ", 'annotations': {'a': 1}}", "annotations.a: must be a string",
