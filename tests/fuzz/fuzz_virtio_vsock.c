@@ -33,19 +33,21 @@
 
 #define GPA	0x100000ULL
 #define MEM	0x10000ULL
-#define GUARD	4096
 #define QSIZE	16
+#include "../unit/vq_guest.h"
+
+#define GUARD	4096
 #define RXQ	0
 #define TXQ	1
-#define RXBUFS	(GPA + 0x1000)
+#define RXBUFS	(GPA + 0x6000)	/* after the two queues */
 #define RXBUF_LEN 256
-#define TXBUFS	(GPA + 0x2000)
+#define TXBUFS	(GPA + 0x7000)
 #define HDR	44
 #define CID	3
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static uint8_t *raw, *host;
+static uint8_t *raw;
 static char dir[] = "/tmp/fuzz-vsock-XXXXXX", uds[64];
 static int listener = -1;
 static uint16_t rx_seen, rx_avail;
@@ -56,16 +58,6 @@ static void check(int cond, const char *what)
 		return;
 	fprintf(stderr, "broken contract: %s\n", what);
 	abort();
-}
-
-static uint64_t qbase(int q)
-{
-	return GPA + (uint64_t)q * 0x400;
-}
-
-static uint8_t *g(uint64_t gpa)
-{
-	return host + (gpa - GPA);
 }
 
 /* the folder goes with the process */
@@ -96,33 +88,6 @@ static void setup(void)
 	atexit(cleanup);
 }
 
-static void desc(int q, int i, uint64_t addr, uint32_t len, uint16_t flags,
-		 uint16_t next)
-{
-	uint8_t *d = g(qbase(q) + 16ULL * i);
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
-}
-
-static void avail_add(int q, uint16_t head)
-{
-	uint16_t *avail = (uint16_t *)g(qbase(q) + 0x100);
-
-	avail[2 + (avail[1] & (QSIZE - 1))] = head;
-	avail[1]++;
-}
-
-static uint16_t used_idx(int q)
-{
-	uint16_t v;
-
-	memcpy(&v, g(qbase(q) + 0x200 + 2), 2);
-	return v;
-}
-
 /* rx buffer i: 32 + 14 * i bytes, so some cannot hold a header */
 static uint32_t rx_len(int i)
 {
@@ -142,13 +107,11 @@ static void rx_refill(void)
 static void rx_check(void)
 {
 	for (; rx_seen != used_idx(RXQ); rx_seen++) {
-		uint8_t *e = g(qbase(RXQ) + 0x200 + 4 + 8ULL * (rx_seen % QSIZE));
-		uint32_t id, len, plen;
+		uint32_t id = used_elem(RXQ, rx_seen, 0), len = used_elem(RXQ, rx_seen, 1);
+		uint32_t plen;
 		uint64_t src, dst;
 		uint8_t *p;
 
-		memcpy(&id, e, 4);
-		memcpy(&len, e + 4, 4);
 		check(id < QSIZE, "rx: a used id we gave");
 		check(len <= rx_len((int)id), "rx: within the buffer");
 		if (len < HDR)
@@ -236,8 +199,8 @@ static void setup_queue(struct virtio_dev *d, int q)
 {
 	d->vq[q].size = QSIZE;
 	d->vq[q].desc = qbase(q);
-	d->vq[q].avail = qbase(q) + 0x100;
-	d->vq[q].used = qbase(q) + 0x200;
+	d->vq[q].avail = qbase(q) + 0x1000;
+	d->vq[q].used = qbase(q) + 0x2000;
 	d->vq[q].ready = 1;
 }
 
