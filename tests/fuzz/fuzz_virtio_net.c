@@ -286,15 +286,6 @@ static void check_tx(struct virtio_dev *d, int peer, const struct input *in)
 	}
 }
 
-static void setup_queue(struct virtio_dev *d, int q)
-{
-	d->vq[q].size = QSIZE;
-	d->vq[q].desc = qbase(q);
-	d->vq[q].avail = qbase(q) + 0x1000;
-	d->vq[q].used = qbase(q) + 0x2000;
-	d->vq[q].ready = 1;
-}
-
 static void run(const struct input *in, int tap, int peer)
 {
 	static struct gmem m = { .n = 1 };
@@ -307,10 +298,7 @@ static void run(const struct input *in, int tap, int peer)
 		fprintf(stderr, "%s\n", e.msg);
 		abort();
 	}
-	d->driver_features = d->host_features;
-	d->status = VIRTIO_S_DRIVER_OK;
-	setup_queue(d, RXQ);
-	setup_queue(d, TXQ);
+	vq_driver_ok(d, 2);
 	for (int i = 0; i < in->nrx; i++)
 		post(RXQ, &in->rx[i], 100 + i);
 	for (int i = 0; i < in->ntx; i++)

@@ -195,15 +195,6 @@ static size_t one_packet(struct virtio_dev *d, const uint8_t *p, size_t left)
 	return need;
 }
 
-static void setup_queue(struct virtio_dev *d, int q)
-{
-	d->vq[q].size = QSIZE;
-	d->vq[q].desc = qbase(q);
-	d->vq[q].avail = qbase(q) + 0x1000;
-	d->vq[q].used = qbase(q) + 0x2000;
-	d->vq[q].ready = 1;
-}
-
 /* Connections the device made to UDS_1234 go, as a host program's would. */
 static void drain_listener(void)
 {
@@ -232,10 +223,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	/* no virtio_start(): no I/O thread, everything on this thread */
-	d->driver_features = d->host_features;
-	d->status = VIRTIO_S_DRIVER_OK;
-	setup_queue(d, RXQ);
-	setup_queue(d, TXQ);
+	vq_driver_ok(d, 2);
 	rx_refill();
 	while (!virtio_broken(d) && (used = one_packet(d, data, size)) > 0) {
 		data += used;

@@ -129,7 +129,7 @@ static void test_net(void)
 	char name[IFNAMSIZ];
 	uint8_t cfg[10];
 	uint16_t before;
-	int fd, i;
+	int fd;
 
 	fd = tap_open("vtap0", NULL, name, &e);
 	test_assert(fd >= 0, "tap vtap0 opens");
@@ -147,15 +147,7 @@ static void test_net(void)
 		    "config: the MAC, link up");
 
 	d->interrupt = on_interrupt;
-	d->driver_features = d->host_features;
-	d->status = VIRTIO_S_DRIVER_OK;
-	for (i = 0; i < 2; i++) {
-		d->vq[i].size = QSIZE;
-		d->vq[i].desc = qbase(i);
-		d->vq[i].avail = qbase(i) + 0x1000;
-		d->vq[i].used = qbase(i) + 0x2000;
-		d->vq[i].ready = 1;
-	}
+	vq_driver_ok(d, 2);
 	virtio_start(d);
 	d->ops->notify(d, RXQ);
 

@@ -333,17 +333,6 @@ static void test_hostile(struct virtio_dev *d, int lfd)
 	test_assert(!virtio_broken(d), "none of it broke the device");
 }
 
-static void setup_queues(struct virtio_dev *d)
-{
-	for (int i = 0; i < 3; i++) {
-		d->vq[i].size = QSIZE;
-		d->vq[i].desc = qbase(i);
-		d->vq[i].avail = qbase(i) + 0x1000;
-		d->vq[i].used = qbase(i) + 0x2000;
-		d->vq[i].ready = 1;
-	}
-}
-
 static void test_vsock(void)
 {
 	struct virtio_dev *d;
@@ -367,9 +356,7 @@ static void test_vsock(void)
 	d->ops->config_read(d, 0, &cid, 8);
 	test_assert(cid == CID, "config: the guest CID");
 
-	d->driver_features = d->host_features;
-	d->status = VIRTIO_S_DRIVER_OK;
-	setup_queues(d);
+	vq_driver_ok(d, 3);
 	virtio_start(d);
 	for (int i = 0; i < QSIZE; i++)
 		rx_post(d, i);
