@@ -250,24 +250,32 @@ int oj_int_parse(const json_t *v, const char *where, long long min,
 		       where, min, max);
 }
 
-/*
- * An integer in [@min, @max] at @key.  @has NULL means the field is
- * required; otherwise *has tells whether it was there (absent leaves *out
- * alone).
- */
+/* The field @key for a number getter (@has as in oj_get_int), its path
+ * in @w; NULL when it is absent, with *ret 0 or "is required". */
+static json_t *lookup(const json_t *obj, const char *where, const char *key,
+		      int *has, char *w, int *ret, struct err *e)
+{
+	json_t *v = oj_field(obj, key);
+
+	if (has)
+		*has = !!v;
+	if (!v) {
+		*ret = has ? 0 : oj_bad_key(e, where, key, "is required");
+		return NULL;
+	}
+	oj_at(w, where, key);
+	return v;
+}
+
 int oj_get_int(const json_t *obj, const char *where, const char *key,
 	       long long min, long long max, long long *out, int *has,
 	       struct err *e)
 {
-	json_t *v = oj_field(obj, key);
 	char w[WHERE_LEN];
+	int ret;
+	json_t *v = lookup(obj, where, key, has, w, &ret, e);
 
-	if (has)
-		*has = !!v;
-	if (!v)
-		return has ? 0 : oj_bad_key(e, where, key, "is required");
-	oj_at(w, where, key);
-	return oj_int_parse(v, w, min, max, out, e);
+	return v ? oj_int_parse(v, w, min, max, out, e) : ret;
 }
 
 int oj_get_u32(const json_t *obj, const char *where, const char *key,
@@ -302,19 +310,14 @@ int oj_u64_parse(const json_t *v, const char *where, uint64_t *out,
 	return oj_bad(e, where, "must be a non-negative integer");
 }
 
-/* Same contract as oj_get_int(), for the spec's uint64 fields. */
 int oj_get_u64(const json_t *obj, const char *where, const char *key,
 	       uint64_t *out, int *has, struct err *e)
 {
-	json_t *v = oj_field(obj, key);
 	char w[WHERE_LEN];
+	int ret;
+	json_t *v = lookup(obj, where, key, has, w, &ret, e);
 
-	if (has)
-		*has = !!v;
-	if (!v)
-		return has ? 0 : oj_bad_key(e, where, key, "is required");
-	oj_at(w, where, key);
-	return oj_u64_parse(v, w, out, e);
+	return v ? oj_u64_parse(v, w, out, e) : ret;
 }
 
 char *oj_widen_u64(const char *in, size_t len, size_t *outlen)
