@@ -253,6 +253,13 @@ static long sc_path_call(struct emu_proc *p, struct rv_cpu *cpu, long nr,
 
 static long sc_openat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
+	char path[PATH_MAX];
+	long fd;
+
+	/* the guest's own /proc/self files (userproc.c) */
+	if (guest_path(path, a[1]) == 0 && !strncmp(path, "/proc/", 6) &&
+	    user_proc_open(p, path, (int)a[2], &fd))
+		return fd;
 	return sc_path_call(p, cpu, SYS_openat, a, 1);
 }
 
@@ -375,6 +382,7 @@ static long sc_mmap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 		munmap((void *)r, len);
 		return -ENOMEM;
 	}
+	user_note_exec(p, (uint64_t)r, (uint64_t)r + PAGE_UP(len), a[2] & PROT_EXEC);
 	return r;
 }
 
@@ -397,6 +405,7 @@ static long sc_munmap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 			munmap((void *)(uintptr_t)s, t - s);
 	}
 	rv_jit_invalidate(addr, end - addr);
+	user_note_exec(p, addr, end, 0);
 	return vma_remove(&p->vmas, addr, end);
 }
 
@@ -410,7 +419,10 @@ static long sc_mprotect(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *
 		return -ENOMEM;
 	/* pages losing PROT_EXEC, or made writable to be patched */
 	rv_jit_invalidate(a[0], end - a[0]);
-	return sc_ret(syscall(SYS_mprotect, a[0], a[1], host_prot(a[2])));
+	if (syscall(SYS_mprotect, a[0], a[1], host_prot(a[2])) < 0)
+		return -errno;
+	user_note_exec(p, a[0], end, a[2] & PROT_EXEC);
+	return 0;
 }
 
 static long sc_madvise(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
@@ -423,7 +435,7 @@ static long sc_madvise(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a
 static long sc_mremap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
 	uint64_t old = a[0], olen = PAGE_UP(a[1]), nlen = PAGE_UP(a[2]);
-	int flags = (int)a[3];
+	int flags = (int)a[3], exec;
 	long r;
 
 	if ((old & (PAGE - 1)) || !olen || !nlen)
@@ -438,10 +450,14 @@ static long sc_mremap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	rv_jit_invalidate(old, olen);
 	if (flags & MREMAP_FIXED)
 		rv_jit_invalidate(a[4], nlen);
-	if (!(flags & MREMAP_DONTUNMAP))
+	exec = vma_covers(&p->exec, old, old + olen);
+	if (!(flags & MREMAP_DONTUNMAP)) {
 		vma_remove(&p->vmas, old, old + olen);
+		user_note_exec(p, old, old + olen, 0);
+	}
 	if (vma_add(&p->vmas, (uint64_t)r, (uint64_t)r + nlen) < 0)
 		return -ENOMEM;
+	user_note_exec(p, (uint64_t)r, (uint64_t)r + nlen, exec);
 	return r;
 }
 
