@@ -418,7 +418,8 @@ int user_proc_open(struct emu_proc *p, const char *path, int flags, long *fdp)
 	FILE *out;
 	int fd, ret;
 
-	if (!name || (flags & O_ACCMODE) != O_RDONLY)
+	if (!name || (flags & O_ACCMODE) != O_RDONLY ||
+	    (flags & (O_PATH | O_DIRECTORY)))
 		return 0;
 	if (strcmp(name, "maps") && strcmp(name, "stat") &&
 	    strcmp(name, "statm") && strcmp(name, "status") &&
