@@ -20,10 +20,11 @@
  * saturating conversions, compare signalling) is computed here by hand.
  * Operands go through volatile locals so the compiler cannot move the
  * arithmetic across fesetround()/fetestexcept() (gcc has no
- * FENV_ACCESS).  Known gap: the host has no round-to-nearest-max-magnitude
- * (RMM) mode; arithmetic with RMM rounds to nearest-even instead (the two
- * differ only on exact ties), while float-to-integer conversions honour
- * RMM exactly.
+ * FENV_ACCESS).  The host has no round-to-nearest-max-magnitude (RMM)
+ * mode: operations that round by RMM go to fprmm.c (exact, by rounding to
+ * odd in a wider format), but for NaN and infinite operands, whose results
+ * are the same in every mode; float-to-integer conversions round by RMM
+ * with round().
  */
 #include <fenv.h>
 #include <math.h>
@@ -32,6 +33,7 @@
 
 #include "emu/cpu.h"
 #include "emu/decode.h"
+#include "emu/fprmm.h"
 
 #define CANON_NAN_S	0x7fc00000u
 #define CANON_NAN_D	0x7ff8000000000000ull
@@ -450,12 +452,56 @@ static bool fma_inf_zero(double a, double b)
 	return (isinf(a) && b == 0) || (a == 0 && isinf(b));
 }
 
+static bool finite_of(uint64_t b, bool dbl)
+{
+	return dbl ? (b & 0x7ff0000000000000ull) != 0x7ff0000000000000ull :
+		     (b & 0x7f800000u) != 0x7f800000u;
+}
+
+/*
+ * fadd..fsqrt and the fused multiply-adds by RMM into *r (fprmm.c);
+ * false when the operands or the result are not finite: the caller's
+ * path answers those (no rounding is involved).
+ */
+static bool arith_rmm(struct rv_cpu *cpu, unsigned op, bool dbl,
+		      uint64_t a, uint64_t b, uint64_t c, uint64_t *r)
+{
+	static const enum fprmm_op kind[] = {
+		FPRMM_FMA, FPRMM_FMA, FPRMM_FMA, FPRMM_FMA,
+		FPRMM_ADD, FPRMM_SUB, FPRMM_MUL, FPRMM_DIV, FPRMM_SQRT,
+	};
+	unsigned i = op - (dbl ? RV_OP_FMADD_D : RV_OP_FMADD_S);
+	uint64_t sign = dbl ? 1ull << 63 : 1ull << 31;
+	uint32_t fl = 0, rs;
+	bool ok;
+
+	if (!finite_of(a, dbl) || (kind[i] != FPRMM_SQRT && !finite_of(b, dbl)) ||
+	    (kind[i] == FPRMM_FMA && !finite_of(c, dbl)))
+		return false;
+	if (i == 1 || i == 3)		/* fmsub, fnmadd: - rs3 */
+		c ^= sign;
+	if (i == 2 || i == 3)		/* fnmsub, fnmadd: -(rs1 * rs2) */
+		a ^= sign;
+	if (dbl) {
+		ok = fprmm_d(kind[i], a, b, c, r, &fl);
+	} else {
+		ok = fprmm_s(kind[i], a, b, c, &rs, &fl);
+		*r = rs;
+	}
+	if (ok)
+		cpu->fcsr |= fl;
+	return ok;
+}
+
 /* fadd..fsqrt and the fused multiply-adds, single precision */
 static uint32_t arith_s(struct rv_cpu *cpu, unsigned op, int rm,
 			uint32_t a, uint32_t b, uint32_t c)
 {
 	volatile float va, vb, vc, r;
+	uint64_t rmm;
 
+	if (rm == RV_RM_RMM && arith_rmm(cpu, op, false, a, b, c, &rmm))
+		return (uint32_t)rmm;
 	fenv_enter(rm);
 	va = f32(a);
 	vb = f32(b);
@@ -482,7 +528,10 @@ static uint64_t arith_d(struct rv_cpu *cpu, unsigned op, int rm,
 			uint64_t a, uint64_t b, uint64_t c)
 {
 	volatile double va, vb, vc, r;
+	uint64_t rmm;
 
+	if (rm == RV_RM_RMM && arith_rmm(cpu, op, true, a, b, c, &rmm))
+		return rmm;
 	fenv_enter(rm);
 	va = f64(a);
 	vb = f64(b);
@@ -551,6 +600,28 @@ static uint64_t fcvt_to_int(struct rv_cpu *cpu, double v, int rm,
 	return bits == 32 ? sext32(r) : r;
 }
 
+/* fcvt.{s,d}.{w,wu,l,lu} (k: 0-3) by RMM */
+static uint64_t fcvt_from_int_rmm(struct rv_cpu *cpu, bool dbl, unsigned k,
+				  uint64_t x)
+{
+	uint32_t fl = 0;
+	uint64_t r;
+	bool neg = false;
+
+	if (k == 0)
+		x = sext32(x);
+	else if (k == 1)
+		x = (uint32_t)x;
+	if (!(k & 1) && (int64_t)x < 0) {
+		neg = true;
+		x = -x;
+	}
+	r = dbl ? fprmm_d_from_int(neg, x, &fl) :
+		  BOX_S | fprmm_s_from_int(neg, x, &fl);
+	cpu->fcsr |= fl;
+	return r;
+}
+
 /* fcvt.{s,d}.{w,wu,l,lu}: rounds by the host in mode @rm */
 static uint64_t fcvt_from_int(struct rv_cpu *cpu, unsigned op, int rm,
 			      uint64_t x)
@@ -561,6 +632,8 @@ static uint64_t fcvt_from_int(struct rv_cpu *cpu, unsigned op, int rm,
 	bool dbl = op >= RV_OP_FCVT_D_W;
 	unsigned k = op - (dbl ? RV_OP_FCVT_D_W : RV_OP_FCVT_S_W);
 
+	if (rm == RV_RM_RMM)
+		return fcvt_from_int_rmm(cpu, dbl, k, x);
 	fenv_enter(rm);
 	vx = x;
 	switch (k) {
@@ -717,6 +790,13 @@ static bool fp(struct rv_cpu *cpu, const struct rv_insn *in)
 
 		if (rm < 0)
 			return false;
+		if (rm == RV_RM_RMM && finite_of(cpu->f[in->rs1], true)) {
+			uint32_t fl = 0;
+
+			r = BOX_S | fprmm_s_from_d(cpu->f[in->rs1], &fl);
+			cpu->fcsr |= fl;
+			break;
+		}
 		fenv_enter(rm);
 		v = f64(cpu->f[in->rs1]);
 		f = (float)v;

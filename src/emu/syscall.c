@@ -109,6 +109,14 @@ static long guest_path(char *buf, uint64_t addr)
 	return -ENAMETOOLONG;
 }
 
+/* A host call that may block: a guest signal caught before it enters the
+ * kernel stops it (safe_syscall.h); @blocked is the mask it runs under. */
+static long sc_safe(struct rv_cpu *cpu, const uint64_t *blocked, long nr,
+		    const uint64_t *a)
+{
+	return emu_safe_syscall(&emu_thread_of(cpu)->pending, blocked, nr, a);
+}
+
 /* ---- paths: the sysroot and /proc/self/exe -------------------------- */
 
 static int is_self_exe(const char *path)
@@ -203,29 +211,27 @@ static long sc_newfstatat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t
 {
 	char path[PATH_MAX];
 	struct stat st;
+	uint64_t b[6] = { a[0], (uint64_t)(uintptr_t)path,
+			  (uint64_t)(uintptr_t)&st, a[3] };
 	long ret;
 
 	/* AT_EMPTY_PATH with "" is fstat: no sysroot games then */
 	ret = sc_path_at(p, a[1], path, sizeof(path), a[3] & AT_SYMLINK_NOFOLLOW);
 	if (ret < 0)
 		return ret;
-	if (syscall(SYS_newfstatat, (int)a[0], path, &st, (int)a[3]) < 0)
-		return -errno;
+	ret = sc_safe(cpu, &emu_thread_of(cpu)->sigmask, SYS_newfstatat, b);
+	if (ret < 0)
+		return ret;
 	return stat_out(a[2], &st);
 }
 
-/* A host call that may block: a guest signal caught before it enters the
- * kernel stops it (safe_syscall.h); @blocked is the mask it runs under. */
-static long sc_safe(struct rv_cpu *cpu, const uint64_t *blocked, long nr,
-		    const uint64_t *a)
-{
-	return emu_safe_syscall(&emu_thread_of(cpu)->pending, blocked, nr, a);
-}
-
 /* Calls whose argument @i is a path: the host gets the translated one
- * (@nofollow: the call does not follow a final symlink). */
-static long sc_path_call_at(struct emu_proc *p, long nr, const uint64_t *a,
-			    int i, int nofollow)
+ * (@nofollow: the call does not follow a final symlink).  Through
+ * sc_safe(), as any of them may block: the open of a FIFO waits for the
+ * other end, and a path on a network or FUSE file system for its server;
+ * a guest signal then interrupts it as it would natively. */
+static long sc_path_call_at(struct emu_proc *p, struct rv_cpu *cpu, long nr,
+			    const uint64_t *a, int i, int nofollow)
 {
 	char path[PATH_MAX];
 	uint64_t b[6];
@@ -236,32 +242,40 @@ static long sc_path_call_at(struct emu_proc *p, long nr, const uint64_t *a,
 		return ret;
 	memcpy(b, a, sizeof(b));
 	b[i] = (uint64_t)(uintptr_t)path;
-	return sc_ret(syscall(nr, b[0], b[1], b[2], b[3], b[4], b[5]));
+	return sc_safe(cpu, &emu_thread_of(cpu)->sigmask, nr, b);
 }
 
-static long sc_path_call(struct emu_proc *p, long nr, const uint64_t *a, int i)
+static long sc_path_call(struct emu_proc *p, struct rv_cpu *cpu, long nr,
+			 const uint64_t *a, int i)
 {
-	return sc_path_call_at(p, nr, a, i, 0);
+	return sc_path_call_at(p, cpu, nr, a, i, 0);
 }
 
 static long sc_openat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
-	return sc_path_call(p, SYS_openat, a, 1);
+	char path[PATH_MAX];
+	long fd;
+
+	/* the guest's own /proc/self files (userproc.c) */
+	if (guest_path(path, a[1]) == 0 && !strncmp(path, "/proc/", 6) &&
+	    user_proc_open(p, path, (int)a[2], &fd))
+		return fd;
+	return sc_path_call(p, cpu, SYS_openat, a, 1);
 }
 
 static long sc_statx(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
-	return sc_path_call_at(p, SYS_statx, a, 1, a[2] & AT_SYMLINK_NOFOLLOW);
+	return sc_path_call_at(p, cpu, SYS_statx, a, 1, a[2] & AT_SYMLINK_NOFOLLOW);
 }
 
 static long sc_faccessat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
-	return sc_path_call(p, SYS_faccessat, a, 1);
+	return sc_path_call(p, cpu, SYS_faccessat, a, 1);
 }
 
 static long sc_faccessat2(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
-	return sc_path_call(p, SYS_faccessat2, a, 1);
+	return sc_path_call(p, cpu, SYS_faccessat2, a, 1);
 }
 
 /* /proc/self/exe names the guest program, not strata. */
@@ -281,7 +295,7 @@ static long sc_readlinkat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t
 		ret = guest_write(a[2], p->exe, n);
 		return ret < 0 ? ret : (long)n;
 	}
-	return sc_path_call(p, SYS_readlinkat, a, 1);
+	return sc_path_call(p, cpu, SYS_readlinkat, a, 1);
 }
 
 /* Terminal and file ioctls whose numbers and argument layouts are the
@@ -368,6 +382,7 @@ static long sc_mmap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 		munmap((void *)r, len);
 		return -ENOMEM;
 	}
+	user_note_exec(p, (uint64_t)r, (uint64_t)r + PAGE_UP(len), a[2] & PROT_EXEC);
 	return r;
 }
 
@@ -390,6 +405,7 @@ static long sc_munmap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 			munmap((void *)(uintptr_t)s, t - s);
 	}
 	rv_jit_invalidate(addr, end - addr);
+	user_note_exec(p, addr, end, 0);
 	return vma_remove(&p->vmas, addr, end);
 }
 
@@ -403,7 +419,10 @@ static long sc_mprotect(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *
 		return -ENOMEM;
 	/* pages losing PROT_EXEC, or made writable to be patched */
 	rv_jit_invalidate(a[0], end - a[0]);
-	return sc_ret(syscall(SYS_mprotect, a[0], a[1], host_prot(a[2])));
+	if (syscall(SYS_mprotect, a[0], a[1], host_prot(a[2])) < 0)
+		return -errno;
+	user_note_exec(p, a[0], end, a[2] & PROT_EXEC);
+	return 0;
 }
 
 static long sc_madvise(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
@@ -416,7 +435,7 @@ static long sc_madvise(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a
 static long sc_mremap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
 	uint64_t old = a[0], olen = PAGE_UP(a[1]), nlen = PAGE_UP(a[2]);
-	int flags = (int)a[3];
+	int flags = (int)a[3], exec;
 	long r;
 
 	if ((old & (PAGE - 1)) || !olen || !nlen)
@@ -431,10 +450,14 @@ static long sc_mremap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	rv_jit_invalidate(old, olen);
 	if (flags & MREMAP_FIXED)
 		rv_jit_invalidate(a[4], nlen);
-	if (!(flags & MREMAP_DONTUNMAP))
+	exec = vma_covers(&p->exec, old, old + olen);
+	if (!(flags & MREMAP_DONTUNMAP)) {
 		vma_remove(&p->vmas, old, old + olen);
+		user_note_exec(p, old, old + olen, 0);
+	}
 	if (vma_add(&p->vmas, (uint64_t)r, (uint64_t)r + nlen) < 0)
 		return -ENOMEM;
+	user_note_exec(p, (uint64_t)r, (uint64_t)r + nlen, exec);
 	return r;
 }
 
@@ -575,7 +598,8 @@ static long sc_clone(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 static int is_riscv_elf(const char *path)
 {
 	unsigned char h[20];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not block the exec (the kernel says EACCES) */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	ssize_t n;
 
 	if (fd < 0)

@@ -58,6 +58,7 @@ static void user_unmap_all(struct emu_proc *p)
 		munmap((void *)(uintptr_t)p->vmas.v[i].start,
 		       p->vmas.v[i].end - p->vmas.v[i].start);
 	vma_free(&p->vmas);
+	vma_free(&p->exec);
 }
 
 static int user_record(struct emu_proc *p, uint64_t start, uint64_t end,
@@ -80,7 +81,10 @@ static int user_load(struct emu_proc *p, struct elf_image *prog,
 	if (ret < 0)
 		return ret;
 	ret = user_record(p, prog->lo, prog->hi, e);
-	if (ret < 0 || !prog->interp[0])
+	if (ret < 0)
+		return ret;
+	user_proc_segments(p, p->opts->path, prog->bias, 1);	/* /proc only */
+	if (!prog->interp[0])
 		return ret;
 	if ((size_t)snprintf(path, sizeof(path), "%s%s", root, prog->interp) >= sizeof(path))
 		return err_msg(e, -ENAMETOOLONG, "%s: interpreter path too long", p->opts->path);
@@ -99,6 +103,8 @@ static int user_load(struct emu_proc *p, struct elf_image *prog,
 	if (ret < 0)
 		return err_wrap(e, "interpreter");
 	ret = user_record(p, interp->lo, interp->hi, e);
+	if (ret == 0)
+		user_proc_segments(p, path, interp->bias, 0);
 	if (ret == 0 && interp->interp[0])
 		ret = err_msg(e, -ENOEXEC, "interpreter %s wants an interpreter itself", path);
 	return ret;
@@ -239,6 +245,8 @@ static int user_stack(struct emu_proc *p, struct rv_cpu *cpu,
 	ret = user_record(p, (uintptr_t)stack, (uintptr_t)stack + EMU_STACK_SIZE, e);
 	if (ret < 0)
 		return ret;
+	p->stack_lo = (uintptr_t)stack;
+	p->stack_hi = (uintptr_t)stack + EMU_STACK_SIZE;
 	addrs = calloc(argc + envc + 2, sizeof(*addrs));
 	if (!addrs)
 		return err_set(e, -ENOMEM, "guest stack");
@@ -251,6 +259,8 @@ static int user_stack(struct emu_proc *p, struct rv_cpu *cpu,
 	arg_hi = sp;
 	user_push_strings(&sp, o->argv, addrs);
 	user_proc_args(sp, arg_hi, arg_hi, env_hi);
+	p->arg_lo = sp;
+	p->arg_hi = arg_hi;
 	sp = (sp - 16) & ~15ULL;
 	if (getrandom((void *)(uintptr_t)sp, 16, 0) != 16)
 		memset((void *)(uintptr_t)sp, 0x5a, 16);
@@ -270,6 +280,9 @@ static int user_stack(struct emu_proc *p, struct rv_cpu *cpu,
 	memcpy(w, aux, naux * 8);
 	free(addrs);
 	cpu->x[2] = sp;
+	p->start_stack = sp;
+	p->nauxv = naux;	/* /proc/self/auxv */
+	memcpy(p->auxv, aux, naux * 8);
 	return 0;
 }
 

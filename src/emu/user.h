@@ -51,6 +51,15 @@ struct emu_proc {
 	char exe[4096];			/* absolute path: /proc/self/exe, AT_EXECFN */
 	char host_exe[4096];		/* strata itself, for execve */
 	struct vma_set vmas;		/* what the guest may map over and unmap */
+	struct vma_set exec;		/* the parts of it the guest made PROT_EXEC
+					 * (the host maps them readable) */
+	/* the guest's view of /proc/self (userproc.c): what Linux's ELF
+	 * loader would have recorded for it */
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t stack_lo, stack_hi, start_stack;
+	uint64_t arg_lo, arg_hi;
+	uint64_t auxv[64];
+	int nauxv;			/* words, the AT_NULL pair included */
 	uint64_t brk_start, brk_cur, brk_mapped;
 	struct emu_sigaction sigact[EMU_NSIG];	/* the guest's dispositions */
 	uint64_t sigtramp;		/* guest address of `li a7, 139; ecall` */
@@ -132,5 +141,23 @@ void usig_catch(int sig, siginfo_t *si);
 long user_copy(void *dst, const void *src, size_t len);
 
 int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e);
+
+/*
+ * userproc.c: /proc/self/{maps,stat,statm,status,auxv,cmdline} as the
+ * guest would see them natively.  @path is the guest's (translated) path
+ * of an openat with @flags; when it is one of those files, opened for
+ * reading, *@fd gets a memory file with the guest's view (or -errno) and
+ * the result is 1; 0 when the host's file is the right one.
+ */
+int user_proc_open(struct emu_proc *p, const char *path, int flags, long *fd);
+
+/* The executable ranges of the ELF file at @path loaded at @bias, and
+ * for the program (@is_prog) its code and data bounds.  0 or -errno. */
+int user_proc_segments(struct emu_proc *p, const char *path, uint64_t bias,
+		       int is_prog);
+
+/* Record the guest's PROT_EXEC for [start, end) (the host's pages are
+ * never executable, so /proc/self/maps learns it here). */
+void user_note_exec(struct emu_proc *p, uint64_t start, uint64_t end, int exec);
 
 #endif

@@ -44,6 +44,8 @@ expect_match "--env K alone unsets it" '^EMU_TEST_VAR=\(unset\)$' "$out"
 out=$(st emu run "$EMU_TESTS/args-dynamic" 2>&1)
 expect_match "/proc/self/exe names the program" "^exe=$EMU_TESTS/args-dynamic\$" "$out"
 expect_match "uname says riscv64" '^machine=riscv64$' "$out"
+out=$(st emu run "$EMU_TESTS/procself-dynamic" strict 2>&1)
+expect_eq "/proc/self/stat, statm, status: the guest's code bounds and sizes" "strict ok" "$out"
 out=$(st emu run "$EMU_TESTS/args-static" -L --strace 2>&1)
 expect_match "options after PROGRAM are the program's" '^argv\[1\]=-L$' "$out"
 

@@ -129,18 +129,18 @@ static uint32_t gen_int(void)
 	}
 }
 
-/* an F/D operation with a rounding mode other than RMM (see interp.c) */
+/* an F/D operation with any rounding mode (RMM: fprmm.c) */
 static uint32_t gen_fp(void)
 {
 	static const unsigned f7s[] = {
 		0x00, 0x04, 0x08, 0x0c, 0x2c, 0x10, 0x14, 0x50, 0x60, 0x68,
 		0x70, 0x78, 0x20,
 	};
-	static const unsigned rms[] = { 0, 1, 2, 3, 7 };
+	static const unsigned rms[] = { 0, 1, 2, 3, 4, 7 };
 	uint64_t r = rnd();
 	unsigned rd = rreg(), a = rnd() % 32, b = rnd() % 32;
 	unsigned f7 = f7s[(r >> 8) % 13] | ((r >> 16) & 1);
-	unsigned rm = rms[(r >> 20) % 5];
+	unsigned rm = rms[(r >> 20) % 6];
 
 	if (r % 5 == 0)		/* fused multiply-add */
 		return (uint32_t)(rnd() % 32) << 27 | (f7 & 1) << 25 |
@@ -259,8 +259,8 @@ static void emit_values(FILE *f)
 	for (i = 0; i < 32; i++)
 		fprintf(f, ".dword 0x%016llx\n",
 			(unsigned long long)rnd_value(true));
-	/* fcsr: frm one of rne..rup (rmm arithmetic is a known gap) */
-	fprintf(f, ".dword 0x%x\n", (unsigned)(rnd() % 4) << 5);
+	/* fcsr: frm one of rne..rmm */
+	fprintf(f, ".dword 0x%x\n", (unsigned)(rnd() % 5) << 5);
 }
 
 /* block @n: load state from table @n, run @body, dump to stdout */

@@ -707,6 +707,85 @@ static void test_csrs(void)
 		    "fflags accumulate");
 }
 
+/* RMM (round to nearest, ties to max magnitude): x86 has no such mode,
+ * fprmm.c computes it; ties, negative ties, subnormals, overflow, flags */
+static void test_fp_rmm(void)
+{
+	const uint32_t NXUF = RV_FFLAG_NX | RV_FFLAG_UF;
+	const uint32_t NXOF = RV_FFLAG_NX | RV_FFLAG_OF;
+	struct rv_cpu c;
+
+	c = fop(FP(0x01, RMM, 4, 1, 2), dbits(1.0), dbits(0x1p-53), 0);
+	test_assert(c.f[4] == dbits(1.0 + 0x1p-52) && c.fcsr == RV_FFLAG_NX,
+		    "fadd.d 1 + 2^-53 rmm: the tie goes up (rne keeps 1)");
+	c = fop(FP(0x01, RMM, 4, 1, 2), dbits(-1.0), dbits(-0x1p-53), 0);
+	test_assert(c.f[4] == dbits(-1.0 - 0x1p-52),
+		    "fadd.d -1 - 2^-53 rmm: a negative tie goes down");
+	c = fop(FP(0x01, RMM, 4, 1, 2), dbits(1.0), dbits(0x1p-54), 0);
+	test_assert(c.f[4] == dbits(1.0) && c.fcsr == RV_FFLAG_NX,
+		    "fadd.d 1 + 2^-54 rmm: below the tie");
+	c = fop(FP(0x05, RMM, 4, 1, 2), dbits(1.0), dbits(1.0), 0);
+	test_assert(c.f[4] == 0 && c.fcsr == 0, "fsub.d 1 - 1 rmm is +0, exact");
+	c = fop(FP(0x09, RMM, 4, 1, 2), 3, dbits(0.5), 0);
+	test_assert(c.f[4] == 2 && c.fcsr == NXUF,
+		    "fmul.d 3*2^-1074 * 0.5 rmm: subnormal tie up, UF|NX");
+	c = fop(FP(0x09, RMM, 4, 1, 2), 1, dbits(0.5), 0);
+	test_assert(c.f[4] == 1 && c.fcsr == NXUF,
+		    "fmul.d half the smallest subnormal rmm rounds to it");
+	c = fop(FP(0x09, RMM, 4, 1, 2), dbits(2.0 - 0x1p-52), dbits(0x1p-1023), 0);
+	test_assert(c.f[4] == dbits(0x1p-1022) && c.fcsr == NXUF,
+		    "fmul.d tie to the smallest normal: tiny after rounding, UF");
+	c = fop(FP(0x01, RMM, 4, 1, 2), dbits(0x1.fffffffffffffp1023),
+		dbits(0x1p970), 0);
+	test_assert(c.f[4] == dbits(INFINITY) && c.fcsr == NXOF,
+		    "fadd.d max + half an ulp rmm overflows to inf, OF|NX");
+	c = fop(FP(0x0d, RMM, 4, 1, 2), 3, dbits(2.0), 0);
+	test_assert(c.f[4] == 2 && c.fcsr == NXUF, "fdiv.d subnormal tie rmm");
+	c = fop(FP(0x2d, RMM, 4, 1, 0), dbits(2.0), 0, 0);
+	test_assert(c.f[4] == dbits(0x1.6a09e667f3bcdp0) && c.fcsr == RV_FFLAG_NX,
+		    "fsqrt.d 2 rmm");
+	c = fop(R4(3, 1, 2, 1, RMM, 4, 0x43), dbits(1.0 + 0x1p-52),
+		dbits(1.0 + 0x1p-52), dbits(-1.0));
+	test_assert(c.f[4] == dbits(0x1p-51 + 0x1p-103) && c.fcsr == RV_FFLAG_NX,
+		    "fmadd.d (1+2^-52)^2 - 1 rmm: the tie 2^-51 + 2^-104 goes up");
+	c = fop(R4(3, 1, 2, 1, RMM, 4, 0x4f), dbits(1.0), dbits(1.0),
+		dbits(0x1p-53));
+	test_assert(c.f[4] == dbits(-1.0 - 0x1p-52), "fnmadd.d rmm tie");
+	c = fop(R4(3, 1, 2, 1, RMM, 4, 0x43), dbits(-0.0), dbits(1.0),
+		dbits(-0.0));
+	test_assert(c.f[4] == dbits(-0.0) && c.fcsr == 0, "fmadd.d -0*1 + -0 rmm is -0");
+	c = fop(FP(0x00, RMM, 4, 1, 2), sbox(1.0f), sbox(0x1p-24f), 0);
+	test_assert(c.f[4] == sbox(1.0f + 0x1p-23f) && c.fcsr == RV_FFLAG_NX,
+		    "fadd.s 1 + 2^-24 rmm, boxed");
+	c = fop(FP(0x08, RMM, 4, 1, 2), 0xffffffff00000003ull, sbox(0.5f), 0);
+	test_assert(c.f[4] == 0xffffffff00000002ull && c.fcsr == NXUF,
+		    "fmul.s subnormal tie rmm");
+	c = fop(FP(0x20, RMM, 4, 1, 1), dbits(1.0 + 0x1p-24), 0, 0);
+	test_assert(c.f[4] == sbox(1.0f + 0x1p-23f) && c.fcsr == RV_FFLAG_NX,
+		    "fcvt.s.d tie rmm");
+	c = fop(FP(0x20, RMM, 4, 1, 1), dbits(0x1.fffffffp127), 0, 0);
+	test_assert(c.f[4] == sbox(INFINITY) && c.fcsr == NXOF,
+		    "fcvt.s.d max single + half an ulp rmm overflows");
+	c = fop(FP(0x68, RMM, 4, 1, 0), (uint64_t)-16777217, 0, 0);
+	test_assert(c.f[4] == sbox(-16777218.0f) && c.fcsr == RV_FFLAG_NX,
+		    "fcvt.s.w -(2^24+1) rmm: away from zero");
+	c = fop(FP(0x69, RMM, 4, 1, 2), (1ull << 53) + 1, 0, 0);
+	test_assert(c.f[4] == dbits(0x1p53 + 2), "fcvt.d.l 2^53+1 rmm");
+	c = fop(FP(0x01, RMM, 4, 1, 2), dbits(INFINITY), dbits(1.0), 0);
+	test_assert(c.f[4] == dbits(INFINITY) && c.fcsr == 0, "fadd.d inf + 1 rmm");
+	c = fop(FP(0x0d, RMM, 4, 1, 2), dbits(1.0), 0, 0);
+	test_assert(c.f[4] == dbits(INFINITY) && c.fcsr == RV_FFLAG_DZ,
+		    "fdiv.d 1/0 rmm: DZ");
+
+	reset(&c);		/* frm = rmm, rm = dyn */
+	c.f[1] = dbits(1.0);
+	c.f[2] = dbits(0x1p-53);
+	c.fcsr = RMM << 5;
+	exec1(&c, FP(0x01, DYN, 4, 1, 2));
+	test_assert(c.f[4] == dbits(1.0 + 0x1p-52) &&
+		    c.fcsr == (RMM << 5 | RV_FFLAG_NX), "dyn with frm rmm");
+}
+
 int main(void)
 {
 	test_x0_stays_zero();
@@ -726,5 +805,6 @@ int main(void)
 	test_compare_classify_sign();
 	test_fp_conversions();
 	test_csrs();
+	test_fp_rmm();
 	return test_report();
 }
