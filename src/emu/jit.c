@@ -1261,6 +1261,93 @@ static bool emit_fcsr(struct jit_tr *t, const struct rv_insn *in)
 	return true;
 }
 
+static bool is_fflags_op(const struct rv_insn *in, unsigned op)
+{
+	return in->op == op && ((uint32_t)in->imm & 0xfff) == RV_CSR_FFLAGS;
+}
+
+/*
+ * frflags a; f{lt,le,eq}.d c, x, y; fsflags a -- a compare that must not
+ * raise (isless() and friends; glibc's sqrt checks its argument so).
+ * Read one by one, that is two stmxcsr and an ldmxcsr (fsflags clears
+ * what MXCSR gathered), each waiting for the FP work in flight: in
+ * nbody's loop they took most of the time.  With ordered operands the
+ * compare raises nothing (DE has no RISC-V flag), so fsflags would
+ * write back what frflags read: only the read remains.  Unordered ones
+ * go to a cold path that runs the fsflags itself (the helper folds
+ * MXCSR, the compare's NV with it, then sets fflags = a).  Returns the
+ * instructions after @in it translated.
+ */
+static int fuse_fcmp(struct jit_tr *t, const struct rv_insn *in)
+{
+	const struct rv_insn *cmp = t->ins + t->idx + 1, *set = cmp + 1;
+	struct xbuf *b = &t->b;
+	unsigned a = in->rd, op;
+	struct rv_insn *copy;
+	struct jit_cold *c;
+	int x1, x2, d;
+
+	if (t->j->sys || in != &t->ins[t->idx] || t->idx + 2 >= t->n || !a ||
+	    in->rs1 || !is_fflags_op(in, RV_OP_CSRRS))
+		return 0;
+	op = cmp->op;
+	if ((op != RV_OP_FLT_D && op != RV_OP_FLE_D && op != RV_OP_FEQ_D) ||
+	    cmp->rd == a || !is_fflags_op(set, RV_OP_CSRRW) || set->rd ||
+	    set->rs1 != a)
+		return 0;
+	/* a = fcsr.fflags | the flags MXCSR gathered (as emit_fcsr()) */
+	x_mem(b, 0, 0x0fae, 3, RSP, XNOIDX, 0, 16);	/* stmxcsr [rsp+16] */
+	x_mem(b, 0, 0x0fb6, RAX, RSP, XNOIDX, 0, 16);	/* movzx eax, byte */
+	x_alu_ri(b, 0, ALU_AND, RAX, 0x3f);
+	x_mov_imm(b, RCX, (uint64_t)(uintptr_t)jit_mxcsr_fflags);
+	x_mem(b, 0, 0x0fb6, RDX, RCX, RAX, 0, 0);	/* movzx edx, [rcx+rax] */
+	x_mb(b, 0, ALU_RM(ALU_OR), RDX, RBX, OFF_FCSR);
+	x_alu_ri(b, 0, ALU_AND, RDX, 0x1f);
+	d = dreg(t, a, RDX);
+	mov_rr(t, d, RDX);
+	put(t, a, d);
+	/* the compare, as emit_insn1() does it */
+	x1 = gf(t, cmp->rs1, XMM_S0);
+	x2 = gf(t, cmp->rs2, XMM_S1);
+	if (op == RV_OP_FEQ_D) {
+		x_rr(b, X66, 0x0f2e, x1, x2);		/* ucomisd */
+		x_rr(b, 0, 0x0f90 | CC_E, 0, RAX);
+	} else {
+		x_rr(b, X66, 0x0f2f, x2, x1);		/* comisd */
+		x_rr(b, 0, 0x0f90 | (op == RV_OP_FLT_D ? CC_A : CC_AE), 0, RAX);
+	}
+	if (cmp->rd) {
+		/* movzx and mov keep the flags for the jp below; an
+		 * unordered result is 0, and sete's 1 then is cleared */
+		d = dreg(t, cmp->rd, RAX);
+		x_rr(b, 0, 0x0fb6, d, RAX);		/* movzx d, al */
+		if (op == RV_OP_FEQ_D) {
+			x_rr(b, 0, 0x0f9b, 0, RCX);	/* setnp cl */
+			x_rr(b, 0, 0x21, RCX, d);	/* and d, ecx */
+			/* and clobbered the flags: test parity again */
+			x_rr(b, X66, 0x0f2e, x1, x2);
+		}
+		put(t, cmp->rd, d);
+		t->sx |= 1u << cmp->rd;
+	}
+	/* unordered: the fsflags in the helper, after the write-back */
+	copy = &t->j->pool[t->j->npool++];
+	*copy = *set;
+	c = &t->cold[t->ncold++];
+	memset(c, 0, sizeof(*c));
+	c->refund = -1;
+	c->idx = t->idx + 2;
+	c->in = copy;
+	c->pc = t->pc + in->len + cmp->len;
+	c->dirty = t->dirty;
+	c->fdirty = t->fdirty;
+	c->from[c->nfrom++] = x_jcc(b, 0xa);		/* jp */
+	c->back = b->p;
+	c->loaded = t->loaded;
+	c->floaded = t->floaded;
+	return t->skip = 2;
+}
+
 /* after a helper call: when it stopped the run (a fault, an illegal
  * instruction), leave.  System mode gives back the budget of the
  * instruction and of those after it in the block, so cpu->insns counts
@@ -2040,7 +2127,7 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		return false;
 	case RV_OP_CSRRW: case RV_OP_CSRRS:
 	case RV_OP_CSRRC: case RV_OP_CSRRWI: case RV_OP_CSRRSI: case RV_OP_CSRRCI:
-		if (!t->j->sys && emit_fcsr(t, in))
+		if (!t->j->sys && (fuse_fcmp(t, in) || emit_fcsr(t, in)))
 			return true;
 		emit_helper(t, in);
 		if (t->j->sys && sys_csr(t->j, in) == 2) {

@@ -210,6 +210,25 @@ static const char *const snippets[] = {
 	"fsrmi x19, 1\n"	/* x13 may have set a reserved frm: fsqrt.d (dyn) is then illegal */
 	"fsqrt.d f14, f15\nflt.d x15, f16, f17\ncsrrs x14, fflags, x0\nfsflags x14\n"
 	"fmadd.d f18, f19, f20, f21\nfscsr x16\nfeq.d x17, f22, f23\nfrcsr x18\n",
+	/* frflags a; f{lt,le,eq}.d; fsflags a (a quiet compare, fused by
+	 * the translator) with ordered, quiet and signaling NaN operands,
+	 * flags set before, in a loop, and near misses it must not fuse */
+	"fsrmi 0\nfadd.d f1, f2, f3\nfrflags x5\nflt.d x6, f4, f5\nfsflags x5\n"
+	"frflags x7\nfle.d x8, f6, f6\nfsflags x7\n"
+	"frflags x9\nfeq.d x10, f7, f8\nfsflags x9\n"
+	"li x11, 0x7ff4000000000000\nfmv.d.x f9, x11\n"
+	"frflags x12\nflt.d x13, f9, f1\nfsflags x12\n"
+	"frflags x14\nfeq.d x15, f9, f1\nfsflags x14\n"
+	"li x16, 0x7ff8000000000000\nfmv.d.x f10, x16\n"
+	"frflags x17\nfle.d x18, f10, f1\nfsflags x17\n"
+	"frflags x19\nfeq.d x0, f10, f1\nfsflags x19\n"
+	"frflags x19\nfeq.d x3, f1, f10\nfsflags x19\nfadd.d f12, f1, f10\n"
+	"frflags x20\nflt.d x20, f1, f2\nfsflags x20\n"
+	"frflags x21\nflt.d x22, f10, f2\nfsflags x23, x21\n"
+	"fsflags x0\nfrflags x24\nflt.d x25, f2, f3\nfsflags x24\nfrflags x26\n"
+	"li x27, 3\n1: frflags x28\nflt.d x29, f11, f12\nfsflags x28\n"
+	"fadd.d f11, f11, f13\naddi x27, x27, -1\nbnez x27, 1b\n"
+	"frflags x30\nfle.d x31, f3, f1\nfsflags x30\n",
 	/* fused multiply-adds: inf * 0 signals NV even with a quiet NaN
 	 * addend (seed 0xf7f6de61ceba50e9 block 390), on the fast path too */
 	"li x5, 0x7ff0000000000000\nli x6, 0x7ff8000000000000\n"
