@@ -625,6 +625,9 @@ struct jit_tr {
 	uint8_t *gen_jne;	/* rel32 to the copies' reset, or NULL */
 	uint8_t *gen_back;	/* where the reset returns */
 	uint8_t *gen_word;	/* the tlb_gen the copies hold for */
+	const uint64_t *pcs;	/* the pc of each instruction */
+	uint64_t follow;	/* bit i: ins[i] is a jal the block goes
+				 * on through (its target is ins[i + 1]) */
 	/* the lists, last: only the fields above are cleared per block */
 	uint8_t *slots[JIT_MAX_INSNS];
 	struct jit_exit exits[JIT_MAX_INSNS + 1];
@@ -2048,6 +2051,8 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			x_mov_imm(b, d, npc);
 			put(t, rd, d);
 		}
+		if (t->follow >> t->idx & 1)	/* the block goes on there */
+			return true;
 		exit_direct(t, x_jmp(b), t->pc + (int64_t)in->imm);
 		return false;
 	case RV_OP_JALR:
@@ -2206,16 +2211,38 @@ static bool is_branch(unsigned op)
 }
 
 /* does a branch or jal of the block go to its start (a loop)? */
-static bool jumps_to(const struct rv_insn *ins, int n, uint64_t pc0)
+static bool jumps_to(const struct rv_insn *ins, const uint64_t *pcs, int n,
+		     uint64_t pc0)
 {
-	uint64_t pc = pc0;
 	int i;
 
-	for (i = 0; i < n; pc += ins[i++].len)
+	for (i = 0; i < n; i++)
 		if ((is_branch(ins[i].op) || ins[i].op == RV_OP_JAL) &&
-		    pc + (uint64_t)(int64_t)ins[i].imm == pc0)
+		    pcs[i] + (uint64_t)(int64_t)ins[i].imm == pc0)
 			return true;
 	return false;
+}
+
+/*
+ * Does the block go on through the jal @in at @pc (j, or a call) to its
+ * target, rather than end there?  When the target is in the block's page
+ * (user mode: a fault reading it would not be the guest's; system mode:
+ * forward, inside the copy decoded) and not the block's start (that is
+ * the loop's back edge).  The jump costs nothing then, and the code
+ * after it shares the block's registers: a loop whose paths meet again
+ * through a jump (if/else, a continue) crosses fewer block boundaries.
+ */
+#define JIT_MAX_FOLLOW	4
+static bool jit_follow(const struct jit *j, const struct rv_insn *in,
+		       uint64_t pc, uint64_t pc0, uint64_t src_end)
+{
+	uint64_t target = pc + (uint64_t)(int64_t)in->imm;
+
+	if (in->op != RV_OP_JAL || target == pc0 || (target ^ pc0) >> 12)
+		return false;
+	if (j->sys)
+		return target > pc && target + 4 <= src_end;
+	return true;
 }
 
 /*
@@ -2260,11 +2287,13 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 			      const uint8_t *src0, uintptr_t key)
 {
 	struct rv_insn ins[JIT_MAX_INSNS];
+	uint64_t pcs[JIT_MAX_INSNS], follow = 0;
 	uint64_t pc0 = cpu->pc, pc = pc0, page_end = (pc0 | 4095) + 1;
+	uint64_t lo = pc0, hi = pc0, src_end = page_end;
 	uint8_t copy[JIT_MAX_INSNS * 4];
 	struct jit_tr t;
 	uint8_t *budget_jle, *code;
-	int n = 0, i, nbr = 0;
+	int n = 0, i, nbr = 0, nfollow = 0;
 	uint32_t gen = 0;
 
 	if (j->sys) {
@@ -2275,25 +2304,36 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 
 		memcpy(copy, src0, len);
 		src0 = copy;
+		src_end = pc0 + len;
 	}
 
 	for (;;) {
 		const uint8_t *src = src0 + (pc - pc0);
-		uint16_t lo, hi = 0;
+		uint16_t lo16, hi16 = 0;
 
-		if (n > 0 && pc + 2 > page_end)
+		if (n > 0 && pc + 2 > src_end)
 			break;
-		memcpy(&lo, src, 2);
-		if (rv_insn_len(lo) == 4) {
-			if ((n > 0 || j->sys) && pc + 4 > page_end)
+		memcpy(&lo16, src, 2);
+		if (rv_insn_len(lo16) == 4) {
+			if ((n > 0 || j->sys) && pc + 4 > src_end)
 				break;
-			memcpy(&hi, src + 2, 2);
+			memcpy(&hi16, src + 2, 2);
 		}
-		rv_decode((uint32_t)hi << 16 | lo, &ins[n]);
+		rv_decode((uint32_t)hi16 << 16 | lo16, &ins[n]);
 		if (j->sys && sys_for_hart(j, &ins[n]))
 			break;
+		pcs[n] = pc;
 		pc += ins[n].len;
+		lo = pc - ins[n].len < lo ? pc - ins[n].len : lo;
+		hi = pc > hi ? pc : hi;
 		n++;
+		if (n < JIT_MAX_INSNS && nfollow < JIT_MAX_FOLLOW &&
+		    jit_follow(j, &ins[n - 1], pcs[n - 1], pc0, src_end)) {
+			follow |= 1ull << (n - 1);
+			nfollow++;
+			pc = pcs[n - 1] + (uint64_t)(int64_t)ins[n - 1].imm;
+			continue;
+		}
 		/* a branch back to the start ends a loop's body: what
 		 * follows is another block (registers for the loop) */
 		if (is_branch(ins[n - 1].op))
@@ -2309,7 +2349,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		return NULL;
 	if (j->sys) {
 		jit_page_sync(j->tr_page, copy, (unsigned)(pc0 & 4095),
-			      (unsigned)(pc - pc0));
+			      (unsigned)(hi - pc0));
 		gen = j->tr_page->gen;
 	}
 
@@ -2332,7 +2372,9 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	budget_jle = x_jcc(&t.b, CC_LE);
 	t.pc = pc0;
 	t.pc0 = pc0;
-	jit_alloc(&t, ins, n, jumps_to(ins, n, pc0));
+	t.pcs = pcs;
+	t.follow = follow;
+	jit_alloc(&t, ins, n, jumps_to(ins, pcs, n, pc0));
 	if (j->sys) {
 		for (i = 0; i < n; i++)
 			if ((ins[i].op >= RV_OP_LB && ins[i].op <= RV_OP_SD) ||
@@ -2342,7 +2384,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		if (i < n)
 			sys_gen_check(&t);
 	}
-	if (jumps_to(ins, n, pc0)) {
+	if (jumps_to(ins, pcs, n, pc0)) {
 		/* a loop: registers stay in host registers around it */
 		uint32_t fm = 0;
 		unsigned r;
@@ -2371,17 +2413,17 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		bool more;
 
 		t.idx = i;
+		t.pc = pcs[i];
 		more = emit_insn(&t, &ins[i]);
-
-		t.pc += ins[i].len;
-		for (; t.skip > 0; t.skip--)	/* a cmov, a lea took them */
-			t.pc += ins[++i].len;
+		i += t.skip;		/* a cmov, a lea took them */
+		t.skip = 0;
 		if (!more)
 			break;
 	}
-	if (i == n) {	/* fell off the end: continue at the next pc */
+	if (i == n) {	/* fell off the end: continue where decoding stopped */
 		t.idx = n - 1;
-		exit_direct(&t, x_jmp(&t.b), t.pc);
+		t.pc = pcs[n - 1];
+		exit_direct(&t, x_jmp(&t.b), pc);
 	}
 
 	/* exit stubs: the write-back, the budget a side exit skips, then
@@ -2446,7 +2488,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	j->cur = (uint8_t *)(((uintptr_t)t.b.p + 15) & ~(uintptr_t)15);
 	jit_perfmap(j, code, t.b.p, pc0);
 	jit_insert(j, pc0, key, gen, code);
-	jit_note_range(pc0, pc);
+	jit_note_range(lo, hi);
 	j->st.blocks++;
 	return code;
 }

@@ -176,6 +176,17 @@ static const char *const snippets[] = {
 	"sltu x9, x10, x11\nbltu x10, x11, 1f\nli x9, 5\n1: bge x10, x11, 2f\n"
 	"addi x9, x9, 100\n2: la x12, 3f\njalr x13, 0(x12)\n3:\n"
 	"sub x13, x13, x12\n",
+	/* jumps a block goes on through: forward, backward, a call, a
+	 * chain longer than the translator follows, a loop closed by one,
+	 * a cmov and an lea fusion after one, memory after one */
+	"j 3f\n2: addi x6, x6, 1\nj 4f\n3: addi x7, x7, 2\nj 2b\n"
+	"4: jal x8, 5f\naddi x9, x9, 3\n5: auipc x10, 0\nsub x8, x10, x8\n"
+	"j 6f\n6: j 7f\n7: j 8f\n8: j 9f\n9: j 10f\n10: j 11f\n11: addi x11, x11, 5\n"
+	"li x12, 4\n12: addi x13, x13, 9\naddi x12, x12, -1\nbeqz x12, 13f\nj 12b\n"
+	"13: bltu x14, x15, 14f\nj 15f\n14: addi x16, x16, 1\n15: beqz x17, 16f\n"
+	"addi x18, x18, 1\n16: j 17f\n17: slli x19, x20, 3\naddi x19, x19, 8\n"
+	"add x19, x19, x21\naddi x22, sp, 560\nj 18f\n18: sd x23, 0(x22)\n"
+	"ld x24, 0(x22)\n",
 	/* memory: loads and stores around the dump area, misaligned */
 	"sd x10, 520(sp)\nsw x11, 531(sp)\nsh x12, 537(sp)\nsb x13, 540(sp)\n"
 	"ld x14, 521(sp)\nlw x15, 527(sp)\nlwu x16, 531(sp)\nlh x17, 537(sp)\n"
