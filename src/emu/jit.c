@@ -593,6 +593,26 @@ struct jit_cold {
 };
 
 
+/*
+ * A tail of a loop block: the path from one of its side exits back to
+ * its start, translated after the body with the body's registers (the
+ * state at the branch), so a loop whose rounds take different paths
+ * (words: a letter, a space, a word's end) stays in one block.
+ */
+#define JIT_MAX_TAILS	4
+#define JIT_TAIL_LEN	16
+struct jit_tail {
+	int from;		/* the branch's index */
+	int start, end;		/* its instructions: ins[start, end) */
+	uint64_t next;		/* the pc after it, when it falls off */
+	uint8_t *site;		/* the branch's rel32 */
+	/* the translation state at the branch */
+	uint32_t loaded, dirty, floaded, fdirty, sx;
+	uint64_t pc_stored;
+	bool pc_hi_stored, frm_ok;
+	int done;		/* instructions run when the branch is taken */
+};
+
 struct jit_tr {
 	struct xbuf b;
 	const struct rv_insn *ins;	/* the block's */
@@ -614,7 +634,10 @@ struct jit_tr {
 	uint32_t floaded, fdirty;
 	int nfx;		/* xmm registers handed out */
 	int ncold;
-	uint8_t *oob;		/* rel32 to the out-of-budget path, or NULL */
+	int end;		/* of the part being translated (body, tail) */
+	int done_off;		/* instructions run = idx + 1 + done_off */
+	int noob;
+	uint8_t *oob[JIT_MAX_TAILS + 1];	/* rel32s to the out-of-budget path */
 	int skip;		/* the instructions after this one it
 				 * translated too (a cmov, a fused lea) */
 	bool frm_ok;		/* frm was checked to be round-to-nearest */
@@ -628,6 +651,8 @@ struct jit_tr {
 	const uint64_t *pcs;	/* the pc of each instruction */
 	uint64_t follow;	/* bit i: ins[i] is a jal the block goes
 				 * on through (its target is ins[i + 1]) */
+	int8_t tail_of[JIT_MAX_INSNS];	/* the tail a branch starts, or -1 */
+	struct jit_tail tails[JIT_MAX_TAILS];
 	/* the lists, last: only the fields above are cleared per block */
 	uint8_t *slots[JIT_MAX_INSNS];
 	struct jit_exit exits[JIT_MAX_INSNS + 1];
@@ -877,7 +902,22 @@ static void exit_direct(struct jit_tr *t, uint8_t *site, uint64_t target)
 	e->target = target;
 	e->dirty = t->dirty & ~JIT_PIN_MASK;
 	e->fdirty = t->fdirty;
-	e->refund = t->n - (t->idx + 1);
+	e->refund = t->n - (t->idx + 1 + t->done_off);
+}
+
+/* a branch to a tail: what the tail starts from */
+static void tail_fork(struct jit_tr *t, struct jit_tail *tl, uint8_t *site)
+{
+	tl->site = site;
+	tl->loaded = t->loaded;
+	tl->dirty = t->dirty;
+	tl->floaded = t->floaded;
+	tl->fdirty = t->fdirty;
+	tl->sx = t->sx;
+	tl->pc_stored = t->pc_stored;
+	tl->pc_hi_stored = t->pc_hi_stored;
+	tl->frm_ok = t->frm_ok;
+	tl->done = t->idx + 1 + t->done_off;
 }
 
 /* op reg, [rip + target]; @imm bytes of immediate follow the
@@ -1290,7 +1330,7 @@ static int fuse_fcmp(struct jit_tr *t, const struct rv_insn *in)
 	struct jit_cold *c;
 	int x1, x2, d;
 
-	if (t->j->sys || in != &t->ins[t->idx] || t->idx + 2 >= t->n || !a ||
+	if (t->j->sys || in != &t->ins[t->idx] || t->idx + 2 >= t->end || !a ||
 	    in->rs1 || !is_fflags_op(in, RV_OP_CSRRS))
 		return 0;
 	op = cmp->op;
@@ -1449,7 +1489,7 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 		struct jit_cold *x = &t->cold[t->ncold++];
 
 		*x = *c;
-		x->refund = t->n - t->idx;
+		x->refund = t->n - t->idx - t->done_off;
 		x_mb(b, 0, 0xf6, 0, RBX, OFF_FCSR);	/* test byte frm */
 		e8(b, 0xe0);
 		x->from[x->nfrom++] = x_jcc(b, CC_NE);
@@ -1553,7 +1593,7 @@ static bool cmov_ok(struct jit_tr *t, const struct rv_insn *in)
 {
 	const struct rv_insn *next = &t->ins[t->idx + 1];
 
-	if (t->idx + 1 >= t->n || in->imm != in->len + next->len || !next->rd)
+	if (t->idx + 1 >= t->end || in->imm != in->len + next->len || !next->rd)
 		return false;
 	switch (next->op) {
 	case RV_OP_LUI: case RV_OP_AUIPC: case RV_OP_ADDI: case RV_OP_XORI:
@@ -1682,12 +1722,12 @@ static int fuse_lea(struct jit_tr *t, const struct rv_insn *in)
 
 	if (in != &t->ins[t->idx] || s < 1 || s > 3)
 		return 0;
-	if (k < t->n && t->ins[k].op == RV_OP_ADDI && t->ins[k].rs1 == x &&
+	if (k < t->end && t->ins[k].op == RV_OP_ADDI && t->ins[k].rs1 == x &&
 	    t->ins[k].rd) {
 		u = t->ins[k].rd;
 		c = t->ins[k++].imm;
 	}
-	if (k >= t->n)
+	if (k >= t->end)
 		return 0;
 	add = &t->ins[k];
 	if (add->op != RV_OP_ADD || add->rd != x ||
@@ -2103,21 +2143,26 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			cmov_commit(t, branch_cc[op - RV_OP_BEQ]);
 			return true;
 		}
-		if (t->head && t->idx + 1 == t->n &&
+		if (t->head && t->idx + 1 == t->end &&
 		    t->pc + (uint64_t)(int64_t)in->imm == t->pc0) {
 			/* the loop's back edge, inline: not taken leaves,
-			 * taken pays the next round and goes to the head */
+			 * taken pays the next round (what this one ran: it
+			 * paid for all n) and goes to the head */
 			exit_direct(t, x_jcc(b, branch_cc[op - RV_OP_BEQ] ^ 1), npc);
-			x_rr(b, XW, 0x83, 5, RBP);		/* sub rbp, n */
-			e8(b, (uint8_t)t->n);
+			x_rr(b, XW, 0x83, 5, RBP);		/* sub rbp, ran */
+			e8(b, (uint8_t)(t->idx + 1 + t->done_off));
 			x_patch(x_jcc(b, CC_G), t->head);
 			wb(t);
-			t->oob = x_jmp(b);
+			t->oob[t->noob++] = x_jmp(b);
 			return false;
 		}
-		exit_direct(t, x_jcc(b, branch_cc[op - RV_OP_BEQ]),
-			    t->pc + (int64_t)in->imm);
-		if (t->idx + 1 < t->n)	/* a side exit: the block goes on */
+		if (t->tail_of[t->idx] >= 0)	/* taken: its tail, later */
+			tail_fork(t, &t->tails[t->tail_of[t->idx]],
+				  x_jcc(b, branch_cc[op - RV_OP_BEQ]));
+		else
+			exit_direct(t, x_jcc(b, branch_cc[op - RV_OP_BEQ]),
+				    t->pc + (int64_t)in->imm);
+		if (t->idx + 1 < t->end)	/* a side exit: the block goes on */
 			return true;
 		exit_direct(t, x_jmp(b), npc);
 		return false;
@@ -2278,6 +2323,127 @@ static bool sys_for_hart(const struct jit *j, const struct rv_insn *in)
 	}
 }
 
+/* decode the instruction at @pc of the code at @src0 (@pc0's), when it
+ * ends before @src_end */
+static bool decode_at(const uint8_t *src0, uint64_t pc0, uint64_t pc,
+		      uint64_t src_end, struct rv_insn *in)
+{
+	const uint8_t *src = src0 + (pc - pc0);
+	uint16_t lo16, hi16 = 0;
+
+	if (pc + 2 > src_end)
+		return false;
+	memcpy(&lo16, src, 2);
+	if (rv_insn_len(lo16) == 4) {
+		if (pc + 4 > src_end)
+			return false;
+		memcpy(&hi16, src + 2, 2);
+	}
+	rv_decode((uint32_t)hi16 << 16 | lo16, in);
+	return true;
+}
+
+/*
+ * User mode, a loop block: the path from @target back to the block's
+ * start @pc0 (a branch or jal to it ends it), appended at ins[n]; at most
+ * JIT_TAIL_LEN instructions and two side exits, in @pc0's page, through
+ * jal like the body.  Returns the new n, or -1 when the path does not
+ * come back (a jalr, an ecall, too long).
+ */
+static int decode_tail(struct rv_insn *ins, uint64_t *pcs, int n,
+		       uint64_t pc0, const uint8_t *src0, uint64_t target,
+		       uint64_t *follow, uint64_t *next)
+{
+	uint64_t pc = target, f = *follow, src_end = (pc0 | 4095) + 1, to;
+	int m = n, nside = 0, nf = 0;
+
+	while (m < JIT_MAX_INSNS && m - n < JIT_TAIL_LEN) {
+		const struct rv_insn *in = &ins[m];
+
+		if (!decode_at(src0, pc0, pc, src_end, &ins[m]))
+			return -1;
+		pcs[m++] = pc;
+		to = pc + (uint64_t)(int64_t)in->imm;
+		pc += in->len;
+		if (in->op == RV_OP_JAL || is_branch(in->op)) {
+			if (to == pc0) {		/* back to the start */
+				*follow = f;
+				*next = pc;
+				return m;
+			}
+			if (is_branch(in->op)) {
+				if (++nside > 2)
+					return -1;
+				continue;
+			}
+			if (nf++ == JIT_MAX_FOLLOW || (to ^ pc0) >> 12 ||
+			    m == JIT_MAX_INSNS)
+				return -1;
+			f |= 1ull << (m - 1);
+			pc = to;
+			continue;
+		}
+		if (rv_op_ends_block(in->op))
+			return -1;
+	}
+	return -1;
+}
+
+/* a loop block's tails (see struct jit_tail): the new n */
+static int jit_tails(struct jit_tr *t, struct rv_insn *ins, uint64_t *pcs,
+		     int n, const uint8_t *src0, uint64_t *follow,
+		     uint64_t *lo, uint64_t *hi)
+{
+	uint64_t pc0 = t->pc0, to, next;
+	int i, k, m, nt = 0;
+
+	for (i = 0; i < n && nt < JIT_MAX_TAILS; i++) {
+		if (!is_branch(ins[i].op))
+			continue;
+		to = pcs[i] + (uint64_t)(int64_t)ins[i].imm;
+		if (to == pc0 || (to ^ pc0) >> 12)
+			continue;
+		if (i + 1 < n && pcs[i + 1] == pcs[i] + ins[i].len &&
+		    ins[i].imm == ins[i].len + ins[i + 1].len)
+			continue;		/* a cmov's, perhaps */
+		m = decode_tail(ins, pcs, n, pc0, src0, to, follow, &next);
+		if (m < 0)
+			continue;
+		t->tails[nt] = (struct jit_tail){ .from = i, .start = n,
+						  .end = m, .next = next };
+		t->tail_of[i] = (int8_t)nt++;
+		t->j->st.tails++;
+		for (k = n; k < m; k++) {
+			*lo = pcs[k] < *lo ? pcs[k] : *lo;
+			*hi = pcs[k] + ins[k].len > *hi ? pcs[k] + ins[k].len : *hi;
+		}
+		n = m;
+	}
+	return n;
+}
+
+/* translate ins[from, t->end) (the body, or a tail) */
+static void jit_emit_part(struct jit_tr *t, int from, uint64_t next)
+{
+	int i;
+
+	for (i = from; i < t->end; i++) {
+		bool more;
+
+		t->idx = i;
+		t->pc = t->pcs[i];
+		more = emit_insn(t, &t->ins[i]);
+		i += t->skip;		/* a cmov, a lea took them */
+		t->skip = 0;
+		if (!more)
+			return;
+	}
+	/* fell off the end: continue where decoding stopped */
+	t->idx = t->end - 1;
+	t->pc = t->pcs[t->idx];
+	exit_direct(t, x_jmp(&t->b), next);
+}
+
 /* Decode and translate the block at cpu->pc, whose code is at host
  * address @src0.  A fault reading the first instruction is the guest's
  * fetch fault (pc is right); later instructions are in the same page.
@@ -2293,8 +2459,9 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	uint8_t copy[JIT_MAX_INSNS * 4];
 	struct jit_tr t;
 	uint8_t *budget_jle, *code;
-	int n = 0, i, nbr = 0, nfollow = 0;
+	int n = 0, i, nbr = 0, nfollow = 0, nmain;
 	uint32_t gen = 0;
+	bool loop;
 
 	if (j->sys) {
 		/* decode a copy: what jit_page_sync() compares is what
@@ -2347,6 +2514,14 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	}
 	if (!n)
 		return NULL;
+	memset(&t, 0, offsetof(struct jit_tr, exits));
+	memset(t.tail_of, -1, sizeof(t.tail_of));
+	t.j = j;
+	t.pc0 = pc0;
+	nmain = n;
+	loop = jumps_to(ins, pcs, n, pc0);
+	if (loop && !j->sys)
+		n = jit_tails(&t, ins, pcs, n, src0, &follow, &lo, &hi);
 	if (j->sys) {
 		jit_page_sync(j->tr_page, copy, (unsigned)(pc0 & 4095),
 			      (unsigned)(hi - pc0));
@@ -2362,19 +2537,16 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	    j->nhash >= (1u << j->hbits) / 2)
 		jit_flush(j);
 
-	memset(&t, 0, offsetof(struct jit_tr, exits));
 	t.sx = 1;		/* x0 */
-	t.j = j;
 	code = j->cur;
 	t.b.p = code;
 	x_rr(&t.b, XW, 0x83, 5, RBP);			/* sub rbp, n */
 	e8(&t.b, n);
 	budget_jle = x_jcc(&t.b, CC_LE);
 	t.pc = pc0;
-	t.pc0 = pc0;
 	t.pcs = pcs;
 	t.follow = follow;
-	jit_alloc(&t, ins, n, jumps_to(ins, pcs, n, pc0));
+	jit_alloc(&t, ins, n, loop);
 	if (j->sys) {
 		for (i = 0; i < n; i++)
 			if ((ins[i].op >= RV_OP_LB && ins[i].op <= RV_OP_SD) ||
@@ -2384,7 +2556,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		if (i < n)
 			sys_gen_check(&t);
 	}
-	if (jumps_to(ins, pcs, n, pc0)) {
+	if (loop) {
 		/* a loop: registers stay in host registers around it */
 		uint32_t fm = 0;
 		unsigned r;
@@ -2409,21 +2581,25 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	}
 	t.n = n;
 	t.ins = ins;
-	for (i = 0; i < n; i++) {
-		bool more;
+	t.end = nmain;
+	jit_emit_part(&t, 0, pc);
+	for (i = 0; i < JIT_MAX_TAILS; i++) {
+		struct jit_tail *tl = &t.tails[i];
 
-		t.idx = i;
-		t.pc = pcs[i];
-		more = emit_insn(&t, &ins[i]);
-		i += t.skip;		/* a cmov, a lea took them */
-		t.skip = 0;
-		if (!more)
-			break;
-	}
-	if (i == n) {	/* fell off the end: continue where decoding stopped */
-		t.idx = n - 1;
-		t.pc = pcs[n - 1];
-		exit_direct(&t, x_jmp(&t.b), pc);
+		if (!tl->site)		/* none, or its branch not reached */
+			continue;
+		x_patch(tl->site, t.b.p);
+		t.loaded = tl->loaded;
+		t.dirty = tl->dirty;
+		t.floaded = tl->floaded;
+		t.fdirty = tl->fdirty;
+		t.sx = tl->sx;
+		t.pc_stored = tl->pc_stored;
+		t.pc_hi_stored = tl->pc_hi_stored;
+		t.frm_ok = tl->frm_ok;
+		t.end = tl->end;
+		t.done_off = tl->done - tl->start;
+		jit_emit_part(&t, tl->start, tl->next);
 	}
 
 	/* exit stubs: the write-back, the budget a side exit skips, then
@@ -2475,8 +2651,8 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	x_patch(budget_jle, t.b.p);
 	for (i = 0; i < t.nloops; i++)
 		x_patch(t.loops[i].site, t.b.p);
-	if (t.oob)
-		x_patch(t.oob, t.b.p);
+	for (i = 0; i < t.noob; i++)
+		x_patch(t.oob[i], t.b.p);
 	x_rr(&t.b, XW, 0x83, 0, RBP);			/* add rbp, n */
 	e8(&t.b, n);
 	x_mov_imm(&t.b, RAX, pc0);

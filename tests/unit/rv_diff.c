@@ -187,6 +187,18 @@ static const char *const snippets[] = {
 	"addi x18, x18, 1\n16: j 17f\n17: slli x19, x20, 3\naddi x19, x19, 8\n"
 	"add x19, x19, x21\naddi x22, sp, 560\nj 18f\n18: sd x23, 0(x22)\n"
 	"ld x24, 0(x22)\n",
+	/* loops whose rounds take different paths: each side exit's path
+	 * back to the start is a tail of the loop's block (through a jump,
+	 * with F/D arithmetic, a store and a side exit of its own; closed by
+	 * a branch or by a jal) */
+	"li x5, 24\n1: andi x8, x5, 3\nbeqz x8, 3f\nandi x9, x5, 4\nbnez x9, 5f\n"
+	"addi x6, x6, 1\naddi x5, x5, -1\nbnez x5, 1b\nj 7f\n"
+	"3: addi x7, x7, 5\nslli x10, x7, 1\nj 4f\n"
+	"5: fadd.d f1, f1, f2\nsd x6, 560(sp)\nbeqz x9, 6f\nsub x11, x11, x5\n"
+	"addi x5, x5, -1\nbnez x5, 1b\n6: j 7f\n4: addi x5, x5, -1\nbnez x5, 1b\n"
+	"7: li x12, 10\n8: addi x12, x12, -1\nandi x14, x12, 1\nbnez x14, 9f\n"
+	"addi x16, x16, 1\nbnez x12, 8b\nj 10f\n"
+	"9: addi x15, x15, 3\nfmul.d f3, f3, f4\nbeqz x12, 10f\nj 8b\n10:\n",
 	/* memory: loads and stores around the dump area, misaligned */
 	"sd x10, 520(sp)\nsw x11, 531(sp)\nsh x12, 537(sp)\nsb x13, 540(sp)\n"
 	"ld x14, 521(sp)\nlw x15, 527(sp)\nlwu x16, 531(sp)\nlh x17, 537(sp)\n"
@@ -496,8 +508,9 @@ int main(void)
 		struct rv_jit_stats js;
 
 		rv_jit_get_stats(&js);
-		printf("rv_diff: translated %llu blocks, %llu chained\n",
-		       (unsigned long long)js.blocks, (unsigned long long)js.chains);
+		printf("rv_diff: translated %llu blocks, %llu chained, %llu loop tails\n",
+		       (unsigned long long)js.blocks, (unsigned long long)js.chains,
+		       (unsigned long long)js.tails);
 		test_assert(js.blocks > 0, "the translator ran");
 	}
 	test_assert(nwant > 0 && nwant == ngot,
