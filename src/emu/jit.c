@@ -2097,13 +2097,22 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		return false;
 	case RV_OP_JALR:
 		a = gx(t, in->rs1, RAX);
+		if (!t->j->sys) {
+			/* the table's index beside the target, not after
+			 * it: a mispredicted jump resolves a cycle sooner */
+			if (in->imm)
+				x_mb(b, 0, 0x8d, RCX, a, in->imm);	/* lea ecx */
+			else
+				x_rr(b, 0, 0x8b, RCX, a);
+			x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
+		}
 		if (in->imm)
 			x_mb(b, XW, 0x8d, RAX, a, in->imm);	/* lea */
 		else
 			mov_rr(t, RAX, a);
 		x_alu_ri(b, XW, ALU_AND, RAX, -2);
 		if (rd) {
-			d = dreg(t, rd, RCX);
+			d = dreg(t, rd, RDX);
 			x_mov_imm(b, d, npc);
 			put(t, rd, d);
 		}
@@ -2116,8 +2125,6 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		/* the indirect-branch table: [r14 + (pc & 0x1ffe) * 8]; only
 		 * a miss stores cpu->pc (a block never reads it: its budget
 		 * exit and helpers store their own) */
-		x_rr(b, 0, 0x8b, RCX, RAX);
-		x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
 		x_mem(b, XW, ALU_RM(ALU_CMP), RAX, R14, RCX, 3, 0);
 		miss = x_jcc(b, CC_NE);
 		x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);		/* jmp [..+8] */
