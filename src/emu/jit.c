@@ -84,6 +84,11 @@
 #define JIT_SITES	(1u << 18)	/* fault sites (guest memory accesses) */
 
 #define RBX_BIAS	128
+/* the trampoline's frame: [rsp + 8] the exit's site to patch, [rsp + 16]
+ * stmxcsr's scratch, [rsp + 20] the MXCSR of a lazy frflags and
+ * [rsp + 0] whether x[lazy_a] is owed from it (fflags_lazy()) */
+#define LAZY_OWED	0
+#define LAZY_MXCSR	20
 #define OFF_X(r)	((int32_t)((r) * 8) - RBX_BIAS)
 #define OFF_F(r)	((int32_t)(offsetof(struct rv_cpu, f) + (r) * 8) - RBX_BIAS)
 #define OFF_PC		((int32_t)offsetof(struct rv_cpu, pc) - RBX_BIAS)
@@ -152,6 +157,7 @@ struct jit_site {
 /* per xmm register: 1 + the F register it holds newer than cpu->f, or 0 */
 struct jit_fsite {
 	uint8_t fdirty[16];
+	uint8_t lazy;		/* x[lazy] may be owed (see fflags_lazy()) */
 };
 #define JIT_FSITES	65535u
 
@@ -439,6 +445,8 @@ static void jit_emit_trampoline(struct jit *j)
 		e8(&b, 0x50 + (saved[i] & 7));
 	}
 	x_alu_ri(&b, XW, ALU_SUB, RSP, 24);	/* 7 pushes + 24: aligned */
+	x_mem(&b, 0, 0xc6, 0, RSP, XNOIDX, 0, LAZY_OWED);	/* nothing owed */
+	e8(&b, 0);
 	x_rr(&b, XW, 0x8b, RBP, RDX);			/* rbp = budget */
 	x_mb(&b, XW, 0x8d, RBX, RDI, RBX_BIAS);		/* lea rbx, [rdi+128] */
 	x_mb(&b, XW, 0x8b, R15, RDI, offsetof(struct rv_cpu, mem_base));
@@ -569,6 +577,7 @@ struct jit_exit {
 	uint64_t target;
 	uint32_t dirty, fdirty;
 	int refund;
+	bool lazy;		/* x[lazy_a] may be owed (see fflags_lazy()) */
 };
 
 /* the slow path of an inline F/D operation, emitted after the block's
@@ -584,6 +593,7 @@ struct jit_cold {
 	int refund;		/* >= 0: not the helper but an exit to the
 				 * interpreter (frm), giving back this budget */
 	int idx;		/* of the instruction in the block */
+	bool lazy;		/* x[lazy_a] may be owed */
 	/* system mode memory access: its TLB copy (16 bytes: page, addend),
 	 * the add of the addend to come back to, what to probe */
 	uint8_t *slot, *addp;
@@ -609,7 +619,7 @@ struct jit_tail {
 	/* the translation state at the branch */
 	uint32_t loaded, dirty, floaded, fdirty, sx;
 	uint64_t pc_stored;
-	bool pc_hi_stored, frm_ok;
+	bool pc_hi_stored, frm_ok, lazy_maybe;
 	int done;		/* instructions run when the branch is taken */
 };
 
@@ -652,6 +662,8 @@ struct jit_tr {
 	uint64_t follow;	/* bit i: ins[i] is a jal the block goes
 				 * on through (its target is ins[i + 1]) */
 	int8_t tail_of[JIT_MAX_INSNS];	/* the tail a branch starts, or -1 */
+	uint8_t lazy_a;		/* the register of the block's lazy frflags */
+	bool lazy_maybe;	/* ... whose value may be owed here */
 	struct jit_tail tails[JIT_MAX_TAILS];
 	/* the lists, last: only the fields above are cleared per block */
 	uint8_t *slots[JIT_MAX_INSNS];
@@ -903,6 +915,7 @@ static void exit_direct(struct jit_tr *t, uint8_t *site, uint64_t target)
 	e->dirty = t->dirty & ~JIT_PIN_MASK;
 	e->fdirty = t->fdirty;
 	e->refund = t->n - (t->idx + 1 + t->done_off);
+	e->lazy = t->lazy_maybe;
 }
 
 /* a branch to a tail: what the tail starts from */
@@ -917,6 +930,7 @@ static void tail_fork(struct jit_tr *t, struct jit_tail *tl, uint8_t *site)
 	tl->pc_stored = t->pc_stored;
 	tl->pc_hi_stored = t->pc_hi_stored;
 	tl->frm_ok = t->frm_ok;
+	tl->lazy_maybe = t->lazy_maybe;
 	tl->done = t->idx + 1 + t->done_off;
 }
 
@@ -967,6 +981,7 @@ static struct jit_cold *sys_tlb(struct jit_tr *t, const struct rv_insn *in,
 	c->dirty = t->dirty;
 	c->fdirty = t->fdirty;
 	c->slot = slot;
+	c->lazy = false;
 	c->len = len;
 	c->kind = kind;
 	if (a == RAX && in->imm)	/* rax is a copy of x[rs1]: va */
@@ -1092,11 +1107,12 @@ static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 		if (t->pool_k[r] >= 0)
 			s->dirty[t->pool_k[r]] = (uint8_t)r;
 	}
-	if (t->fdirty) {
+	if (t->fdirty || t->lazy_maybe) {
 		struct jit_fsite *fs = &j->fsites[j->nfsites++];
 
 		memset(fs, 0, sizeof(*fs));
 		s->fsite = (uint16_t)j->nfsites;
+		fs->lazy = t->lazy_maybe ? t->lazy_a : 0;
 		for (m = t->fdirty; m; m &= m - 1) {
 			r = (unsigned)__builtin_ctz(m);
 			fs->fdirty[t->fhost[r]] = (uint8_t)(r + 1);
@@ -1321,6 +1337,117 @@ static bool is_fflags_op(const struct rv_insn *in, unsigned op)
  * MXCSR, the compare's NV with it, then sets fflags = a).  Returns the
  * instructions after @in it translated.
  */
+static bool fcmp_pattern(const struct rv_insn *in)
+{
+	const struct rv_insn *cmp = in + 1, *set = in + 2;
+	unsigned op = cmp->op;
+
+	return in->rd && !in->rs1 && is_fflags_op(in, RV_OP_CSRRS) &&
+	       (op == RV_OP_FLT_D || op == RV_OP_FLE_D || op == RV_OP_FEQ_D) &&
+	       cmp->rd != in->rd && is_fflags_op(set, RV_OP_CSRRW) && !set->rd &&
+	       set->rs1 == in->rd;
+}
+
+/*
+ * The lazy frflags: reading MXCSR back (stmxcsr, then a load of what it
+ * stored) waits for the FP work in flight, the store alone does not.  So
+ * a block's fused compares of one register a (its lazy_a: glibc's sqrt
+ * check in nbody's loop) only store MXCSR at [rsp + 20] and set the
+ * byte at [rsp + 0]: x[a] is owed, (fflags of that MXCSR | fcsr's) & 31.
+ * It is paid (lazy_emit()) before anything that reads x[a] or the flags,
+ * a helper, an exit stub, a jump out; a fault site with it owed says so
+ * (jit_fsite.lazy) and rv_jit_fault() pays it.  Blocks are entered with
+ * nothing owed; a loop's head with it perhaps owed.  Clobbers rax, rcx,
+ * rdx and the flags.
+ */
+static void lazy_emit(struct jit_tr *t)
+{
+	struct xbuf *b = &t->b;
+	unsigned a = t->lazy_a;
+	int h = t->host[a];
+	uint8_t *skip;
+
+	x_mem(b, 0, 0x80, 7, RSP, XNOIDX, 0, LAZY_OWED);	/* cmp byte, 0 */
+	e8(b, 0);
+	skip = x_jcc(b, CC_E);
+	x_mem(b, 0, 0x0fb6, RAX, RSP, XNOIDX, 0, LAZY_MXCSR);	/* movzx eax */
+	x_alu_ri(b, 0, ALU_AND, RAX, 0x3f);
+	x_mov_imm(b, RCX, (uint64_t)(uintptr_t)jit_mxcsr_fflags);
+	x_mem(b, 0, 0x0fb6, RDX, RCX, RAX, 0, 0);	/* movzx edx, [rcx+rax] */
+	x_mb(b, 0, ALU_RM(ALU_OR), RDX, RBX, OFF_FCSR);
+	x_alu_ri(b, 0, ALU_AND, RDX, 0x1f);
+	if (h >= 0)
+		x_rr(b, XW, 0x8b, h, RDX);
+	if (h < 0 || !(JIT_PIN_MASK >> a & 1))	/* pinned: stored on exit */
+		x_mb(b, XW, 0x89, RDX, RBX, OFF_X(a));
+	x_mem(b, 0, 0xc6, 0, RSP, XNOIDX, 0, LAZY_OWED);	/* paid */
+	e8(b, 0);
+	x_patch(skip, b->p);
+}
+
+/* pay it on the main line (flags are free between instructions) */
+static void lazy_pay(struct jit_tr *t)
+{
+	if (!t->lazy_maybe)
+		return;
+	lazy_emit(t);
+	if (t->host[t->lazy_a] >= 0)
+		t->loaded |= 1u << t->lazy_a;
+	t->lazy_maybe = false;
+}
+
+/* integer registers an instruction may read or write */
+static uint32_t xregs_of(const struct rv_insn *in)
+{
+	unsigned op = in->op;
+
+	if ((op >= RV_OP_FMADD_S && op <= RV_OP_FMAX_S) ||
+	    (op >= RV_OP_FMADD_D && op <= RV_OP_FCVT_D_S))
+		return 0;
+	switch (op) {
+	case RV_OP_FLW: case RV_OP_FSW: case RV_OP_FLD: case RV_OP_FSD:
+	case RV_OP_FCVT_S_W: case RV_OP_FCVT_S_WU: case RV_OP_FCVT_S_L:
+	case RV_OP_FCVT_S_LU: case RV_OP_FMV_W_X: case RV_OP_FCVT_D_W:
+	case RV_OP_FCVT_D_WU: case RV_OP_FCVT_D_L: case RV_OP_FCVT_D_LU:
+	case RV_OP_FMV_D_X:
+		return 1u << in->rs1;
+	case RV_OP_FEQ_S: case RV_OP_FLT_S: case RV_OP_FLE_S: case RV_OP_FCLASS_S:
+	case RV_OP_FCVT_W_S: case RV_OP_FCVT_WU_S: case RV_OP_FCVT_L_S:
+	case RV_OP_FCVT_LU_S: case RV_OP_FMV_X_W: case RV_OP_FEQ_D:
+	case RV_OP_FLT_D: case RV_OP_FLE_D: case RV_OP_FCLASS_D:
+	case RV_OP_FCVT_W_D: case RV_OP_FCVT_WU_D: case RV_OP_FCVT_L_D:
+	case RV_OP_FCVT_LU_D: case RV_OP_FMV_X_D:
+		return 1u << in->rd;
+	default:
+		return 1u << in->rd | 1u << in->rs1 | 1u << in->rs2;
+	}
+}
+
+/* must x[lazy_a] be paid before @in (the instruction at t->idx)?  What
+ * stays inline and does not touch it need not; a fused sequence's other
+ * instructions count (a cmov's, an lea's) */
+static bool lazy_due(const struct jit_tr *t, const struct rv_insn *in)
+{
+	uint32_t bit = 1u << t->lazy_a, m = xregs_of(in);
+	unsigned op = in->op;
+	int k;
+
+	if ((op >= RV_OP_LUI && op <= RV_OP_SRAW && op != RV_OP_JALR) ||
+	    (op >= RV_OP_MUL && op <= RV_OP_REMUW) ||
+	    op == RV_OP_FLW || op == RV_OP_FSW || op == RV_OP_FLD || op == RV_OP_FSD ||
+	    (op >= RV_OP_FMADD_D && op <= RV_OP_FSGNJX_D) ||
+	    op == RV_OP_FEQ_D || op == RV_OP_FLT_D || op == RV_OP_FLE_D ||
+	    op == RV_OP_FMV_X_D || op == RV_OP_FMV_D_X) {
+		for (k = t->idx + 1; k < t->end && k <= t->idx + 2; k++)
+			m |= xregs_of(&t->ins[k]);
+		return m & bit;
+	}
+	if (op == RV_OP_CSRRS && t->idx + 2 < t->end && fcmp_pattern(in) &&
+	    in->rd == t->lazy_a)
+		return false;		/* owes it anew */
+	return true;
+}
+
 static int fuse_fcmp(struct jit_tr *t, const struct rv_insn *in)
 {
 	const struct rv_insn *cmp = t->ins + t->idx + 1, *set = cmp + 1;
@@ -1330,14 +1457,23 @@ static int fuse_fcmp(struct jit_tr *t, const struct rv_insn *in)
 	struct jit_cold *c;
 	int x1, x2, d;
 
-	if (t->j->sys || in != &t->ins[t->idx] || t->idx + 2 >= t->end || !a ||
-	    in->rs1 || !is_fflags_op(in, RV_OP_CSRRS))
+	if (t->j->sys || in != &t->ins[t->idx] || t->idx + 2 >= t->end ||
+	    !fcmp_pattern(in))
 		return 0;
 	op = cmp->op;
-	if ((op != RV_OP_FLT_D && op != RV_OP_FLE_D && op != RV_OP_FEQ_D) ||
-	    cmp->rd == a || !is_fflags_op(set, RV_OP_CSRRW) || set->rd ||
-	    set->rs1 != a)
-		return 0;
+	if (a == t->lazy_a) {
+		x_mem(b, 0, 0x0fae, 3, RSP, XNOIDX, 0, LAZY_MXCSR);	/* stmxcsr */
+		x_mem(b, 0, 0xc6, 0, RSP, XNOIDX, 0, LAZY_OWED);	/* owed */
+		e8(b, 1);
+		/* its register is "loaded" and dirty: paying writes both */
+		if (t->host[a] >= 0) {
+			t->loaded |= 1u << a;
+			if (!(JIT_PIN_MASK >> a & 1))
+				t->dirty |= 1u << a;
+		}
+		t->lazy_maybe = true;
+		goto compare;
+	}
 	/* a = fcsr.fflags | the flags MXCSR gathered (as emit_fcsr()) */
 	x_mem(b, 0, 0x0fae, 3, RSP, XNOIDX, 0, 16);	/* stmxcsr [rsp+16] */
 	x_mem(b, 0, 0x0fb6, RAX, RSP, XNOIDX, 0, 16);	/* movzx eax, byte */
@@ -1349,6 +1485,7 @@ static int fuse_fcmp(struct jit_tr *t, const struct rv_insn *in)
 	d = dreg(t, a, RDX);
 	mov_rr(t, d, RDX);
 	put(t, a, d);
+compare:
 	/* the compare, as emit_insn1() does it */
 	x1 = gf(t, cmp->rs1, XMM_S0);
 	x2 = gf(t, cmp->rs2, XMM_S1);
@@ -1379,6 +1516,7 @@ static int fuse_fcmp(struct jit_tr *t, const struct rv_insn *in)
 	c = &t->cold[t->ncold++];
 	memset(c, 0, sizeof(*c));
 	c->refund = -1;
+	c->lazy = t->lazy_maybe;
 	c->idx = t->idx + 2;
 	c->in = copy;
 	c->pc = t->pc + in->len + cmp->len;
@@ -1423,6 +1561,7 @@ static void emit_helper(struct jit_tr *t, const struct rv_insn *in)
 	struct rv_insn *copy = &j->pool[j->npool++];
 
 	*copy = *in;
+	lazy_pay(t);
 	wb(t);
 	x_pinned(&t->b, 0x89);
 	sync_pc(t);
@@ -1473,6 +1612,7 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 	c->refund = -1;
 	c->idx = t->idx;
 	c->slot = NULL;
+	c->lazy = t->lazy_maybe;
 	c->in = copy;
 	c->pc = t->pc;
 	c->dirty = t->dirty;
@@ -1532,6 +1672,8 @@ static void jit_emit_cold(struct jit_tr *t)
 
 		for (k = 0; k < c->nfrom; k++)
 			x_patch(c->from[k], b->p);
+		if (c->lazy && t->lazy_a)	/* before the write-back */
+			lazy_emit(t);
 		if (c->refund >= 0) {	/* the epilogue stores the pinned ones */
 			wb_masks(t, c->dirty & ~JIT_PIN_MASK, c->fdirty);
 			x_mov_imm(b, RAX, c->pc);
@@ -1694,7 +1836,12 @@ static int sys_csr(const struct jit *j, const struct rv_insn *in);
 /* one instruction, and what it tells of x[rd]'s sign extension */
 static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 {
-	bool sx = sx_result(t, in), more = emit_insn1(t, in);
+	bool sx, more;
+
+	if (t->lazy_maybe && in == &t->ins[t->idx] && lazy_due(t, in))
+		lazy_pay(t);
+	sx = sx_result(t, in);
+	more = emit_insn1(t, in);
 
 	if (in->rd)
 		t->sx = (t->sx & ~(1u << in->rd)) | (uint32_t)sx << in->rd;
@@ -2529,6 +2676,11 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	loop = jumps_to(ins, pcs, n, pc0);
 	if (loop && !j->sys)
 		n = jit_tails(&t, ins, pcs, n, src0, &follow, &lo, &hi);
+	for (i = 0; i + 2 < n && !j->sys; i++)
+		if (fcmp_pattern(&ins[i])) {
+			t.lazy_a = ins[i].rd;
+			break;
+		}
 	if (j->sys) {
 		jit_page_sync(j->tr_page, copy, (unsigned)(pc0 & 4095),
 			      (unsigned)(hi - pc0));
@@ -2585,6 +2737,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 				t.fdirty |= 1u << r;
 		}
 		t.head = t.b.p;
+		t.lazy_maybe = t.lazy_a != 0;	/* the back edges' state */
 	}
 	t.n = n;
 	t.ins = ins;
@@ -2604,6 +2757,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		t.pc_stored = tl->pc_stored;
 		t.pc_hi_stored = tl->pc_hi_stored;
 		t.frm_ok = tl->frm_ok;
+		t.lazy_maybe = tl->lazy_maybe;
 		t.end = tl->end;
 		t.done_off = tl->done - tl->start;
 		jit_emit_part(&t, tl->start, tl->next);
@@ -2616,7 +2770,9 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		struct jit_exit *e = &t.exits[i];
 
 		x_patch(e->site, t.b.p);
-		if (e->dirty || e->fdirty || e->refund) {
+		if (e->dirty || e->fdirty || e->refund || e->lazy) {
+			if (e->lazy)
+				lazy_emit(&t);
 			wb_masks(&t, e->dirty, e->fdirty);
 			if (e->refund) {
 				x_rr(&t.b, XW, 0x83, 0, RBP);	/* add rbp, refund */
@@ -2660,6 +2816,8 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		x_patch(t.loops[i].site, t.b.p);
 	for (i = 0; i < t.noob; i++)
 		x_patch(t.oob[i], t.b.p);
+	if (t.lazy_a)
+		lazy_emit(&t);
 	x_rr(&t.b, XW, 0x83, 0, RBP);			/* add rbp, n */
 	e8(&t.b, n);
 	x_mov_imm(&t.b, RAX, pc0);
@@ -2934,9 +3092,20 @@ void rv_jit_fault(void *ucontext)
 		if (j->sites[lo].dirty[k])
 			j->cpu->x[j->sites[lo].dirty[k]] =
 				(uint64_t)uc->uc_mcontext.gregs[greg[k]];
-	if (!j->sites[lo].fsite || !uc->uc_mcontext.fpregs)
+	if (!j->sites[lo].fsite)
 		return;
 	fs = &j->fsites[j->sites[lo].fsite - 1];
+	if (fs->lazy) {		/* x[lazy] owed (lazy_emit()) */
+		const uint8_t *frame = (const uint8_t *)uc->uc_mcontext.gregs[REG_RSP];
+		uint32_t m;
+
+		memcpy(&m, frame + LAZY_MXCSR, 4);
+		if (frame[LAZY_OWED])
+			j->cpu->x[fs->lazy] =
+				(jit_mxcsr_fflags[m & 0x3f] | j->cpu->fcsr) & 0x1f;
+	}
+	if (!uc->uc_mcontext.fpregs)
+		return;
 	for (k = 0; k < 16; k++)
 		if (fs->fdirty[k])
 			memcpy(&j->cpu->f[fs->fdirty[k] - 1],

@@ -252,6 +252,17 @@ static const char *const snippets[] = {
 	"li x27, 3\n1: frflags x28\nflt.d x29, f11, f12\nfsflags x28\n"
 	"fadd.d f11, f11, f13\naddi x27, x27, -1\nbnez x27, 1b\n"
 	"frflags x30\nfle.d x31, f3, f1\nfsflags x30\n",
+	/* ... whose flags are read lazily (the block's first register of
+	 * such a sequence): paid for by a read, a store, a helper, an exit */
+	"li x11, 0x4000000000000000\nfmv.d.x f20, x11\nli x11, 0x4008000000000000\n"
+	"fmv.d.x f21, x11\nfsflags x0\nli x5, 0x3ff\nfrflags x5\nflt.d x6, f20, f21\n"
+	"fsflags x5\naddi x7, x5, 1\nfdiv.d f22, f20, f21\nli x5, 0x3ff\nfrflags x5\n"
+	"fle.d x6, f21, f20\nfsflags x5\nsd x5, 560(sp)\nld x9, 560(sp)\nli x5, 0x3ff\n"
+	"frflags x5\nflt.d x6, f20, f21\nfsflags x5\nfcvt.w.d x8, f21\nsub x12, x0, x5\n"
+	"li x5, 0x3ff\nfrflags x5\nflt.d x6, f20, f21\nfsflags x5\nbnez x6, 1f\n"
+	"li x5, 7\nli x17, 1\n1: addi x10, x5, 0\nli x13, 0x3ff\nli x14, 4\n"
+	"2: frflags x13\nfle.d x15, f20, f21\nfsflags x13\naddi x14, x14, -1\n"
+	"fmv.d.x f25, x14\nfdiv.d f24, f20, f25\nbnez x14, 2b\nmv x16, x13\n",
 	/* fused multiply-adds: inf * 0 signals NV even with a quiet NaN
 	 * addend (seed 0xf7f6de61ceba50e9 block 390), on the fast path too */
 	"li x5, 0x7ff0000000000000\nli x6, 0x7ff8000000000000\n"
