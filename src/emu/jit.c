@@ -4,9 +4,13 @@
  * A block (a superblock) is the guest code from one pc up to a jump, an
  * ecall/ebreak/fence.i/illegal instruction, a branch back to its own
  * start, JIT_MAX_INSNS instructions or the end of the guest page (so a
- * block never reads a page the guest would not have reached).
- * Conditional branches inside it are side exits; a branch over a single
- * ALU instruction becomes a cmov.  Its host code:
+ * block never reads a page the guest would not have reached); a jal
+ * into the same page does not end it, the block goes on at its target
+ * (jit_follow()).  Conditional branches inside it are side exits; a
+ * branch over a single ALU instruction becomes a cmov.  A loop's side
+ * exits whose path comes back to its start are its tails, translated
+ * after the body with the body's registers (struct jit_tail).  Its host
+ * code:
  *
  *	entry:	sub rbp, N		; the run's instruction budget
  *		jle out_of_budget
@@ -34,7 +38,9 @@
  *
  * A few peepholes translate what compilers emit in fewer host
  * instructions: array indexing (slli [; addi] ; add) as one lea
- * (fuse_lea()), c.mv as a mov, a three-register add as a lea.
+ * (fuse_lea()), c.mv as a mov, a three-register add as a lea, a quiet
+ * F/D compare (frflags; flt.d; fsflags) as the compare and one MXCSR
+ * store (fuse_fcmp(), lazy_emit()).
  *
  * Instructions without a host sequence here (single precision, FP
  * conversions, A, most CSRs, ecall, ebreak, illegal) call
@@ -157,7 +163,11 @@ struct jit_site {
 /* per xmm register: 1 + the F register it holds newer than cpu->f, or 0 */
 struct jit_fsite {
 	uint8_t fdirty[16];
-	uint8_t lazy;		/* x[lazy] may be owed (see fflags_lazy()) */
+	uint8_t lazy;		/* x[lazy] may be owed (see lazy_emit()) */
+	/* a load fused with the lea of its address (fuse_lea()): x[lea_x]
+	 * = host lea_base + host lea_index << lea_sc + lea_disp, when not 0 */
+	uint8_t lea_x, lea_base, lea_index, lea_sc;
+	int32_t lea_disp;
 };
 #define JIT_FSITES	65535u
 
@@ -652,6 +662,7 @@ struct jit_tr {
 				 * translated too (a cmov, a fused lea) */
 	bool frm_ok;		/* frm was checked to be round-to-nearest */
 	uint32_t sx;		/* x[i] known to be a sign-extended 32-bit value */
+	uint8_t sx_rd;		/* 1 + what a fused sequence left in rd's */
 	int nslots;		/* system mode: TLB copies of the block */
 	int sys_base;		/* the access at [sys_base + rdx + sys_disp] */
 	int32_t sys_disp;
@@ -1085,18 +1096,33 @@ static void sys_tlb_done(struct jit_tr *t, struct jit_cold *c)
 /* the access itself, recorded as a fault site: the dirty registers stay
  * in host registers, and rv_jit_fault() finds them there.  System mode:
  * at [rax], a TLB hit (never faults). */
+static struct jit_fsite *emit_site(struct jit_tr *t, unsigned f, uint32_t op,
+				   int reg, int base, int index, int sc,
+				   int32_t disp, bool fsite);
+
 static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 		     int base, const struct rv_insn *in)
 {
+	if (t->j->sys) {
+		x_mem(&t->b, f, op, reg, t->sys_base, RDX, 0, t->sys_disp);
+		return;
+	}
+	emit_site(t, f, op, reg, base, t->j->mem_base ? R15 : XNOIDX, 0, in->imm,
+		  false);
+}
+
+/* user mode: the access at [base + index << sc + disp] as a fault site;
+ * its F registers' entry (made when @fsite too) */
+static struct jit_fsite *emit_site(struct jit_tr *t, unsigned f, uint32_t op,
+				   int reg, int base, int index, int sc,
+				   int32_t disp, bool fsite)
+{
 	struct jit *j = t->j;
+	struct jit_fsite *fs = NULL;
 	struct jit_site *s;
 	uint32_t m;
 	unsigned r;
 
-	if (j->sys) {
-		x_mem(&t->b, f, op, reg, t->sys_base, RDX, 0, t->sys_disp);
-		return;
-	}
 	s = &j->sites[j->nsites++];
 
 	memset(s, 0, sizeof(*s));
@@ -1107,9 +1133,8 @@ static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 		if (t->pool_k[r] >= 0)
 			s->dirty[t->pool_k[r]] = (uint8_t)r;
 	}
-	if (t->fdirty || t->lazy_maybe) {
-		struct jit_fsite *fs = &j->fsites[j->nfsites++];
-
+	if (t->fdirty || t->lazy_maybe || fsite) {
+		fs = &j->fsites[j->nfsites++];
 		memset(fs, 0, sizeof(*fs));
 		s->fsite = (uint16_t)j->nfsites;
 		fs->lazy = t->lazy_maybe ? t->lazy_a : 0;
@@ -1118,8 +1143,9 @@ static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 			fs->fdirty[t->fhost[r]] = (uint8_t)(r + 1);
 		}
 	}
-	x_mem(&t->b, f, op, reg, base, j->mem_base ? R15 : XNOIDX, 0, in->imm);
+	x_mem(&t->b, f, op, reg, base, index, sc, disp);
 	s->len = (uint8_t)(t->b.p - j->buf - s->start);
+	return fs;
 }
 
 /* the access's base: x[rs1] in a host register ([base + r15 + imm]);
@@ -1438,7 +1464,7 @@ static bool lazy_due(const struct jit_tr *t, const struct rv_insn *in)
 	    (op >= RV_OP_FMADD_D && op <= RV_OP_FSGNJX_D) ||
 	    op == RV_OP_FEQ_D || op == RV_OP_FLT_D || op == RV_OP_FLE_D ||
 	    op == RV_OP_FMV_X_D || op == RV_OP_FMV_D_X) {
-		for (k = t->idx + 1; k < t->end && k <= t->idx + 2; k++)
+		for (k = t->idx + 1; k < t->end && k <= t->idx + 3; k++)
 			m |= xregs_of(&t->ins[k]);
 		return m & bit;
 	}
@@ -1842,10 +1868,59 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 		lazy_pay(t);
 	sx = sx_result(t, in);
 	more = emit_insn1(t, in);
+	if (t->sx_rd) {
+		sx = t->sx_rd - 1;
+		t->sx_rd = 0;
+	}
 
 	if (in->rd)
 		t->sx = (t->sx & ~(1u << in->rd)) | (uint32_t)sx << in->rd;
 	return more;
+}
+
+/*
+ * ... and a load through it into x itself (crc's table[(crc ^ b) & 255]:
+ * slli x, x; addi x, x, c; add x, x, sp; lw x, d(x)): one load from [b +
+ * y << s + c + d], the lea off the chain (it was a cycle or two of each
+ * round).  The index is x's old value, so the lea's own result (x, what
+ * the load overwrites) is only seen when the load faults: the fault site
+ * says how rv_jit_fault() computes it.  User mode, mem_base 0 (no index
+ * register taken).
+ */
+static bool fuse_lea_load(struct jit_tr *t, int k, unsigned x, unsigned u,
+			  unsigned y, int ih, int bh, int s, int32_t c)
+{
+	static const struct { unsigned f; uint32_t op; } ldop[] = {
+		{ XW, 0x0fbe }, { XW, 0x0fbf }, { XW, 0x63 }, { XW, 0x8b },
+		{ 0, 0x0fb6 }, { 0, 0x0fb7 }, { 0, 0x8b },
+	};
+	const struct rv_insn *ld;
+	struct jit_fsite *fs;
+	int64_t disp;
+	int d;
+
+	if (t->j->sys || t->j->mem_base || u != x || y != x || k + 1 >= t->end)
+		return false;
+	ld = &t->ins[k + 1];
+	if (ld->op < RV_OP_LB || ld->op > RV_OP_LWU || ld->rs1 != x || ld->rd != x)
+		return false;
+	disp = (int64_t)c + ld->imm;
+	if (disp != (int32_t)disp || ih == RSP)
+		return false;
+	d = dreg(t, x, RAX);
+	t->pc = t->pcs[k + 1];		/* the fault site's */
+	fs = emit_site(t, ldop[ld->op - RV_OP_LB].f, ldop[ld->op - RV_OP_LB].op,
+		       d, bh, ih, s, (int32_t)disp, true);
+	t->pc = t->pcs[t->idx];
+	fs->lea_x = (uint8_t)x;
+	fs->lea_base = (uint8_t)bh;
+	fs->lea_index = (uint8_t)ih;
+	fs->lea_sc = (uint8_t)s;
+	fs->lea_disp = c;
+	put(t, x, d);
+	t->sx_rd = 1 + (ld->op != RV_OP_LD && ld->op != RV_OP_LWU);
+	t->skip = k + 1 - t->idx;
+	return true;
 }
 
 /*
@@ -1886,6 +1961,8 @@ static int fuse_lea(struct jit_tr *t, const struct rv_insn *in)
 		return 0;
 	ih = gx(t, y, RAX);
 	bh = gx(t, base, RCX);
+	if (fuse_lea_load(t, k, x, u, y, ih, bh, (int)s, c))
+		return t->skip;
 	if (u != x) {
 		d = dreg(t, u, RDX);
 		x_lea_nobase(&t->b, d, ih, (int)s, c);
@@ -3095,6 +3172,18 @@ void rv_jit_fault(void *ucontext)
 	if (!j->sites[lo].fsite)
 		return;
 	fs = &j->fsites[j->sites[lo].fsite - 1];
+	if (fs->lea_x) {	/* the lea a fused load skipped */
+		static const int hreg[16] = {
+			REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP,
+			REG_RSI, REG_RDI, REG_R8, REG_R9, REG_R10, REG_R11,
+			REG_R12, REG_R13, REG_R14, REG_R15,
+		};
+		const greg_t *g = uc->uc_mcontext.gregs;
+
+		j->cpu->x[fs->lea_x] = (uint64_t)g[hreg[fs->lea_base & 15]] +
+			((uint64_t)g[hreg[fs->lea_index & 15]] << fs->lea_sc) +
+			(uint64_t)(int64_t)fs->lea_disp;
+	}
 	if (fs->lazy) {		/* x[lazy] owed (lazy_emit()) */
 		const uint8_t *frame = (const uint8_t *)uc->uc_mcontext.gregs[REG_RSP];
 		uint32_t m;
