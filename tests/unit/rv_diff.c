@@ -7,13 +7,16 @@
  * (hand-written snippets, then randomly generated ALU/M/F/D words), dumps
  * every register and fcsr with a write(2) to stdout.  The same ELF runs
  * under qemu, under rv_interp_run and under rv_jit_run (with a loader of a few lines here:
- * the real one is the user-mode layer's); the two outputs must be equal,
+ * the real one is the user-mode layer's), the latter twice: at a host
+ * address, and at the guest's own when it is free (mem_base 0, as
+ * strata emu runs programs); the outputs must be equal,
  * byte for byte.  Skips (passes, saying so) without riscv64-linux-gnu-gcc
  * or qemu-riscv64-static.  The random part is new each run (seed from the
  * clock, printed); RV_DIFF_SEED replays one, RV_DIFF_BLOCKS (default 200)
  * sets its size.
  */
 #include <elf.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -530,6 +533,32 @@ int main(void)
 		report_mismatch(want, got, nwant);
 	test_assert(nwant == ngot && !memcmp(want, got, nwant),
 		    "translated: every register after every block matches qemu");
+
+	/* ... and with guest addresses as host addresses (mem_base 0, as
+	 * strata emu runs programs: r15 is a guest register, no index
+	 * register, the fusions that need that), when BASE is free here */
+	if (mem) {
+		void *at = mmap((void *)(uintptr_t)BASE, SPAN, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (at == (void *)(uintptr_t)BASE) {
+			free(mem);
+			mem = load_elf(path, &entry);
+			if (mem)
+				memcpy(at, mem, SPAN);
+			ngot = mem ? interp_run(at, entry, got, sizeof(got), true) : 0;
+			test_assert(nwant == ngot && !memcmp(want, got, nwant),
+				    "translated at mem_base 0: every register matches qemu");
+			if (nwant == ngot && memcmp(want, got, nwant))
+				report_mismatch(want, got, nwant);
+			munmap(at, SPAN);
+		} else {
+			if (at != MAP_FAILED)
+				munmap(at, SPAN);
+			printf("rv_diff: %#llx is taken here: no run at mem_base 0\n",
+			       (unsigned long long)BASE);
+		}
+	}
 	free(mem);
 	if (!test_failed) {
 		snprintf(path, sizeof(path), "rm -rf %s", dir);
