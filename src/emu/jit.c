@@ -685,7 +685,7 @@ struct jit_tr {
 
 static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool loop)
 {
-	unsigned cnt[32] = { 0 }, w;
+	unsigned cnt[32] = { 0 }, wi[JIT_MAX_INSNS], w;
 	uint8_t cand[32];
 	int i, k, r, nc = 0;
 
@@ -695,8 +695,13 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool l
 	memset(t->fhost, -1, sizeof(t->fhost));
 	t->floaded = t->fdirty = 0;
 	t->nfx = 0;
-	/* past each side exit a use counts half as much (it runs less often) */
+	/* past each side exit a use counts half as much (it runs less often);
+	 * a loop's tail as much as its branch (taken as often as not) */
 	for (i = 0, w = 16; i < n; i++) {
+		for (k = 0; k < JIT_MAX_TAILS; k++)
+			if (t->tails[k].end && t->tails[k].start == i)
+				w = wi[t->tails[k].from];
+		wi[i] = w;
 		cnt[ins[i].rd] += w;
 		cnt[ins[i].rs1] += w;
 		cnt[ins[i].rs2] += w;
