@@ -4,9 +4,13 @@
  * A block (a superblock) is the guest code from one pc up to a jump, an
  * ecall/ebreak/fence.i/illegal instruction, a branch back to its own
  * start, JIT_MAX_INSNS instructions or the end of the guest page (so a
- * block never reads a page the guest would not have reached).
- * Conditional branches inside it are side exits; a branch over a single
- * ALU instruction becomes a cmov.  Its host code:
+ * block never reads a page the guest would not have reached); a jal
+ * into the same page does not end it, the block goes on at its target
+ * (jit_follow()).  Conditional branches inside it are side exits; a
+ * branch over a single ALU instruction becomes a cmov.  A loop's side
+ * exits whose path comes back to its start are its tails, translated
+ * after the body with the body's registers (struct jit_tail).  Its host
+ * code:
  *
  *	entry:	sub rbp, N		; the run's instruction budget
  *		jle out_of_budget
@@ -34,7 +38,9 @@
  *
  * A few peepholes translate what compilers emit in fewer host
  * instructions: array indexing (slli [; addi] ; add) as one lea
- * (fuse_lea()), c.mv as a mov, a three-register add as a lea.
+ * (fuse_lea()), c.mv as a mov, a three-register add as a lea, a quiet
+ * F/D compare (frflags; flt.d; fsflags) as the compare and one MXCSR
+ * store (fuse_fcmp(), lazy_emit()).
  *
  * Instructions without a host sequence here (single precision, FP
  * conversions, A, most CSRs, ecall, ebreak, illegal) call
@@ -84,6 +90,11 @@
 #define JIT_SITES	(1u << 18)	/* fault sites (guest memory accesses) */
 
 #define RBX_BIAS	128
+/* the trampoline's frame: [rsp + 8] the exit's site to patch, [rsp + 16]
+ * stmxcsr's scratch, [rsp + 20] the MXCSR of a lazy frflags and
+ * [rsp + 0] whether x[lazy_a] is owed from it (fflags_lazy()) */
+#define LAZY_OWED	0
+#define LAZY_MXCSR	20
 #define OFF_X(r)	((int32_t)((r) * 8) - RBX_BIAS)
 #define OFF_F(r)	((int32_t)(offsetof(struct rv_cpu, f) + (r) * 8) - RBX_BIAS)
 #define OFF_PC		((int32_t)offsetof(struct rv_cpu, pc) - RBX_BIAS)
@@ -152,6 +163,11 @@ struct jit_site {
 /* per xmm register: 1 + the F register it holds newer than cpu->f, or 0 */
 struct jit_fsite {
 	uint8_t fdirty[16];
+	uint8_t lazy;		/* x[lazy] may be owed (see lazy_emit()) */
+	/* a load fused with the lea of its address (fuse_lea()): x[lea_x]
+	 * = host lea_base + host lea_index << lea_sc + lea_disp, when not 0 */
+	uint8_t lea_x, lea_base, lea_index, lea_sc;
+	int32_t lea_disp;
 };
 #define JIT_FSITES	65535u
 
@@ -439,6 +455,8 @@ static void jit_emit_trampoline(struct jit *j)
 		e8(&b, 0x50 + (saved[i] & 7));
 	}
 	x_alu_ri(&b, XW, ALU_SUB, RSP, 24);	/* 7 pushes + 24: aligned */
+	x_mem(&b, 0, 0xc6, 0, RSP, XNOIDX, 0, LAZY_OWED);	/* nothing owed */
+	e8(&b, 0);
 	x_rr(&b, XW, 0x8b, RBP, RDX);			/* rbp = budget */
 	x_mb(&b, XW, 0x8d, RBX, RDI, RBX_BIAS);		/* lea rbx, [rdi+128] */
 	x_mb(&b, XW, 0x8b, R15, RDI, offsetof(struct rv_cpu, mem_base));
@@ -569,6 +587,7 @@ struct jit_exit {
 	uint64_t target;
 	uint32_t dirty, fdirty;
 	int refund;
+	bool lazy;		/* x[lazy_a] may be owed (see fflags_lazy()) */
 };
 
 /* the slow path of an inline F/D operation, emitted after the block's
@@ -584,6 +603,7 @@ struct jit_cold {
 	int refund;		/* >= 0: not the helper but an exit to the
 				 * interpreter (frm), giving back this budget */
 	int idx;		/* of the instruction in the block */
+	bool lazy;		/* x[lazy_a] may be owed */
 	/* system mode memory access: its TLB copy (16 bytes: page, addend),
 	 * the add of the addend to come back to, what to probe */
 	uint8_t *slot, *addp;
@@ -592,6 +612,26 @@ struct jit_cold {
 	int32_t disp;
 };
 
+
+/*
+ * A tail of a loop block: the path from one of its side exits back to
+ * its start, translated after the body with the body's registers (the
+ * state at the branch), so a loop whose rounds take different paths
+ * (words: a letter, a space, a word's end) stays in one block.
+ */
+#define JIT_MAX_TAILS	4
+#define JIT_TAIL_LEN	16
+struct jit_tail {
+	int from;		/* the branch's index */
+	int start, end;		/* its instructions: ins[start, end) */
+	uint64_t next;		/* the pc after it, when it falls off */
+	uint8_t *site;		/* the branch's rel32 */
+	/* the translation state at the branch */
+	uint32_t loaded, dirty, floaded, fdirty, sx;
+	uint64_t pc_stored;
+	bool pc_hi_stored, frm_ok, lazy_maybe;
+	int done;		/* instructions run when the branch is taken */
+};
 
 struct jit_tr {
 	struct xbuf b;
@@ -614,17 +654,28 @@ struct jit_tr {
 	uint32_t floaded, fdirty;
 	int nfx;		/* xmm registers handed out */
 	int ncold;
-	uint8_t *oob;		/* rel32 to the out-of-budget path, or NULL */
+	int end;		/* of the part being translated (body, tail) */
+	int done_off;		/* instructions run = idx + 1 + done_off */
+	int noob;
+	uint8_t *oob[JIT_MAX_TAILS + 1];	/* rel32s to the out-of-budget path */
 	int skip;		/* the instructions after this one it
 				 * translated too (a cmov, a fused lea) */
 	bool frm_ok;		/* frm was checked to be round-to-nearest */
 	uint32_t sx;		/* x[i] known to be a sign-extended 32-bit value */
+	uint8_t sx_rd;		/* 1 + what a fused sequence left in rd's */
 	int nslots;		/* system mode: TLB copies of the block */
 	int sys_base;		/* the access at [sys_base + rdx + sys_disp] */
 	int32_t sys_disp;
 	uint8_t *gen_jne;	/* rel32 to the copies' reset, or NULL */
 	uint8_t *gen_back;	/* where the reset returns */
 	uint8_t *gen_word;	/* the tlb_gen the copies hold for */
+	const uint64_t *pcs;	/* the pc of each instruction */
+	uint64_t follow;	/* bit i: ins[i] is a jal the block goes
+				 * on through (its target is ins[i + 1]) */
+	int8_t tail_of[JIT_MAX_INSNS];	/* the tail a branch starts, or -1 */
+	uint8_t lazy_a;		/* the register of the block's lazy frflags */
+	bool lazy_maybe;	/* ... whose value may be owed here */
+	struct jit_tail tails[JIT_MAX_TAILS];
 	/* the lists, last: only the fields above are cleared per block */
 	uint8_t *slots[JIT_MAX_INSNS];
 	struct jit_exit exits[JIT_MAX_INSNS + 1];
@@ -634,7 +685,7 @@ struct jit_tr {
 
 static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool loop)
 {
-	unsigned cnt[32] = { 0 }, w;
+	unsigned cnt[32] = { 0 }, wi[JIT_MAX_INSNS], w;
 	uint8_t cand[32];
 	int i, k, r, nc = 0;
 
@@ -644,8 +695,13 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool l
 	memset(t->fhost, -1, sizeof(t->fhost));
 	t->floaded = t->fdirty = 0;
 	t->nfx = 0;
-	/* past each side exit a use counts half as much (it runs less often) */
+	/* past each side exit a use counts half as much (it runs less often);
+	 * a loop's tail as much as its branch (taken as often as not) */
 	for (i = 0, w = 16; i < n; i++) {
+		for (k = 0; k < JIT_MAX_TAILS; k++)
+			if (t->tails[k].end && t->tails[k].start == i)
+				w = wi[t->tails[k].from];
+		wi[i] = w;
 		cnt[ins[i].rd] += w;
 		cnt[ins[i].rs1] += w;
 		cnt[ins[i].rs2] += w;
@@ -874,7 +930,24 @@ static void exit_direct(struct jit_tr *t, uint8_t *site, uint64_t target)
 	e->target = target;
 	e->dirty = t->dirty & ~JIT_PIN_MASK;
 	e->fdirty = t->fdirty;
-	e->refund = t->n - (t->idx + 1);
+	e->refund = t->n - (t->idx + 1 + t->done_off);
+	e->lazy = t->lazy_maybe;
+}
+
+/* a branch to a tail: what the tail starts from */
+static void tail_fork(struct jit_tr *t, struct jit_tail *tl, uint8_t *site)
+{
+	tl->site = site;
+	tl->loaded = t->loaded;
+	tl->dirty = t->dirty;
+	tl->floaded = t->floaded;
+	tl->fdirty = t->fdirty;
+	tl->sx = t->sx;
+	tl->pc_stored = t->pc_stored;
+	tl->pc_hi_stored = t->pc_hi_stored;
+	tl->frm_ok = t->frm_ok;
+	tl->lazy_maybe = t->lazy_maybe;
+	tl->done = t->idx + 1 + t->done_off;
 }
 
 /* op reg, [rip + target]; @imm bytes of immediate follow the
@@ -924,6 +997,7 @@ static struct jit_cold *sys_tlb(struct jit_tr *t, const struct rv_insn *in,
 	c->dirty = t->dirty;
 	c->fdirty = t->fdirty;
 	c->slot = slot;
+	c->lazy = false;
 	c->len = len;
 	c->kind = kind;
 	if (a == RAX && in->imm)	/* rax is a copy of x[rs1]: va */
@@ -1027,18 +1101,33 @@ static void sys_tlb_done(struct jit_tr *t, struct jit_cold *c)
 /* the access itself, recorded as a fault site: the dirty registers stay
  * in host registers, and rv_jit_fault() finds them there.  System mode:
  * at [rax], a TLB hit (never faults). */
+static struct jit_fsite *emit_site(struct jit_tr *t, unsigned f, uint32_t op,
+				   int reg, int base, int index, int sc,
+				   int32_t disp, bool fsite);
+
 static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 		     int base, const struct rv_insn *in)
 {
+	if (t->j->sys) {
+		x_mem(&t->b, f, op, reg, t->sys_base, RDX, 0, t->sys_disp);
+		return;
+	}
+	emit_site(t, f, op, reg, base, t->j->mem_base ? R15 : XNOIDX, 0, in->imm,
+		  false);
+}
+
+/* user mode: the access at [base + index << sc + disp] as a fault site;
+ * its F registers' entry (made when @fsite too) */
+static struct jit_fsite *emit_site(struct jit_tr *t, unsigned f, uint32_t op,
+				   int reg, int base, int index, int sc,
+				   int32_t disp, bool fsite)
+{
 	struct jit *j = t->j;
+	struct jit_fsite *fs = NULL;
 	struct jit_site *s;
 	uint32_t m;
 	unsigned r;
 
-	if (j->sys) {
-		x_mem(&t->b, f, op, reg, t->sys_base, RDX, 0, t->sys_disp);
-		return;
-	}
 	s = &j->sites[j->nsites++];
 
 	memset(s, 0, sizeof(*s));
@@ -1049,18 +1138,19 @@ static void emit_mem(struct jit_tr *t, unsigned f, uint32_t op, int reg,
 		if (t->pool_k[r] >= 0)
 			s->dirty[t->pool_k[r]] = (uint8_t)r;
 	}
-	if (t->fdirty) {
-		struct jit_fsite *fs = &j->fsites[j->nfsites++];
-
+	if (t->fdirty || t->lazy_maybe || fsite) {
+		fs = &j->fsites[j->nfsites++];
 		memset(fs, 0, sizeof(*fs));
 		s->fsite = (uint16_t)j->nfsites;
+		fs->lazy = t->lazy_maybe ? t->lazy_a : 0;
 		for (m = t->fdirty; m; m &= m - 1) {
 			r = (unsigned)__builtin_ctz(m);
 			fs->fdirty[t->fhost[r]] = (uint8_t)(r + 1);
 		}
 	}
-	x_mem(&t->b, f, op, reg, base, j->mem_base ? R15 : XNOIDX, 0, in->imm);
+	x_mem(&t->b, f, op, reg, base, index, sc, disp);
 	s->len = (uint8_t)(t->b.p - j->buf - s->start);
+	return fs;
 }
 
 /* the access's base: x[rs1] in a host register ([base + r15 + imm]);
@@ -1261,6 +1351,215 @@ static bool emit_fcsr(struct jit_tr *t, const struct rv_insn *in)
 	return true;
 }
 
+static bool is_fflags_op(const struct rv_insn *in, unsigned op)
+{
+	return in->op == op && ((uint32_t)in->imm & 0xfff) == RV_CSR_FFLAGS;
+}
+
+/*
+ * frflags a; f{lt,le,eq}.d c, x, y; fsflags a -- a compare that must not
+ * raise (isless() and friends; glibc's sqrt checks its argument so).
+ * Read one by one, that is two stmxcsr and an ldmxcsr (fsflags clears
+ * what MXCSR gathered), each waiting for the FP work in flight: in
+ * nbody's loop they took most of the time.  With ordered operands the
+ * compare raises nothing (DE has no RISC-V flag), so fsflags would
+ * write back what frflags read: only the read remains.  Unordered ones
+ * go to a cold path that runs the fsflags itself (the helper folds
+ * MXCSR, the compare's NV with it, then sets fflags = a).  Returns the
+ * instructions after @in it translated.
+ */
+static bool fcmp_pattern(const struct rv_insn *in)
+{
+	const struct rv_insn *cmp = in + 1, *set = in + 2;
+	unsigned op = cmp->op;
+
+	return in->rd && !in->rs1 && is_fflags_op(in, RV_OP_CSRRS) &&
+	       (op == RV_OP_FLT_D || op == RV_OP_FLE_D || op == RV_OP_FEQ_D) &&
+	       cmp->rd != in->rd && is_fflags_op(set, RV_OP_CSRRW) && !set->rd &&
+	       set->rs1 == in->rd;
+}
+
+/*
+ * The lazy frflags: reading MXCSR back (stmxcsr, then a load of what it
+ * stored) waits for the FP work in flight, the store alone does not.  So
+ * a block's fused compares of one register a (its lazy_a: glibc's sqrt
+ * check in nbody's loop) only store MXCSR at [rsp + 20] and set the
+ * byte at [rsp + 0]: x[a] is owed, (fflags of that MXCSR | fcsr's) & 31.
+ * It is paid (lazy_emit()) before anything that reads x[a] or the flags,
+ * a helper, an exit stub, a jump out; a fault site with it owed says so
+ * (jit_fsite.lazy) and rv_jit_fault() pays it.  Blocks are entered with
+ * nothing owed; a loop's head with it perhaps owed.  Clobbers rax, rcx,
+ * rdx and the flags.
+ */
+static void lazy_emit(struct jit_tr *t)
+{
+	struct xbuf *b = &t->b;
+	unsigned a = t->lazy_a;
+	int h = t->host[a];
+	uint8_t *skip;
+
+	x_mem(b, 0, 0x80, 7, RSP, XNOIDX, 0, LAZY_OWED);	/* cmp byte, 0 */
+	e8(b, 0);
+	skip = x_jcc(b, CC_E);
+	x_mem(b, 0, 0x0fb6, RAX, RSP, XNOIDX, 0, LAZY_MXCSR);	/* movzx eax */
+	x_alu_ri(b, 0, ALU_AND, RAX, 0x3f);
+	x_mov_imm(b, RCX, (uint64_t)(uintptr_t)jit_mxcsr_fflags);
+	x_mem(b, 0, 0x0fb6, RDX, RCX, RAX, 0, 0);	/* movzx edx, [rcx+rax] */
+	x_mb(b, 0, ALU_RM(ALU_OR), RDX, RBX, OFF_FCSR);
+	x_alu_ri(b, 0, ALU_AND, RDX, 0x1f);
+	if (h >= 0)
+		x_rr(b, XW, 0x8b, h, RDX);
+	if (h < 0 || !(JIT_PIN_MASK >> a & 1))	/* pinned: stored on exit */
+		x_mb(b, XW, 0x89, RDX, RBX, OFF_X(a));
+	x_mem(b, 0, 0xc6, 0, RSP, XNOIDX, 0, LAZY_OWED);	/* paid */
+	e8(b, 0);
+	x_patch(skip, b->p);
+}
+
+/* pay it on the main line (flags are free between instructions) */
+static void lazy_pay(struct jit_tr *t)
+{
+	if (!t->lazy_maybe)
+		return;
+	lazy_emit(t);
+	if (t->host[t->lazy_a] >= 0)
+		t->loaded |= 1u << t->lazy_a;
+	t->lazy_maybe = false;
+}
+
+/* integer registers an instruction may read or write */
+static uint32_t xregs_of(const struct rv_insn *in)
+{
+	unsigned op = in->op;
+
+	if ((op >= RV_OP_FMADD_S && op <= RV_OP_FMAX_S) ||
+	    (op >= RV_OP_FMADD_D && op <= RV_OP_FCVT_D_S))
+		return 0;
+	switch (op) {
+	case RV_OP_FLW: case RV_OP_FSW: case RV_OP_FLD: case RV_OP_FSD:
+	case RV_OP_FCVT_S_W: case RV_OP_FCVT_S_WU: case RV_OP_FCVT_S_L:
+	case RV_OP_FCVT_S_LU: case RV_OP_FMV_W_X: case RV_OP_FCVT_D_W:
+	case RV_OP_FCVT_D_WU: case RV_OP_FCVT_D_L: case RV_OP_FCVT_D_LU:
+	case RV_OP_FMV_D_X:
+		return 1u << in->rs1;
+	case RV_OP_FEQ_S: case RV_OP_FLT_S: case RV_OP_FLE_S: case RV_OP_FCLASS_S:
+	case RV_OP_FCVT_W_S: case RV_OP_FCVT_WU_S: case RV_OP_FCVT_L_S:
+	case RV_OP_FCVT_LU_S: case RV_OP_FMV_X_W: case RV_OP_FEQ_D:
+	case RV_OP_FLT_D: case RV_OP_FLE_D: case RV_OP_FCLASS_D:
+	case RV_OP_FCVT_W_D: case RV_OP_FCVT_WU_D: case RV_OP_FCVT_L_D:
+	case RV_OP_FCVT_LU_D: case RV_OP_FMV_X_D:
+		return 1u << in->rd;
+	default:
+		return 1u << in->rd | 1u << in->rs1 | 1u << in->rs2;
+	}
+}
+
+/* must x[lazy_a] be paid before @in (the instruction at t->idx)?  What
+ * stays inline and does not touch it need not; a fused sequence's other
+ * instructions count (a cmov's, an lea's) */
+static bool lazy_due(const struct jit_tr *t, const struct rv_insn *in)
+{
+	uint32_t bit = 1u << t->lazy_a, m = xregs_of(in);
+	unsigned op = in->op;
+	int k;
+
+	if ((op >= RV_OP_LUI && op <= RV_OP_SRAW && op != RV_OP_JALR) ||
+	    (op >= RV_OP_MUL && op <= RV_OP_REMUW) ||
+	    op == RV_OP_FLW || op == RV_OP_FSW || op == RV_OP_FLD || op == RV_OP_FSD ||
+	    (op >= RV_OP_FMADD_D && op <= RV_OP_FSGNJX_D) ||
+	    op == RV_OP_FEQ_D || op == RV_OP_FLT_D || op == RV_OP_FLE_D ||
+	    op == RV_OP_FMV_X_D || op == RV_OP_FMV_D_X) {
+		for (k = t->idx + 1; k < t->end && k <= t->idx + 3; k++)
+			m |= xregs_of(&t->ins[k]);
+		return m & bit;
+	}
+	if (op == RV_OP_CSRRS && t->idx + 2 < t->end && fcmp_pattern(in) &&
+	    in->rd == t->lazy_a)
+		return false;		/* owes it anew */
+	return true;
+}
+
+static int fuse_fcmp(struct jit_tr *t, const struct rv_insn *in)
+{
+	const struct rv_insn *cmp = t->ins + t->idx + 1, *set = cmp + 1;
+	struct xbuf *b = &t->b;
+	unsigned a = in->rd, op;
+	struct rv_insn *copy;
+	struct jit_cold *c;
+	int x1, x2, d;
+
+	if (t->j->sys || in != &t->ins[t->idx] || t->idx + 2 >= t->end ||
+	    !fcmp_pattern(in))
+		return 0;
+	op = cmp->op;
+	if (a == t->lazy_a) {
+		x_mem(b, 0, 0x0fae, 3, RSP, XNOIDX, 0, LAZY_MXCSR);	/* stmxcsr */
+		x_mem(b, 0, 0xc6, 0, RSP, XNOIDX, 0, LAZY_OWED);	/* owed */
+		e8(b, 1);
+		/* its register is "loaded" and dirty: paying writes both */
+		if (t->host[a] >= 0) {
+			t->loaded |= 1u << a;
+			if (!(JIT_PIN_MASK >> a & 1))
+				t->dirty |= 1u << a;
+		}
+		t->lazy_maybe = true;
+		goto compare;
+	}
+	/* a = fcsr.fflags | the flags MXCSR gathered (as emit_fcsr()) */
+	x_mem(b, 0, 0x0fae, 3, RSP, XNOIDX, 0, 16);	/* stmxcsr [rsp+16] */
+	x_mem(b, 0, 0x0fb6, RAX, RSP, XNOIDX, 0, 16);	/* movzx eax, byte */
+	x_alu_ri(b, 0, ALU_AND, RAX, 0x3f);
+	x_mov_imm(b, RCX, (uint64_t)(uintptr_t)jit_mxcsr_fflags);
+	x_mem(b, 0, 0x0fb6, RDX, RCX, RAX, 0, 0);	/* movzx edx, [rcx+rax] */
+	x_mb(b, 0, ALU_RM(ALU_OR), RDX, RBX, OFF_FCSR);
+	x_alu_ri(b, 0, ALU_AND, RDX, 0x1f);
+	d = dreg(t, a, RDX);
+	mov_rr(t, d, RDX);
+	put(t, a, d);
+compare:
+	/* the compare, as emit_insn1() does it */
+	x1 = gf(t, cmp->rs1, XMM_S0);
+	x2 = gf(t, cmp->rs2, XMM_S1);
+	if (op == RV_OP_FEQ_D) {
+		x_rr(b, X66, 0x0f2e, x1, x2);		/* ucomisd */
+		x_rr(b, 0, 0x0f90 | CC_E, 0, RAX);
+	} else {
+		x_rr(b, X66, 0x0f2f, x2, x1);		/* comisd */
+		x_rr(b, 0, 0x0f90 | (op == RV_OP_FLT_D ? CC_A : CC_AE), 0, RAX);
+	}
+	if (cmp->rd) {
+		/* movzx and mov keep the flags for the jp below; an
+		 * unordered result is 0, and sete's 1 then is cleared */
+		d = dreg(t, cmp->rd, RAX);
+		x_rr(b, 0, 0x0fb6, d, RAX);		/* movzx d, al */
+		if (op == RV_OP_FEQ_D) {
+			x_rr(b, 0, 0x0f9b, 0, RCX);	/* setnp cl */
+			x_rr(b, 0, 0x21, RCX, d);	/* and d, ecx */
+			/* and clobbered the flags: test parity again */
+			x_rr(b, X66, 0x0f2e, x1, x2);
+		}
+		put(t, cmp->rd, d);
+		t->sx |= 1u << cmp->rd;
+	}
+	/* unordered: the fsflags in the helper, after the write-back */
+	copy = &t->j->pool[t->j->npool++];
+	*copy = *set;
+	c = &t->cold[t->ncold++];
+	memset(c, 0, sizeof(*c));
+	c->refund = -1;
+	c->lazy = t->lazy_maybe;
+	c->idx = t->idx + 2;
+	c->in = copy;
+	c->pc = t->pc + in->len + cmp->len;
+	c->dirty = t->dirty;
+	c->fdirty = t->fdirty;
+	c->from[c->nfrom++] = x_jcc(b, 0xa);		/* jp */
+	c->back = b->p;
+	c->loaded = t->loaded;
+	c->floaded = t->floaded;
+	return t->skip = 2;
+}
+
 /* after a helper call: when it stopped the run (a fault, an illegal
  * instruction), leave.  System mode gives back the budget of the
  * instruction and of those after it in the block, so cpu->insns counts
@@ -1293,6 +1592,7 @@ static void emit_helper(struct jit_tr *t, const struct rv_insn *in)
 	struct rv_insn *copy = &j->pool[j->npool++];
 
 	*copy = *in;
+	lazy_pay(t);
 	wb(t);
 	x_pinned(&t->b, 0x89);
 	sync_pc(t);
@@ -1343,6 +1643,7 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 	c->refund = -1;
 	c->idx = t->idx;
 	c->slot = NULL;
+	c->lazy = t->lazy_maybe;
 	c->in = copy;
 	c->pc = t->pc;
 	c->dirty = t->dirty;
@@ -1359,7 +1660,7 @@ static bool emit_fp_fast(struct jit_tr *t, const struct rv_insn *in)
 		struct jit_cold *x = &t->cold[t->ncold++];
 
 		*x = *c;
-		x->refund = t->n - t->idx;
+		x->refund = t->n - t->idx - t->done_off;
 		x_mb(b, 0, 0xf6, 0, RBX, OFF_FCSR);	/* test byte frm */
 		e8(b, 0xe0);
 		x->from[x->nfrom++] = x_jcc(b, CC_NE);
@@ -1402,6 +1703,8 @@ static void jit_emit_cold(struct jit_tr *t)
 
 		for (k = 0; k < c->nfrom; k++)
 			x_patch(c->from[k], b->p);
+		if (c->lazy && t->lazy_a)	/* before the write-back */
+			lazy_emit(t);
 		if (c->refund >= 0) {	/* the epilogue stores the pinned ones */
 			wb_masks(t, c->dirty & ~JIT_PIN_MASK, c->fdirty);
 			x_mov_imm(b, RAX, c->pc);
@@ -1463,7 +1766,7 @@ static bool cmov_ok(struct jit_tr *t, const struct rv_insn *in)
 {
 	const struct rv_insn *next = &t->ins[t->idx + 1];
 
-	if (t->idx + 1 >= t->n || in->imm != in->len + next->len || !next->rd)
+	if (t->idx + 1 >= t->end || in->imm != in->len + next->len || !next->rd)
 		return false;
 	switch (next->op) {
 	case RV_OP_LUI: case RV_OP_AUIPC: case RV_OP_ADDI: case RV_OP_XORI:
@@ -1564,11 +1867,65 @@ static int sys_csr(const struct jit *j, const struct rv_insn *in);
 /* one instruction, and what it tells of x[rd]'s sign extension */
 static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 {
-	bool sx = sx_result(t, in), more = emit_insn1(t, in);
+	bool sx, more;
+
+	if (t->lazy_maybe && in == &t->ins[t->idx] && lazy_due(t, in))
+		lazy_pay(t);
+	sx = sx_result(t, in);
+	more = emit_insn1(t, in);
+	if (t->sx_rd) {
+		sx = t->sx_rd - 1;
+		t->sx_rd = 0;
+	}
 
 	if (in->rd)
 		t->sx = (t->sx & ~(1u << in->rd)) | (uint32_t)sx << in->rd;
 	return more;
+}
+
+/*
+ * ... and a load through it into x itself (crc's table[(crc ^ b) & 255]:
+ * slli x, x; addi x, x, c; add x, x, sp; lw x, d(x)): one load from [b +
+ * y << s + c + d], the lea off the chain (it was a cycle or two of each
+ * round).  The index is x's old value, so the lea's own result (x, what
+ * the load overwrites) is only seen when the load faults: the fault site
+ * says how rv_jit_fault() computes it.  User mode, mem_base 0 (no index
+ * register taken).
+ */
+static bool fuse_lea_load(struct jit_tr *t, int k, unsigned x, unsigned u,
+			  unsigned y, int ih, int bh, int s, int32_t c)
+{
+	static const struct { unsigned f; uint32_t op; } ldop[] = {
+		{ XW, 0x0fbe }, { XW, 0x0fbf }, { XW, 0x63 }, { XW, 0x8b },
+		{ 0, 0x0fb6 }, { 0, 0x0fb7 }, { 0, 0x8b },
+	};
+	const struct rv_insn *ld;
+	struct jit_fsite *fs;
+	int64_t disp;
+	int d;
+
+	if (t->j->sys || t->j->mem_base || u != x || y != x || k + 1 >= t->end)
+		return false;
+	ld = &t->ins[k + 1];
+	if (ld->op < RV_OP_LB || ld->op > RV_OP_LWU || ld->rs1 != x || ld->rd != x)
+		return false;
+	disp = (int64_t)c + ld->imm;
+	if (disp != (int32_t)disp || ih == RSP)
+		return false;
+	d = dreg(t, x, RAX);
+	t->pc = t->pcs[k + 1];		/* the fault site's */
+	fs = emit_site(t, ldop[ld->op - RV_OP_LB].f, ldop[ld->op - RV_OP_LB].op,
+		       d, bh, ih, s, (int32_t)disp, true);
+	t->pc = t->pcs[t->idx];
+	fs->lea_x = (uint8_t)x;
+	fs->lea_base = (uint8_t)bh;
+	fs->lea_index = (uint8_t)ih;
+	fs->lea_sc = (uint8_t)s;
+	fs->lea_disp = c;
+	put(t, x, d);
+	t->sx_rd = 1 + (ld->op != RV_OP_LD && ld->op != RV_OP_LWU);
+	t->skip = k + 1 - t->idx;
+	return true;
 }
 
 /*
@@ -1592,12 +1949,12 @@ static int fuse_lea(struct jit_tr *t, const struct rv_insn *in)
 
 	if (in != &t->ins[t->idx] || s < 1 || s > 3)
 		return 0;
-	if (k < t->n && t->ins[k].op == RV_OP_ADDI && t->ins[k].rs1 == x &&
+	if (k < t->end && t->ins[k].op == RV_OP_ADDI && t->ins[k].rs1 == x &&
 	    t->ins[k].rd) {
 		u = t->ins[k].rd;
 		c = t->ins[k++].imm;
 	}
-	if (k >= t->n)
+	if (k >= t->end)
 		return 0;
 	add = &t->ins[k];
 	if (add->op != RV_OP_ADD || add->rd != x ||
@@ -1609,6 +1966,8 @@ static int fuse_lea(struct jit_tr *t, const struct rv_insn *in)
 		return 0;
 	ih = gx(t, y, RAX);
 	bh = gx(t, base, RCX);
+	if (fuse_lea_load(t, k, x, u, y, ih, bh, (int)s, c))
+		return t->skip;
 	if (u != x) {
 		d = dreg(t, u, RDX);
 		x_lea_nobase(&t->b, d, ih, (int)s, c);
@@ -1961,17 +2320,28 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			x_mov_imm(b, d, npc);
 			put(t, rd, d);
 		}
+		if (t->follow >> t->idx & 1)	/* the block goes on there */
+			return true;
 		exit_direct(t, x_jmp(b), t->pc + (int64_t)in->imm);
 		return false;
 	case RV_OP_JALR:
 		a = gx(t, in->rs1, RAX);
+		if (!t->j->sys) {
+			/* the table's index beside the target, not after
+			 * it: a mispredicted jump resolves a cycle sooner */
+			if (in->imm)
+				x_mb(b, 0, 0x8d, RCX, a, in->imm);	/* lea ecx */
+			else
+				x_rr(b, 0, 0x8b, RCX, a);
+			x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
+		}
 		if (in->imm)
 			x_mb(b, XW, 0x8d, RAX, a, in->imm);	/* lea */
 		else
 			mov_rr(t, RAX, a);
 		x_alu_ri(b, XW, ALU_AND, RAX, -2);
 		if (rd) {
-			d = dreg(t, rd, RCX);
+			d = dreg(t, rd, RDX);
 			x_mov_imm(b, d, npc);
 			put(t, rd, d);
 		}
@@ -1984,8 +2354,6 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		/* the indirect-branch table: [r14 + (pc & 0x1ffe) * 8]; only
 		 * a miss stores cpu->pc (a block never reads it: its budget
 		 * exit and helpers store their own) */
-		x_rr(b, 0, 0x8b, RCX, RAX);
-		x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
 		x_mem(b, XW, ALU_RM(ALU_CMP), RAX, R14, RCX, 3, 0);
 		miss = x_jcc(b, CC_NE);
 		x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);		/* jmp [..+8] */
@@ -2011,21 +2379,26 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			cmov_commit(t, branch_cc[op - RV_OP_BEQ]);
 			return true;
 		}
-		if (t->head && t->idx + 1 == t->n &&
+		if (t->head && t->idx + 1 == t->end &&
 		    t->pc + (uint64_t)(int64_t)in->imm == t->pc0) {
 			/* the loop's back edge, inline: not taken leaves,
-			 * taken pays the next round and goes to the head */
+			 * taken pays the next round (what this one ran: it
+			 * paid for all n) and goes to the head */
 			exit_direct(t, x_jcc(b, branch_cc[op - RV_OP_BEQ] ^ 1), npc);
-			x_rr(b, XW, 0x83, 5, RBP);		/* sub rbp, n */
-			e8(b, (uint8_t)t->n);
+			x_rr(b, XW, 0x83, 5, RBP);		/* sub rbp, ran */
+			e8(b, (uint8_t)(t->idx + 1 + t->done_off));
 			x_patch(x_jcc(b, CC_G), t->head);
 			wb(t);
-			t->oob = x_jmp(b);
+			t->oob[t->noob++] = x_jmp(b);
 			return false;
 		}
-		exit_direct(t, x_jcc(b, branch_cc[op - RV_OP_BEQ]),
-			    t->pc + (int64_t)in->imm);
-		if (t->idx + 1 < t->n)	/* a side exit: the block goes on */
+		if (t->tail_of[t->idx] >= 0)	/* taken: its tail, later */
+			tail_fork(t, &t->tails[t->tail_of[t->idx]],
+				  x_jcc(b, branch_cc[op - RV_OP_BEQ]));
+		else
+			exit_direct(t, x_jcc(b, branch_cc[op - RV_OP_BEQ]),
+				    t->pc + (int64_t)in->imm);
+		if (t->idx + 1 < t->end)	/* a side exit: the block goes on */
 			return true;
 		exit_direct(t, x_jmp(b), npc);
 		return false;
@@ -2040,7 +2413,7 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		return false;
 	case RV_OP_CSRRW: case RV_OP_CSRRS:
 	case RV_OP_CSRRC: case RV_OP_CSRRWI: case RV_OP_CSRRSI: case RV_OP_CSRRCI:
-		if (!t->j->sys && emit_fcsr(t, in))
+		if (!t->j->sys && (fuse_fcmp(t, in) || emit_fcsr(t, in)))
 			return true;
 		emit_helper(t, in);
 		if (t->j->sys && sys_csr(t->j, in) == 2) {
@@ -2119,16 +2492,38 @@ static bool is_branch(unsigned op)
 }
 
 /* does a branch or jal of the block go to its start (a loop)? */
-static bool jumps_to(const struct rv_insn *ins, int n, uint64_t pc0)
+static bool jumps_to(const struct rv_insn *ins, const uint64_t *pcs, int n,
+		     uint64_t pc0)
 {
-	uint64_t pc = pc0;
 	int i;
 
-	for (i = 0; i < n; pc += ins[i++].len)
+	for (i = 0; i < n; i++)
 		if ((is_branch(ins[i].op) || ins[i].op == RV_OP_JAL) &&
-		    pc + (uint64_t)(int64_t)ins[i].imm == pc0)
+		    pcs[i] + (uint64_t)(int64_t)ins[i].imm == pc0)
 			return true;
 	return false;
+}
+
+/*
+ * Does the block go on through the jal @in at @pc (j, or a call) to its
+ * target, rather than end there?  When the target is in the block's page
+ * (user mode: a fault reading it would not be the guest's; system mode:
+ * forward, inside the copy decoded) and not the block's start (that is
+ * the loop's back edge).  The jump costs nothing then, and the code
+ * after it shares the block's registers: a loop whose paths meet again
+ * through a jump (if/else, a continue) crosses fewer block boundaries.
+ */
+#define JIT_MAX_FOLLOW	4
+static bool jit_follow(const struct jit *j, const struct rv_insn *in,
+		       uint64_t pc, uint64_t pc0, uint64_t src_end)
+{
+	uint64_t target = pc + (uint64_t)(int64_t)in->imm;
+
+	if (in->op != RV_OP_JAL || target == pc0 || (target ^ pc0) >> 12)
+		return false;
+	if (j->sys)
+		return target > pc && target + 4 <= src_end;
+	return true;
 }
 
 /*
@@ -2164,6 +2559,127 @@ static bool sys_for_hart(const struct jit *j, const struct rv_insn *in)
 	}
 }
 
+/* decode the instruction at @pc of the code at @src0 (@pc0's), when it
+ * ends before @src_end */
+static bool decode_at(const uint8_t *src0, uint64_t pc0, uint64_t pc,
+		      uint64_t src_end, struct rv_insn *in)
+{
+	const uint8_t *src = src0 + (pc - pc0);
+	uint16_t lo16, hi16 = 0;
+
+	if (pc + 2 > src_end)
+		return false;
+	memcpy(&lo16, src, 2);
+	if (rv_insn_len(lo16) == 4) {
+		if (pc + 4 > src_end)
+			return false;
+		memcpy(&hi16, src + 2, 2);
+	}
+	rv_decode((uint32_t)hi16 << 16 | lo16, in);
+	return true;
+}
+
+/*
+ * User mode, a loop block: the path from @target back to the block's
+ * start @pc0 (a branch or jal to it ends it), appended at ins[n]; at most
+ * JIT_TAIL_LEN instructions and two side exits, in @pc0's page, through
+ * jal like the body.  Returns the new n, or -1 when the path does not
+ * come back (a jalr, an ecall, too long).
+ */
+static int decode_tail(struct rv_insn *ins, uint64_t *pcs, int n,
+		       uint64_t pc0, const uint8_t *src0, uint64_t target,
+		       uint64_t *follow, uint64_t *next)
+{
+	uint64_t pc = target, f = *follow, src_end = (pc0 | 4095) + 1, to;
+	int m = n, nside = 0, nf = 0;
+
+	while (m < JIT_MAX_INSNS && m - n < JIT_TAIL_LEN) {
+		const struct rv_insn *in = &ins[m];
+
+		if (!decode_at(src0, pc0, pc, src_end, &ins[m]))
+			return -1;
+		pcs[m++] = pc;
+		to = pc + (uint64_t)(int64_t)in->imm;
+		pc += in->len;
+		if (in->op == RV_OP_JAL || is_branch(in->op)) {
+			if (to == pc0) {		/* back to the start */
+				*follow = f;
+				*next = pc;
+				return m;
+			}
+			if (is_branch(in->op)) {
+				if (++nside > 2)
+					return -1;
+				continue;
+			}
+			if (nf++ == JIT_MAX_FOLLOW || (to ^ pc0) >> 12 ||
+			    m == JIT_MAX_INSNS)
+				return -1;
+			f |= 1ull << (m - 1);
+			pc = to;
+			continue;
+		}
+		if (rv_op_ends_block(in->op))
+			return -1;
+	}
+	return -1;
+}
+
+/* a loop block's tails (see struct jit_tail): the new n */
+static int jit_tails(struct jit_tr *t, struct rv_insn *ins, uint64_t *pcs,
+		     int n, const uint8_t *src0, uint64_t *follow,
+		     uint64_t *lo, uint64_t *hi)
+{
+	uint64_t pc0 = t->pc0, to, next;
+	int i, k, m, nt = 0;
+
+	for (i = 0; i < n && nt < JIT_MAX_TAILS; i++) {
+		if (!is_branch(ins[i].op))
+			continue;
+		to = pcs[i] + (uint64_t)(int64_t)ins[i].imm;
+		if (to == pc0 || (to ^ pc0) >> 12)
+			continue;
+		if (i + 1 < n && pcs[i + 1] == pcs[i] + ins[i].len &&
+		    ins[i].imm == ins[i].len + ins[i + 1].len)
+			continue;		/* a cmov's, perhaps */
+		m = decode_tail(ins, pcs, n, pc0, src0, to, follow, &next);
+		if (m < 0)
+			continue;
+		t->tails[nt] = (struct jit_tail){ .from = i, .start = n,
+						  .end = m, .next = next };
+		t->tail_of[i] = (int8_t)nt++;
+		t->j->st.tails++;
+		for (k = n; k < m; k++) {
+			*lo = pcs[k] < *lo ? pcs[k] : *lo;
+			*hi = pcs[k] + ins[k].len > *hi ? pcs[k] + ins[k].len : *hi;
+		}
+		n = m;
+	}
+	return n;
+}
+
+/* translate ins[from, t->end) (the body, or a tail) */
+static void jit_emit_part(struct jit_tr *t, int from, uint64_t next)
+{
+	int i;
+
+	for (i = from; i < t->end; i++) {
+		bool more;
+
+		t->idx = i;
+		t->pc = t->pcs[i];
+		more = emit_insn(t, &t->ins[i]);
+		i += t->skip;		/* a cmov, a lea took them */
+		t->skip = 0;
+		if (!more)
+			return;
+	}
+	/* fell off the end: continue where decoding stopped */
+	t->idx = t->end - 1;
+	t->pc = t->pcs[t->idx];
+	exit_direct(t, x_jmp(&t->b), next);
+}
+
 /* Decode and translate the block at cpu->pc, whose code is at host
  * address @src0.  A fault reading the first instruction is the guest's
  * fetch fault (pc is right); later instructions are in the same page.
@@ -2173,12 +2689,15 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 			      const uint8_t *src0, uintptr_t key)
 {
 	struct rv_insn ins[JIT_MAX_INSNS];
+	uint64_t pcs[JIT_MAX_INSNS], follow = 0;
 	uint64_t pc0 = cpu->pc, pc = pc0, page_end = (pc0 | 4095) + 1;
+	uint64_t lo = pc0, hi = pc0, src_end = page_end;
 	uint8_t copy[JIT_MAX_INSNS * 4];
 	struct jit_tr t;
 	uint8_t *budget_jle, *code;
-	int n = 0, i, nbr = 0;
+	int n = 0, i, nbr = 0, nfollow = 0, nmain;
 	uint32_t gen = 0;
+	bool loop;
 
 	if (j->sys) {
 		/* decode a copy: what jit_page_sync() compares is what
@@ -2188,25 +2707,36 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 
 		memcpy(copy, src0, len);
 		src0 = copy;
+		src_end = pc0 + len;
 	}
 
 	for (;;) {
 		const uint8_t *src = src0 + (pc - pc0);
-		uint16_t lo, hi = 0;
+		uint16_t lo16, hi16 = 0;
 
-		if (n > 0 && pc + 2 > page_end)
+		if (n > 0 && pc + 2 > src_end)
 			break;
-		memcpy(&lo, src, 2);
-		if (rv_insn_len(lo) == 4) {
-			if ((n > 0 || j->sys) && pc + 4 > page_end)
+		memcpy(&lo16, src, 2);
+		if (rv_insn_len(lo16) == 4) {
+			if ((n > 0 || j->sys) && pc + 4 > src_end)
 				break;
-			memcpy(&hi, src + 2, 2);
+			memcpy(&hi16, src + 2, 2);
 		}
-		rv_decode((uint32_t)hi << 16 | lo, &ins[n]);
+		rv_decode((uint32_t)hi16 << 16 | lo16, &ins[n]);
 		if (j->sys && sys_for_hart(j, &ins[n]))
 			break;
+		pcs[n] = pc;
 		pc += ins[n].len;
+		lo = pc - ins[n].len < lo ? pc - ins[n].len : lo;
+		hi = pc > hi ? pc : hi;
 		n++;
+		if (n < JIT_MAX_INSNS && nfollow < JIT_MAX_FOLLOW &&
+		    jit_follow(j, &ins[n - 1], pcs[n - 1], pc0, src_end)) {
+			follow |= 1ull << (n - 1);
+			nfollow++;
+			pc = pcs[n - 1] + (uint64_t)(int64_t)ins[n - 1].imm;
+			continue;
+		}
 		/* a branch back to the start ends a loop's body: what
 		 * follows is another block (registers for the loop) */
 		if (is_branch(ins[n - 1].op))
@@ -2220,9 +2750,22 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	}
 	if (!n)
 		return NULL;
+	memset(&t, 0, offsetof(struct jit_tr, exits));
+	memset(t.tail_of, -1, sizeof(t.tail_of));
+	t.j = j;
+	t.pc0 = pc0;
+	nmain = n;
+	loop = jumps_to(ins, pcs, n, pc0);
+	if (loop && !j->sys)
+		n = jit_tails(&t, ins, pcs, n, src0, &follow, &lo, &hi);
+	for (i = 0; i + 2 < n && !j->sys; i++)
+		if (fcmp_pattern(&ins[i])) {
+			t.lazy_a = ins[i].rd;
+			break;
+		}
 	if (j->sys) {
 		jit_page_sync(j->tr_page, copy, (unsigned)(pc0 & 4095),
-			      (unsigned)(pc - pc0));
+			      (unsigned)(hi - pc0));
 		gen = j->tr_page->gen;
 	}
 
@@ -2235,17 +2778,16 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	    j->nhash >= (1u << j->hbits) / 2)
 		jit_flush(j);
 
-	memset(&t, 0, offsetof(struct jit_tr, exits));
 	t.sx = 1;		/* x0 */
-	t.j = j;
 	code = j->cur;
 	t.b.p = code;
 	x_rr(&t.b, XW, 0x83, 5, RBP);			/* sub rbp, n */
 	e8(&t.b, n);
 	budget_jle = x_jcc(&t.b, CC_LE);
 	t.pc = pc0;
-	t.pc0 = pc0;
-	jit_alloc(&t, ins, n, jumps_to(ins, n, pc0));
+	t.pcs = pcs;
+	t.follow = follow;
+	jit_alloc(&t, ins, n, loop);
 	if (j->sys) {
 		for (i = 0; i < n; i++)
 			if ((ins[i].op >= RV_OP_LB && ins[i].op <= RV_OP_SD) ||
@@ -2255,7 +2797,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		if (i < n)
 			sys_gen_check(&t);
 	}
-	if (jumps_to(ins, n, pc0)) {
+	if (loop) {
 		/* a loop: registers stay in host registers around it */
 		uint32_t fm = 0;
 		unsigned r;
@@ -2277,24 +2819,30 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 				t.fdirty |= 1u << r;
 		}
 		t.head = t.b.p;
+		t.lazy_maybe = t.lazy_a != 0;	/* the back edges' state */
 	}
 	t.n = n;
 	t.ins = ins;
-	for (i = 0; i < n; i++) {
-		bool more;
+	t.end = nmain;
+	jit_emit_part(&t, 0, pc);
+	for (i = 0; i < JIT_MAX_TAILS; i++) {
+		struct jit_tail *tl = &t.tails[i];
 
-		t.idx = i;
-		more = emit_insn(&t, &ins[i]);
-
-		t.pc += ins[i].len;
-		for (; t.skip > 0; t.skip--)	/* a cmov, a lea took them */
-			t.pc += ins[++i].len;
-		if (!more)
-			break;
-	}
-	if (i == n) {	/* fell off the end: continue at the next pc */
-		t.idx = n - 1;
-		exit_direct(&t, x_jmp(&t.b), t.pc);
+		if (!tl->site)		/* none, or its branch not reached */
+			continue;
+		x_patch(tl->site, t.b.p);
+		t.loaded = tl->loaded;
+		t.dirty = tl->dirty;
+		t.floaded = tl->floaded;
+		t.fdirty = tl->fdirty;
+		t.sx = tl->sx;
+		t.pc_stored = tl->pc_stored;
+		t.pc_hi_stored = tl->pc_hi_stored;
+		t.frm_ok = tl->frm_ok;
+		t.lazy_maybe = tl->lazy_maybe;
+		t.end = tl->end;
+		t.done_off = tl->done - tl->start;
+		jit_emit_part(&t, tl->start, tl->next);
 	}
 
 	/* exit stubs: the write-back, the budget a side exit skips, then
@@ -2304,7 +2852,9 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		struct jit_exit *e = &t.exits[i];
 
 		x_patch(e->site, t.b.p);
-		if (e->dirty || e->fdirty || e->refund) {
+		if (e->dirty || e->fdirty || e->refund || e->lazy) {
+			if (e->lazy)
+				lazy_emit(&t);
 			wb_masks(&t, e->dirty, e->fdirty);
 			if (e->refund) {
 				x_rr(&t.b, XW, 0x83, 0, RBP);	/* add rbp, refund */
@@ -2346,8 +2896,10 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	x_patch(budget_jle, t.b.p);
 	for (i = 0; i < t.nloops; i++)
 		x_patch(t.loops[i].site, t.b.p);
-	if (t.oob)
-		x_patch(t.oob, t.b.p);
+	for (i = 0; i < t.noob; i++)
+		x_patch(t.oob[i], t.b.p);
+	if (t.lazy_a)
+		lazy_emit(&t);
 	x_rr(&t.b, XW, 0x83, 0, RBP);			/* add rbp, n */
 	e8(&t.b, n);
 	x_mov_imm(&t.b, RAX, pc0);
@@ -2359,7 +2911,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	j->cur = (uint8_t *)(((uintptr_t)t.b.p + 15) & ~(uintptr_t)15);
 	jit_perfmap(j, code, t.b.p, pc0);
 	jit_insert(j, pc0, key, gen, code);
-	jit_note_range(pc0, pc);
+	jit_note_range(lo, hi);
 	j->st.blocks++;
 	return code;
 }
@@ -2622,9 +3174,32 @@ void rv_jit_fault(void *ucontext)
 		if (j->sites[lo].dirty[k])
 			j->cpu->x[j->sites[lo].dirty[k]] =
 				(uint64_t)uc->uc_mcontext.gregs[greg[k]];
-	if (!j->sites[lo].fsite || !uc->uc_mcontext.fpregs)
+	if (!j->sites[lo].fsite)
 		return;
 	fs = &j->fsites[j->sites[lo].fsite - 1];
+	if (fs->lea_x) {	/* the lea a fused load skipped */
+		static const int hreg[16] = {
+			REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP,
+			REG_RSI, REG_RDI, REG_R8, REG_R9, REG_R10, REG_R11,
+			REG_R12, REG_R13, REG_R14, REG_R15,
+		};
+		const greg_t *g = uc->uc_mcontext.gregs;
+
+		j->cpu->x[fs->lea_x] = (uint64_t)g[hreg[fs->lea_base & 15]] +
+			((uint64_t)g[hreg[fs->lea_index & 15]] << fs->lea_sc) +
+			(uint64_t)(int64_t)fs->lea_disp;
+	}
+	if (fs->lazy) {		/* x[lazy] owed (lazy_emit()) */
+		const uint8_t *frame = (const uint8_t *)uc->uc_mcontext.gregs[REG_RSP];
+		uint32_t m;
+
+		memcpy(&m, frame + LAZY_MXCSR, 4);
+		if (frame[LAZY_OWED])
+			j->cpu->x[fs->lazy] =
+				(jit_mxcsr_fflags[m & 0x3f] | j->cpu->fcsr) & 0x1f;
+	}
+	if (!uc->uc_mcontext.fpregs)
+		return;
 	for (k = 0; k < 16; k++)
 		if (fs->fdirty[k])
 			memcpy(&j->cpu->f[fs->fdirty[k] - 1],

@@ -7,13 +7,16 @@
  * (hand-written snippets, then randomly generated ALU/M/F/D words), dumps
  * every register and fcsr with a write(2) to stdout.  The same ELF runs
  * under qemu, under rv_interp_run and under rv_jit_run (with a loader of a few lines here:
- * the real one is the user-mode layer's); the two outputs must be equal,
+ * the real one is the user-mode layer's), the latter twice: at a host
+ * address, and at the guest's own when it is free (mem_base 0, as
+ * strata emu runs programs); the outputs must be equal,
  * byte for byte.  Skips (passes, saying so) without riscv64-linux-gnu-gcc
  * or qemu-riscv64-static.  The random part is new each run (seed from the
  * clock, printed); RV_DIFF_SEED replays one, RV_DIFF_BLOCKS (default 200)
  * sets its size.
  */
 #include <elf.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +179,29 @@ static const char *const snippets[] = {
 	"sltu x9, x10, x11\nbltu x10, x11, 1f\nli x9, 5\n1: bge x10, x11, 2f\n"
 	"addi x9, x9, 100\n2: la x12, 3f\njalr x13, 0(x12)\n3:\n"
 	"sub x13, x13, x12\n",
+	/* jumps a block goes on through: forward, backward, a call, a
+	 * chain longer than the translator follows, a loop closed by one,
+	 * a cmov and an lea fusion after one, memory after one */
+	"j 3f\n2: addi x6, x6, 1\nj 4f\n3: addi x7, x7, 2\nj 2b\n"
+	"4: jal x8, 5f\naddi x9, x9, 3\n5: auipc x10, 0\nsub x8, x10, x8\n"
+	"j 6f\n6: j 7f\n7: j 8f\n8: j 9f\n9: j 10f\n10: j 11f\n11: addi x11, x11, 5\n"
+	"li x12, 4\n12: addi x13, x13, 9\naddi x12, x12, -1\nbeqz x12, 13f\nj 12b\n"
+	"13: bltu x14, x15, 14f\nj 15f\n14: addi x16, x16, 1\n15: beqz x17, 16f\n"
+	"addi x18, x18, 1\n16: j 17f\n17: slli x19, x20, 3\naddi x19, x19, 8\n"
+	"add x19, x19, x21\naddi x22, sp, 560\nj 18f\n18: sd x23, 0(x22)\n"
+	"ld x24, 0(x22)\n",
+	/* loops whose rounds take different paths: each side exit's path
+	 * back to the start is a tail of the loop's block (through a jump,
+	 * with F/D arithmetic, a store and a side exit of its own; closed by
+	 * a branch or by a jal) */
+	"li x5, 24\n1: andi x8, x5, 3\nbeqz x8, 3f\nandi x9, x5, 4\nbnez x9, 5f\n"
+	"addi x6, x6, 1\naddi x5, x5, -1\nbnez x5, 1b\nj 7f\n"
+	"3: addi x7, x7, 5\nslli x10, x7, 1\nj 4f\n"
+	"5: fadd.d f1, f1, f2\nsd x6, 560(sp)\nbeqz x9, 6f\nsub x11, x11, x5\n"
+	"addi x5, x5, -1\nbnez x5, 1b\n6: j 7f\n4: addi x5, x5, -1\nbnez x5, 1b\n"
+	"7: li x12, 10\n8: addi x12, x12, -1\nandi x14, x12, 1\nbnez x14, 9f\n"
+	"addi x16, x16, 1\nbnez x12, 8b\nj 10f\n"
+	"9: addi x15, x15, 3\nfmul.d f3, f3, f4\nbeqz x12, 10f\nj 8b\n10:\n",
 	/* memory: loads and stores around the dump area, misaligned */
 	"sd x10, 520(sp)\nsw x11, 531(sp)\nsh x12, 537(sp)\nsb x13, 540(sp)\n"
 	"ld x14, 521(sp)\nlw x15, 527(sp)\nlwu x16, 531(sp)\nlh x17, 537(sp)\n"
@@ -210,6 +236,36 @@ static const char *const snippets[] = {
 	"fsrmi x19, 1\n"	/* x13 may have set a reserved frm: fsqrt.d (dyn) is then illegal */
 	"fsqrt.d f14, f15\nflt.d x15, f16, f17\ncsrrs x14, fflags, x0\nfsflags x14\n"
 	"fmadd.d f18, f19, f20, f21\nfscsr x16\nfeq.d x17, f22, f23\nfrcsr x18\n",
+	/* frflags a; f{lt,le,eq}.d; fsflags a (a quiet compare, fused by
+	 * the translator) with ordered, quiet and signaling NaN operands,
+	 * flags set before, in a loop, and near misses it must not fuse */
+	"fsrmi 0\nfadd.d f1, f2, f3\nfrflags x5\nflt.d x6, f4, f5\nfsflags x5\n"
+	"frflags x7\nfle.d x8, f6, f6\nfsflags x7\n"
+	"frflags x9\nfeq.d x10, f7, f8\nfsflags x9\n"
+	"li x11, 0x7ff4000000000000\nfmv.d.x f9, x11\n"
+	"frflags x12\nflt.d x13, f9, f1\nfsflags x12\n"
+	"frflags x14\nfeq.d x15, f9, f1\nfsflags x14\n"
+	"li x16, 0x7ff8000000000000\nfmv.d.x f10, x16\n"
+	"frflags x17\nfle.d x18, f10, f1\nfsflags x17\n"
+	"frflags x19\nfeq.d x0, f10, f1\nfsflags x19\n"
+	"frflags x19\nfeq.d x3, f1, f10\nfsflags x19\nfadd.d f12, f1, f10\n"
+	"frflags x20\nflt.d x20, f1, f2\nfsflags x20\n"
+	"frflags x21\nflt.d x22, f10, f2\nfsflags x23, x21\n"
+	"fsflags x0\nfrflags x24\nflt.d x25, f2, f3\nfsflags x24\nfrflags x26\n"
+	"li x27, 3\n1: frflags x28\nflt.d x29, f11, f12\nfsflags x28\n"
+	"fadd.d f11, f11, f13\naddi x27, x27, -1\nbnez x27, 1b\n"
+	"frflags x30\nfle.d x31, f3, f1\nfsflags x30\n",
+	/* ... whose flags are read lazily (the block's first register of
+	 * such a sequence): paid for by a read, a store, a helper, an exit */
+	"li x11, 0x4000000000000000\nfmv.d.x f20, x11\nli x11, 0x4008000000000000\n"
+	"fmv.d.x f21, x11\nfsflags x0\nli x5, 0x3ff\nfrflags x5\nflt.d x6, f20, f21\n"
+	"fsflags x5\naddi x7, x5, 1\nfdiv.d f22, f20, f21\nli x5, 0x3ff\nfrflags x5\n"
+	"fle.d x6, f21, f20\nfsflags x5\nsd x5, 560(sp)\nld x9, 560(sp)\nli x5, 0x3ff\n"
+	"frflags x5\nflt.d x6, f20, f21\nfsflags x5\nfcvt.w.d x8, f21\nsub x12, x0, x5\n"
+	"li x5, 0x3ff\nfrflags x5\nflt.d x6, f20, f21\nfsflags x5\nbnez x6, 1f\n"
+	"li x5, 7\nli x17, 1\n1: addi x10, x5, 0\nli x13, 0x3ff\nli x14, 4\n"
+	"2: frflags x13\nfle.d x15, f20, f21\nfsflags x13\naddi x14, x14, -1\n"
+	"fmv.d.x f25, x14\nfdiv.d f24, f20, f25\nbnez x14, 2b\nmv x16, x13\n",
 	/* fused multiply-adds: inf * 0 signals NV even with a quiet NaN
 	 * addend (seed 0xf7f6de61ceba50e9 block 390), on the fast path too */
 	"li x5, 0x7ff0000000000000\nli x6, 0x7ff8000000000000\n"
@@ -466,8 +522,9 @@ int main(void)
 		struct rv_jit_stats js;
 
 		rv_jit_get_stats(&js);
-		printf("rv_diff: translated %llu blocks, %llu chained\n",
-		       (unsigned long long)js.blocks, (unsigned long long)js.chains);
+		printf("rv_diff: translated %llu blocks, %llu chained, %llu loop tails\n",
+		       (unsigned long long)js.blocks, (unsigned long long)js.chains,
+		       (unsigned long long)js.tails);
 		test_assert(js.blocks > 0, "the translator ran");
 	}
 	test_assert(nwant > 0 && nwant == ngot,
@@ -476,6 +533,32 @@ int main(void)
 		report_mismatch(want, got, nwant);
 	test_assert(nwant == ngot && !memcmp(want, got, nwant),
 		    "translated: every register after every block matches qemu");
+
+	/* ... and with guest addresses as host addresses (mem_base 0, as
+	 * strata emu runs programs: r15 is a guest register, no index
+	 * register, the fusions that need that), when BASE is free here */
+	if (mem) {
+		void *at = mmap((void *)(uintptr_t)BASE, SPAN, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (at == (void *)(uintptr_t)BASE) {
+			free(mem);
+			mem = load_elf(path, &entry);
+			if (mem)
+				memcpy(at, mem, SPAN);
+			ngot = mem ? interp_run(at, entry, got, sizeof(got), true) : 0;
+			test_assert(nwant == ngot && !memcmp(want, got, nwant),
+				    "translated at mem_base 0: every register matches qemu");
+			if (nwant == ngot && memcmp(want, got, nwant))
+				report_mismatch(want, got, nwant);
+			munmap(at, SPAN);
+		} else {
+			if (at != MAP_FAILED)
+				munmap(at, SPAN);
+			printf("rv_diff: %#llx is taken here: no run at mem_base 0\n",
+			       (unsigned long long)BASE);
+		}
+	}
 	free(mem);
 	if (!test_failed) {
 		snprintf(path, sizeof(path), "rm -rf %s", dir);
