@@ -1,0 +1,107 @@
+/* jitfault: loads that fault in the middle of sequences the translator
+ * fuses, the SIGSEGV handler printing the registers the sequence had
+ * written by then (from its ucontext) and stepping over the load:
+ *   - frflags a; flt.d; fsflags a (one compare, a's read deferred) then a
+ *     faulting load: a must hold the flags read, fcsr unchanged;
+ *   - slli x; [addi x;] add x, b; l{b,h,w,d,bu,hu,wu} x, d(x) (one load
+ *     from b + x << s + c + d): at the fault x holds the address sum
+ *     the add made, not yet the loaded value.
+ * Run as is under qemu and compared. */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <ucontext.h>
+
+static volatile uint64_t seen_x5, seen_x6, seen_x14, seen_fcsr;
+
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+
+	seen_x5 = uc->uc_mcontext.__gregs[5];
+	seen_x6 = uc->uc_mcontext.__gregs[6];
+	seen_x14 = uc->uc_mcontext.__gregs[14];
+	seen_fcsr = uc->uc_mcontext.__fpregs.__d.__fcsr;
+	uc->uc_mcontext.__gregs[0] += 4;	/* the load: never compressed */
+	(void)sig, (void)si;
+}
+
+/* a4 = the flags (NX of sqrt(2)), a5 = 1.0 < 2.0, then a load from 8 */
+static void quiet_compare(void)
+{
+	uint64_t a4, a5, fl;
+	double one = 1.0, two = 2.0;
+
+	__asm__ volatile(".option push\n.option norvc\n"
+			 "li a4, 77\n"
+			 "fsflags x0\n"
+			 "fsqrt.d ft0, %[y]\n"
+			 "frflags a4\n"
+			 "flt.d a5, %[x], %[y]\n"
+			 "fsflags a4\n"
+			 "li t4, 8\n"
+			 "ld t4, 0(t4)\n"
+			 "mv %[a4], a4\n"
+			 "mv %[a5], a5\n"
+			 "frflags %[fl]\n"
+			 ".option pop\n"
+			 : [a4] "=r"(a4), [a5] "=r"(a5), [fl] "=r"(fl)
+			 : [x] "f"(one), [y] "f"(two)
+			 : "t4", "a4", "a5", "ft0", "memory");
+	printf("quiet compare: at the fault a4=%llu fflags=%llu; after a4=%llu a5=%llu fflags=%llu\n",
+	       (unsigned long long)seen_x14, (unsigned long long)(seen_fcsr & 31),
+	       (unsigned long long)a4, (unsigned long long)a5, (unsigned long long)fl);
+}
+
+/* t1 = index; slli t1, t1, S; [addi t1, t1, C;] add t1, t1, t0 (t0 = 0);
+ * LOAD t1, 4(t1): address 0 + (index << S) + C + 4, unmapped */
+#define LEA_LOAD(name, load, shift, addi)					\
+	static void name(void)							\
+	{									\
+		uint64_t t1 = 0x10;						\
+										\
+		__asm__ volatile(".option push\n.option norvc\n"		\
+				 "mv t1, %[i]\n"				\
+				 "li t0, 0\n"					\
+				 "slli t1, t1, " #shift "\n"			\
+				 addi						\
+				 "add t1, t1, t0\n"				\
+				 load " t1, 4(t1)\n"				\
+				 "mv %[o], t1\n"				\
+				 ".option pop\n"				\
+				 : [o] "=r"(t1) : [i] "r"(t1)			\
+				 : "t0", "t1", "memory");			\
+		printf("%s: at the fault t1=%#llx t0=%#llx; after t1=%#llx\n",	\
+		       #name, (unsigned long long)seen_x6,			\
+		       (unsigned long long)seen_x5, (unsigned long long)t1);	\
+	}
+
+LEA_LOAD(lw_addi, "lw", 3, "addi t1, t1, 16\n")
+LEA_LOAD(lb_plain, "lb", 1, "")
+LEA_LOAD(lh_addi, "lh", 2, "addi t1, t1, -8\n")
+LEA_LOAD(ld_plain, "ld", 3, "")
+LEA_LOAD(lbu_addi, "lbu", 2, "addi t1, t1, 100\n")
+LEA_LOAD(lhu_plain, "lhu", 1, "")
+LEA_LOAD(lwu_addi, "lwu", 3, "addi t1, t1, 1\n")
+
+int main(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, NULL);
+	for (int round = 0; round < 2; round++) {	/* cold, then translated */
+		quiet_compare();
+		lw_addi();
+		lb_plain();
+		lh_addi();
+		ld_plain();
+		lbu_addi();
+		lhu_plain();
+		lwu_addi();
+	}
+	return 0;
+}
