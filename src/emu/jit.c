@@ -3128,55 +3128,13 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 	return s;
 }
 
-/*
- * A host SIGSEGV/SIGBUS: when it hit a guest access in this thread's
- * translated code, complete the guest state the interpreter would leave
- * (cpu->pc at the access, the dirty registers from the host registers
- * that hold them).  Faults elsewhere (the interpreter, a helper) already
- * left it exact.  Async-signal-safe.
- */
-void rv_jit_fault(void *ucontext)
+/* What a fault site's record adds: the lea a fused load skipped, a lazy
+ * frflags owed, guest FP registers newer in xmm registers. */
+static void fault_fsite(struct jit *j, const struct jit_fsite *fs,
+			const ucontext_t *uc)
 {
-	static const int greg[] = { REG_R12, REG_R13, REG_RSI, REG_RDI,
-				    REG_R8, REG_R9, REG_R10, REG_R11, REG_R15 };
-	struct jit *j = jit_self;
-	ucontext_t *uc = ucontext;
-	uintptr_t rip;
-	uint32_t off;
-	unsigned lo, hi;
 	int k;
 
-	const struct jit_fsite *fs;
-
-	_Static_assert(sizeof(greg) / sizeof(greg[0]) == JIT_NREGS, "pool");
-	_Static_assert(sizeof(struct jit_site) == 24, "site size");
-	if (!j || !j->cpu || !uc)
-		return;
-	rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-	if (rip < (uintptr_t)j->buf || rip >= (uintptr_t)j->buf + JIT_CODE_SIZE)
-		return;
-	off = (uint32_t)(rip - (uintptr_t)j->buf);
-	lo = 0;
-	hi = j->nsites;
-	while (lo < hi) {	/* the last site starting at or before rip */
-		unsigned mid = lo + (hi - lo) / 2;
-
-		if (j->sites[mid].start <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo || off >= j->sites[lo - 1].start + j->sites[lo - 1].len)
-		return;
-	lo--;
-	j->cpu->pc = j->sites[lo].pc;
-	for (k = 0; k < JIT_NREGS; k++)
-		if (j->sites[lo].dirty[k])
-			j->cpu->x[j->sites[lo].dirty[k]] =
-				(uint64_t)uc->uc_mcontext.gregs[greg[k]];
-	if (!j->sites[lo].fsite)
-		return;
-	fs = &j->fsites[j->sites[lo].fsite - 1];
 	if (fs->lea_x) {	/* the lea a fused load skipped */
 		static const int hreg[16] = {
 			REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP,
@@ -3204,4 +3162,60 @@ void rv_jit_fault(void *ucontext)
 		if (fs->fdirty[k])
 			memcpy(&j->cpu->f[fs->fdirty[k] - 1],
 			       uc->uc_mcontext.fpregs->_xmm[k].element, 8);
+}
+
+/*
+ * A host SIGSEGV/SIGBUS: when it hit a guest access in this thread's
+ * translated code, complete the guest state the interpreter would leave
+ * (cpu->pc at the access, the dirty registers from the host registers
+ * that hold them).  Faults elsewhere (the interpreter, a helper) already
+ * left it exact.  Async-signal-safe.
+ */
+void rv_jit_fault(void *ucontext)
+{
+	static const int greg[] = { REG_R12, REG_R13, REG_RSI, REG_RDI,
+				    REG_R8, REG_R9, REG_R10, REG_R11, REG_R15 };
+	struct jit *j = jit_self;
+	ucontext_t *uc = ucontext;
+	uintptr_t rip;
+	uint32_t off;
+	unsigned lo, hi;
+	int k;
+
+	_Static_assert(sizeof(greg) / sizeof(greg[0]) == JIT_NREGS, "pool");
+	_Static_assert(sizeof(struct jit_site) == 24, "site size");
+	if (!j || !j->cpu || !uc)
+		return;
+	rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	if (rip < (uintptr_t)j->buf || rip >= (uintptr_t)j->buf + JIT_CODE_SIZE)
+		return;
+	off = (uint32_t)(rip - (uintptr_t)j->buf);
+	lo = 0;
+	hi = j->nsites;
+	while (lo < hi) {	/* the last site starting at or before rip */
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (j->sites[mid].start <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || off >= j->sites[lo - 1].start + j->sites[lo - 1].len)
+		return;
+	lo--;
+	j->cpu->pc = j->sites[lo].pc;
+	for (k = 0; k < JIT_NREGS; k++)
+		if (j->sites[lo].dirty[k])
+			j->cpu->x[j->sites[lo].dirty[k]] =
+				(uint64_t)uc->uc_mcontext.gregs[greg[k]];
+	if (j->sites[lo].fsite)
+		fault_fsite(j, &j->fsites[j->sites[lo].fsite - 1], uc);
+	/* the flags MXCSR gathered since the last fold live only in the
+	 * saved context: the kernel gives a handler a fresh MXCSR, and ours
+	 * leaves by siglongjmp (after the lazy frflags above: it read the
+	 * flags before these) */
+	if (uc->uc_mcontext.fpregs) {
+		j->cpu->fcsr |= jit_mxcsr_fflags[uc->uc_mcontext.fpregs->mxcsr & 0x3f];
+		uc->uc_mcontext.fpregs->mxcsr &= ~0x3fu;
+	}
 }

@@ -1,8 +1,10 @@
 /* jitfault: loads that fault in the middle of sequences the translator
  * fuses, the SIGSEGV handler printing the registers the sequence had
  * written by then (from its ucontext) and stepping over the load:
- *   - frflags a; flt.d; fsflags a (one compare, a's read deferred) then a
- *     faulting load: a must hold the flags read, fcsr unchanged;
+ *   - fsqrt (NX); frflags a; flt.d; fsflags a (one compare, a's read
+ *     deferred) then a faulting load: a holds the flags read, and the
+ *     handler's fcsr has NX (a host handler starts with a fresh MXCSR:
+ *     the flags gathered there were once lost);
  *   - slli x; [addi x;] add x, b; l{b,h,w,d,bu,hu,wu} x, d(x) (one load
  *     from b + x << s + c + d): at the fault x holds the address sum
  *     the add made, not yet the loaded value.
