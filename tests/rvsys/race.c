@@ -24,7 +24,8 @@
  *          same words and granules from every hart: no update lost.
  *
  * Each part runs RACE_SECS seconds (environment, from the kernel command
- * line; default 2) on the monotonic clock.
+ * line; default 2) on the monotonic clock; RACE_PARTS=malloc,lrsc runs
+ * only those.
  *
  *	riscv64-linux-gnu-gcc -O2 -static -pthread tests/rvsys/race.c -o race
  *	(the system tests append it as /init to the reference initramfs)
@@ -349,6 +350,11 @@ static void *malloc_producer(void *arg)
 		pthread_mutex_lock(&q.mu);
 		while (q.tail - q.head == QLEN && !atomic_load(&stop_threads))
 			pthread_cond_wait(&q.cv, &q.mu);
+		if (q.tail - q.head == QLEN) {	/* stopped while full */
+			pthread_mutex_unlock(&q.mu);
+			free(p);
+			break;
+		}
 		q.item[q.tail % QLEN] = p;
 		q.size[q.tail % QLEN] = size;
 		q.tail++;
@@ -381,6 +387,11 @@ static void *malloc_consumer(void *arg)
 		pthread_mutex_unlock(&q.mu);
 		for (size_t i = 0; i < size; i++)
 			if (p[i] != pattern(size, i)) {
+				long w[2];
+
+				memcpy(w, p, sizeof(w));
+				printf("race: malloc block %p: %lx %lx\n",
+				       (void *)p, w[0], w[1]);
 				fail("malloc", "a block of %ld: byte %ld", (long)size,
 				     (long)i);
 				break;
@@ -480,9 +491,17 @@ static void part_lrsc(void)
 		printf("race: lrsc ok (%ld increments)\n", total);
 }
 
+static const struct {
+	const char *name;
+	void (*run)(void);
+} part[] = {
+	{ "cow", part_cow }, { "fork", part_fork }, { "mmap", part_mmap },
+	{ "malloc", part_malloc }, { "lrsc", part_lrsc },
+};
+
 int main(void)
 {
-	const char *s = getenv("RACE_SECS");
+	const char *s = getenv("RACE_SECS"), *parts = getenv("RACE_PARTS");
 	int ok;
 
 	if (s && atof(s) > 0)
@@ -493,16 +512,12 @@ int main(void)
 	if (nthreads > MAX_THREADS)
 		nthreads = MAX_THREADS;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!parts || !strcmp(parts, "all"))
+		parts = "cow,fork,mmap,malloc,lrsc";
 	printf("race: %d cpus, %g s a part\n", nthreads, secs);
-	part_cow();
-	if (!atomic_load(&failed))
-		part_fork();
-	if (!atomic_load(&failed))
-		part_mmap();
-	if (!atomic_load(&failed))
-		part_malloc();
-	if (!atomic_load(&failed))
-		part_lrsc();
+	for (unsigned i = 0; i < sizeof(part) / sizeof(part[0]); i++)
+		if (strstr(parts, part[i].name) && !atomic_load(&failed))
+			part[i].run();
 	ok = !atomic_load(&failed);
 	printf("race: %s\n", ok ? "PASS" : "FAIL");
 	if (getpid() == 1) {
