@@ -415,20 +415,6 @@ static void *hart_thread(void *arg)
 	return NULL;
 }
 
-/*
- * With more than one hart the harts are interpreted unless STRATA_RV_JIT=1:
- * a 2-hart Linux guest under the translator corrupted a user process's
- * heap twice in about thirty stress runs (glibc: "malloc(): unaligned
- * tcache chunk"), never with one hart or interpreted; until that race is
- * found, correct beats fast (docs/rv.md).
- */
-static bool smp_jit(void)
-{
-	const char *v = getenv("STRATA_RV_JIT");
-
-	return v && strcmp(v, "0") != 0;
-}
-
 static int harts_create(struct rv_machine *m, struct err *e)
 {
 	int i;
@@ -451,8 +437,6 @@ static int harts_create(struct rv_machine *m, struct err *e)
 		s->h = rv_hart_new(&hc);
 		if (!s->h)
 			return err_set(e, -ENOMEM, "hart %d", i);
-		if (m->nharts > 1 && !smp_jit())
-			rv_hart_set_jit(s->h, 0);
 	}
 	return 0;
 }
