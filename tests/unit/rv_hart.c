@@ -900,6 +900,61 @@ static void test_sfence_superpage(void)
 	expect_report(0, 1, 2, "sfence.vma of a superpage drops its pieces");
 }
 
+/*
+ * One load instruction reading two pages (a translated access keeps a
+ * copy of the TLB entry it last hit): SFENCE.VMA of the second page,
+ * the first read again (its copy is made again from the TLB, which
+ * still holds it), the first page remapped and fenced: the load sees
+ * the new page.  The copy once outlived that fence (issue 6: a read
+ * after a COW fault saw the page the child kept).
+ */
+static void test_sfence_copy(void)
+{
+	uint64_t root, va = 0x40000000, pa1 = RAM_BASE + 0x200000;
+	uint64_t pa2 = RAM_BASE + 0x201000, pa3 = RAM_BASE + 0x202000;
+	uint64_t peek = CODE + 0x800, slot, save;
+
+	begin();
+	root = pt_begin(3);
+	map(root, 3, va, pa1, 0, KRWX);
+	map(root, 3, va + 0x1000, pa3, 0, KRWX);
+	slot = pt_next - 0x1000 + ((va >> 12) & 511) * 8;
+	save = pc_emit;
+	pc_emit = peek;			/* a0 = [a0] */
+	LD(A0, A0, 0);
+	RET();
+	pc_emit = save;
+	enable_paging(root, 8);
+	LI(S1, peek);
+	LI(S0, va);
+	LI(S6, va + 0x1000);
+	ADDI(S5, ZERO, 3);
+	ADDI(A0, S0, 0);		/* loop: peek(P), translated */
+	JALR(RA, S1, 0);
+	ADDI(S5, S5, -1);
+	BNE(S5, ZERO, -12);
+	ADDI(A0, S6, 0);
+	JALR(RA, S1, 0);		/* peek(Q): the copy moves to Q */
+	SFENCE_VMA(S6);
+	ADDI(A0, S0, 0);
+	JALR(RA, S1, 0);		/* peek(P): copied from the TLB again */
+	ADDI(S4, A0, 0);		/* 1 */
+	LI(S2, slot);
+	LI(S3, pte(pa2, KRWX));
+	SD(S3, S2, 0);			/* remap P to pa2 */
+	SFENCE_VMA(S0);
+	ADDI(A0, S0, 0);
+	JALR(RA, S1, 0);
+	ADDI(S5, A0, 0);		/* 2 */
+	REPORT(S4, S5, ZERO);
+	EXIT();
+	wr64(pa1, 1);
+	wr64(pa2, 2);
+	wr64(pa3, 3);
+	test_assert(run() == RV_HART_STOPPED, "sfence copy program");
+	expect_report(0, 1, 2, "sfence.vma of a page drops translated copies of it");
+}
+
 /* ---- translated code ---------------------------------------------------- */
 
 /* a function that sets a0 = v, at pa */
@@ -1007,6 +1062,7 @@ static void suite(int jit)
 	test_accessed_only();
 	test_sfence();
 	test_sfence_superpage();
+	test_sfence_copy();
 	test_wfi_timer();
 	test_priority();
 	test_crash();
