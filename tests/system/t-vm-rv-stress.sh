@@ -5,7 +5,9 @@
 # parallel jobs) -- and the same script runs on the host under `strata
 # emu` with the guest's own busybox, taken from its initramfs.  Both
 # sides must print the same: the hart, its MMU and SMP under Linux
-# agree with the user-mode translator, program by program.
+# agree with the user-mode translator, program by program.  First,
+# tests/rvsys/race.c runs as the guest's /init on 2 and 4 harts: the
+# translator's SMP races of issue 6, each part checking its own data.
 . "$(dirname "$0")/lib.sh"
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,17 +34,6 @@ if [ ! -f "${STRATA_RV_KERNEL:-}" ] || [ ! -f "${STRATA_RV_INITRD:-}" ]; then
 	echo "skip: no reference guest (strata vm image riscv64, or STRATA_RV_KERNEL/STRATA_RV_INITRD)"
 	exit 0
 fi
-for p in $PROGS; do
-	if [ ! -x "$EMU_TESTS/$p-static" ]; then
-		echo "skip: no riscv64 test programs in $EMU_TESTS (make emu-tests)"
-		exit 0
-	fi
-done
-if ! command -v mkfs.ext4 >/dev/null || ! command -v cpio >/dev/null; then
-	echo "skip: no mkfs.ext4 or cpio (scripts/deps.sh: e2fsprogs, cpio)"
-	exit 0
-fi
-
 # tests/rvsys/race.c as /init, appended to the reference initramfs (the
 # later archive's /init wins): the races of issue 6 -- a load after a
 # COW fault, fork under threads, mmap/munmap/mprotect churn under a
@@ -59,7 +50,7 @@ race() {
 	echo "$out" | grep -q '^race: PASS$' ||
 		echo "$out" | grep -v '^\[<' | tail -n 20 | sed 's/^/     console: /'
 }
-if command -v riscv64-linux-gnu-gcc >/dev/null; then
+if command -v riscv64-linux-gnu-gcc >/dev/null && command -v cpio >/dev/null; then
 	mkdir -p "$tmp/race"
 	riscv64-linux-gnu-gcc -O2 -static -pthread "$root/tests/rvsys/race.c" -o "$tmp/race/init"
 	(cd "$tmp/race" && echo init | cpio -o -H newc --quiet -R 0:0) >"$tmp/race.cpio"
@@ -67,7 +58,18 @@ if command -v riscv64-linux-gnu-gcc >/dev/null; then
 	race 2 1
 	race 4 0.5
 else
-	echo "skip: race.c (no riscv64-linux-gnu-gcc)"
+	echo "skip: race.c (no riscv64-linux-gnu-gcc or cpio)"
+fi
+
+for p in $PROGS; do
+	if [ ! -x "$EMU_TESTS/$p-static" ]; then
+		echo "skip: no riscv64 test programs in $EMU_TESTS (make emu-tests)"
+		exit 0
+	fi
+done
+if ! command -v mkfs.ext4 >/dev/null || ! command -v cpio >/dev/null; then
+	echo "skip: no mkfs.ext4 or cpio (scripts/deps.sh: e2fsprogs, cpio)"
+	exit 0
 fi
 
 # The stress, a POSIX sh script run by busybox sh on both sides:
