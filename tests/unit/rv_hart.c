@@ -42,6 +42,7 @@
 #define SBI_EXIT	8
 #define SBI_REPORT	0x10
 #define SBI_ACK		0x12
+#define SBI_SUSPEND	0x14	/* a0: 0 retentive, else resume at a1, a2 */
 
 /* registers */
 enum { ZERO, RA, SP, GP, TP, T0, T1, T2, S0, S1, A0, A1, A2, A3, A4, A5,
@@ -129,6 +130,13 @@ static int fm_sbi(void *ctx, struct rv_hart *h)
 	case SBI_ACK:
 		rv_hart_set_pending(h, rv_hart_reg(h, A0) & 63, 0);
 		return 0;
+	case SBI_SUSPEND:	/* as the machine's HSM suspend */
+		rv_hart_suspend(h);
+		if (rv_hart_reg(h, A0))
+			rv_hart_resume_at(h, rv_hart_reg(h, A1),
+					  rv_hart_reg(h, A2));
+		rv_hart_set_reg(h, A0, 0);
+		return 0;
 	}
 	return 0;
 }
@@ -175,6 +183,7 @@ static void emit(uint32_t w)
 
 #define ADDI(rd, rs, imm)	emit(I(imm, rs, 0, rd, 0x13))
 #define ORI(rd, rs, imm)	emit(I(imm, rs, 6, rd, 0x13))
+#define ANDI(rd, rs, imm)	emit(I(imm, rs, 7, rd, 0x13))
 #define SLLI(rd, rs, sh)	emit(I(sh, rs, 1, rd, 0x13))
 #define ADD(rd, a, b)		emit(R(0, b, a, 0, rd, 0x33))
 #define LD(rd, rs, off)		emit(I(off, rs, 3, rd, 0x03))
@@ -763,6 +772,67 @@ static void test_wfi_timer(void)
 	expect_report(1, (1ull << 63) | 5, 0x55, "vectored timer interrupt");
 }
 
+/*
+ * SBI HSM suspend (the hart's side): retentive, it sleeps as WFI until
+ * an interrupt enabled in sie is pending and the ecall returns;
+ * non-retentive, it goes on at the resume address with a0 = hartid,
+ * a1 = opaque, satp Bare, SIE off; with nothing enabled in sie it
+ * returns at once (nothing could resume it).
+ */
+static void test_suspend(void)
+{
+	enum rv_hart_end end = RV_HART_CRASHED;
+	uint64_t resume = CODE + 0x800, root;
+	pthread_t t;
+
+	begin();
+	root = pt_begin(3);
+	ADDI(A0, ZERO, 0);
+	ADDI(A7, ZERO, SBI_SUSPEND);
+	ECALL();			/* sie 0: back at once */
+	REPORT(ZERO, ZERO, ZERO);	/* report 0 */
+	LI(S0, 1 << 5);
+	CSRW(SIE, S0);
+	ADDI(A0, ZERO, 0);
+	ADDI(A7, ZERO, SBI_SUSPEND);
+	ECALL();			/* retentive: sleeps until STIP */
+	CSRR(S2, SIP);
+	REPORT(A0, S2, ZERO);		/* report 1 */
+	ADDI(A7, ZERO, SBI_ACK);
+	ADDI(A0, ZERO, 5);
+	ECALL();
+	enable_paging(root, 8);
+	LI(S0, 1 << 1);
+	CSRRS(ZERO, SSTATUS, S0);	/* SIE on: must be off after */
+	CSRW(SIE, ZERO);		/* nothing to wait for */
+	ADDI(A0, ZERO, 1);
+	LI(A1, resume);
+	LI(A2, 0x4321);
+	ADDI(A7, ZERO, SBI_SUSPEND);
+	ECALL();			/* non-retentive */
+	EXIT();				/* not reached */
+	pc_emit = resume;
+	CSRR(S3, SATP);
+	CSRR(S4, SSTATUS);
+	ANDI(S4, S4, 2);
+	REPORT(A0, A1, S3);		/* report 2 */
+	REPORT(S4, ZERO, ZERO);		/* report 3 */
+	EXIT();
+	rv_hart_boot(hart, CODE, 0);
+	pthread_create(&t, NULL, run_thread, &end);
+	usleep(50 * 1000);
+	test_assert(__atomic_load_n(&fm.n, __ATOMIC_SEQ_CST) == 1,
+		    "a retentive suspend sleeps");
+	rv_hart_set_pending(hart, RV_IRQ_STI, 1);
+	pthread_join(t, NULL);
+	test_assert(end == RV_HART_STOPPED, "suspend program ends");
+	expect_report(0, 0, 0, "with sie 0 the suspend returns at once");
+	expect_report(1, 0, 0x20, "a retentive suspend resumes on STIP, SBI_SUCCESS");
+	expect_report(2, 0, 0x4321, "non-retentive: a0 hartid, a1 opaque");
+	test_assert(fm.n > 2 && fm.r[2].epc == 0, "satp Bare after the resume");
+	expect_report(3, 0, 0, "SIE off after the resume");
+}
+
 /* SEI > SSI > STI */
 static void test_priority(void)
 {
@@ -1064,6 +1134,7 @@ static void suite(int jit)
 	test_sfence_superpage();
 	test_sfence_copy();
 	test_wfi_timer();
+	test_suspend();
 	test_priority();
 	test_crash();
 	test_remote_fence();

@@ -14,6 +14,7 @@ static struct {
 	int started, start_ret;
 	uint64_t start_pc, start_opaque;
 	int stopped;
+	int suspended, suspend_ret;	/* the hart, retentive */
 	int reset, reset_type;
 	char out[64];
 	int nout;
@@ -36,6 +37,14 @@ static int f_start(void *c, int h, uint64_t pc, uint64_t op)
 }
 static int f_status(void *c, int h) { return h == 0 ? SBI_HSM_STARTED : SBI_HSM_STOPPED; }
 static void f_stop(void *c, int h) { fake.stopped = h; }
+static int f_suspend(void *c, int h, int retentive, uint64_t addr, uint64_t op)
+{
+	fake.suspended = h;
+	fake.suspend_ret = retentive;
+	fake.start_pc = addr;
+	fake.start_opaque = op;
+	return SBI_SUCCESS;
+}
 static void f_reset(void *c, uint32_t type, uint32_t reason)
 {
 	fake.reset++;
@@ -57,6 +66,7 @@ static const struct rv_sbi_ops ops = {
 	.nharts = 3, .ram = &mem,
 	.set_timer = f_set_timer, .send_ipi = f_ipi, .rfence = f_fence,
 	.hart_start = f_start, .hart_status = f_status, .hart_stop = f_stop,
+	.hart_suspend = f_suspend,
 	.reset = f_reset, .console_write = f_write, .console_read = f_read,
 };
 
@@ -125,8 +135,39 @@ int main(void)
 		    "status of no hart");
 	r = call(1, SBI_EXT_HSM, 1, 0, 0, 0);
 	test_assert(r.stop && fake.stopped == 1, "hart_stop stops the caller");
-	test_assert(call(0, SBI_EXT_HSM, 3, 0, 0, 0).error == SBI_ERR_NOT_SUPPORTED,
-		    "no suspend");
+	/* hart_suspend(type, resume_addr, opaque) */
+	r = call(2, SBI_EXT_HSM, 3, SBI_HSM_SUSPEND_RET, 0, 0);
+	test_assert(r.error == 0 && !r.resumed && fake.suspended == 2 &&
+		    fake.suspend_ret == 1, "retentive suspend of the caller");
+	r = call(1, SBI_EXT_HSM, 3, SBI_HSM_SUSPEND_NONRET, 0x80000100, 77);
+	test_assert(r.error == 0 && r.resumed && fake.suspended == 1 &&
+		    fake.suspend_ret == 0 && fake.start_pc == 0x80000100 &&
+		    fake.start_opaque == 77, "non-retentive suspend, resume address");
+	fake.suspended = -1;
+	test_assert(call(0, SBI_EXT_HSM, 3, SBI_HSM_SUSPEND_NONRET, 0x1000, 0).error ==
+		    SBI_ERR_INVALID_ADDRESS && fake.suspended == -1,
+		    "non-retentive: a resume address outside RAM");
+	test_assert(call(0, SBI_EXT_HSM, 3, SBI_HSM_SUSPEND_RET, 0x1000, 0).error == 0,
+		    "retentive: the address is not looked at");
+	fake.suspended = -1;
+	test_assert(call(0, SBI_EXT_HSM, 3, 1, 0, 0).error == SBI_ERR_INVALID_PARAM &&
+		    call(0, SBI_EXT_HSM, 3, 0x10000000, 0, 0).error == SBI_ERR_INVALID_PARAM &&
+		    call(0, SBI_EXT_HSM, 3, 0x80000001, 0x80000000, 0).error == SBI_ERR_INVALID_PARAM &&
+		    call(0, SBI_EXT_HSM, 3, 0xffffffff, 0x80000000, 0).error == SBI_ERR_INVALID_PARAM &&
+		    call(0, SBI_EXT_HSM, 3, 1ull << 32, 0, 0).error == SBI_ERR_INVALID_PARAM &&
+		    fake.suspended == -1,
+		    "reserved and platform suspend types: invalid, nothing done");
+	{
+		struct rv_sbi_ops no = ops;
+		uint64_t a[8] = { 0, 0, 0, 0, 0, 0, 3, SBI_EXT_HSM };
+
+		no.hart_suspend = NULL;
+		rv_sbi_call(&no, 0, a, &r);
+		test_assert(r.error == SBI_ERR_NOT_SUPPORTED,
+			    "a machine without suspend: not supported");
+	}
+	test_assert(call(0, SBI_EXT_HSM, 4, 0, 0, 0).error == SBI_ERR_NOT_SUPPORTED,
+		    "no HSM function 4");
 
 	r = call(0, 0x01, 0, 'h', 0, 0);
 	r = call(0, 0x01, 0, 'i', 0, 0);

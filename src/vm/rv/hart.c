@@ -118,12 +118,10 @@ static void sret(struct rv_hart *h)
 	kick(h);
 }
 
-static void wfi(struct rv_hart *h)
+/* until an interrupt is pending and enabled in sie or a stop (WFI, SBI
+ * suspend); the caller is outside its run loop for remote fences */
+static void sleep_irq(struct rv_hart *h)
 {
-	retire(h);
-	if (h->no_sleep)
-		return;		/* WFI may be a no-op (spec 3.3.3) */
-	set_state(h, RUN_OUTSIDE);
 	pthread_mutex_lock(&h->lock);
 	/* @sleeping before looking at sip: a waker either sees it set and
 	 * signals under the lock, or raised sip before we look */
@@ -134,7 +132,46 @@ static void wfi(struct rv_hart *h)
 		pthread_cond_wait(&h->wake, &h->lock);
 	__atomic_store_n(&h->sleeping, 0, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&h->lock);
+}
+
+static void wfi(struct rv_hart *h)
+{
+	retire(h);
+	if (h->no_sleep)
+		return;		/* WFI may be a no-op (spec 3.3.3) */
+	set_state(h, RUN_OUTSIDE);
+	sleep_irq(h);
 	set_state(h, RUN_EXEC);
+}
+
+void rv_hart_suspend(struct rv_hart *h)
+{
+	if (!h->no_sleep && (h->sie & IRQ_ALL))
+		sleep_irq(h);
+}
+
+void rv_hart_resume_at(struct rv_hart *h, uint64_t pc, uint64_t a1)
+{
+	h->resume = true;
+	h->resume_pc = pc;
+	h->resume_a1 = a1;
+}
+
+/* a non-retentive resume (SBI HSM suspend, spec 2.0 9.4): S-mode, satp
+ * Bare, SIE off; the other registers are as the suspend left them */
+static void resume(struct rv_hart *h)
+{
+	h->resume = false;
+	h->priv = PRV_S;
+	h->sstatus &= ~SR_SIE;
+	h->satp = 0;
+	rv_mmu_set_satp(&h->mmu, 0);
+	update_ctx(h);
+	h->cpu.reservation = ~0ull;
+	h->cpu.pc = h->resume_pc;
+	h->cpu.x[10] = h->hartid;
+	h->cpu.x[11] = h->resume_a1;
+	h->cpu.insns++;
 }
 
 /* the privileged instructions, which the shared decoder calls illegal */
@@ -167,7 +204,10 @@ static enum step_end sbi(struct rv_hart *h)
 	set_state(h, RUN_OUTSIDE);
 	r = h->ops->sbi_call(h->ops->ctx, h);
 	set_state(h, RUN_EXEC);
-	retire(h);
+	if (h->resume)
+		resume(h);
+	else
+		retire(h);
 	return r ? STEP_STOP : STEP_ON;
 }
 

@@ -90,6 +90,8 @@ struct rv_hart {
 	int state;			/* atomic: enum run_state */
 	int sleeping;			/* atomic: in WFI, under @lock */
 	bool no_sleep;			/* rv_hart_run_max(): WFI is a nop */
+	bool resume;			/* rv_hart_resume_at() during an SBI call */
+	uint64_t resume_pc, resume_a1;
 	bool jit;			/* run translated code (src/emu/jit.c) */
 	pthread_mutex_t lock;		/* WFI */
 	pthread_cond_t wake;

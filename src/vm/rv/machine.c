@@ -308,6 +308,27 @@ static void sbi_hart_stop(void *ctx, int hart)
 	pthread_mutex_unlock(&m->slock);
 }
 
+/* HSM suspend of the calling hart: SUSPENDED to hart_get_status while
+ * it sleeps (as WFI: until an interrupt it enables is pending) */
+static int sbi_hart_suspend(void *ctx, int hart, int retentive,
+			    uint64_t resume_addr, uint64_t opaque)
+{
+	struct rv_machine *m = ctx;
+	struct hart_slot *s = &m->hart[hart];
+
+	pthread_mutex_lock(&m->slock);
+	s->state = SBI_HSM_SUSPENDED;
+	pthread_mutex_unlock(&m->slock);
+	rv_hart_suspend(s->h);
+	pthread_mutex_lock(&m->slock);
+	if (s->state == SBI_HSM_SUSPENDED)
+		s->state = SBI_HSM_STARTED;
+	pthread_mutex_unlock(&m->slock);
+	if (!retentive)
+		rv_hart_resume_at(s->h, resume_addr, opaque);
+	return SBI_SUCCESS;
+}
+
 static void sbi_reset(void *ctx, uint32_t type, uint32_t reason)
 {
 	end_run(ctx, type == SBI_SRST_SHUTDOWN ? VM_END_POWEROFF : VM_END_RESET,
@@ -883,6 +904,7 @@ static int machine_init(struct rv_machine *m, const struct vm_config *cfg,
 		.set_timer = sbi_set_timer, .send_ipi = sbi_send_ipi,
 		.rfence = sbi_rfence, .hart_start = sbi_hart_start,
 		.hart_status = sbi_hart_status, .hart_stop = sbi_hart_stop,
+		.hart_suspend = sbi_hart_suspend,
 		.reset = sbi_reset, .console_write = sbi_console_write,
 		.console_read = sbi_console_read,
 	};
