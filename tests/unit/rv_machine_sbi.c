@@ -10,7 +10,7 @@
 static struct {
 	uint64_t timer[4];
 	int timer_hart;
-	int ipi, fence;		/* bit masks of harts */
+	int ipi, fence, fence_vma;	/* bit masks of harts */
 	int started, start_ret;
 	uint64_t start_pc, start_opaque;
 	int stopped;
@@ -28,6 +28,7 @@ static void f_set_timer(void *c, int h, uint64_t when)
 }
 static void f_ipi(void *c, int h) { fake.ipi |= 1 << h; }
 static void f_fence(void *c, int h) { fake.fence |= 1 << h; }
+static void f_fence_vma(void *c, int h) { fake.fence_vma |= 1 << h; }
 static int f_start(void *c, int h, uint64_t pc, uint64_t op)
 {
 	fake.started = h;
@@ -120,6 +121,23 @@ int main(void)
 		    "remote sfence.vma");
 	test_assert(call(0, SBI_EXT_RFENCE, 5, 0x3, 0, 0).error == SBI_ERR_NOT_SUPPORTED,
 		    "hypervisor fences");
+	{
+		struct rv_sbi_ops vma = ops;
+		uint64_t a[8] = { 0x6, 0, 0, 0, 0, 0, 0, SBI_EXT_RFENCE };
+
+		vma.rfence_vma = f_fence_vma;
+		fake.fence = fake.fence_vma = 0;
+		rv_sbi_call(&vma, 0, a, &r);
+		test_assert(r.error == 0 && fake.fence == 6 && !fake.fence_vma,
+			    "remote fence.i: rfence");
+		a[6] = 1;
+		rv_sbi_call(&vma, 0, a, &r);
+		a[6] = 2;
+		a[0] = 1;
+		rv_sbi_call(&vma, 0, a, &r);
+		test_assert(r.error == 0 && fake.fence == 6 && fake.fence_vma == 7,
+			    "remote sfence.vma[.asid]: rfence_vma when the machine has it");
+	}
 
 	r = call(0, SBI_EXT_HSM, 0, 2, 0x80200000, 0x82000000);
 	test_assert(r.error == 0 && fake.started == 2 && fake.start_pc == 0x80200000 &&

@@ -259,7 +259,10 @@ static bool service(struct rv_hart *h)
 	req = __atomic_load_n(&h->fence_req, __ATOMIC_SEQ_CST);
 	if (req != h->fence_done) {
 		rv_mmu_flush(&h->mmu);
-		if (h->jit)	/* a remote fence.i: code may have changed */
+		/* a remote fence.i: code may have changed (set before its
+		 * request is counted, so never missed here) */
+		if (__atomic_exchange_n(&h->fence_code, 0, __ATOMIC_SEQ_CST) &&
+		    h->jit)
 			rv_jit_flush_thread();
 		__atomic_store_n(&h->fence_done, req, __ATOMIC_RELEASE);
 	}
@@ -477,7 +480,7 @@ void rv_hart_stop(struct rv_hart *h)
 	wake(h);
 }
 
-void rv_hart_remote_fence(struct rv_hart *h)
+static void remote_fence(struct rv_hart *h)
 {
 	unsigned req = __atomic_add_fetch(&h->fence_req, 1, __ATOMIC_SEQ_CST);
 
@@ -488,6 +491,17 @@ void rv_hart_remote_fence(struct rv_hart *h)
 	       (int)(__atomic_load_n(&h->fence_done, __ATOMIC_ACQUIRE) -
 		     req) < 0)
 		sched_yield();
+}
+
+void rv_hart_remote_fence(struct rv_hart *h)
+{
+	__atomic_store_n(&h->fence_code, 1, __ATOMIC_SEQ_CST);
+	remote_fence(h);
+}
+
+void rv_hart_remote_sfence_vma(struct rv_hart *h)
+{
+	remote_fence(h);
 }
 
 void rv_hart_describe(const struct rv_hart *h, char *buf, unsigned int n)

@@ -97,6 +97,10 @@ void rv_hart_stop(struct rv_hart *h);
  */
 void rv_hart_remote_fence(struct rv_hart *h);
 
+/* The same for a remote sfence.vma: the TLB only (translated code is
+ * checked through it, as after a local SFENCE.VMA). */
+void rv_hart_remote_sfence_vma(struct rv_hart *h);
+
 /*
  * From the hart's own sbi_call (SBI HSM hart_suspend): sleep as WFI does
  * until an interrupt is pending and enabled in sie, or a stop; at once

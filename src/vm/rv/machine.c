@@ -251,6 +251,13 @@ static void sbi_rfence(void *ctx, int hart)
 	rv_hart_remote_fence(m->hart[hart].h);
 }
 
+static void sbi_rfence_vma(void *ctx, int hart)
+{
+	struct rv_machine *m = ctx;
+
+	rv_hart_remote_sfence_vma(m->hart[hart].h);
+}
+
 static void *hart_thread(void *arg);
 
 static int sbi_hart_start(void *ctx, int hart, uint64_t pc, uint64_t opaque)
@@ -902,7 +909,8 @@ static int machine_init(struct rv_machine *m, const struct vm_config *cfg,
 	m->sbi = (struct rv_sbi_ops){
 		.ctx = m, .nharts = m->nharts, .ram = &m->gmem,
 		.set_timer = sbi_set_timer, .send_ipi = sbi_send_ipi,
-		.rfence = sbi_rfence, .hart_start = sbi_hart_start,
+		.rfence = sbi_rfence, .rfence_vma = sbi_rfence_vma,
+		.hart_start = sbi_hart_start,
 		.hart_status = sbi_hart_status, .hart_stop = sbi_hart_stop,
 		.hart_suspend = sbi_hart_suspend,
 		.reset = sbi_reset, .console_write = sbi_console_write,

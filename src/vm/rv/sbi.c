@@ -232,7 +232,9 @@ void rv_sbi_call(const struct rv_sbi_ops *ops, int hart, const uint64_t a[8],
 		/* fence.i, sfence.vma, sfence.vma.asid: all flush everything;
 		 * the hypervisor fences (3..6) are not offered */
 		if (a[6] <= 2)
-			r->error = each_hart(ops, a[0], a[1], ops->rfence);
+			r->error = each_hart(ops, a[0], a[1],
+					     a[6] && ops->rfence_vma ?
+					     ops->rfence_vma : ops->rfence);
 		else
 			r->error = SBI_ERR_NOT_SUPPORTED;
 		break;

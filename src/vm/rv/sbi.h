@@ -66,6 +66,8 @@ struct rv_sbi_ops {
 	void (*send_ipi)(void *ctx, int hart);
 	/* @hart must flush its TLB / instruction cache before going on */
 	void (*rfence)(void *ctx, int hart);
+	/* remote sfence.vma[.asid]: its TLB only (NULL: rfence) */
+	void (*rfence_vma)(void *ctx, int hart);
 	/* HSM: return an SBI error code */
 	int (*hart_start)(void *ctx, int hart, uint64_t pc, uint64_t opaque);
 	int (*hart_status)(void *ctx, int hart);
