@@ -42,6 +42,7 @@
 #define SBI_EXIT	8
 #define SBI_REPORT	0x10
 #define SBI_ACK		0x12
+#define SBI_SUSPEND	0x14	/* a0: 0 retentive, else resume at a1, a2 */
 
 /* registers */
 enum { ZERO, RA, SP, GP, TP, T0, T1, T2, S0, S1, A0, A1, A2, A3, A4, A5,
@@ -129,6 +130,13 @@ static int fm_sbi(void *ctx, struct rv_hart *h)
 	case SBI_ACK:
 		rv_hart_set_pending(h, rv_hart_reg(h, A0) & 63, 0);
 		return 0;
+	case SBI_SUSPEND:	/* as the machine's HSM suspend */
+		rv_hart_suspend(h);
+		if (rv_hart_reg(h, A0))
+			rv_hart_resume_at(h, rv_hart_reg(h, A1),
+					  rv_hart_reg(h, A2));
+		rv_hart_set_reg(h, A0, 0);
+		return 0;
 	}
 	return 0;
 }
@@ -175,6 +183,7 @@ static void emit(uint32_t w)
 
 #define ADDI(rd, rs, imm)	emit(I(imm, rs, 0, rd, 0x13))
 #define ORI(rd, rs, imm)	emit(I(imm, rs, 6, rd, 0x13))
+#define ANDI(rd, rs, imm)	emit(I(imm, rs, 7, rd, 0x13))
 #define SLLI(rd, rs, sh)	emit(I(sh, rs, 1, rd, 0x13))
 #define ADD(rd, a, b)		emit(R(0, b, a, 0, rd, 0x33))
 #define LD(rd, rs, off)		emit(I(off, rs, 3, rd, 0x03))
@@ -769,6 +778,67 @@ static void test_wfi_timer(void)
 	expect_report(2, (1ull << 63) | 5, 0x55, "vectored timer interrupt");
 }
 
+/*
+ * SBI HSM suspend (the hart's side): retentive, it sleeps as WFI until
+ * an interrupt enabled in sie is pending and the ecall returns;
+ * non-retentive, it goes on at the resume address with a0 = hartid,
+ * a1 = opaque, satp Bare, SIE off; with nothing enabled in sie it
+ * returns at once (nothing could resume it).
+ */
+static void test_suspend(void)
+{
+	enum rv_hart_end end = RV_HART_CRASHED;
+	uint64_t resume = CODE + 0x800, root;
+	pthread_t t;
+
+	begin();
+	root = pt_begin(3);
+	ADDI(A0, ZERO, 0);
+	ADDI(A7, ZERO, SBI_SUSPEND);
+	ECALL();			/* sie 0: back at once */
+	REPORT(ZERO, ZERO, ZERO);	/* report 0 */
+	LI(S0, 1 << 5);
+	CSRW(SIE, S0);
+	ADDI(A0, ZERO, 0);
+	ADDI(A7, ZERO, SBI_SUSPEND);
+	ECALL();			/* retentive: sleeps until STIP */
+	CSRR(S2, SIP);
+	REPORT(A0, S2, ZERO);		/* report 1 */
+	ADDI(A7, ZERO, SBI_ACK);
+	ADDI(A0, ZERO, 5);
+	ECALL();
+	enable_paging(root, 8);
+	LI(S0, 1 << 1);
+	CSRRS(ZERO, SSTATUS, S0);	/* SIE on: must be off after */
+	CSRW(SIE, ZERO);		/* nothing to wait for */
+	ADDI(A0, ZERO, 1);
+	LI(A1, resume);
+	LI(A2, 0x4321);
+	ADDI(A7, ZERO, SBI_SUSPEND);
+	ECALL();			/* non-retentive */
+	EXIT();				/* not reached */
+	pc_emit = resume;
+	CSRR(S3, SATP);
+	CSRR(S4, SSTATUS);
+	ANDI(S4, S4, 2);
+	REPORT(A0, A1, S3);		/* report 2 */
+	REPORT(S4, ZERO, ZERO);		/* report 3 */
+	EXIT();
+	rv_hart_boot(hart, CODE, 0);
+	pthread_create(&t, NULL, run_thread, &end);
+	usleep(50 * 1000);
+	test_assert(__atomic_load_n(&fm.n, __ATOMIC_SEQ_CST) == 1,
+		    "a retentive suspend sleeps");
+	rv_hart_set_pending(hart, RV_IRQ_STI, 1);
+	pthread_join(t, NULL);
+	test_assert(end == RV_HART_STOPPED, "suspend program ends");
+	expect_report(0, 0, 0, "with sie 0 the suspend returns at once");
+	expect_report(1, 0, 0x20, "a retentive suspend resumes on STIP, SBI_SUCCESS");
+	expect_report(2, 0, 0x4321, "non-retentive: a0 hartid, a1 opaque");
+	test_assert(fm.n > 2 && fm.r[2].epc == 0, "satp Bare after the resume");
+	expect_report(3, 0, 0, "SIE off after the resume");
+}
+
 /* SEI > SSI > STI */
 static void test_priority(void)
 {
@@ -906,6 +976,61 @@ static void test_sfence_superpage(void)
 	expect_report(0, 1, 2, "sfence.vma of a superpage drops its pieces");
 }
 
+/*
+ * One load instruction reading two pages (a translated access keeps a
+ * copy of the TLB entry it last hit): SFENCE.VMA of the second page,
+ * the first read again (its copy is made again from the TLB, which
+ * still holds it), the first page remapped and fenced: the load sees
+ * the new page.  The copy once outlived that fence (issue 6: a read
+ * after a COW fault saw the page the child kept).
+ */
+static void test_sfence_copy(void)
+{
+	uint64_t root, va = 0x40000000, pa1 = RAM_BASE + 0x200000;
+	uint64_t pa2 = RAM_BASE + 0x201000, pa3 = RAM_BASE + 0x202000;
+	uint64_t peek = CODE + 0x800, slot, save;
+
+	begin();
+	root = pt_begin(3);
+	map(root, 3, va, pa1, 0, KRWX);
+	map(root, 3, va + 0x1000, pa3, 0, KRWX);
+	slot = pt_next - 0x1000 + ((va >> 12) & 511) * 8;
+	save = pc_emit;
+	pc_emit = peek;			/* a0 = [a0] */
+	LD(A0, A0, 0);
+	RET();
+	pc_emit = save;
+	enable_paging(root, 8);
+	LI(S1, peek);
+	LI(S0, va);
+	LI(S6, va + 0x1000);
+	ADDI(S5, ZERO, 3);
+	ADDI(A0, S0, 0);		/* loop: peek(P), translated */
+	JALR(RA, S1, 0);
+	ADDI(S5, S5, -1);
+	BNE(S5, ZERO, -12);
+	ADDI(A0, S6, 0);
+	JALR(RA, S1, 0);		/* peek(Q): the copy moves to Q */
+	SFENCE_VMA(S6);
+	ADDI(A0, S0, 0);
+	JALR(RA, S1, 0);		/* peek(P): copied from the TLB again */
+	ADDI(S4, A0, 0);		/* 1 */
+	LI(S2, slot);
+	LI(S3, pte(pa2, KRWX));
+	SD(S3, S2, 0);			/* remap P to pa2 */
+	SFENCE_VMA(S0);
+	ADDI(A0, S0, 0);
+	JALR(RA, S1, 0);
+	ADDI(S5, A0, 0);		/* 2 */
+	REPORT(S4, S5, ZERO);
+	EXIT();
+	wr64(pa1, 1);
+	wr64(pa2, 2);
+	wr64(pa3, 3);
+	test_assert(run() == RV_HART_STOPPED, "sfence copy program");
+	expect_report(0, 1, 2, "sfence.vma of a page drops translated copies of it");
+}
+
 /* ---- translated code ---------------------------------------------------- */
 
 /* a function that sets a0 = v, at pa */
@@ -1013,7 +1138,9 @@ static void suite(int jit)
 	test_accessed_only();
 	test_sfence();
 	test_sfence_superpage();
+	test_sfence_copy();
 	test_wfi_timer();
+	test_suspend();
 	test_priority();
 	test_crash();
 	test_remote_fence();

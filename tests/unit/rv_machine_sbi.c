@@ -10,10 +10,11 @@
 static struct {
 	uint64_t timer[4];
 	int timer_hart;
-	int ipi, fence;		/* bit masks of harts */
+	int ipi, fence, fence_vma;	/* bit masks of harts */
 	int started, start_ret;
 	uint64_t start_pc, start_opaque;
 	int stopped;
+	int suspended, suspend_ret;	/* the hart, retentive */
 	int reset, reset_type;
 	char out[64];
 	int nout;
@@ -27,6 +28,7 @@ static void f_set_timer(void *c, int h, uint64_t when)
 }
 static void f_ipi(void *c, int h) { fake.ipi |= 1 << h; }
 static void f_fence(void *c, int h) { fake.fence |= 1 << h; }
+static void f_fence_vma(void *c, int h) { fake.fence_vma |= 1 << h; }
 static int f_start(void *c, int h, uint64_t pc, uint64_t op)
 {
 	fake.started = h;
@@ -36,6 +38,14 @@ static int f_start(void *c, int h, uint64_t pc, uint64_t op)
 }
 static int f_status(void *c, int h) { return h == 0 ? SBI_HSM_STARTED : SBI_HSM_STOPPED; }
 static void f_stop(void *c, int h) { fake.stopped = h; }
+static int f_suspend(void *c, int h, int retentive, uint64_t addr, uint64_t op)
+{
+	fake.suspended = h;
+	fake.suspend_ret = retentive;
+	fake.start_pc = addr;
+	fake.start_opaque = op;
+	return SBI_SUCCESS;
+}
 static void f_reset(void *c, uint32_t type, uint32_t reason)
 {
 	fake.reset++;
@@ -57,6 +67,7 @@ static const struct rv_sbi_ops ops = {
 	.nharts = 3, .ram = &mem,
 	.set_timer = f_set_timer, .send_ipi = f_ipi, .rfence = f_fence,
 	.hart_start = f_start, .hart_status = f_status, .hart_stop = f_stop,
+	.hart_suspend = f_suspend,
 	.reset = f_reset, .console_write = f_write, .console_read = f_read,
 };
 
@@ -110,6 +121,23 @@ int main(void)
 		    "remote sfence.vma");
 	test_assert(call(0, SBI_EXT_RFENCE, 5, 0x3, 0, 0).error == SBI_ERR_NOT_SUPPORTED,
 		    "hypervisor fences");
+	{
+		struct rv_sbi_ops vma = ops;
+		uint64_t a[8] = { 0x6, 0, 0, 0, 0, 0, 0, SBI_EXT_RFENCE };
+
+		vma.rfence_vma = f_fence_vma;
+		fake.fence = fake.fence_vma = 0;
+		rv_sbi_call(&vma, 0, a, &r);
+		test_assert(r.error == 0 && fake.fence == 6 && !fake.fence_vma,
+			    "remote fence.i: rfence");
+		a[6] = 1;
+		rv_sbi_call(&vma, 0, a, &r);
+		a[6] = 2;
+		a[0] = 1;
+		rv_sbi_call(&vma, 0, a, &r);
+		test_assert(r.error == 0 && fake.fence == 6 && fake.fence_vma == 7,
+			    "remote sfence.vma[.asid]: rfence_vma when the machine has it");
+	}
 
 	r = call(0, SBI_EXT_HSM, 0, 2, 0x80200000, 0x82000000);
 	test_assert(r.error == 0 && fake.started == 2 && fake.start_pc == 0x80200000 &&
@@ -125,8 +153,39 @@ int main(void)
 		    "status of no hart");
 	r = call(1, SBI_EXT_HSM, 1, 0, 0, 0);
 	test_assert(r.stop && fake.stopped == 1, "hart_stop stops the caller");
-	test_assert(call(0, SBI_EXT_HSM, 3, 0, 0, 0).error == SBI_ERR_NOT_SUPPORTED,
-		    "no suspend");
+	/* hart_suspend(type, resume_addr, opaque) */
+	r = call(2, SBI_EXT_HSM, 3, SBI_HSM_SUSPEND_RET, 0, 0);
+	test_assert(r.error == 0 && !r.resumed && fake.suspended == 2 &&
+		    fake.suspend_ret == 1, "retentive suspend of the caller");
+	r = call(1, SBI_EXT_HSM, 3, SBI_HSM_SUSPEND_NONRET, 0x80000100, 77);
+	test_assert(r.error == 0 && r.resumed && fake.suspended == 1 &&
+		    fake.suspend_ret == 0 && fake.start_pc == 0x80000100 &&
+		    fake.start_opaque == 77, "non-retentive suspend, resume address");
+	fake.suspended = -1;
+	test_assert(call(0, SBI_EXT_HSM, 3, SBI_HSM_SUSPEND_NONRET, 0x1000, 0).error ==
+		    SBI_ERR_INVALID_ADDRESS && fake.suspended == -1,
+		    "non-retentive: a resume address outside RAM");
+	test_assert(call(0, SBI_EXT_HSM, 3, SBI_HSM_SUSPEND_RET, 0x1000, 0).error == 0,
+		    "retentive: the address is not looked at");
+	fake.suspended = -1;
+	test_assert(call(0, SBI_EXT_HSM, 3, 1, 0, 0).error == SBI_ERR_INVALID_PARAM &&
+		    call(0, SBI_EXT_HSM, 3, 0x10000000, 0, 0).error == SBI_ERR_INVALID_PARAM &&
+		    call(0, SBI_EXT_HSM, 3, 0x80000001, 0x80000000, 0).error == SBI_ERR_INVALID_PARAM &&
+		    call(0, SBI_EXT_HSM, 3, 0xffffffff, 0x80000000, 0).error == SBI_ERR_INVALID_PARAM &&
+		    call(0, SBI_EXT_HSM, 3, 1ull << 32, 0, 0).error == SBI_ERR_INVALID_PARAM &&
+		    fake.suspended == -1,
+		    "reserved and platform suspend types: invalid, nothing done");
+	{
+		struct rv_sbi_ops no = ops;
+		uint64_t a[8] = { 0, 0, 0, 0, 0, 0, 3, SBI_EXT_HSM };
+
+		no.hart_suspend = NULL;
+		rv_sbi_call(&no, 0, a, &r);
+		test_assert(r.error == SBI_ERR_NOT_SUPPORTED,
+			    "a machine without suspend: not supported");
+	}
+	test_assert(call(0, SBI_EXT_HSM, 4, 0, 0, 0).error == SBI_ERR_NOT_SUPPORTED,
+		    "no HSM function 4");
 
 	r = call(0, 0x01, 0, 'h', 0, 0);
 	r = call(0, 0x01, 0, 'i', 0, 0);

@@ -118,12 +118,10 @@ static void sret(struct rv_hart *h)
 	kick(h);
 }
 
-static void wfi(struct rv_hart *h)
+/* until an interrupt is pending and enabled in sie or a stop (WFI, SBI
+ * suspend); the caller is outside its run loop for remote fences */
+static void sleep_irq(struct rv_hart *h)
 {
-	retire(h);
-	if (h->no_sleep)
-		return;		/* WFI may be a no-op (spec 3.3.3) */
-	set_state(h, RUN_OUTSIDE);
 	pthread_mutex_lock(&h->lock);
 	/* @sleeping before looking at sip: a waker either sees it set and
 	 * signals under the lock, or raised sip before we look */
@@ -134,7 +132,46 @@ static void wfi(struct rv_hart *h)
 		pthread_cond_wait(&h->wake, &h->lock);
 	__atomic_store_n(&h->sleeping, 0, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&h->lock);
+}
+
+static void wfi(struct rv_hart *h)
+{
+	retire(h);
+	if (h->no_sleep)
+		return;		/* WFI may be a no-op (spec 3.3.3) */
+	set_state(h, RUN_OUTSIDE);
+	sleep_irq(h);
 	set_state(h, RUN_EXEC);
+}
+
+void rv_hart_suspend(struct rv_hart *h)
+{
+	if (!h->no_sleep && (h->sie & IRQ_ALL))
+		sleep_irq(h);
+}
+
+void rv_hart_resume_at(struct rv_hart *h, uint64_t pc, uint64_t a1)
+{
+	h->resume = true;
+	h->resume_pc = pc;
+	h->resume_a1 = a1;
+}
+
+/* a non-retentive resume (SBI HSM suspend, spec 2.0 9.4): S-mode, satp
+ * Bare, SIE off; the other registers are as the suspend left them */
+static void resume(struct rv_hart *h)
+{
+	h->resume = false;
+	h->priv = PRV_S;
+	h->sstatus &= ~SR_SIE;
+	h->satp = 0;
+	rv_mmu_set_satp(&h->mmu, 0);
+	update_ctx(h);
+	h->cpu.reservation = ~0ull;
+	h->cpu.pc = h->resume_pc;
+	h->cpu.x[10] = h->hartid;
+	h->cpu.x[11] = h->resume_a1;
+	h->cpu.insns++;
 }
 
 /* the privileged instructions, which the shared decoder calls illegal */
@@ -167,7 +204,10 @@ static enum step_end sbi(struct rv_hart *h)
 	set_state(h, RUN_OUTSIDE);
 	r = h->ops->sbi_call(h->ops->ctx, h);
 	set_state(h, RUN_EXEC);
-	retire(h);
+	if (h->resume)
+		resume(h);
+	else
+		retire(h);
 	return r ? STEP_STOP : STEP_ON;
 }
 
@@ -219,7 +259,10 @@ static bool service(struct rv_hart *h)
 	req = __atomic_load_n(&h->fence_req, __ATOMIC_SEQ_CST);
 	if (req != h->fence_done) {
 		rv_mmu_flush(&h->mmu);
-		if (h->jit)	/* a remote fence.i: code may have changed */
+		/* a remote fence.i: code may have changed (set before its
+		 * request is counted, so never missed here) */
+		if (__atomic_exchange_n(&h->fence_code, 0, __ATOMIC_SEQ_CST) &&
+		    h->jit)
 			rv_jit_flush_thread();
 		__atomic_store_n(&h->fence_done, req, __ATOMIC_RELEASE);
 	}
@@ -437,7 +480,7 @@ void rv_hart_stop(struct rv_hart *h)
 	wake(h);
 }
 
-void rv_hart_remote_fence(struct rv_hart *h)
+static void remote_fence(struct rv_hart *h)
 {
 	unsigned req = __atomic_add_fetch(&h->fence_req, 1, __ATOMIC_SEQ_CST);
 
@@ -448,6 +491,17 @@ void rv_hart_remote_fence(struct rv_hart *h)
 	       (int)(__atomic_load_n(&h->fence_done, __ATOMIC_ACQUIRE) -
 		     req) < 0)
 		sched_yield();
+}
+
+void rv_hart_remote_fence(struct rv_hart *h)
+{
+	__atomic_store_n(&h->fence_code, 1, __ATOMIC_SEQ_CST);
+	remote_fence(h);
+}
+
+void rv_hart_remote_sfence_vma(struct rv_hart *h)
+{
+	remote_fence(h);
 }
 
 void rv_hart_describe(const struct rv_hart *h, char *buf, unsigned int n)

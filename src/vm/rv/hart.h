@@ -97,6 +97,23 @@ void rv_hart_stop(struct rv_hart *h);
  */
 void rv_hart_remote_fence(struct rv_hart *h);
 
+/* The same for a remote sfence.vma: the TLB only (translated code is
+ * checked through it, as after a local SFENCE.VMA). */
+void rv_hart_remote_sfence_vma(struct rv_hart *h);
+
+/*
+ * From the hart's own sbi_call (SBI HSM hart_suspend): sleep as WFI does
+ * until an interrupt is pending and enabled in sie, or a stop; at once
+ * when sie enables none (nothing could ever resume the hart: a retentive
+ * suspend then returns as a spurious resume) and in rv_hart_run_max().
+ */
+void rv_hart_suspend(struct rv_hart *h);
+
+/* From the hart's own sbi_call (a non-retentive resume): when the call
+ * returns, the hart goes on at @pc instead of after its ecall, in S-mode
+ * with satp Bare, sstatus.SIE 0, a0 = its hartid and a1 = @a1. */
+void rv_hart_resume_at(struct rv_hart *h, uint64_t pc, uint64_t a1);
+
 /* "pc 0x... priv S satp ... scause ..." for a diagnosis line. */
 void rv_hart_describe(const struct rv_hart *h, char *buf, unsigned int n);
 

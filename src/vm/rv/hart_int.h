@@ -87,9 +87,12 @@ struct rv_hart {
 	int kick;			/* atomic: poll stop, fences, irqs */
 	int stop;			/* atomic: rv_hart_stop() */
 	unsigned fence_req, fence_done;	/* atomic: rv_hart_remote_fence() */
+	int fence_code;			/* atomic: one was a fence.i */
 	int state;			/* atomic: enum run_state */
 	int sleeping;			/* atomic: in WFI, under @lock */
 	bool no_sleep;			/* rv_hart_run_max(): WFI is a nop */
+	bool resume;			/* rv_hart_resume_at() during an SBI call */
+	uint64_t resume_pc, resume_a1;
 	bool jit;			/* run translated code (src/emu/jit.c) */
 	pthread_mutex_t lock;		/* WFI */
 	pthread_cond_t wake;

@@ -51,14 +51,19 @@ static bool phys_rw(struct rv_hart *h, uint64_t va, uint64_t pa, void *buf,
 	}
 	if (acc == RV_ACC_X)
 		return fail(h, RV_EXC_INSN_ACCESS, va);
-	/* a device may block (on a lock another hart holds while it
-	 * waits for our remote fence): we are outside meanwhile */
-	set_state(h, RUN_OUTSIDE);
+	/*
+	 * Still RUN_EXEC for remote fences: the access may come from
+	 * translated code, which goes on after it with the TLB copies it
+	 * checked at the block's entry, through blocks it enters without
+	 * the dispatcher, until the slice ends -- a fence answered "outside"
+	 * here would let kernel code use a stale mapping meanwhile.  No
+	 * device waits for a hart (the device lock is never held across a
+	 * fence), so the asker waits at most for the access and a slice.
+	 */
 	if (acc == RV_ACC_W)
 		r = h->ops->mmio_write(h->ops->ctx, pa, buf, n);
 	else
 		r = h->ops->mmio_read(h->ops->ctx, pa, buf, n);
-	set_state(h, RUN_EXEC);
 	if (r)
 		return fail(h, acc == RV_ACC_W ? RV_EXC_STORE_ACCESS :
 				 RV_EXC_LOAD_ACCESS, va);

@@ -251,6 +251,13 @@ static void sbi_rfence(void *ctx, int hart)
 	rv_hart_remote_fence(m->hart[hart].h);
 }
 
+static void sbi_rfence_vma(void *ctx, int hart)
+{
+	struct rv_machine *m = ctx;
+
+	rv_hart_remote_sfence_vma(m->hart[hart].h);
+}
+
 static void *hart_thread(void *arg);
 
 static int sbi_hart_start(void *ctx, int hart, uint64_t pc, uint64_t opaque)
@@ -306,6 +313,27 @@ static void sbi_hart_stop(void *ctx, int hart)
 	pthread_mutex_lock(&m->slock);
 	m->hart[hart].state = SBI_HSM_STOP_PENDING;
 	pthread_mutex_unlock(&m->slock);
+}
+
+/* HSM suspend of the calling hart: SUSPENDED to hart_get_status while
+ * it sleeps (as WFI: until an interrupt it enables is pending) */
+static int sbi_hart_suspend(void *ctx, int hart, int retentive,
+			    uint64_t resume_addr, uint64_t opaque)
+{
+	struct rv_machine *m = ctx;
+	struct hart_slot *s = &m->hart[hart];
+
+	pthread_mutex_lock(&m->slock);
+	s->state = SBI_HSM_SUSPENDED;
+	pthread_mutex_unlock(&m->slock);
+	rv_hart_suspend(s->h);
+	pthread_mutex_lock(&m->slock);
+	if (s->state == SBI_HSM_SUSPENDED)
+		s->state = SBI_HSM_STARTED;
+	pthread_mutex_unlock(&m->slock);
+	if (!retentive)
+		rv_hart_resume_at(s->h, resume_addr, opaque);
+	return SBI_SUCCESS;
 }
 
 static void sbi_reset(void *ctx, uint32_t type, uint32_t reason)
@@ -415,20 +443,6 @@ static void *hart_thread(void *arg)
 	return NULL;
 }
 
-/*
- * With more than one hart the harts are interpreted unless STRATA_RV_JIT=1:
- * a 2-hart Linux guest under the translator corrupted a user process's
- * heap twice in about thirty stress runs (glibc: "malloc(): unaligned
- * tcache chunk"), never with one hart or interpreted; until that race is
- * found, correct beats fast (docs/rv.md).
- */
-static bool smp_jit(void)
-{
-	const char *v = getenv("STRATA_RV_JIT");
-
-	return v && strcmp(v, "0") != 0;
-}
-
 static int harts_create(struct rv_machine *m, struct err *e)
 {
 	int i;
@@ -451,8 +465,6 @@ static int harts_create(struct rv_machine *m, struct err *e)
 		s->h = rv_hart_new(&hc);
 		if (!s->h)
 			return err_set(e, -ENOMEM, "hart %d", i);
-		if (m->nharts > 1 && !smp_jit())
-			rv_hart_set_jit(s->h, 0);
 	}
 	return 0;
 }
@@ -888,8 +900,10 @@ static int machine_init(struct rv_machine *m, const struct vm_config *cfg,
 	m->sbi = (struct rv_sbi_ops){
 		.ctx = m, .nharts = m->nharts, .ram = &m->gmem,
 		.set_timer = sbi_set_timer, .send_ipi = sbi_send_ipi,
-		.rfence = sbi_rfence, .hart_start = sbi_hart_start,
+		.rfence = sbi_rfence, .rfence_vma = sbi_rfence_vma,
+		.hart_start = sbi_hart_start,
 		.hart_status = sbi_hart_status, .hart_stop = sbi_hart_stop,
+		.hart_suspend = sbi_hart_suspend,
 		.reset = sbi_reset, .console_write = sbi_console_write,
 		.console_read = sbi_console_read,
 	};

@@ -31,9 +31,16 @@ static void gen_bump(struct rv_mmu *m)
 {
 	if (m->gen)
 		*m->gen += 4;
-	memset(m->filled, 0, sizeof(m->filled));
 }
 
+/*
+ * The filter of pages entered is emptied only with the TLB itself.  A
+ * copy (a translated access's slot, an indirect-branch entry) may be
+ * made again, after a bump, from any entry still in the TLB: had a
+ * bump for one page emptied the filter, a later SFENCE.VMA of another
+ * page still in the TLB would leave that page's new copies alone -- a
+ * load seeing the page a COW fault just replaced (issue 6).
+ */
 void rv_mmu_flush(struct rv_mmu *m)
 {
 	for (int c = 0; c < RV_CTX_N; c++)
@@ -42,6 +49,7 @@ void rv_mmu_flush(struct rv_mmu *m)
 				m->tlb[c].e[a][i].tag = RV_TLB_EMPTY;
 	m->sp_lo = ~0ull;
 	m->sp_last = 0;
+	memset(m->filled, 0, sizeof(m->filled));
 	gen_bump(m);
 }
 

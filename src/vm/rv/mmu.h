@@ -88,9 +88,11 @@ struct rv_mmu {
 	 * flush (an SFENCE.VMA vaddr inside flushes all: the TLB holds a
 	 * superpage as the 4 KiB pieces used); empty when lo > last */
 	uint64_t sp_lo, sp_last;
-	/* pages entered since @gen last moved (hashed, 4096 bits): an
+	/* pages entered since the last full flush (hashed, 4096 bits): an
 	 * SFENCE.VMA vaddr of a page never entered (Linux fences after
-	 * every page fault it fixes) leaves copies of other entries alone */
+	 * every page fault it fixes) leaves copies of other entries alone.
+	 * Not emptied when @gen moves for one page: the entries of the
+	 * others stay in the TLB, and copies are made from them again */
 	uint64_t filled[64];
 	struct rv_tlb *cur;	/* tlb[the current context] */
 	uint64_t *gen;		/* NULL, or bumped by a flush (+4) and set to

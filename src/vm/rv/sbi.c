@@ -74,6 +74,32 @@ static int64_t each_hart(const struct rv_sbi_ops *ops, uint64_t mask,
 	return SBI_SUCCESS;
 }
 
+/*
+ * HSM hart_suspend: the two default types only (spec 2.0, 9.4: the
+ * reserved and platform-specific ones are SBI_ERR_INVALID_PARAM); a
+ * non-retentive resume address must be RAM.
+ */
+static void suspend(const struct rv_sbi_ops *ops, int hart,
+		    const uint64_t a[8], struct rv_sbi_ret *r)
+{
+	int retentive = a[0] == SBI_HSM_SUSPEND_RET;
+
+	if (!ops->hart_suspend) {
+		r->error = SBI_ERR_NOT_SUPPORTED;
+		return;
+	}
+	if (!retentive && a[0] != SBI_HSM_SUSPEND_NONRET) {
+		r->error = SBI_ERR_INVALID_PARAM;
+		return;
+	}
+	if (!retentive && !gmem_ptr(ops->ram, a[1], 4)) {
+		r->error = SBI_ERR_INVALID_ADDRESS;
+		return;
+	}
+	r->error = ops->hart_suspend(ops->ctx, hart, retentive, a[1], a[2]);
+	r->resumed = !retentive && r->error == SBI_SUCCESS;
+}
+
 static void hsm(const struct rv_sbi_ops *ops, int hart, const uint64_t a[8],
 		struct rv_sbi_ret *r)
 {
@@ -94,7 +120,10 @@ static void hsm(const struct rv_sbi_ops *ops, int hart, const uint64_t a[8],
 		else
 			r->value = ops->hart_status(ops->ctx, a[0]);
 		break;
-	default:	/* hart_suspend: not offered */
+	case 3:		/* hart_suspend(type, resume_addr, opaque) */
+		suspend(ops, hart, a, r);
+		break;
+	default:
 		r->error = SBI_ERR_NOT_SUPPORTED;
 	}
 }
@@ -203,7 +232,9 @@ void rv_sbi_call(const struct rv_sbi_ops *ops, int hart, const uint64_t a[8],
 		/* fence.i, sfence.vma, sfence.vma.asid: all flush everything;
 		 * the hypervisor fences (3..6) are not offered */
 		if (a[6] <= 2)
-			r->error = each_hart(ops, a[0], a[1], ops->rfence);
+			r->error = each_hart(ops, a[0], a[1],
+					     a[6] && ops->rfence_vma ?
+					     ops->rfence_vma : ops->rfence);
 		else
 			r->error = SBI_ERR_NOT_SUPPORTED;
 		break;

@@ -42,6 +42,11 @@
 #define SBI_HSM_STOPPED		1
 #define SBI_HSM_START_PENDING	2
 #define SBI_HSM_STOP_PENDING	3
+#define SBI_HSM_SUSPENDED	4
+
+/* HSM suspend types (a0 of hart_suspend) */
+#define SBI_HSM_SUSPEND_RET	0x00000000u	/* default retentive */
+#define SBI_HSM_SUSPEND_NONRET	0x80000000u	/* default non-retentive */
 
 /* SRST types */
 #define SBI_SRST_SHUTDOWN	0
@@ -61,11 +66,20 @@ struct rv_sbi_ops {
 	void (*send_ipi)(void *ctx, int hart);
 	/* @hart must flush its TLB / instruction cache before going on */
 	void (*rfence)(void *ctx, int hart);
+	/* remote sfence.vma[.asid]: its TLB only (NULL: rfence) */
+	void (*rfence_vma)(void *ctx, int hart);
 	/* HSM: return an SBI error code */
 	int (*hart_start)(void *ctx, int hart, uint64_t pc, uint64_t opaque);
 	int (*hart_status)(void *ctx, int hart);
 	/* the calling hart stops (its run loop ends) */
 	void (*hart_stop)(void *ctx, int hart);
+	/* HSM hart_suspend of the calling hart (type already checked: the
+	 * default retentive or non-retentive one; a non-retentive
+	 * @resume_addr lies in RAM): returns once it resumes, an SBI
+	 * error code; non-retentive, the hart then goes on at @resume_addr
+	 * with a0 = hartid, a1 = @opaque.  NULL: not supported. */
+	int (*hart_suspend)(void *ctx, int hart, int retentive,
+			    uint64_t resume_addr, uint64_t opaque);
 	void (*reset)(void *ctx, uint32_t type, uint32_t reason);
 	void (*console_write)(void *ctx, const void *buf, uint64_t len);
 	/* a byte of console input, or -1 when none is ready */
@@ -75,6 +89,8 @@ struct rv_sbi_ops {
 struct rv_sbi_ret {
 	int64_t error;		/* a0 */
 	int64_t value;		/* a1 */
+	int resumed;		/* a non-retentive suspend ended: a0 and a1
+				 * are the machine's, not error and value */
 	int legacy;		/* a legacy call: only a0 (= error) is set */
 	int stop;		/* the calling hart's run loop ends */
 };
