@@ -85,7 +85,41 @@ static void *mem_at(struct rv_cpu *cpu, uint64_t addr, uint64_t len,
 	return (void *)(uintptr_t)(cpu->mem_base + addr);
 }
 
-/* misaligned accesses are allowed: memcpy (the host is little-endian) */
+/*
+ * Misaligned accesses are allowed: memcpy (the host is little-endian),
+ * of a constant size each, so that an aligned access is one host load
+ * or store -- a memcpy of a variable length may be done in overlapping
+ * pieces, and a piece's store could undo another thread's AMO.
+ */
+static inline uint64_t host_load(const void *p, unsigned len)
+{
+	uint8_t b;
+	uint16_t h;
+	uint32_t w;
+	uint64_t d;
+
+	switch (len) {
+	case 1: memcpy(&b, p, 1); return b;
+	case 2: memcpy(&h, p, 2); return h;
+	case 4: memcpy(&w, p, 4); return w;
+	default: memcpy(&d, p, 8); return d;
+	}
+}
+
+static inline void host_store(void *p, unsigned len, uint64_t v)
+{
+	uint8_t b = (uint8_t)v;
+	uint16_t h = (uint16_t)v;
+	uint32_t w = (uint32_t)v;
+
+	switch (len) {
+	case 1: memcpy(p, &b, 1); break;
+	case 2: memcpy(p, &h, 2); break;
+	case 4: memcpy(p, &w, 4); break;
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
 static bool load(struct rv_cpu *cpu, uint64_t addr, unsigned len, uint64_t *v)
 {
 	void *p;
@@ -99,8 +133,7 @@ static bool load(struct rv_cpu *cpu, uint64_t addr, unsigned len, uint64_t *v)
 	p = mem_at(cpu, addr, len, RV_FAULT_READ);
 	if (!p)
 		return false;
-	*v = 0;
-	memcpy(v, p, len);
+	*v = host_load(p, len);
 	return true;
 }
 
@@ -117,7 +150,7 @@ static bool store(struct rv_cpu *cpu, uint64_t addr, unsigned len, uint64_t v)
 	p = mem_at(cpu, addr, len, RV_FAULT_WRITE);
 	if (!p)
 		return false;
-	memcpy(p, &v, len);
+	host_store(p, len, v);
 	return true;
 }
 
