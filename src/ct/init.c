@@ -222,12 +222,22 @@ static int init_spawn(const struct ct_config *c, int console, pid_t *child,
 }
 
 /* pid 1's job: reap everything, pass signals on to the command, exit
- * with the command's status once it is gone. */
-static void __attribute__((noreturn)) init_wait(pid_t child)
+ * with the command's status once it is gone.  strata-ctwait does the
+ * same in a few KiB (a whole strata costs ~250 KiB of data, stack and
+ * page tables for this loop): exec it when it is there (@tiny, opened
+ * before pivot_root), else do it here.  All signals are blocked, and
+ * stay so across the exec: none is lost in between. */
+static void __attribute__((noreturn)) init_wait(pid_t child, int tiny)
 {
 	sigset_t all;
 	int status = 0, sig;
 
+	if (tiny >= 0) {
+		char pid[16], *argv[] = { "strata-init", pid, NULL }, *envp[] = { NULL };
+
+		snprintf(pid, sizeof(pid), "%d", (int)child);
+		syscall(SYS_execveat, tiny, "", argv, envp, AT_EMPTY_PATH);
+	}
 	sigfillset(&all);
 	proc_trim_memory();
 	for (;;) {
@@ -252,7 +262,7 @@ void init_main(const struct ct_config *c, const char *dir, int sock)
 	struct err e = { 0 }, ignore;
 	struct net_def net;
 	struct chan_msg m;
-	int console = -1;
+	int console = -1, tiny;
 	sigset_t all;
 	pid_t child = 0;
 
@@ -266,6 +276,7 @@ void init_main(const struct ct_config *c, const char *dir, int sock)
 	 * that needs neither.  A filter that fails to build here is built
 	 * again (and its error reported) when it is loaded. */
 	security_seccomp_build(&filter, &ignore);
+	tiny = proc_sibling_open("strata-ctwait", O_PATH | O_CLOEXEC);
 	if (c->net && network_load(c->net, &net, &e) < 0)
 		goto fail;
 	if (chan_recv(sock, &m, NULL) < 0 || m.type != RT_MOUNTS_READY)
@@ -283,7 +294,7 @@ void init_main(const struct ct_config *c, const char *dir, int sock)
 		close(console);
 	chan_send(sock, RT_STARTED, child, NULL, -1);
 	close(sock);
-	init_wait(child);
+	init_wait(child, tiny);
 fail:
 	chan_send_err(sock, RT_ERROR, &e);
 	_exit(e.code == -ENOENT ? 127 : 126);

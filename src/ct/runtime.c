@@ -377,6 +377,74 @@ static void rt_finish(struct rt *r, int code)
 		rt_release_mounts(gone[0] ? gone : r->dir, gone[0] != 0);
 }
 
+/*
+ * A background monitor waits for the rest of the container's life: it
+ * becomes strata-ctwait (a few KiB instead of a whole strata with its
+ * libraries, ~250 KiB of data, stack and page tables), which forwards
+ * the same signals, waits for init and then execs strata again as
+ * `strata ct _finish CODE NAME MOUNTED` to do what rt_finish() does here.
+ * The pid, its start time and the private mount namespace survive the
+ * exec, so the state file and `stop` still know the monitor.  Returns
+ * only when the exec failed; the monitor then waits itself.
+ */
+static void rt_become_tiny(struct rt *r)
+{
+	char pid[16], fd[16], *argv[] = { "strata-monitor", pid, fd, r->c->name,
+					 r->mounted ? "1" : "0", NULL };
+	sigset_t set, old;
+	int tiny, exe;
+
+	tiny = proc_sibling_open("strata-ctwait", O_PATH | O_CLOEXEC);
+	if (tiny < 0)
+		return;
+	exe = open("/proc/self/exe", O_PATH);	/* kept across the exec */
+	if (exe < 0) {
+		close(tiny);
+		return;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	snprintf(pid, sizeof(pid), "%d", (int)r->init);
+	snprintf(fd, sizeof(fd), "%d", exe);
+	fflush(NULL);
+	syscall(SYS_execveat, tiny, "", argv, environ, AT_EMPTY_PATH);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(exe);
+	close(tiny);
+}
+
+int runtime_finish(const char *name, int code, int mounted, struct err *e)
+{
+	struct ct_config c;
+	struct ct_state s;
+	struct rt r = { .c = &c, .lock = -1, .sock = -1, .pty = -1 };
+	sigset_t none;
+	int ret;
+
+	/* strata-ctwait blocked these to wait for them */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	ret = store_load(name, &c, &s, e);
+	if (ret < 0)
+		return ret;
+	ret = store_path(r.dir, name, NULL, e);
+	if (ret == 0) {
+		ct_cgroup_name(&c, r.cgroup);
+		r.have_cgroup = 1;
+		r.mounted = mounted;
+		rt_finish(&r, code);
+	}
+	ct_config_free(&c);
+	return ret;
+}
+
 int runtime_run(struct ct_config *c, const struct rt_opts *o, struct err *e)
 {
 	struct rt r = { .c = c, .lock = -1, .sock = -1, .pty = -1 };
@@ -397,6 +465,8 @@ int runtime_run(struct ct_config *c, const struct rt_opts *o, struct err *e)
 		chan_send(o->notify, RT_STARTED, r.init, NULL, -1);
 		close(o->notify);
 	}
+	if (o->detached && r.pty < 0)
+		rt_become_tiny(&r);
 	forward_signals(r.init);
 	if (r.pty >= 0 && !o->detached) {
 		tty_relay(r.pty, r.init, &status);
