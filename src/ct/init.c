@@ -132,12 +132,12 @@ static int init_setup_early(const struct ct_config *c, const char *dir, int sock
 /* After "go": init is in all its cgroups (the cgroup namespace is rooted
  * where it is now) and eth0 is in its namespace. */
 static int init_setup_late(const struct ct_config *c, const struct net_def *d,
-			   int v6conf, struct err *e)
+			   struct err *e)
 {
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return err_set(e, -errno, "new cgroup namespace");
 	if (c->net)
-		return network_setup_inside(d, c->ip, v6conf, e);
+		return network_setup_inside(d, c->ip, e);
 	return 0;
 }
 
@@ -262,7 +262,7 @@ void init_main(const struct ct_config *c, const char *dir, int sock)
 	struct err e = { 0 }, ignore;
 	struct net_def net;
 	struct chan_msg m;
-	int console = -1, tiny, v6conf = -1;
+	int console = -1, tiny;
 	sigset_t all;
 	pid_t child = 0;
 
@@ -279,8 +279,6 @@ void init_main(const struct ct_config *c, const char *dir, int sock)
 	tiny = proc_sibling_open("strata-ctwait", O_PATH | O_CLOEXEC);
 	if (c->net && network_load(c->net, &net, &e) < 0)
 		goto fail;
-	if (c->net)
-		v6conf = network_ipv6_conf_open();
 	if (chan_recv(sock, &m, NULL) < 0 || m.type != RT_MOUNTS_READY)
 		_exit(1);	/* the monitor is gone */
 	if (init_enter_mounts(&e) < 0 ||
@@ -288,7 +286,7 @@ void init_main(const struct ct_config *c, const char *dir, int sock)
 		goto fail;
 	if (chan_recv(sock, &m, NULL) < 0 || m.type != RT_GO)
 		_exit(1);
-	if (init_setup_late(c, &net, v6conf, &e) < 0 ||
+	if (init_setup_late(c, &net, &e) < 0 ||
 	    init_confine_with(&filter, &e) < 0 ||
 	    init_spawn(c, console, &child, &e) < 0)
 		goto fail;

@@ -16,7 +16,6 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,55 +336,16 @@ out_del:
 	return ret;
 }
 
-#define IPV6_CONF "/proc/sys/net/ipv6/conf"
-
-/*
- * The network gives a container IPv4 only.  IPv6 on its two veth ends
- * would still cost kernel memory for each (a link-local address and its
- * route, multicast memberships, neighbour discovery) and traffic
- * (duplicate address detection, router solicitations): it is turned off
- * on both, as Docker does for networks without IPv6.  Best effort: a
- * kernel without IPv6 has no such file.  @dir is the sysctl folder
- * net/ipv6/conf, whose entries are those of the caller's namespace.
- */
-static void ipv6_off(int dir, const char *ifname)
-{
-	char path[96];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s%s/disable_ipv6",
-		 dir == AT_FDCWD ? IPV6_CONF "/" : "", ifname);
-	fd = openat(dir, path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (write(fd, "1", 1) != 1)
-		log_debug("ipv6 off on %s: %s", ifname, strerror(errno));
-	close(fd);
-}
-
 int network_attach(const struct net_def *d, const char *host_if, pid_t child,
 		   struct err *e)
 {
-	int ret = nl_veth_add(host_if, "eth0", child, d->name, e);
-
-	if (ret == 0)
-		ipv6_off(AT_FDCWD, host_if);
-	return ret;
+	return nl_veth_add(host_if, "eth0", child, d->name, e);
 }
 
-int network_ipv6_conf_open(void)
-{
-	return open(IPV6_CONF, O_PATH | O_DIRECTORY | O_CLOEXEC);
-}
-
-int network_setup_inside(const struct net_def *d, uint32_t ip, int v6conf,
-			 struct err *e)
+int network_setup_inside(const struct net_def *d, uint32_t ip, struct err *e)
 {
 	int ret;
 
-	/* before eth0 goes up: no address is ever made for it */
-	if (v6conf >= 0)
-		ipv6_off(v6conf, "eth0");
 	ret = nl_link_up("lo", e);
 	if (ret == 0)
 		ret = nl_addr_add("eth0", ip, d->prefix, e);

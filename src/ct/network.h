@@ -63,15 +63,9 @@ int network_ensure_bridge(const struct net_def *d, struct err *e);
 int network_attach(const struct net_def *d, const char *host_if, pid_t child,
 		   struct err *e);
 
-/* Container side, in its own netns: lo up, eth0 @ip/prefix up (IPv6 off
- * on it through @v6conf, from network_ipv6_conf_open(), when >= 0),
- * default route through the gateway. */
-int network_setup_inside(const struct net_def *d, uint32_t ip, int v6conf,
-			 struct err *e);
-
-/* The sysctl folder net/ipv6/conf (O_PATH), opened while the host's /proc
- * is still there: the container's own is read-only.  -1 without IPv6. */
-int network_ipv6_conf_open(void);
+/* Container side, in its own netns: lo up, eth0 @ip/prefix up, default
+ * route through the gateway. */
+int network_setup_inside(const struct net_def *d, uint32_t ip, struct err *e);
 
 /* The `strata ct network create|ls|rm` command. */
 int network_cli(int argc, char **argv);
