@@ -276,10 +276,6 @@ while [ "$i" -le "$COUNT" ]; do
 	st=$(sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p' "$STRATA_ROOT/containers/b$i/state.json" 2>/dev/null)
 	if [ "$st" = running ] && [ -n "$m" ] && [ "$m" -gt 0 ] 2>/dev/null; then
 		echo "$m" >>"$work/monitors"
-		k=$(pss "$m")
-		pss_mon=$((pss_mon + k))
-		pte_mon=$((pte_mon + $(pte "$m")))
-		[ "$k" -gt 0 ] && nmon=$((nmon + 1))
 	fi
 	procs=$(cgroup_procs "b$i") || procs=$(state_field "b$i" pid)
 	for p in $procs; do
@@ -289,6 +285,15 @@ while [ "$i" -le "$COUNT" ]; do
 		[ "$k" -gt 0 ] && nproc=$((nproc + 1))
 	done
 	i=$((i + 1))
+done
+
+# A monitor per container, or one supervisor for all of them: each
+# process counted once.
+for m in $(sort -u "$work/monitors"); do
+	k=$(pss "$m")
+	pss_mon=$((pss_mon + k))
+	pte_mon=$((pte_mon + $(pte "$m")))
+	[ "$k" -gt 0 ] && nmon=$((nmon + 1))
 done
 
 # Every container running, each with its own address.
@@ -327,9 +332,9 @@ left_cg=$(find /sys/fs/cgroup -maxdepth 3 -path '*/strata/*' -type d 2>/dev/null
 	grep -E '/strata/b[0-9]+-[0-9a-f]{12}$')
 left_mnt=$(grep -cF "$STRATA_ROOT" /proc/self/mountinfo)
 left_mon=""
-while read -r m; do
+for m in $(sort -u "$work/monitors"); do
 	[ -d "/proc/$m" ] && grep -q strata "/proc/$m/cmdline" 2>/dev/null && left_mon="$left_mon $m"
-done <"$work/monitors"
+done
 left_dirs=$(ls -A "$STRATA_ROOT/containers" 2>/dev/null | grep -v '^\.lock$')
 
 per=$((COUNT > 0 ? COUNT : 1))
@@ -350,7 +355,7 @@ say "  first $dec starts median $f_med ms, last $dec starts median $l_med ms (gr
 say "  host memory per container: MemAvailable $(kib $((avail0 - avail1))), used $(kib $((used1 - used0)))"
 say "    of which (meminfo deltas per container):$(paste "$work/mem0" "$work/mem1" |
 	awk -v n="$per" '$1 != "MemAvailable:" { sub(":", "", $1); printf " %s %.0f", $1, ($5 - $2) / n }') KiB"
-say "  Pss per container: monitor $(kib "$pss_mon") ($nmon monitors), container processes $(kib "$pss_ct") ($nproc processes)"
+say "  Pss per container: monitors $(kib "$pss_mon") ($nmon monitor processes), container processes $(kib "$pss_ct") ($nproc processes)"
 # What the processes alone cost, free of the host's noise: Pss, page
 # tables, and a kernel stack each (16 KiB on x86-64, the kernel's
 # THREAD_SIZE; KernelStack in meminfo grows by that per task).

@@ -227,15 +227,20 @@ static int init_spawn(const struct ct_config *c, int console, pid_t *child,
  * page tables for this loop): exec it when it is there (@tiny, opened
  * before pivot_root), else do it here.  All signals are blocked, and
  * stay so across the exec: none is lost in between. */
-static void __attribute__((noreturn)) init_wait(pid_t child, int tiny)
+static void __attribute__((noreturn)) init_wait(pid_t child, int tiny, int status_fd)
 {
 	sigset_t all;
 	int status = 0, sig;
 
 	if (tiny >= 0) {
-		char pid[16], *argv[] = { "strata-init", pid, NULL }, *envp[] = { NULL };
+		char pid[16], fd[16], *argv[] = { "strata-init", pid, NULL, NULL },
+		     *envp[] = { NULL };
 
 		snprintf(pid, sizeof(pid), "%d", (int)child);
+		if (status_fd >= 0 && fcntl(status_fd, F_SETFD, 0) == 0) {
+			snprintf(fd, sizeof(fd), "%d", status_fd);
+			argv[2] = fd;
+		}
 		syscall(SYS_execveat, tiny, "", argv, envp, AT_EMPTY_PATH);
 	}
 	sigfillset(&all);
@@ -251,12 +256,13 @@ static void __attribute__((noreturn)) init_wait(pid_t child, int tiny)
 			kill(child, sig);
 	}
 done:
-	if (WIFEXITED(status))
-		_exit(WEXITSTATUS(status));
-	_exit(128 + WTERMSIG(status));
+	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (status_fd >= 0 && write(status_fd, &(unsigned char){ (unsigned char)status }, 1) < 0)
+		_exit(status);
+	_exit(status);
 }
 
-void init_main(const struct ct_config *c, const char *dir, int sock)
+void init_main(const struct ct_config *c, const char *dir, int sock, int status_fd)
 {
 	struct security_filter filter = { 0 };
 	struct err e = { 0 }, ignore;
@@ -286,6 +292,9 @@ void init_main(const struct ct_config *c, const char *dir, int sock)
 		goto fail;
 	if (chan_recv(sock, &m, NULL) < 0 || m.type != RT_GO)
 		_exit(1);
+	/* the monitor is about to leave; the supervisor watches from here */
+	if (m.value == RT_GO_HANDOVER)
+		prctl(PR_SET_PDEATHSIG, 0);
 	if (init_setup_late(c, &net, &e) < 0 ||
 	    init_confine_with(&filter, &e) < 0 ||
 	    init_spawn(c, console, &child, &e) < 0)
@@ -294,7 +303,7 @@ void init_main(const struct ct_config *c, const char *dir, int sock)
 		close(console);
 	chan_send(sock, RT_STARTED, child, NULL, -1);
 	close(sock);
-	init_wait(child, tiny);
+	init_wait(child, tiny, status_fd);
 fail:
 	chan_send_err(sock, RT_ERROR, &e);
 	_exit(e.code == -ENOENT ? 127 : 126);

@@ -24,6 +24,7 @@
 #include "ct/rootfs.h"
 #include "ct/runtime.h"
 #include "ct/store.h"
+#include "ct/supervisor.h"
 #include "ct/template.h"
 #include "lib/chan.h"
 #include "lib/fs.h"
@@ -49,6 +50,8 @@ struct rt {
 	struct cgroup_self cgself;	/* v1 groups init enters itself */
 	int outer_mnt;		/* the caller's mount namespace (background
 				 * monitors), or -1 */
+	int status_pipe[2];	/* init's status byte, for the supervisor;
+				 * -1 when there is no handover */
 };
 
 static volatile pid_t forward_to;
@@ -102,10 +105,20 @@ static void __attribute__((noreturn)) init_child(struct rt *r, int sock)
 	/* Keep stdio and the channel; every other inherited descriptor (the
 	 * state lock, a waiting `start`'s socket) must not live on in the
 	 * container. */
-	if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == 3)
-		sock = 3;
-	syscall(SYS_close_range, 4, ~0U, 0);
-	init_main(r->c, r->dir, sock);
+	if (r->status_pipe[1] >= 0) {
+		/* out of the way of fd 3, then to 4 */
+		int fd = fcntl(r->status_pipe[1], F_DUPFD_CLOEXEC, 10);
+
+		if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == 3)
+			sock = 3;
+		r->status_pipe[1] = fd >= 0 && dup3(fd, 4, O_CLOEXEC) == 4 ? 4 : -1;
+		syscall(SYS_close_range, 5, ~0U, 0);
+	} else {
+		if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == 3)
+			sock = 3;
+		syscall(SYS_close_range, 4, ~0U, 0);
+	}
+	init_main(r->c, r->dir, sock, r->status_pipe[1]);
 }
 
 /* Receive one message of type @want, turning an error report or a dead
@@ -139,11 +152,20 @@ static int rt_spawn(struct rt *r, struct err *e)
 	ret = cgroup_self_open(r->cgroup, &r->cgself, e);
 	if (ret < 0)
 		goto out;
+	/* A background monitor hands its container to the supervisor when
+	 * strata-ctwait is there to write the status into this pipe. */
+	if (r->outer_mnt >= 0 && pipe2(r->status_pipe, O_CLOEXEC) < 0)
+		r->status_pipe[0] = r->status_pipe[1] = -1;
 	/* fork()-like (no new stack): the child goes on from here. */
 	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 	if (pid < 0) {
 		ret = err_set(e, -errno, "new namespaces for the container");
 		cgroup_self_close(&r->cgself);
+		if (r->status_pipe[0] >= 0) {
+			close(r->status_pipe[0]);
+			close(r->status_pipe[1]);
+			r->status_pipe[0] = r->status_pipe[1] = -1;
+		}
 		goto out;
 	}
 	if (pid == 0) {
@@ -152,6 +174,9 @@ static int rt_spawn(struct rt *r, struct err *e)
 	}
 	cgroup_self_close(&r->cgself);
 	close(sv[1]);
+	if (r->status_pipe[1] >= 0)
+		close(r->status_pipe[1]);
+	r->status_pipe[1] = -1;
 	r->sock = sv[0];
 	r->init = pid;
 	ret = write_map(pid, "uid_map", r->c, e);
@@ -310,7 +335,7 @@ static int rt_start(struct rt *r, struct err *e)
 	r->lock = -1;
 	if (ret < 0)
 		goto fail;
-	chan_send(r->sock, RT_GO, 0, NULL, -1);
+	chan_send(r->sock, RT_GO, r->status_pipe[0] >= 0 ? RT_GO_HANDOVER : 0, NULL, -1);
 	if (r->c->tty) {
 		ret = expect(r, RT_PTY, &m, &r->pty, e);
 		if (ret < 0)
@@ -392,6 +417,36 @@ static void rt_finish(struct rt *r, int code)
  * exec, so the state file and `stop` still know the monitor.  Returns
  * only when the exec failed; the monitor then waits itself.
  */
+/* Back to the caller's mount namespace: the private one holds a copy of
+ * every host mount (~35 here, ~400 bytes of kernel memory each) besides
+ * the rootfs, which init's namespace holds now.  Its mounts then need no
+ * unmounting at the end. */
+static void rt_leave_mounts(struct rt *r)
+{
+	if (r->outer_mnt >= 0 && setns(r->outer_mnt, CLONE_NEWNS) == 0)
+		r->mounted = 0;
+}
+
+/* A background monitor hands its running container to the supervisor
+ * (src/ct/supervisor.h) and then has nothing left to do.  0 when taken. */
+static int rt_hand_over(struct rt *r)
+{
+	struct err e = { 0 };
+	int pidfd, ret;
+
+	if (r->status_pipe[0] < 0)
+		return -1;
+	rt_leave_mounts(r);
+	pidfd = (int)syscall(SYS_pidfd_open, r->init, 0);
+	if (pidfd < 0)
+		return -1;
+	ret = supervisor_adopt(r->c->name, pidfd, r->status_pipe[0], &e);
+	close(pidfd);
+	if (ret < 0)
+		err_print(&e);	/* to the log; this monitor watches instead */
+	return ret;
+}
+
 static void rt_become_tiny(struct rt *r)
 {
 	char pid[16], fd[16], *argv[] = { "strata-monitor", pid, fd, r->c->name,
@@ -402,12 +457,7 @@ static void rt_become_tiny(struct rt *r)
 	tiny = proc_sibling_open("strata-ctwait", O_PATH | O_CLOEXEC);
 	if (tiny < 0)
 		return;
-	/* The private mount namespace holds a copy of every host mount
-	 * (~35 here, ~400 bytes of kernel memory each) besides the rootfs,
-	 * which init's namespace holds now: go back to the caller's and let
-	 * it end.  Its mounts then need no unmounting at the end. */
-	if (r->outer_mnt >= 0 && setns(r->outer_mnt, CLONE_NEWNS) == 0)
-		r->mounted = 0;
+	rt_leave_mounts(r);
 	exe = open("/proc/self/exe", O_PATH);	/* kept across the exec */
 	if (exe < 0) {
 		close(tiny);
@@ -435,7 +485,8 @@ int runtime_finish(const char *name, int code, int mounted, struct err *e)
 {
 	struct ct_config c;
 	struct ct_state s;
-	struct rt r = { .c = &c, .lock = -1, .sock = -1, .pty = -1, .outer_mnt = -1 };
+	struct rt r = { .c = &c, .lock = -1, .sock = -1, .pty = -1, .outer_mnt = -1,
+			.status_pipe = { -1, -1 } };
 	sigset_t none;
 	int ret;
 
@@ -459,7 +510,7 @@ int runtime_finish(const char *name, int code, int mounted, struct err *e)
 int runtime_run(struct ct_config *c, const struct rt_opts *o, struct err *e)
 {
 	struct rt r = { .c = c, .lock = -1, .sock = -1, .pty = -1,
-			.outer_mnt = o->detached ? -2 : -1 };
+			.outer_mnt = o->detached ? -2 : -1, .status_pipe = { -1, -1 } };
 	int status = 0, ret;
 
 	ret = rt_start(&r, e);
@@ -479,8 +530,14 @@ int runtime_run(struct ct_config *c, const struct rt_opts *o, struct err *e)
 		chan_send(o->notify, RT_STARTED, r.init, NULL, -1);
 		close(o->notify);
 	}
-	if (o->detached && r.pty < 0)
+	if (o->detached && r.pty < 0) {
+		if (rt_hand_over(&r) == 0) {
+			close(r.sock);
+			close(r.status_pipe[0]);
+			return 0;
+		}
 		rt_become_tiny(&r);
+	}
 	forward_signals(r.init);
 	if (r.pty >= 0 && !o->detached) {
 		tty_relay(r.pty, r.init, &status);
@@ -562,6 +619,25 @@ int runtime_start_detached(struct ct_config *c, struct err *e)
 	return 0;
 }
 
+/* Until whoever watches the container recorded its end: its own monitor
+ * exits then, the supervisor (which watches many) rewrites the state (or
+ * removes a --rm container).  @ms at most. */
+static void stop_wait_recorded(const char *name, const struct ct_state *was, int ms)
+{
+	struct ct_state s;
+	struct err e;
+	int waited;
+
+	for (waited = 0; waited < ms; waited += 2) {
+		if (!proc_alive(was->monitor, was->monitor_start))
+			return;
+		if (store_load(name, NULL, &s, &e) < 0 || s.status != CT_RUNNING ||
+		    s.pid != was->pid)
+			return;
+		usleep(2000);
+	}
+}
+
 int runtime_stop(const char *name, int timeout, struct err *e)
 {
 	struct ct_state s;
@@ -581,7 +657,7 @@ int runtime_stop(const char *name, int timeout, struct err *e)
 	}
 	/* The monitor records the exit; give it a moment, then do its job
 	 * ourselves if it is gone. */
-	proc_wait_gone(s.monitor, s.monitor_start, 5000);
+	stop_wait_recorded(name, &s, 5000);
 	runtime_reap_dead(name, e);
 	return 0;
 }

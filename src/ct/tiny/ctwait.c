@@ -10,8 +10,11 @@
  * runs they exec this program instead: no libc, no heap, one page of data
  * and a small stack.  Built freestanding (-nostdlib, static, no PIE).
  *
- *   strata-init PID            as pid 1: reap everything, forward every
- *                              signal to PID, exit with PID's status
+ *   strata-init PID [FD]       as pid 1: reap everything, forward every
+ *                              signal to PID, exit with PID's status (and
+ *                              write it as one byte to FD first: the pipe
+ *                              the supervisor of background containers
+ *                              reads, src/ct/supervisor.c)
  *   strata-monitor PID FD ARG...
  *                              as the monitor: forward SIGINT, SIGTERM,
  *                              SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 to PID,
@@ -42,6 +45,7 @@
 #define SIG_BLOCK	0
 #define PR_SET_PDEATHSIG 1
 #define PR_SET_NAME	15
+#define PR_SET_DUMPABLE	4
 #define AT_EMPTY_PATH	0x1000
 #define SIGKILL	9
 
@@ -53,6 +57,7 @@
 #define NR_rt_sigprocmask 14
 #define NR_rt_sigtimedwait 128
 #define NR_execveat	322
+#define NR_write	1
 
 static long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
@@ -81,6 +86,7 @@ __asm__(".text\n.global _start\n_start:\n"
 #define NR_rt_sigprocmask 135
 #define NR_rt_sigtimedwait 137
 #define NR_execveat	281
+#define NR_write	64
 
 #if defined(__aarch64__)
 static long sys6(long n, long a, long b, long c, long d, long e, long f)
@@ -205,18 +211,26 @@ static int next_signal(unsigned long set)
 	return (int)sig;
 }
 
-/* pid 1: every child is ours to reap, every signal goes to the command. */
-static void __attribute__((noreturn)) run_init(int child)
+/* pid 1: every child is ours to reap, every signal goes to the command.
+ * Not dumpable: the container's processes run as the same user, and must
+ * not take the status pipe from it (pidfd_getfd, /proc/1/fd). */
+static void __attribute__((noreturn)) run_init(int child, int status_fd)
 {
 	unsigned long all = ~0UL;
 	int code, pid, sig;
 
 	sys6(NR_prctl, PR_SET_NAME, (long)"strata-init", 0, 0, 0, 0);
+	sys6(NR_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0, 0);
 	sys6(NR_rt_sigprocmask, SIG_BLOCK, (long)&all, 0, 8, 0, 0);
 	for (;;) {
 		while ((pid = reaped(0, &code)) > 0)
-			if (pid == child)
+			if (pid == child) {
+				unsigned char byte = (unsigned char)code;
+
+				if (status_fd >= 0)
+					sys6(NR_write, status_fd, (long)&byte, 1, 0, 0, 0);
 				exit_with(code);
+			}
 		sig = next_signal(all);
 		if (sig != SIGCHLD)
 			sys6(NR_kill, child, sig, 0, 0, 0, 0);
@@ -266,7 +280,7 @@ void ctwait_main(long *sp)
 		exit_with(125);
 	/* argv[0] says the role; "strata-init" stays what ps shows as pid 1 */
 	if (same(argv[0], "strata-init"))
-		run_init((int)number(argv[1]));
+		run_init((int)number(argv[1]), argc > 2 ? (int)number(argv[2]) : -1);
 	if (argc < 3)
 		exit_with(125);
 	run_monitor((int)number(argv[1]), (int)number(argv[2]), argv + 3, envp);
