@@ -431,17 +431,25 @@ static void rt_leave_mounts(struct rt *r)
  * (src/ct/supervisor.h) and then has nothing left to do.  0 when taken. */
 static int rt_hand_over(struct rt *r)
 {
+	char path[PATH_LEN];
 	struct err e = { 0 };
-	int pidfd, ret;
+	int pidfd, rootfs, ret;
 
-	if (r->status_pipe[0] < 0)
+	if (r->status_pipe[0] < 0 || fs_path(path, &e, "%s/rootfs", r->dir) < 0)
+		return -1;
+	/* the overlay, while this namespace still has it mounted there */
+	rootfs = open(path, O_PATH | O_CLOEXEC);
+	if (rootfs < 0)
 		return -1;
 	rt_leave_mounts(r);
 	pidfd = (int)syscall(SYS_pidfd_open, r->init, 0);
-	if (pidfd < 0)
+	if (pidfd < 0) {
+		close(rootfs);
 		return -1;
-	ret = supervisor_adopt(r->c->name, pidfd, r->status_pipe[0], &e);
+	}
+	ret = supervisor_adopt(r->c->name, pidfd, r->status_pipe[0], rootfs, &e);
 	close(pidfd);
+	close(rootfs);
 	if (ret < 0)
 		err_print(&e);	/* to the log; this monitor watches instead */
 	return ret;
@@ -628,13 +636,13 @@ static void stop_wait_recorded(const char *name, const struct ct_state *was, int
 	struct err e;
 	int waited;
 
-	for (waited = 0; waited < ms; waited += 2) {
+	for (waited = 0; waited < ms; waited++) {
 		if (!proc_alive(was->monitor, was->monitor_start))
 			return;
 		if (store_load(name, NULL, &s, &e) < 0 || s.status != CT_RUNNING ||
 		    s.pid != was->pid)
 			return;
-		usleep(2000);
+		usleep(1000);
 	}
 }
 

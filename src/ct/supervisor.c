@@ -34,6 +34,7 @@ struct sup_ct {
 	char name[SUP_NAME_MAX];
 	int pidfd;		/* readable once init has ended */
 	int exit_rd;		/* the status byte strata-ctwait wrote */
+	int rootfs;		/* O_PATH on the container's overlay */
 };
 
 /* The abstract socket of this state root: a hash of its path, since the
@@ -91,7 +92,7 @@ static void sup_timeout(int s, int ms)
  * host's network namespace could reach the socket too). */
 static void sup_accept(int l, struct sup_ct **cts, int *n, int *cap)
 {
-	char cbuf[CMSG_SPACE(2 * sizeof(int))], name[SUP_NAME_MAX];
+	char cbuf[CMSG_SPACE(3 * sizeof(int))], name[SUP_NAME_MAX];
 	struct iovec iov = { name, sizeof(name) - 1 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
@@ -101,7 +102,7 @@ static void sup_accept(int l, struct sup_ct **cts, int *n, int *cap)
 	struct ct_state s;
 	struct sup_ct ct;
 	struct err e;
-	int c, fds[2] = { -1, -1 }, lock;
+	int c, fds[3] = { -1, -1, -1 }, lock, i;
 	ssize_t len;
 
 	c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
@@ -113,7 +114,7 @@ static void sup_accept(int l, struct sup_ct **cts, int *n, int *cap)
 	len = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
 	cm = CMSG_FIRSTHDR(&mh);
 	if (len <= 0 || !cm || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(2 * sizeof(int)))
+	    cm->cmsg_len != CMSG_LEN(3 * sizeof(int)))
 		goto out;
 	memcpy(fds, CMSG_DATA(cm), sizeof(fds));
 	name[len] = '\0';
@@ -145,15 +146,15 @@ static void sup_accept(int l, struct sup_ct **cts, int *n, int *cap)
 	snprintf(ct.name, sizeof(ct.name), "%s", name);
 	ct.pidfd = fds[0];
 	ct.exit_rd = fds[1];
+	ct.rootfs = fds[2];
 	(*cts)[(*n)++] = ct;
-	fds[0] = fds[1] = -1;
+	fds[0] = fds[1] = fds[2] = -1;
 	if (send(c, &(char){ SUP_ACK }, 1, MSG_NOSIGNAL) != 1)
 		log_debug("supervisor: no ack to the monitor of %s", name);
 out:
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
+	for (i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	close(c);
 }
 
@@ -170,6 +171,14 @@ static void sup_finish(struct sup_ct *ct)
 		err_print(&e);
 	close(ct->pidfd);
 	close(ct->exit_rd);
+	/* The last reference to the overlay: its end syncs the upper file
+	 * system (a journal commit, 5-30 ms).  A child nobody waits for
+	 * pays it; init's exit, and so `stop`, did not (see supervisor.h). */
+	if (fork() == 0) {
+		close(ct->rootfs);
+		_exit(0);
+	}
+	close(ct->rootfs);
 }
 
 static void __attribute__((noreturn)) sup_main(void)
@@ -251,14 +260,14 @@ static void sup_spawn(void)
 
 /* ---- a monitor handing over ------------------------------------------- */
 
-static int sup_send(int s, const char *name, int pidfd, int exit_rd)
+static int sup_send(int s, const char *name, int pidfd, int exit_rd, int rootfs)
 {
-	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	char cbuf[CMSG_SPACE(3 * sizeof(int))];
 	struct iovec iov = { (void *)name, strlen(name) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	int fds[2] = { pidfd, exit_rd };
+	int fds[3] = { pidfd, exit_rd, rootfs };
 	char ack;
 
 	memset(cbuf, 0, sizeof(cbuf));
@@ -273,7 +282,8 @@ static int sup_send(int s, const char *name, int pidfd, int exit_rd)
 	return 0;
 }
 
-int supervisor_adopt(const char *name, int pidfd, int exit_rd, struct err *e)
+int supervisor_adopt(const char *name, int pidfd, int exit_rd, int rootfs,
+		     struct err *e)
 {
 	int s, i, ret;
 
@@ -288,7 +298,7 @@ int supervisor_adopt(const char *name, int pidfd, int exit_rd, struct err *e)
 	if (s < 0)
 		return err_set(e, s, "container supervisor");
 	sup_timeout(s, 2000);
-	ret = sup_send(s, name, pidfd, exit_rd);
+	ret = sup_send(s, name, pidfd, exit_rd, rootfs);
 	close(s);
 	return ret < 0 ? err_set(e, ret, "hand %s to the container supervisor", name) : 0;
 }

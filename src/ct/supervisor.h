@@ -24,8 +24,13 @@
 #include "lib/err.h"
 
 /* Hand container @name over: @pidfd of its init, @exit_rd the pipe its
- * status arrives on (both passed, not taken: the caller closes them).
- * Starts the supervisor when there is none.  0 once it took them. */
-int supervisor_adopt(const char *name, int pidfd, int exit_rd, struct err *e);
+ * status arrives on, @rootfs an O_PATH descriptor of its overlay (passed,
+ * not taken: the caller closes them).  The supervisor keeps the overlay
+ * referenced so that init's exit does not end it: the end of an overlay
+ * syncs its upper file system, which `stop` would wait for; the
+ * supervisor lets it end in a child of its own.  Starts the supervisor
+ * when there is none.  0 once it took them. */
+int supervisor_adopt(const char *name, int pidfd, int exit_rd, int rootfs,
+		     struct err *e);
 
 #endif
