@@ -79,7 +79,7 @@ build/release/strata: $(SRCS:%.c=build/release/%.o)
 # What stays resident of a running container (its pid 1 and the monitor
 # of `run -d`), freestanding: no libc, no heap (src/ct/tiny/ctwait.c).
 # strata looks for it next to its own binary and does without it.
-CTWAIT_CFLAGS := -O2 $(WARN) -ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns \
+CTWAIT_CFLAGS := -O2 $(WARN) -ffreestanding -fno-builtin \
                  -nostdlib -static -fno-pic -no-pie -fno-stack-protector \
                  -fno-asynchronous-unwind-tables -Wl,--build-id=none \
                  -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 $(if $(filter true,$(CI)),-Werror)

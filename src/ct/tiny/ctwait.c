@@ -159,8 +159,10 @@ static int reaped(int pid, int *code)
 	int i;
 
 	for (;;) {
+		/* volatile: a plain loop may become a call to memset, which
+		 * nothing here provides */
 		for (i = 0; i < (int)(sizeof(ci) / sizeof(int)); i++)
-			((int *)&ci)[i] = 0;
+			((volatile int *)&ci)[i] = 0;
 		ret = sys6(NR_waitid, pid ? P_PID : P_ALL, pid, (long)&ci,
 			   WEXITED | WNOHANG, 0, 0);
 		if (ret == -EINTR)
