@@ -152,9 +152,9 @@ static int rt_spawn(struct rt *r, struct err *e)
 	ret = cgroup_self_open(r->cgroup, &r->cgself, e);
 	if (ret < 0)
 		goto out;
-	/* A background monitor hands its container to the supervisor when
-	 * strata-ctwait is there to write the status into this pipe. */
-	if (r->outer_mnt >= 0 && pipe2(r->status_pipe, O_CLOEXEC) < 0)
+	/* A background monitor hands its container to the supervisor, with
+	 * this pipe for init's status; not one with a terminal to keep. */
+	if (r->outer_mnt >= 0 && !r->c->tty && pipe2(r->status_pipe, O_CLOEXEC) < 0)
 		r->status_pipe[0] = r->status_pipe[1] = -1;
 	/* fork()-like (no new stack): the child goes on from here. */
 	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
