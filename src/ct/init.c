@@ -243,6 +243,10 @@ static void __attribute__((noreturn)) init_wait(pid_t child, int tiny, int statu
 		}
 		syscall(SYS_execveat, tiny, "", argv, envp, AT_EMPTY_PATH);
 	}
+	/* as strata-ctwait: the container's processes must not take the
+	 * status pipe from pid 1 */
+	if (status_fd >= 0)
+		prctl(PR_SET_DUMPABLE, 0);
 	sigfillset(&all);
 	proc_trim_memory();
 	for (;;) {

@@ -262,7 +262,7 @@ static int rt_prepare(struct rt *r, struct err *e)
 	r->have_cgroup = 1;
 	/* A private mount namespace for the monitor: the container's
 	 * mounts exist only here and vanish with it.  A background monitor
-	 * leaves it once init has its own copy (rt_become_tiny). */
+	 * leaves it once init has its own copy (rt_leave_mounts). */
 	if (r->outer_mnt == -2)
 		r->outer_mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (unshare(CLONE_NEWNS) < 0)
@@ -407,16 +407,6 @@ static void rt_finish(struct rt *r, int code)
 		rt_release_mounts(gone[0] ? gone : r->dir, gone[0] != 0);
 }
 
-/*
- * A background monitor waits for the rest of the container's life: it
- * becomes strata-ctwait (a few KiB instead of a whole strata with its
- * libraries, ~250 KiB of data, stack and page tables), which forwards
- * the same signals, waits for init and then execs strata again as
- * `strata ct _finish CODE NAME MOUNTED` to do what rt_finish() does here.
- * The pid, its start time and the private mount namespace survive the
- * exec, so the state file and `stop` still know the monitor.  Returns
- * only when the exec failed; the monitor then waits itself.
- */
 /* Back to the caller's mount namespace: the private one holds a copy of
  * every host mount (~35 here, ~400 bytes of kernel memory each) besides
  * the rootfs, which init's namespace holds now.  Its mounts then need no
@@ -455,6 +445,16 @@ static int rt_hand_over(struct rt *r)
 	return ret;
 }
 
+/*
+ * A background monitor the supervisor did not take waits for the rest of
+ * the container's life: it becomes strata-ctwait (a few KiB instead of a
+ * whole strata with its libraries, ~250 KiB of data, stack and page
+ * tables), which forwards the same signals, waits for init and then execs
+ * strata again as `strata ct _finish CODE NAME MOUNTED` to do what
+ * rt_finish() does here.  The pid and its start time survive the exec, so
+ * the state file and `stop` still know the monitor.  Returns only when the
+ * exec failed; the monitor then waits itself.
+ */
 static void rt_become_tiny(struct rt *r)
 {
 	char pid[16], fd[16], *argv[] = { "strata-monitor", pid, fd, r->c->name,
@@ -542,6 +542,7 @@ int runtime_run(struct ct_config *c, const struct rt_opts *o, struct err *e)
 		if (rt_hand_over(&r) == 0) {
 			close(r.sock);
 			close(r.status_pipe[0]);
+			close(r.outer_mnt);
 			return 0;
 		}
 		rt_become_tiny(&r);
