@@ -58,8 +58,8 @@ endif
 .PHONY: all release debug check unit system run bench clean deps fuzz emu-tests guests rv-busybox rv-image stock-kernel
 
 all: release
-release: build/release/strata build/release/strata-emu
-debug: build/debug/strata
+release: build/release/strata build/release/strata-emu build/release/strata-ctwait
+debug: build/debug/strata build/debug/strata-ctwait
 
 build/release/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -75,6 +75,18 @@ build/release/strata: $(SRCS:%.c=build/release/%.o)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 	$(Q)ln -sf strata build/release/strata-runc
+
+# What stays resident of a running container (its pid 1 and the monitor
+# of `run -d`), freestanding: no libc, no heap (src/ct/tiny/ctwait.c).
+# strata looks for it next to its own binary and does without it.
+CTWAIT_CFLAGS := -O2 $(WARN) -ffreestanding -fno-builtin \
+                 -nostdlib -static -fno-pic -no-pie -fno-stack-protector \
+                 -fno-asynchronous-unwind-tables -Wl,--build-id=none \
+                 -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 $(if $(filter true,$(CI)),-Werror)
+build/%/strata-ctwait: src/ct/tiny/ctwait.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CTWAIT_CFLAGS) $< -o $@
 
 # strata emu alone, static-pie: the binfmt_misc interpreter that also
 # starts inside containers (src/emu/standalone/strata-emu.c).  An archive,

@@ -219,6 +219,9 @@ mem_used() {	# what free(1) calls used, in kB
 pss() {	# pss PID -> kB (0 when gone)
 	cat "/proc/$1/smaps_rollup" 2>/dev/null | awk '$1 == "Pss:" { p = $2 } END { print p + 0 }'
 }
+pte() {	# pte PID -> kB of page tables (0 when gone)
+	awk '$1 == "VmPTE:" { p = $2 } END { print p + 0 }' "/proc/$1/status" 2>/dev/null || echo 0
+}
 state_field() {	# state_field NAME FIELD -> number from state.json
 	sed -n "s/.*\"$2\": *\([0-9-]*\).*/\1/p" "$STRATA_ROOT/containers/$1/state.json" 2>/dev/null
 }
@@ -262,6 +265,8 @@ snap "$work/mem1"
 # container's cgroup (the container's init and the sleep).
 pss_mon=0
 pss_ct=0
+pte_mon=0
+pte_ct=0
 nmon=0
 nproc=0
 : >"$work/monitors"
@@ -271,17 +276,24 @@ while [ "$i" -le "$COUNT" ]; do
 	st=$(sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p' "$STRATA_ROOT/containers/b$i/state.json" 2>/dev/null)
 	if [ "$st" = running ] && [ -n "$m" ] && [ "$m" -gt 0 ] 2>/dev/null; then
 		echo "$m" >>"$work/monitors"
-		k=$(pss "$m")
-		pss_mon=$((pss_mon + k))
-		[ "$k" -gt 0 ] && nmon=$((nmon + 1))
 	fi
 	procs=$(cgroup_procs "b$i") || procs=$(state_field "b$i" pid)
 	for p in $procs; do
 		k=$(pss "$p")
 		pss_ct=$((pss_ct + k))
+		pte_ct=$((pte_ct + $(pte "$p")))
 		[ "$k" -gt 0 ] && nproc=$((nproc + 1))
 	done
 	i=$((i + 1))
+done
+
+# A monitor per container, or one supervisor for all of them: each
+# process counted once.
+for m in $(sort -u "$work/monitors"); do
+	k=$(pss "$m")
+	pss_mon=$((pss_mon + k))
+	pte_mon=$((pte_mon + $(pte "$m")))
+	[ "$k" -gt 0 ] && nmon=$((nmon + 1))
 done
 
 # Every container running, each with its own address.
@@ -320,9 +332,9 @@ left_cg=$(find /sys/fs/cgroup -maxdepth 3 -path '*/strata/*' -type d 2>/dev/null
 	grep -E '/strata/b[0-9]+-[0-9a-f]{12}$')
 left_mnt=$(grep -cF "$STRATA_ROOT" /proc/self/mountinfo)
 left_mon=""
-while read -r m; do
+for m in $(sort -u "$work/monitors"); do
 	[ -d "/proc/$m" ] && grep -q strata "/proc/$m/cmdline" 2>/dev/null && left_mon="$left_mon $m"
-done <"$work/monitors"
+done
 left_dirs=$(ls -A "$STRATA_ROOT/containers" 2>/dev/null | grep -v '^\.lock$')
 
 per=$((COUNT > 0 ? COUNT : 1))
@@ -343,7 +355,12 @@ say "  first $dec starts median $f_med ms, last $dec starts median $l_med ms (gr
 say "  host memory per container: MemAvailable $(kib $((avail0 - avail1))), used $(kib $((used1 - used0)))"
 say "    of which (meminfo deltas per container):$(paste "$work/mem0" "$work/mem1" |
 	awk -v n="$per" '$1 != "MemAvailable:" { sub(":", "", $1); printf " %s %.0f", $1, ($5 - $2) / n }') KiB"
-say "  Pss per container: monitor $(kib "$pss_mon") ($nmon monitors), container processes $(kib "$pss_ct") ($nproc processes)"
+say "  Pss per container: monitors $(kib "$pss_mon") ($nmon monitor processes), container processes $(kib "$pss_ct") ($nproc processes)"
+# What the processes alone cost, free of the host's noise: Pss, page
+# tables, and a kernel stack each (16 KiB on x86-64, the kernel's
+# THREAD_SIZE; KernelStack in meminfo grows by that per task).
+own=$((pss_mon + pss_ct + pte_mon + pte_ct + 16 * (nmon + nproc)))
+say "  processes' own per container: $(kib "$own") (Pss $(kib $((pss_mon + pss_ct))), page tables $(kib $((pte_mon + pte_ct))) (monitor $(kib "$pte_mon")), kernel stacks $(kib $((16 * (nmon + nproc)))))"
 say "  3 s after teardown, against the start (whole host, so anything else running shows too): MemAvailable $(((avail2 - avail0) / 1024)) MiB,$(paste "$work/mem0" "$work/mem2" |
 	awk '$1 != "MemAvailable:" { sub(":", "", $1); printf " %s %+.1f", $1, ($5 - $2) / 1024 }') MiB"
 printf '  teardown (one ct rm -f of all): %.2f s (%.1f ms each), exit %d\n' "$(awk -v t="$t_rm" 'BEGIN { print t / 1e6 }')" "$(awk -v t="$t_rm" -v n="$per" 'BEGIN { print t / 1e3 / n }')" "$rm_rc"
@@ -364,6 +381,7 @@ row "host memory per container (used)" "$(kib $((used1 - used0)))" "goal 256 KiB
 	"$(awk -v v="$((used1 - used0))" -v n="$per" 'BEGIN { printf "%.2fx\n", v / n / 256 }')"
 row "Pss per container: monitor" "$(kib "$pss_mon")" "" ""
 row "Pss per container: its processes" "$(kib "$pss_ct")" "" ""
+row "processes' own (Pss+tables+stacks)" "$(kib "$own")" "" ""
 row "distinct addresses" "$nuniq/$COUNT" "" ""
 row "teardown of $COUNT (ct rm -f)" "$(awk -v t="$t_rm" 'BEGIN { printf "%.2f s\n", t / 1e6 }')" "" ""
 

@@ -684,6 +684,19 @@ static int cmd_gc(int argc, char **argv)
 	return 0;
 }
 
+/* strata ct _finish CODE NAME MOUNTED: not for users; the background
+ * monitor execs it when its container ended (src/ct/tiny/ctwait.c). */
+static int cmd_finish(int argc, char **argv)
+{
+	struct err e = { 0 };
+
+	if (argc != 3)
+		return usage_error("_finish", "CODE NAME MOUNTED");
+	if (runtime_finish(argv[1], atoi(argv[0]), atoi(argv[2]), &e) < 0)
+		return fail(&e);
+	return 0;
+}
+
 /* ---- dispatch ------------------------------------------------------ */
 
 struct ct_cmd {
@@ -747,6 +760,8 @@ int ct_main(int argc, char **argv)
 	for (c = ct_cmds; c->name; c++)
 		if (!strcmp(argv[0], c->name))
 			return c->fn(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "_finish"))
+		return cmd_finish(argc - 1, argv + 1);
 	fprintf(stderr, "strata: ct %s: unknown command (see strata ct --help)\n", argv[0]);
 	return 2;
 }

@@ -222,12 +222,31 @@ static int init_spawn(const struct ct_config *c, int console, pid_t *child,
 }
 
 /* pid 1's job: reap everything, pass signals on to the command, exit
- * with the command's status once it is gone. */
-static void __attribute__((noreturn)) init_wait(pid_t child)
+ * with the command's status once it is gone.  strata-ctwait does the
+ * same in a few KiB (a whole strata costs ~250 KiB of data, stack and
+ * page tables for this loop): exec it when it is there (@tiny, opened
+ * before pivot_root), else do it here.  All signals are blocked, and
+ * stay so across the exec: none is lost in between. */
+static void __attribute__((noreturn)) init_wait(pid_t child, int tiny, int status_fd)
 {
 	sigset_t all;
 	int status = 0, sig;
 
+	if (tiny >= 0) {
+		char pid[16], fd[16], *argv[] = { "strata-init", pid, NULL, NULL },
+		     *envp[] = { NULL };
+
+		snprintf(pid, sizeof(pid), "%d", (int)child);
+		if (status_fd >= 0 && fcntl(status_fd, F_SETFD, 0) == 0) {
+			snprintf(fd, sizeof(fd), "%d", status_fd);
+			argv[2] = fd;
+		}
+		syscall(SYS_execveat, tiny, "", argv, envp, AT_EMPTY_PATH);
+	}
+	/* as strata-ctwait: the container's processes must not take the
+	 * status pipe from pid 1 */
+	if (status_fd >= 0)
+		prctl(PR_SET_DUMPABLE, 0);
 	sigfillset(&all);
 	proc_trim_memory();
 	for (;;) {
@@ -241,18 +260,19 @@ static void __attribute__((noreturn)) init_wait(pid_t child)
 			kill(child, sig);
 	}
 done:
-	if (WIFEXITED(status))
-		_exit(WEXITSTATUS(status));
-	_exit(128 + WTERMSIG(status));
+	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (status_fd >= 0 && write(status_fd, &(unsigned char){ (unsigned char)status }, 1) < 0)
+		_exit(status);
+	_exit(status);
 }
 
-void init_main(const struct ct_config *c, const char *dir, int sock)
+void init_main(const struct ct_config *c, const char *dir, int sock, int status_fd)
 {
 	struct security_filter filter = { 0 };
 	struct err e = { 0 }, ignore;
 	struct net_def net;
 	struct chan_msg m;
-	int console = -1;
+	int console = -1, tiny;
 	sigset_t all;
 	pid_t child = 0;
 
@@ -266,6 +286,7 @@ void init_main(const struct ct_config *c, const char *dir, int sock)
 	 * that needs neither.  A filter that fails to build here is built
 	 * again (and its error reported) when it is loaded. */
 	security_seccomp_build(&filter, &ignore);
+	tiny = proc_sibling_open("strata-ctwait", O_PATH | O_CLOEXEC);
 	if (c->net && network_load(c->net, &net, &e) < 0)
 		goto fail;
 	if (chan_recv(sock, &m, NULL) < 0 || m.type != RT_MOUNTS_READY)
@@ -275,6 +296,9 @@ void init_main(const struct ct_config *c, const char *dir, int sock)
 		goto fail;
 	if (chan_recv(sock, &m, NULL) < 0 || m.type != RT_GO)
 		_exit(1);
+	/* the monitor is about to leave; the supervisor watches from here */
+	if (m.value == RT_GO_HANDOVER)
+		prctl(PR_SET_PDEATHSIG, 0);
 	if (init_setup_late(c, &net, &e) < 0 ||
 	    init_confine_with(&filter, &e) < 0 ||
 	    init_spawn(c, console, &child, &e) < 0)
@@ -283,7 +307,7 @@ void init_main(const struct ct_config *c, const char *dir, int sock)
 		close(console);
 	chan_send(sock, RT_STARTED, child, NULL, -1);
 	close(sock);
-	init_wait(child);
+	init_wait(child, tiny, status_fd);
 fail:
 	chan_send_err(sock, RT_ERROR, &e);
 	_exit(e.code == -ENOENT ? 127 : 126);

@@ -318,10 +318,7 @@ int network_ensure_bridge(const struct net_def *d, struct err *e)
 		return err_msg(e, -EEXIST, "network %s: interface %s exists and is not a bridge",
 			       d->name, d->name);
 	}
-	ret = nl_addr_add(d->name, d->gateway, d->prefix, e);
-	if (ret < 0 && ret != -EEXIST)
-		goto out_del;
-	ret = nl_link_up(d->name, e);
+	ret = nl_addr_up(d->name, d->gateway, d->prefix, e);
 	if (ret < 0)
 		goto out_del;
 	if (d->nat) {
@@ -344,16 +341,7 @@ int network_attach(const struct net_def *d, const char *host_if, pid_t child,
 
 int network_setup_inside(const struct net_def *d, uint32_t ip, struct err *e)
 {
-	int ret;
-
-	ret = nl_link_up("lo", e);
-	if (ret == 0)
-		ret = nl_addr_add("eth0", ip, d->prefix, e);
-	if (ret == 0)
-		ret = nl_link_up("eth0", e);
-	if (ret == 0)
-		ret = nl_route_add_default(d->gateway, e);
-	return ret;
+	return nl_iface_setup("eth0", ip, d->prefix, d->gateway, e);
 }
 
 /* 1 when @name is a bridge strata made (it carries NETWORK_ALIAS), 0 when

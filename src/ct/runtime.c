@@ -24,6 +24,7 @@
 #include "ct/rootfs.h"
 #include "ct/runtime.h"
 #include "ct/store.h"
+#include "ct/supervisor.h"
 #include "ct/template.h"
 #include "lib/chan.h"
 #include "lib/fs.h"
@@ -47,6 +48,10 @@ struct rt {
 	char veth[16];		/* host end, "" until made */
 	int exited;		/* init ran and exited on its own */
 	struct cgroup_self cgself;	/* v1 groups init enters itself */
+	int outer_mnt;		/* the caller's mount namespace (background
+				 * monitors), or -1 */
+	int status_pipe[2];	/* init's status byte, for the supervisor;
+				 * -1 when there is no handover */
 };
 
 static volatile pid_t forward_to;
@@ -100,10 +105,20 @@ static void __attribute__((noreturn)) init_child(struct rt *r, int sock)
 	/* Keep stdio and the channel; every other inherited descriptor (the
 	 * state lock, a waiting `start`'s socket) must not live on in the
 	 * container. */
-	if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == 3)
-		sock = 3;
-	syscall(SYS_close_range, 4, ~0U, 0);
-	init_main(r->c, r->dir, sock);
+	if (r->status_pipe[1] >= 0) {
+		/* out of the way of fd 3, then to 4 */
+		int fd = fcntl(r->status_pipe[1], F_DUPFD_CLOEXEC, 10);
+
+		if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == 3)
+			sock = 3;
+		r->status_pipe[1] = fd >= 0 && dup3(fd, 4, O_CLOEXEC) == 4 ? 4 : -1;
+		syscall(SYS_close_range, 5, ~0U, 0);
+	} else {
+		if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == 3)
+			sock = 3;
+		syscall(SYS_close_range, 4, ~0U, 0);
+	}
+	init_main(r->c, r->dir, sock, r->status_pipe[1]);
 }
 
 /* Receive one message of type @want, turning an error report or a dead
@@ -137,11 +152,20 @@ static int rt_spawn(struct rt *r, struct err *e)
 	ret = cgroup_self_open(r->cgroup, &r->cgself, e);
 	if (ret < 0)
 		goto out;
+	/* A background monitor hands its container to the supervisor, with
+	 * this pipe for init's status; not one with a terminal to keep. */
+	if (r->outer_mnt >= 0 && !r->c->tty && pipe2(r->status_pipe, O_CLOEXEC) < 0)
+		r->status_pipe[0] = r->status_pipe[1] = -1;
 	/* fork()-like (no new stack): the child goes on from here. */
 	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 	if (pid < 0) {
 		ret = err_set(e, -errno, "new namespaces for the container");
 		cgroup_self_close(&r->cgself);
+		if (r->status_pipe[0] >= 0) {
+			close(r->status_pipe[0]);
+			close(r->status_pipe[1]);
+			r->status_pipe[0] = r->status_pipe[1] = -1;
+		}
 		goto out;
 	}
 	if (pid == 0) {
@@ -150,6 +174,9 @@ static int rt_spawn(struct rt *r, struct err *e)
 	}
 	cgroup_self_close(&r->cgself);
 	close(sv[1]);
+	if (r->status_pipe[1] >= 0)
+		close(r->status_pipe[1]);
+	r->status_pipe[1] = -1;
 	r->sock = sv[0];
 	r->init = pid;
 	ret = write_map(pid, "uid_map", r->c, e);
@@ -234,7 +261,10 @@ static int rt_prepare(struct rt *r, struct err *e)
 		return ret;
 	r->have_cgroup = 1;
 	/* A private mount namespace for the monitor: the container's
-	 * mounts exist only here and vanish with it. */
+	 * mounts exist only here and vanish with it.  A background monitor
+	 * leaves it once init has its own copy (rt_leave_mounts). */
+	if (r->outer_mnt == -2)
+		r->outer_mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (unshare(CLONE_NEWNS) < 0)
 		return err_set(e, -errno, "new mount namespace");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -305,7 +335,7 @@ static int rt_start(struct rt *r, struct err *e)
 	r->lock = -1;
 	if (ret < 0)
 		goto fail;
-	chan_send(r->sock, RT_GO, 0, NULL, -1);
+	chan_send(r->sock, RT_GO, r->status_pipe[0] >= 0 ? RT_GO_HANDOVER : 0, NULL, -1);
 	if (r->c->tty) {
 		ret = expect(r, RT_PTY, &m, &r->pty, e);
 		if (ret < 0)
@@ -377,9 +407,118 @@ static void rt_finish(struct rt *r, int code)
 		rt_release_mounts(gone[0] ? gone : r->dir, gone[0] != 0);
 }
 
+/* Back to the caller's mount namespace: the private one holds a copy of
+ * every host mount (~35 here, ~400 bytes of kernel memory each) besides
+ * the rootfs, which init's namespace holds now.  Its mounts then need no
+ * unmounting at the end. */
+static void rt_leave_mounts(struct rt *r)
+{
+	if (r->outer_mnt >= 0 && setns(r->outer_mnt, CLONE_NEWNS) == 0)
+		r->mounted = 0;
+}
+
+/* A background monitor hands its running container to the supervisor
+ * (src/ct/supervisor.h) and then has nothing left to do.  0 when taken. */
+static int rt_hand_over(struct rt *r)
+{
+	char path[PATH_LEN];
+	struct err e = { 0 };
+	int pidfd, rootfs, ret;
+
+	if (r->status_pipe[0] < 0 || fs_path(path, &e, "%s/rootfs", r->dir) < 0)
+		return -1;
+	/* the overlay, while this namespace still has it mounted there */
+	rootfs = open(path, O_PATH | O_CLOEXEC);
+	if (rootfs < 0)
+		return -1;
+	rt_leave_mounts(r);
+	pidfd = (int)syscall(SYS_pidfd_open, r->init, 0);
+	if (pidfd < 0) {
+		close(rootfs);
+		return -1;
+	}
+	ret = supervisor_adopt(r->c->name, pidfd, r->status_pipe[0], rootfs, &e);
+	close(pidfd);
+	close(rootfs);
+	if (ret < 0)
+		err_print(&e);	/* to the log; this monitor watches instead */
+	return ret;
+}
+
+/*
+ * A background monitor the supervisor did not take waits for the rest of
+ * the container's life: it becomes strata-ctwait (a few KiB instead of a
+ * whole strata with its libraries, ~250 KiB of data, stack and page
+ * tables), which forwards the same signals, waits for init and then execs
+ * strata again as `strata ct _finish CODE NAME MOUNTED` to do what
+ * rt_finish() does here.  The pid and its start time survive the exec, so
+ * the state file and `stop` still know the monitor.  Returns only when the
+ * exec failed; the monitor then waits itself.
+ */
+static void rt_become_tiny(struct rt *r)
+{
+	char pid[16], fd[16], *argv[] = { "strata-monitor", pid, fd, r->c->name,
+					 r->mounted ? "1" : "0", NULL };
+	sigset_t set, old;
+	int tiny, exe;
+
+	tiny = proc_sibling_open("strata-ctwait", O_PATH | O_CLOEXEC);
+	if (tiny < 0)
+		return;
+	rt_leave_mounts(r);
+	exe = open("/proc/self/exe", O_PATH);	/* kept across the exec */
+	if (exe < 0) {
+		close(tiny);
+		return;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	snprintf(pid, sizeof(pid), "%d", (int)r->init);
+	snprintf(fd, sizeof(fd), "%d", exe);
+	fflush(NULL);
+	syscall(SYS_execveat, tiny, "", argv, environ, AT_EMPTY_PATH);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(exe);
+	close(tiny);
+}
+
+int runtime_finish(const char *name, int code, int mounted, struct err *e)
+{
+	struct ct_config c;
+	struct ct_state s;
+	struct rt r = { .c = &c, .lock = -1, .sock = -1, .pty = -1, .outer_mnt = -1,
+			.status_pipe = { -1, -1 } };
+	sigset_t none;
+	int ret;
+
+	/* strata-ctwait blocked these to wait for them */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	ret = store_load(name, &c, &s, e);
+	if (ret < 0)
+		return ret;
+	ret = store_path(r.dir, name, NULL, e);
+	if (ret == 0) {
+		ct_cgroup_name(&c, r.cgroup);
+		r.have_cgroup = 1;
+		r.mounted = mounted;
+		rt_finish(&r, code);
+	}
+	ct_config_free(&c);
+	return ret;
+}
+
 int runtime_run(struct ct_config *c, const struct rt_opts *o, struct err *e)
 {
-	struct rt r = { .c = c, .lock = -1, .sock = -1, .pty = -1 };
+	struct rt r = { .c = c, .lock = -1, .sock = -1, .pty = -1,
+			.outer_mnt = o->detached ? -2 : -1, .status_pipe = { -1, -1 } };
 	int status = 0, ret;
 
 	ret = rt_start(&r, e);
@@ -391,11 +530,22 @@ int runtime_run(struct ct_config *c, const struct rt_opts *o, struct err *e)
 		}
 		if (r.sock >= 0)
 			close(r.sock);
+		if (r.outer_mnt >= 0)
+			close(r.outer_mnt);
 		return ret;
 	}
 	if (o->notify >= 0) {
 		chan_send(o->notify, RT_STARTED, r.init, NULL, -1);
 		close(o->notify);
+	}
+	if (o->detached && r.pty < 0) {
+		if (rt_hand_over(&r) == 0) {
+			close(r.sock);
+			close(r.status_pipe[0]);
+			close(r.outer_mnt);
+			return 0;
+		}
+		rt_become_tiny(&r);
 	}
 	forward_signals(r.init);
 	if (r.pty >= 0 && !o->detached) {
@@ -410,6 +560,8 @@ int runtime_run(struct ct_config *c, const struct rt_opts *o, struct err *e)
 	if (r.pty >= 0)
 		close(r.pty);
 	close(r.sock);
+	if (r.outer_mnt >= 0)
+		close(r.outer_mnt);
 	ret = status_code(status);
 	rt_finish(&r, ret);
 	return ret;
@@ -476,6 +628,25 @@ int runtime_start_detached(struct ct_config *c, struct err *e)
 	return 0;
 }
 
+/* Until whoever watches the container recorded its end: its own monitor
+ * exits then, the supervisor (which watches many) rewrites the state (or
+ * removes a --rm container).  @ms at most. */
+static void stop_wait_recorded(const char *name, const struct ct_state *was, int ms)
+{
+	struct ct_state s;
+	struct err e;
+	int waited;
+
+	for (waited = 0; waited < ms; waited++) {
+		if (!proc_alive(was->monitor, was->monitor_start))
+			return;
+		if (store_load(name, NULL, &s, &e) < 0 || s.status != CT_RUNNING ||
+		    s.pid != was->pid)
+			return;
+		usleep(1000);
+	}
+}
+
 int runtime_stop(const char *name, int timeout, struct err *e)
 {
 	struct ct_state s;
@@ -495,7 +666,7 @@ int runtime_stop(const char *name, int timeout, struct err *e)
 	}
 	/* The monitor records the exit; give it a moment, then do its job
 	 * ourselves if it is gone. */
-	proc_wait_gone(s.monitor, s.monitor_start, 5000);
+	stop_wait_recorded(name, &s, 5000);
 	runtime_reap_dead(name, e);
 	return 0;
 }

@@ -31,6 +31,11 @@ struct rt_opts {
  * be started. */
 int runtime_run(struct ct_config *c, const struct rt_opts *o, struct err *e);
 
+/* The end of a background monitor that became strata-ctwait: record
+ * exit code @code of container @name and free what it held, as the
+ * monitor would have (`strata ct _finish`). */
+int runtime_finish(const char *name, int code, int mounted, struct err *e);
+
 /* Start in the background; returns once the container runs. */
 int runtime_start_detached(struct ct_config *c, struct err *e);
 

@@ -370,18 +370,28 @@ static const char *const security_readonly[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 
-/* Files get /dev/null bound over them, folders an empty read-only tmpfs. */
-static int mask_one(const char *path, struct err *e)
+/*
+ * Files get /dev/null bound over them, folders an empty read-only tmpfs:
+ * one instance (@empty, the first folder masked), bound over the others.
+ * A tmpfs is a superblock with its root inode and dentry, ~3 KiB of
+ * kernel memory per container each; a bind is one mount (~400 bytes),
+ * and inherits the first one's flags.
+ */
+static int mask_one(const char *path, const char **empty, struct err *e)
 {
 	struct stat st;
 
 	if (stat(path, &st) < 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 :
 		       err_set(e, -errno, "mask %s", path);
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) && *empty) {
+		if (mount(*empty, path, NULL, MS_BIND, NULL) < 0)
+			return err_set(e, -errno, "mask %s", path);
+	} else if (S_ISDIR(st.st_mode)) {
 		if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID |
 			  MS_NODEV | MS_NOEXEC, "size=0,mode=0555") < 0)
 			return err_set(e, -errno, "mask %s", path);
+		*empty = path;
 	} else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
 		return err_set(e, -errno, "mask %s", path);
 	}
@@ -419,11 +429,12 @@ static int readonly_one(const char *path, struct err *e)
 
 int security_mask_paths(struct err *e)
 {
+	const char *empty = NULL;
 	unsigned int i;
 	int ret;
 
 	for (i = 0; i < ARRAY_LEN(security_masked); i++) {
-		ret = mask_one(security_masked[i], e);
+		ret = mask_one(security_masked[i], &empty, e);
 		if (ret < 0)
 			return ret;
 	}

@@ -40,6 +40,15 @@ int nl_addr_add(const char *ifname, uint32_t addr, int prefix, struct err *e);
 /* Default route via @gw (host byte order) in the main table. */
 int nl_route_add_default(uint32_t gw, struct err *e);
 
+/* Inside a container's namespace, in one netlink round trip: lo up,
+ * @addr/@prefix on @ifname, @ifname up, default route via @gw. */
+int nl_iface_setup(const char *ifname, uint32_t addr, int prefix, uint32_t gw,
+		   struct err *e);
+
+/* @addr/@prefix on @ifname (already there is fine) and @ifname up, in one
+ * round trip. */
+int nl_addr_up(const char *ifname, uint32_t addr, int prefix, struct err *e);
+
 /* Call @fn(ifname, kind, arg) for every link; kind is "veth", "bridge",
  * ... or "" when the kernel reports none.  Stops when @fn returns < 0. */
 int nl_link_foreach(int (*fn)(const char *ifname, const char *kind, void *arg),

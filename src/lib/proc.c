@@ -169,3 +169,21 @@ void proc_trim_memory(void)
 	madvise((void *)(top - TRIM_STACK_WINDOW), TRIM_STACK_WINDOW,
 		MADV_DONTNEED);
 }
+
+int proc_sibling_open(const char *name, int flags)
+{
+	char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	char *slash;
+	int fd;
+
+	if (n < 0)
+		return -errno;
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	if (!slash || (size_t)(slash + 1 - path) + strlen(name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	strcpy(slash + 1, name);
+	fd = open(path, flags);
+	return fd < 0 ? -errno : fd;
+}

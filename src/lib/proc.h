@@ -47,4 +47,8 @@ void proc_set_title(const char *title);
  * from the function that then waits for the rest of its life. */
 void proc_trim_memory(void);
 
+/* Open @name in the folder of the running binary (a helper program built
+ * beside strata) with open(2) @flags; -errno when it is not there. */
+int proc_sibling_open(const char *name, int flags);
+
 #endif
