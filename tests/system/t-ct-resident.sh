@@ -35,6 +35,12 @@ priv=$(awk '$1 == "Private_Dirty:" { print $2 }' "/proc/$init/smaps_rollup")
 [ "${priv:-999}" -le 32 ] && ok "its private memory is a few pages ($priv KiB)" ||
 	not_ok "its private memory is a few pages" "Private_Dirty: $priv KiB"
 
+# `run -d` returns once the container runs; the monitor hands it over
+# to the supervisor just after, which then names itself in the state
+same_monitor() { [ "$(field rs1 monitor)" = "$(field rs2 monitor)" ] &&
+	[ "$(field rs2 monitor)" = "$(field rs3 monitor)" ] &&
+	[ "$(cat "/proc/$(field rs1 monitor)/comm" 2>/dev/null)" = strata-sup ]; }
+until_true 50 same_monitor
 sup=$(field rs1 monitor)
 expect_eq "one supervisor watches every background container" "$sup $sup" \
 	"$(field rs2 monitor) $(field rs3 monitor)"
