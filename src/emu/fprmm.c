@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "emu/decode.h"
+#include "emu/fpbits.h"
 #include "emu/fprmm.h"
 
 struct fmt {
@@ -109,22 +110,6 @@ static bool wide_leave(void)
 	return inexact;
 }
 
-static double d_of(uint64_t b)
-{
-	double d;
-
-	memcpy(&d, &b, 8);
-	return d;
-}
-
-static float s_of(uint32_t b)
-{
-	float f;
-
-	memcpy(&f, &b, 4);
-	return f;
-}
-
 /* a finite double as sig * 2^e; sig 0 for a zero */
 static void split_d(uint64_t b, uint64_t *sig, int *e)
 {
@@ -142,7 +127,7 @@ static void split_d(uint64_t b, uint64_t *sig, int *e)
 bool fprmm_s(enum fprmm_op op, uint32_t a, uint32_t b, uint32_t c,
 	     uint32_t *r, uint32_t *fl)
 {
-	volatile double x = s_of(a), y = s_of(b), z = s_of(c), w;
+	volatile double x = f32(a), y = f32(b), z = f32(c), w;
 	bool inexact;
 	uint64_t bits, sig;
 	int e;
@@ -202,8 +187,8 @@ static void split_q(__float128 v, bool *neg, uint64_t *sig, int *e)
 bool fprmm_d(enum fprmm_op op, uint64_t a, uint64_t b, uint64_t c,
 	     uint64_t *r, uint32_t *fl)
 {
-	volatile long double x = d_of(a), y = d_of(b), w = 0;
-	volatile __float128 qx = d_of(a), qy = d_of(b), qz = d_of(c), qw = 0;
+	volatile long double x = f64(a), y = f64(b), w = 0;
+	volatile __float128 qx = f64(a), qy = f64(b), qz = f64(c), qw = 0;
 	bool inexact, neg;
 	uint64_t sig;
 	int e;
@@ -223,10 +208,10 @@ bool fprmm_d(enum fprmm_op op, uint64_t a, uint64_t b, uint64_t c,
 	if (op == FPRMM_FMA) {
 		if (qw == 0) {
 			/* exact: -0 only for -0 + -0 (as in every mode but RDN) */
-			bool pz = d_of(a) == 0 || d_of(b) == 0;
+			bool pz = f64(a) == 0 || f64(b) == 0;
 			bool pneg = (a >> 63) != (b >> 63);
 
-			*r = (uint64_t)(pz && d_of(c) == 0 && pneg && c >> 63) << 63;
+			*r = (uint64_t)(pz && f64(c) == 0 && pneg && c >> 63) << 63;
 			return true;
 		}
 		split_q(qw, &neg, &sig, &e);

@@ -33,6 +33,7 @@
 
 #include "emu/cpu.h"
 #include "emu/decode.h"
+#include "emu/fpbits.h"
 #include "emu/fprmm.h"
 
 #define CANON_NAN_S	0x7fc00000u
@@ -375,38 +376,6 @@ static uint32_t unbox(const struct rv_cpu *cpu, unsigned r)
 	uint64_t v = cpu->f[r];
 
 	return (v >> 32) == 0xffffffffu ? (uint32_t)v : CANON_NAN_S;
-}
-
-static float f32(uint32_t b)
-{
-	float f;
-
-	memcpy(&f, &b, 4);
-	return f;
-}
-
-static uint32_t b32(float f)
-{
-	uint32_t b;
-
-	memcpy(&b, &f, 4);
-	return b;
-}
-
-static double f64(uint64_t b)
-{
-	double d;
-
-	memcpy(&d, &b, 8);
-	return d;
-}
-
-static uint64_t b64(double d)
-{
-	uint64_t b;
-
-	memcpy(&b, &d, 8);
-	return b;
 }
 
 static bool is_nan_s(uint32_t b) { return (b & 0x7fffffff) > 0x7f800000; }
