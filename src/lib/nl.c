@@ -474,11 +474,12 @@ out:
 	return ret;
 }
 
-int nl_iface_setup(const char *ifname, uint32_t addr, int prefix, uint32_t gw,
-		   struct err *e)
+/* Add "address ADDR/PREFIX on IFNAME" (an existing one tolerated or not)
+ * and "link IFNAME up" to @b. */
+static int batch_addr_up(struct nl_batch *b, const char *ifname, uint32_t addr,
+			 int prefix, int tolerate, struct err *e)
 {
-	char a[INET_ADDRSTRLEN], buf[1024];
-	struct nl_batch b = { .buf = buf, .seq0 = (uint32_t)time(NULL) };
+	char a[INET_ADDRSTRLEN];
 	int idx;
 
 	if (prefix < 0 || prefix > 32)
@@ -486,10 +487,23 @@ int nl_iface_setup(const char *ifname, uint32_t addr, int prefix, uint32_t gw,
 	idx = nl_index(ifname, e);
 	if (idx < 0)
 		return idx;
-	nl_batch_add(&b, nl_up_msg(nl_batch_at(&b), "lo"), 0, "link lo up");
-	nl_batch_add(&b, nl_addr_msg(nl_batch_at(&b), idx, addr, prefix), 0,
+	nl_batch_add(b, nl_addr_msg(nl_batch_at(b), idx, addr, prefix), tolerate,
 		     "address %s/%d on %s", nl_ntoa(addr, a), prefix, ifname);
-	nl_batch_add(&b, nl_up_msg(nl_batch_at(&b), ifname), 0, "link %s up", ifname);
+	nl_batch_add(b, nl_up_msg(nl_batch_at(b), ifname), 0, "link %s up", ifname);
+	return 0;
+}
+
+int nl_iface_setup(const char *ifname, uint32_t addr, int prefix, uint32_t gw,
+		   struct err *e)
+{
+	char a[INET_ADDRSTRLEN], buf[1024];
+	struct nl_batch b = { .buf = buf, .seq0 = (uint32_t)time(NULL) };
+	int ret;
+
+	nl_batch_add(&b, nl_up_msg(nl_batch_at(&b), "lo"), 0, "link lo up");
+	ret = batch_addr_up(&b, ifname, addr, prefix, 0, e);
+	if (ret < 0)
+		return ret;
 	nl_batch_add(&b, nl_route_msg(nl_batch_at(&b), gw), 0,
 		     "default route via %s", nl_ntoa(gw, a));
 	return nl_batch_send(&b, e);
@@ -497,19 +511,12 @@ int nl_iface_setup(const char *ifname, uint32_t addr, int prefix, uint32_t gw,
 
 int nl_addr_up(const char *ifname, uint32_t addr, int prefix, struct err *e)
 {
-	char a[INET_ADDRSTRLEN], buf[512];
+	char buf[512];
 	struct nl_batch b = { .buf = buf, .seq0 = (uint32_t)time(NULL) };
-	int idx;
+	int ret;
 
-	if (prefix < 0 || prefix > 32)
-		return err_msg(e, -EINVAL, "bad prefix length %d", prefix);
-	idx = nl_index(ifname, e);
-	if (idx < 0)
-		return idx;
-	nl_batch_add(&b, nl_addr_msg(nl_batch_at(&b), idx, addr, prefix), EEXIST,
-		     "address %s/%d on %s", nl_ntoa(addr, a), prefix, ifname);
-	nl_batch_add(&b, nl_up_msg(nl_batch_at(&b), ifname), 0, "link %s up", ifname);
-	return nl_batch_send(&b, e);
+	ret = batch_addr_up(&b, ifname, addr, prefix, EEXIST, e);
+	return ret < 0 ? ret : nl_batch_send(&b, e);
 }
 
 int nl_link_set_alias(const char *ifname, const char *alias, struct err *e)
