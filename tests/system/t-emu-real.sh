@@ -1,0 +1,175 @@
+# strata emu on real programs nobody on the team wrote: Lua 5.4, the
+# SQLite shell and zlib's example and minigzip, built from Debian's
+# source packages by scripts/rv-progs.sh (make rv-progs, cached), for
+# riscv64 and for this host.  Each workload (tests/emu/real) runs under
+# strata emu, under qemu-riscv64-static and natively: stdout and exit code
+# must agree.  A "time" line per workload says how long each took (not a
+# check: the debug strata carries ASan, the host is shared).
+. "$(dirname "$0")/lib.sh"
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+REAL=$TOP/tests/emu/real
+QEMU=qemu-riscv64-static
+SYSROOT=/usr/riscv64-linux-gnu
+
+if ! command -v "$QEMU" >/dev/null; then
+	echo "skip: no $QEMU (scripts/deps.sh test)"
+	exit 0
+fi
+# built in `make check` (target rv-progs): no network in the test's
+# namespace, so only cached builds are used
+progs=$("$TOP/scripts/rv-progs.sh" --cached 2>"$STRATA_ROOT/rv-progs.err")
+[ -s "$STRATA_ROOT/rv-progs.err" ] && echo "skip: some programs: $(cat "$STRATA_ROOT/rv-progs.err")"
+if [ -z "$progs" ]; then
+	echo "skip: no real programs (make rv-progs)"
+	exit 0
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"; finish' EXIT
+trap 'exit 1' INT TERM
+
+pkgdir() {	# pkgdir PKG: the cached build of PKG, empty when there is none
+	echo "$progs" | sed -n "s/^$1 //p"
+}
+
+now() {
+	date +%s.%N
+}
+
+secs() {	# secs START END: seconds, one decimal
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# runs NAME STDIN ARCHDIR PROGRAM ARGS...: the program of PKG's riscv64/bin
+# under strata and qemu, its x86_64/bin twin natively, each in a fresh
+# folder of its own ($work/NAME.{strata,qemu,native}) with STDIN (a file or
+# /dev/null); outputs in $work/NAME.{strata,qemu,native}.out, exit codes
+# in $s_rc $q_rc $n_rc, and one time line.
+runs() {
+	_n=$1 _in=$2 _dir=$3 _p=$4
+	shift 4
+	for _w in strata qemu native; do
+		rm -rf "$work/$_n.$_w"
+		mkdir -p "$work/$_n.$_w"
+	done
+	_t0=$(now)
+	(cd "$work/$_n.strata" && "$STRATA" emu run "$_dir/riscv64/bin/$_p" "$@" \
+		<"$_in" >"$work/$_n.strata.out" 2>"$work/$_n.strata.err")
+	s_rc=$?
+	_t1=$(now)
+	(cd "$work/$_n.qemu" && "$QEMU" -L "$SYSROOT" "$_dir/riscv64/bin/$_p" "$@" \
+		<"$_in" >"$work/$_n.qemu.out" 2>"$work/$_n.qemu.err")
+	q_rc=$?
+	_t2=$(now)
+	(cd "$work/$_n.native" && "$_dir/x86_64/bin/$_p" "$@" \
+		<"$_in" >"$work/$_n.native.out" 2>"$work/$_n.native.err")
+	n_rc=$?
+	_t3=$(now)
+	echo "time $_n: strata $(secs "$_t0" "$_t1") s, qemu $(secs "$_t1" "$_t2") s, native $(secs "$_t2" "$_t3") s"
+}
+
+# agree NAME WHAT: strata's stdout and exit code are qemu's and native's
+agree() {
+	if cmp -s "$work/$1.strata.out" "$work/$1.qemu.out" && [ "$s_rc" = "$q_rc" ]; then
+		ok "$2: as under qemu (exit $s_rc)"
+	else
+		not_ok "$2: as under qemu" "strata exit $s_rc, qemu exit $q_rc
+$(diff "$work/$1.qemu.out" "$work/$1.strata.out" | head -n 10)
+$(head -n 4 "$work/$1.strata.err")"
+	fi
+	if cmp -s "$work/$1.strata.out" "$work/$1.native.out" && [ "$s_rc" = "$n_rc" ]; then
+		ok "$2: as natively"
+	else
+		not_ok "$2: as natively" "strata exit $s_rc, native exit $n_rc
+$(diff "$work/$1.native.out" "$work/$1.strata.out" | head -n 10)"
+	fi
+}
+
+# interrupted NAME PROGRAM ARGS...: SIGINT after a moment ends PROGRAM
+# through its own handler; prints exit code and last stderr line
+interrupted() {
+	_n=$1
+	shift
+	"$@" 2>"$work/$_n.int.err" &
+	_pid=$!
+	sleep 0.5
+	kill -INT "$_pid"
+	wait "$_pid"
+	echo "$? $(head -n 1 "$work/$_n.int.err" | sed 's/^[^:]*: //')"
+}
+
+lua=$(pkgdir lua5.4)
+if [ -n "$lua" ]; then
+	runs lua "/dev/null" "$lua" lua "$REAL/lua-work.lua"
+	agree lua "lua5.4 (dynamic): strings, numbers, closures, coroutines, GC, io, os, load"
+	expect_eq "lua5.4: every section passed" "done" "$(tail -n 1 "$work/lua.strata.out")"
+	"$STRATA" emu run "$lua/riscv64/bin/lua-static" "$REAL/lua-work.lua" >"$work/lua-static.out" 2>&1
+	expect_eq "lua5.4 (static): the same output" "0" "$?$(cmp "$work/lua-static.out" "$work/lua.qemu.out")"
+	# lua.c catches SIGINT and stops the running script through a hook
+	loop="local n = 0 while true do n = n + 1 end"
+	s=$(interrupted lua-s "$STRATA" emu run "$lua/riscv64/bin/lua" -e "$loop")
+	q=$(interrupted lua-q "$QEMU" -L "$SYSROOT" "$lua/riscv64/bin/lua" -e "$loop")
+	expect_eq "lua5.4: SIGINT in a busy loop reaches its handler, as under qemu" "$q" "$s"
+	expect_eq "lua5.4: and says so" "1 interrupted!" "$s"
+else
+	echo "skip: lua5.4 (make rv-progs)"
+fi
+
+sqlite=$(pkgdir sqlite3)
+if [ -n "$sqlite" ]; then
+	runs sqlite "$REAL/sqlite-work.sql" "$sqlite" sqlite3 work.db
+	agree sqlite "sqlite3: WAL file, transactions, joins, indexes, json, CTEs, windows, sorter threads"
+	expect_eq "sqlite3: the workload ran to its end" "done" "$(tail -n 1 "$work/sqlite.strata.out")"
+	# two writers on one WAL database: fcntl locks and the shared-memory
+	# index mmap'd by both; every insert lands once
+	db=$work/shared.db
+	"$STRATA" emu run "$sqlite/riscv64/bin/sqlite3" "$db" \
+		"PRAGMA journal_mode=WAL; CREATE TABLE t(w, i);" >/dev/null 2>&1
+	writer() {	# writer TAG: 300 transactions of one insert each
+		_sql=".timeout 20000
+"
+		for _i in $(seq 300); do
+			_sql="${_sql}INSERT INTO t VALUES('$1', $_i);
+"
+		done
+		echo "$_sql" | "$STRATA" emu run "$sqlite/riscv64/bin/sqlite3" "$db" >"$work/w-$1.out" 2>&1
+	}
+	_t0=$(now)
+	writer a &
+	wa=$!
+	writer b &
+	wb=$!
+	wait "$wa"
+	ra=$?
+	wait "$wb"
+	rb=$?
+	echo "time sqlite two writers: strata $(secs "$_t0" "$(now)") s"
+	out=$("$STRATA" emu run "$sqlite/riscv64/bin/sqlite3" "$db" \
+		"SELECT w, count(*), sum(i) FROM t GROUP BY w; PRAGMA integrity_check;" 2>&1)
+	expect_eq "sqlite3: two processes write one WAL database, nothing lost" \
+		"0 0 a|300|45150 b|300|45150 ok" "$ra $rb $(echo $out)"
+else
+	echo "skip: sqlite3 (make rv-progs)"
+fi
+
+zlib=$(pkgdir zlib)
+if [ -n "$zlib" ]; then
+	runs zex /dev/null "$zlib" zlib-example
+	agree zex "zlib example (dynamic, libz.so.1 found through \$ORIGIN)"
+	runs zexs /dev/null "$zlib" zlib-example-static
+	agree zexs "zlib example (static)"
+	# a deterministic input of 4 MB with long and short matches
+	awk 'BEGIN { for (i = 0; i < 200000; i++) printf "%d %x %s\n", i, i * 2654435761 % 4294967296, substr("abcdefghijklmnopqrstuvwxyz", i % 26 + 1) }' \
+		>"$work/plain"
+	runs gz "$work/plain" "$zlib" minigzip -9
+	agree gz "minigzip -9 compresses byte for byte"
+	expect_eq "minigzip: host gzip takes its output back" "same" \
+		"$(gzip -dc <"$work/gz.strata.out" | cmp -s - "$work/plain" && echo same)"
+	gzip -1c "$work/plain" >"$work/plain.gz"
+	runs gunz "$work/plain.gz" "$zlib" minigzip -d
+	agree gunz "minigzip -d of host gzip's output"
+	expect_eq "minigzip -d: the input back" "same" \
+		"$(cmp -s "$work/gunz.strata.out" "$work/plain" && echo same)"
+else
+	echo "skip: zlib (make rv-progs)"
+fi
