@@ -12,12 +12,14 @@
 #
 # PKG: lua5.4 sqlite3 zlib (default all three).  FOLDER holds
 #   riscv64/bin/  lua (dynamic), lua-static, sqlite3 (dynamic, threads),
+#                 sqlite3-threadtest3 (SQLite's threads test),
 #                 zlib-example, minigzip (dynamic against riscv64/lib/libz.so.1
 #                 through an $ORIGIN rpath), zlib-example-static
 #   riscv64/lib/  libz.so.1
 #   x86_64/bin/   the same programs for this host
 # Cached in $RV_PROGS_CACHE (default build/cache/rv-progs) under the source
-# version: a second run costs no fetch and no compiler.
+# version and the recipe's revision: a second run costs no fetch and no
+# compiler.
 #
 # Exit: 0 all built or cached; 3 one cannot be built here (says why on
 # stderr; the others are still printed); 1 a build failure.
@@ -27,6 +29,9 @@ TOP=$PWD
 CACHE=${RV_PROGS_CACHE:-$TOP/build/cache/rv-progs}
 CROSS=${RV_CROSS:-riscv64-linux-gnu-}
 JOBS=${RV_PROGS_JOBS:-2}
+# the recipe's revision, in the cache key: a change of what is built
+# here (flags, programs) makes the next run build again
+RECIPE=2
 DEB_SRC_WHO=rv-progs
 . scripts/deb-src.sh
 cached=
@@ -71,12 +76,18 @@ build_lua() {
 # SQLite: the amalgamation (sqlite3.c, shell.c) is generated on the host
 # (tclsh, a native lemon), then compiled for each target as Debian's
 # configure would: threads, pread, fdatasync, the math functions, FTS5.
+# Beside the shell, SQLite's own multi-threaded test, test/threadtest3.c.
 sqlite_arch() {
-	mkdir -p "$3/bin"
-	$2 -O2 -DSQLITE_THREADSAFE=1 -DUSE_PREAD -DHAVE_USLEEP -DHAVE_FDATASYNC \
-		-DHAVE_LOCALTIME_R -DHAVE_GMTIME_R -DSQLITE_ENABLE_MATH_FUNCTIONS \
-		-DSQLITE_ENABLE_FTS5 -DSQLITE_ENABLE_RTREE \
-		gen/shell.c gen/sqlite3.c -o "$3/bin/sqlite3" -lpthread -ldl -lm ||
+	mkdir -p "$3/bin" "obj-$1"
+	f="-O2 -DSQLITE_THREADSAFE=1 -DUSE_PREAD -DHAVE_USLEEP -DHAVE_FDATASYNC
+		-DHAVE_LOCALTIME_R -DHAVE_GMTIME_R -DSQLITE_ENABLE_MATH_FUNCTIONS
+		-DSQLITE_ENABLE_FTS5 -DSQLITE_ENABLE_RTREE"
+	libs="-lpthread -ldl -lm"
+	# shellcheck disable=SC2086
+	{ $2 $f -c gen/sqlite3.c -o "obj-$1/sqlite3.o" &&
+	  $2 $f gen/shell.c "obj-$1/sqlite3.o" -o "$3/bin/sqlite3" $libs &&
+	  $2 $f -Igen -Isrc -Itest test/threadtest3.c src/test_multiplex.c \
+		"obj-$1/sqlite3.o" -o "$3/bin/sqlite3-threadtest3" $libs; } ||
 		fail "sqlite3 ($1) does not compile"
 }
 build_sqlite() {
@@ -145,7 +156,7 @@ one() {
 	prog=$(main_prog "$1")
 	[ -n "$prog" ] || fail "unknown package $1 (lua5.4, sqlite3, zlib)"
 	ver=$(src_version "$1")
-	out="$CACHE/${1}_$(cache_key "$ver")"
+	out="$CACHE/${1}_$(cache_key "$ver")-r$RECIPE"
 	if [ ! -x "$out/riscv64/bin/$prog" ]; then
 		[ -z "$cached" ] || cannot "$1 not built yet (make rv-progs)"
 		mkdir -p "$CACHE"
