@@ -85,14 +85,20 @@ $(diff "$work/$1.native.out" "$work/$1.strata.out" | head -n 10)"
 	fi
 }
 
-# interrupted NAME STDIN PROGRAM ARGS...: SIGINT after a moment ends
-# PROGRAM through its own handler; prints exit code and first stderr line
+# interrupted NAME STDIN PROGRAM ARGS...: SIGINT ends PROGRAM through its
+# own handler, sent once it has printed "ready" (its handler is in place:
+# however slow the start, the signal does not come before) and a moment
+# more; prints exit code and first stderr line
 interrupted() {
 	_n=$1 _in=$2
 	shift 2
-	"$@" <"$_in" 2>"$work/$_n.int.err" &
+	"$@" <"$_in" >"$work/$_n.int.out" 2>"$work/$_n.int.err" &
 	_pid=$!
-	sleep 0.5
+	for _i in $(seq 100); do
+		grep -q ready "$work/$_n.int.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 0.3
 	kill -INT "$_pid"
 	wait "$_pid"
 	echo "$? $(head -n 1 "$work/$_n.int.err" | sed 's/^[^:]*: //')"
@@ -106,7 +112,7 @@ if [ -n "$lua" ]; then
 	"$STRATA" emu run "$lua/riscv64/bin/lua-static" "$REAL/lua-work.lua" >"$work/lua-static.out" 2>&1
 	expect_eq "lua5.4 (static): the same output" "0" "$?$(cmp "$work/lua-static.out" "$work/lua.qemu.out")"
 	# lua.c catches SIGINT and stops the running script through a hook
-	loop="local n = 0 while true do n = n + 1 end"
+	loop="print('ready') io.stdout:flush() local n = 0 while true do n = n + 1 end"
 	s=$(interrupted lua-s /dev/null "$STRATA" emu run "$lua/riscv64/bin/lua" -e "$loop")
 	q=$(interrupted lua-q /dev/null "$QEMU" -L "$SYSROOT" "$lua/riscv64/bin/lua" -e "$loop")
 	expect_eq "lua5.4: SIGINT in a busy loop reaches its handler, as under qemu" "$q" "$s"
@@ -115,11 +121,11 @@ if [ -n "$lua" ]; then
 	# its handler without SA_RESTART, so io.read fails with EINTR and the
 	# hook then stops the script in io.read
 	# (a FIFO whose writer stays silent for the moment)
-	blocked="io.read('l') print('not reached')"
+	blocked="print('ready') io.stdout:flush() io.read('l') print('not reached')"
 	mkfifo "$work/fifo"
-	sleep 2 >"$work/fifo" &
+	sleep 3 >"$work/fifo" &
 	s=$(interrupted lua-rs "$work/fifo" "$STRATA" emu run "$lua/riscv64/bin/lua" -e "$blocked")
-	sleep 2 >"$work/fifo" &
+	sleep 3 >"$work/fifo" &
 	q=$(interrupted lua-rq "$work/fifo" "$QEMU" -L "$SYSROOT" "$lua/riscv64/bin/lua" -e "$blocked")
 	expect_eq "lua5.4: SIGINT in a blocking read, as under qemu" "$q" "$s"
 	expect_match "lua5.4: and stops it in io.read" "in function 'io.read'" "$(cat "$work/lua-rs.int.err")"
