@@ -8,7 +8,7 @@
 #   make run        build release, run an interactive busybox container with its own IP
 #   make bench      benchmarks against runc, qemu-user, KVM floor, qemu-system (ratios)
 #   make rv-busybox a static riscv64 busybox from Debian's source (cached)
-#   make rv-progs   Lua, SQLite, zlib from Debian's sources, riscv64 + x86_64 (cached)
+#   make rv-progs   Lua, SQLite, zlib, xz from Debian's sources, riscv64 + x86_64 (cached)
 #   make rv-image   the reference riscv64 guest (strata vm image riscv64, cached)
 #   V=1             show the commands
 
@@ -124,9 +124,9 @@ emu-tests: $(EMUTESTS)
 rv-busybox:
 	$(Q)scripts/rv-busybox.sh >/dev/null || [ $$? = 3 ]
 
-# Real programs from Debian's source packages (lua5.4, sqlite3, zlib),
-# for riscv64 and this host, built once and cached in build/cache/rv-progs
-# (~2 min cold on 2 cores) for tests/system/t-emu-real.sh, which compares
+# Real programs from Debian's source packages (lua5.4, sqlite3, zlib,
+# xz-utils), for riscv64 and this host, built once and cached in
+# build/cache/rv-progs (~4 min cold on 2 cores) for tests/system/t-emu-real.sh, which compares
 # their runs under strata emu, qemu-riscv64 and natively.  Exit 3 of the
 # script is "cannot build here": the test skips what is missing.
 rv-progs:

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Real programs nobody on the team wrote, for tests/system/t-emu-real.sh:
-# Lua 5.4, the SQLite shell and zlib's example and minigzip, each built
+# Lua 5.4, the SQLite shell, zlib's example and minigzip, and xz, each built
 # from its Debian source package for riscv64 (cross compiler, against the
 # sysroot /usr/riscv64-linux-gnu) and for this host (x86-64, the native
 # reference the test also compares with).
@@ -10,13 +10,15 @@
 #   scripts/rv-progs.sh --cached [PKG...]  the cached builds only: never a
 #                                          fetch or a compiler
 #
-# PKG: lua5.4 sqlite3 zlib (default all three).  FOLDER holds
+# PKG: lua5.4 sqlite3 zlib xz-utils (default all four).  FOLDER holds
 #   riscv64/bin/  lua (dynamic), lua-static, sqlite3 (dynamic, threads),
 #                 sqlite3-threadtest3 (SQLite's threads test),
 #                 zlib-example, minigzip (dynamic against riscv64/lib/libz.so.1
-#                 through an $ORIGIN rpath), zlib-example-static
+#                 through an $ORIGIN rpath), zlib-example-static,
+#                 xz (threads: -T), xz-test_* (its unit tests)
 #   riscv64/lib/  libz.so.1
 #   x86_64/bin/   the same programs for this host
+#   share/xz/files  xz's test files
 # Cached in $RV_PROGS_CACHE (default build/cache/rv-progs) under the source
 # version and the recipe's revision: a second run costs no fetch and no
 # compiler.
@@ -39,7 +41,7 @@ if [ "${1:-}" = --cached ]; then
 	cached=1
 	shift
 fi
-[ $# -gt 0 ] || set -- lua5.4 sqlite3 zlib
+[ $# -gt 0 ] || set -- lua5.4 sqlite3 zlib xz-utils
 
 fail() {
 	echo "rv-progs: $*" >&2
@@ -126,12 +128,52 @@ build_zlib() {
 	each_arch zlib_arch "$1"
 }
 
+# xz: liblzma and xz (static liblzma: no libtool wrappers), and the
+# unit test programs of its tests/ folder (tuktest), each target in a
+# build folder of its own; the test files (good-*, bad-*) are copied
+# beside, as share/xz/files, where the test programs look (srcdir)
+XZ_TESTS="test_check test_hardware test_stream_flags test_filter_flags test_block_header
+	test_index test_index_hash test_bcj_exact_size test_memlimit test_lzip_decoder test_vli"
+xz_arch() {
+	mkdir -p "b-$1" "$3/bin"
+	host=
+	[ "$1" = riscv64 ] && host=--host=riscv64-linux-gnu
+	# shellcheck disable=SC2086
+	(cd "b-$1" && CC=$2 ../configure $host --disable-shared --disable-nls --disable-doc \
+		--disable-scripts --disable-lzmadec --disable-lzmainfo --disable-xzdec \
+		>configure.log 2>&1) || { tail -n 20 "b-$1/configure.log" >&2; fail "xz ($1): configure failed"; }
+	# shellcheck disable=SC2086
+	{ make -s -C "b-$1" -j"$JOBS" >"b-$1/make.log" 2>&1 &&
+	  make -s -C "b-$1/tests" -j"$JOBS" $XZ_TESTS >>"b-$1/make.log" 2>&1; } ||
+		{ tail -n 20 "b-$1/make.log" >&2; fail "xz ($1) does not build"; }
+	cp "b-$1/src/xz/xz" "$3/bin/xz"
+	for t in $XZ_TESTS; do
+		cp "b-$1/tests/$t" "$3/bin/xz-$t"
+	done
+}
+build_xz() {
+	each_arch xz_arch "$1"
+	mkdir -p "$1/share/xz"
+	cp -r tests/files "$1/share/xz/files"
+}
+
+# the build function of a package: build_RECIPE
+recipe() {
+	case $1 in
+	lua5.4) echo lua ;;
+	sqlite3) echo sqlite ;;
+	xz-utils) echo xz ;;
+	*) echo "$1" ;;
+	esac
+}
+
 # the program whose presence says a package is built
 main_prog() {
 	case $1 in
 	lua5.4) echo lua ;;
 	sqlite3) echo sqlite3 ;;
 	zlib) echo minigzip ;;
+	xz-utils) echo xz ;;
 	esac
 }
 
@@ -141,7 +183,7 @@ build() {	# build PKG VERSION OUT
 	trap 'rm -rf "$work" "$stage"' EXIT
 	src=$(fetch_source "$1" "$2" "$work")
 	rm -rf "$stage"
-	(cd "$src"; "build_${1%%[0-9.]*}" "$stage")
+	(cd "$src"; "build_$(recipe "$1")" "$stage")
 	for p in "$stage"/riscv64/bin/*; do
 		is_riscv64 "$p" || fail "$p is not a riscv64 program"
 	done
@@ -154,7 +196,7 @@ build() {	# build PKG VERSION OUT
 # one PKG: build it when it is not cached; print its folder
 one() {
 	prog=$(main_prog "$1")
-	[ -n "$prog" ] || fail "unknown package $1 (lua5.4, sqlite3, zlib)"
+	[ -n "$prog" ] || fail "unknown package $1 (lua5.4, sqlite3, zlib, xz-utils)"
 	ver=$(src_version "$1")
 	out="$CACHE/${1}_$(cache_key "$ver")-r$RECIPE"
 	if [ ! -x "$out/riscv64/bin/$prog" ]; then

@@ -200,3 +200,45 @@ if [ -n "$zlib" ]; then
 else
 	echo "skip: zlib (make rv-progs)"
 fi
+
+xz=$(pkgdir xz-utils)
+if [ -n "$xz" ]; then
+	[ -f "$work/plain" ] || seq 400000 >"$work/plain"
+	# 4 threads, one per 1 MiB block: the output is the same whatever
+	# the threads' timing, so byte for byte native's
+	runs xzc "$work/plain" "$xz" xz -T4 --block-size=1MiB -6 -c
+	agree xzc "xz -T4 compresses byte for byte (threads)"
+	runs xzd "$work/xzc.strata.out" "$xz" xz -T4 -dc
+	agree xzd "xz -T4 -d (the threaded decoder)"
+	expect_eq "xz -d: the input back" "same" \
+		"$(cmp -s "$work/xzd.strata.out" "$work/plain" && echo same)"
+	# xz's own test files: every good one tests fine, every bad one fails
+	# with the same message (the program's name left out)
+	files=$xz/share/xz/files
+	runs xzgood /dev/null "$xz" xz -t "$files"/good-*.xz
+	agree xzgood "xz -t of its good test files"
+	runs xzbad /dev/null "$xz" xz -t "$files"/bad-*.xz
+	for w in strata qemu native; do
+		sed 's/^[^:]*: //' "$work/xzbad.$w.err" >"$work/xzbadm.$w.out"
+	done
+	agree xzbadm "xz -t of its bad test files: each refused, the same way"
+	expect_eq "xz: as many errors as bad files" "$(ls "$files"/bad-*.xz | wc -l)" \
+		"$(wc -l <"$work/xzbadm.strata.out")"
+	# its unit tests (tuktest), run where they find files/ (srcdir)
+	for t in "$xz"/riscv64/bin/xz-test_*; do
+		t=$(basename "$t")
+		s=$(cd "$xz/share/xz" && srcdir=. "$STRATA" emu run "$xz/riscv64/bin/$t" 2>&1)
+		s_rc=$?
+		q=$(cd "$xz/share/xz" && srcdir=. "$QEMU" -L "$SYSROOT" "$xz/riscv64/bin/$t" 2>&1)
+		q_rc=$?
+		s_fail=$(echo "$s" | sed -n 's/^# FAIL: *//p')
+		if [ "$s_rc" = 0 ] && [ "$q_rc" = 0 ] && [ "${s_fail:-0}" = 0 ]; then
+			ok "xz's $t passes, as under qemu"
+		else
+			not_ok "xz's $t passes, as under qemu" "strata exit $s_rc, qemu exit $q_rc
+$(echo "$s" | grep -E '^(not ok|# )' | head -n 8)"
+		fi
+	done
+else
+	echo "skip: xz-utils (make rv-progs)"
+fi
