@@ -126,8 +126,9 @@ rv-busybox:
 
 # Real programs from Debian's source packages (lua5.4, sqlite3, zlib,
 # xz-utils), for riscv64 and this host, built once and cached in
-# build/cache/rv-progs (~4 min cold on 2 cores) for tests/system/t-emu-real.sh, which compares
-# their runs under strata emu, qemu-riscv64 and natively.  Exit 3 of the
+# build/cache/rv-progs (~4 min cold on 2 cores) for
+# tests/system/t-emu-real.sh, which compares their runs under strata emu,
+# qemu-riscv64 and natively.  Exit 3 of the
 # script is "cannot build here": the test skips what is missing.
 rv-progs:
 	$(Q)scripts/rv-progs.sh >/dev/null || [ $$? = 3 ]
