@@ -1,8 +1,8 @@
 # strata emu on real programs nobody on the team wrote: Lua 5.4, the
 # SQLite shell and its threads test, zlib's example and minigzip, xz and
-# its unit tests, built from Debian's
-# source packages by scripts/rv-progs.sh (make rv-progs, cached), for
-# riscv64 and for this host.  Each workload (tests/emu/real) runs under
+# its unit tests, built from Debian's source packages by
+# scripts/rv-progs.sh (make rv-progs, cached), for riscv64 and for this
+# host.  Each workload (tests/emu/real) runs under
 # strata emu, under qemu-riscv64-static and natively: stdout and exit code
 # must agree.  A "time" line per workload says how long each took (not a
 # check: the debug strata carries ASan, the host is shared).
