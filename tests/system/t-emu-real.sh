@@ -54,15 +54,15 @@ runs() {
 		mkdir -p "$work/$_n.$_w"
 	done
 	_t0=$(now)
-	(cd "$work/$_n.strata" && "$STRATA" emu run "$_dir/riscv64/bin/$_p" "$@" \
+	(cd "$work/$_n.strata" && timeout 120 "$STRATA" emu run "$_dir/riscv64/bin/$_p" "$@" \
 		<"$_in" >"$work/$_n.strata.out" 2>"$work/$_n.strata.err")
 	s_rc=$?
 	_t1=$(now)
-	(cd "$work/$_n.qemu" && "$QEMU" -L "$SYSROOT" "$_dir/riscv64/bin/$_p" "$@" \
+	(cd "$work/$_n.qemu" && timeout 120 "$QEMU" -L "$SYSROOT" "$_dir/riscv64/bin/$_p" "$@" \
 		<"$_in" >"$work/$_n.qemu.out" 2>"$work/$_n.qemu.err")
 	q_rc=$?
 	_t2=$(now)
-	(cd "$work/$_n.native" && "$_dir/x86_64/bin/$_p" "$@" \
+	(cd "$work/$_n.native" && timeout 120 "$_dir/x86_64/bin/$_p" "$@" \
 		<"$_in" >"$work/$_n.native.out" 2>"$work/$_n.native.err")
 	n_rc=$?
 	_t3=$(now)
@@ -93,7 +93,8 @@ $(diff "$work/$1.native.out" "$work/$1.strata.out" | head -n 10)"
 interrupted() {
 	_n=$1 _in=$2
 	shift 2
-	"$@" <"$_in" >"$work/$_n.int.out" 2>"$work/$_n.int.err" &
+	# (timeout passes the SIGINT on, and ends a program that ignores it)
+	timeout -s KILL 60 "$@" <"$_in" >"$work/$_n.int.out" 2>"$work/$_n.int.err" &
 	_pid=$!
 	for _i in $(seq 100); do
 		grep -q ready "$work/$_n.int.out" 2>/dev/null && break
@@ -151,7 +152,7 @@ if [ -n "$sqlite" ]; then
 			_sql="${_sql}INSERT INTO t VALUES('$1', $_i);
 "
 		done
-		echo "$_sql" | "$STRATA" emu run "$sqlite/riscv64/bin/sqlite3" "$db" >"$work/w-$1.out" 2>&1
+		echo "$_sql" | timeout 120 "$STRATA" emu run "$sqlite/riscv64/bin/sqlite3" "$db" >"$work/w-$1.out" 2>&1
 	}
 	_t0=$(now)
 	writer a &
@@ -228,9 +229,9 @@ if [ -n "$xz" ]; then
 	# its unit tests (tuktest), run where they find files/ (srcdir)
 	for t in "$xz"/riscv64/bin/xz-test_*; do
 		t=$(basename "$t")
-		s=$(cd "$xz/share/xz" && srcdir=. "$STRATA" emu run "$xz/riscv64/bin/$t" 2>&1)
+		s=$(cd "$xz/share/xz" && srcdir=. timeout 60 "$STRATA" emu run "$xz/riscv64/bin/$t" 2>&1)
 		s_rc=$?
-		q=$(cd "$xz/share/xz" && srcdir=. "$QEMU" -L "$SYSROOT" "$xz/riscv64/bin/$t" 2>&1)
+		q=$(cd "$xz/share/xz" && srcdir=. timeout 60 "$QEMU" -L "$SYSROOT" "$xz/riscv64/bin/$t" 2>&1)
 		q_rc=$?
 		s_fail=$(echo "$s" | sed -n 's/^# FAIL: *//p')
 		if [ "$s_rc" = 0 ] && [ "$q_rc" = 0 ] && [ "${s_fail:-0}" = 0 ]; then
