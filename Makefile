@@ -126,7 +126,7 @@ rv-busybox:
 
 # Real programs from Debian's source packages (lua5.4, sqlite3, zlib,
 # xz-utils), for riscv64 and this host, built once and cached in
-# build/cache/rv-progs (~4 min cold on 2 cores) for
+# build/cache/rv-progs (2-4 min cold on 2 cores) for
 # tests/system/t-emu-real.sh, which compares their runs under strata emu,
 # qemu-riscv64 and natively.  Exit 3 of the
 # script is "cannot build here": the test skips what is missing.
