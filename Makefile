@@ -8,6 +8,7 @@
 #   make run        build release, run an interactive busybox container with its own IP
 #   make bench      benchmarks against runc, qemu-user, KVM floor, qemu-system (ratios)
 #   make rv-busybox a static riscv64 busybox from Debian's source (cached)
+#   make rv-progs   Lua, SQLite, zlib, xz from Debian's sources, riscv64 + x86_64 (cached)
 #   make rv-image   the reference riscv64 guest (strata vm image riscv64, cached)
 #   V=1             show the commands
 
@@ -36,7 +37,7 @@ RV_CC    ?= riscv64-linux-gnu-gcc
 EMUSRCS  := $(wildcard tests/emu/*.c)
 EMUTESTS := $(EMUSRCS:tests/emu/%.c=build/emu-tests/%-static) \
             $(EMUSRCS:tests/emu/%.c=build/emu-tests/%-dynamic)
-CHECK_EMU := $(if $(shell command -v $(RV_CC) 2>/dev/null),emu-tests rv-busybox rv-image build/release/strata-emu)
+CHECK_EMU := $(if $(shell command -v $(RV_CC) 2>/dev/null),emu-tests rv-busybox rv-progs rv-image build/release/strata-emu)
 
 # Fuzzing needs clang and its libFuzzer runtime (libclang-rt-14-dev);
 # without them `make check` skips the fuzz targets.
@@ -55,7 +56,7 @@ else
 Q := @
 endif
 
-.PHONY: all release debug check unit system run bench clean deps fuzz emu-tests guests rv-busybox rv-image stock-kernel
+.PHONY: all release debug check unit system run bench clean deps fuzz emu-tests guests rv-busybox rv-progs rv-image stock-kernel
 
 all: release
 release: build/release/strata build/release/strata-emu build/release/strata-ctwait
@@ -134,6 +135,15 @@ emu-tests: $(EMUTESTS)
 # test then skips, saying so.
 rv-busybox:
 	$(Q)scripts/rv-busybox.sh >/dev/null || [ $$? = 3 ]
+
+# Real programs from Debian's source packages (lua5.4, sqlite3, zlib,
+# xz-utils), for riscv64 and this host, built once and cached in
+# build/cache/rv-progs (2-4 min cold on 2 cores) for
+# tests/system/t-emu-real.sh, which compares their runs under strata emu,
+# qemu-riscv64 and natively.  Exit 3 of the
+# script is "cannot build here": the test skips what is missing.
+rv-progs:
+	$(Q)scripts/rv-progs.sh >/dev/null || [ $$? = 3 ]
 
 # The reference riscv64 guest (`strata vm image riscv64`: Linux from
 # linux-source-6.1, busybox initramfs, ext4 disk), built once into

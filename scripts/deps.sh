@@ -12,7 +12,7 @@
 set -e
 BUILD="build-essential pkg-config libjansson-dev libmnl-dev libseccomp-dev libcap-dev zlib1g-dev"
 RUN="busybox-static iproute2 iptables procps util-linux tar"
-TEST="runc tmux wget clang libclang-rt-14-dev podman conmon slirp4netns uidmap
+TEST="runc tcl tmux wget clang libclang-rt-14-dev podman conmon slirp4netns uidmap
 containerd golang-go gcc-riscv64-linux-gnu libc6-riscv64-cross qemu-user-static xz-utils qemu-utils device-tree-compiler
 qemu-system-misc linux-source-6.1 bc flex bison cpio dpkg-dev e2fsprogs acpica-tools python3"
 

@@ -22,53 +22,21 @@ set -eu
 cd "$(dirname "$0")/.."
 CACHE=${RV_BUSYBOX_CACHE:-$PWD/build/cache/rv-busybox}
 CROSS=${RV_CROSS:-riscv64-linux-gnu-}
-SRCLIST=/etc/apt/sources.list.d/strata-deb-src.sources
+DEB_SRC_WHO=rv-busybox
+. scripts/deb-src.sh
 import= cached=
 case ${1:-} in
 --import) import=1 ;;
 --cached) cached=1 ;;
 esac
 
-cannot() {
-	echo "rv-busybox: cannot build: $*" >&2
-	exit 3
-}
-
 # the source version to build, without asking apt when busybox-static is in
 version() {
 	v=$(dpkg-query -W -f '${source:Version}' busybox-static 2>/dev/null || true)
 	if [ -z "$v" ]; then
-		deb_src
-		v=$(apt-cache showsrc busybox 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1)
+		v=$(src_version busybox)
 	fi
-	[ -n "$v" ] || cannot "no busybox source version (apt-cache showsrc busybox)"
 	echo "$v"
-}
-
-has_deb_src() {
-	grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/
-}
-
-# idempotent: a deb-src entry is written once, and apt's lists updated then
-deb_src() {
-	has_deb_src && return 0
-	[ "$(id -u)" = 0 ] || cannot "no deb-src line in /etc/apt and not root to add one"
-	cat >"$SRCLIST.tmp" <<-'EOF'
-	# added by strata scripts/rv-busybox.sh: source packages (apt-get source)
-	Types: deb-src
-	URIs: http://deb.debian.org/debian
-	Suites: bookworm bookworm-updates
-	Components: main
-	Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-	Types: deb-src
-	URIs: http://deb.debian.org/debian-security
-	Suites: bookworm-security
-	Components: main
-	Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-	EOF
-	mv "$SRCLIST.tmp" "$SRCLIST"
-	apt-get update -qq || cannot "apt-get update failed"
 }
 
 # set (y) or clear (n) a busybox .config option
@@ -85,13 +53,7 @@ build() {	# build VERSION OUT: OUT/rootfs
 	work=$(mktemp -d /var/tmp/rv-busybox.XXXXXX)
 	stage="$2.tmp.$$"
 	trap 'rm -rf "$work" "$stage"' EXIT
-	deb_src
-	(cd "$work" && apt-get source -qq "busybox=$1" >/dev/null 2>"$work/apt.err") || {
-		sed 's/^/  /' "$work/apt.err" >&2
-		cannot "apt-get source busybox=$1 failed"
-	}
-	src=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'busybox-*' | head -n 1)
-	[ -n "$src" ] || cannot "apt-get source gave no busybox folder"
+	src=$(fetch_source busybox "$1" "$work")
 	cd "$src"
 	mk="make -s -j${RV_BUSYBOX_JOBS:-2} CROSS_COMPILE=$CROSS"
 	$mk defconfig >/dev/null
@@ -106,8 +68,7 @@ build() {	# build VERSION OUT: OUT/rootfs
 		echo "rv-busybox: build failed" >&2
 		exit 1
 	}
-	# e_machine (bytes 18-19) 243: riscv
-	[ "$(od -An -tu2 -j18 -N2 busybox | tr -d ' ')" = 243 ] ||
+	is_riscv64 busybox ||
 		{ echo "rv-busybox: busybox is not a riscv64 program" >&2; exit 1; }
 	rm -rf "$stage"
 	mkdir -p "$stage/rootfs"
@@ -136,11 +97,9 @@ skeleton() {
 
 command -v "${CROSS}gcc" >/dev/null || cannot "no ${CROSS}gcc (scripts/deps.sh test)"
 ver=$(version)
-out="$CACHE/$(echo "$ver" | tr ':~' '__')"
+out="$CACHE/$(cache_key "$ver")"
 if [ ! -x "$out/rootfs/bin/busybox" ]; then
 	[ -z "$cached" ] || cannot "not built yet (make rv-busybox)"
-	command -v apt-get >/dev/null || cannot "no apt-get"
-	command -v dpkg-source >/dev/null || cannot "no dpkg-source (apt-get install dpkg-dev)"
 	mkdir -p "$CACHE"
 	t0=$(date +%s)
 	echo "rv-busybox: building busybox $ver for riscv64 (a few minutes, once)" >&2
