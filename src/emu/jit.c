@@ -25,13 +25,15 @@
  *					; operation needs it (NaN, frm)
  *
  * Register convention inside translated code: rbx = cpu + 128 (so every
- * x[i] is a disp8 away), r14 = this thread's struct jit (its first field
- * is the indirect-branch table), r15 = cpu->mem_base (a guest register
- * when that is 0), rbp = the instruction budget; rax, rcx, rdx and xmm0,
+ * x[i] is a disp8 away), r14 = this thread's struct jit in system mode
+ * (its first field is the indirect-branch table; a guest register in
+ * user mode), r15 = cpu->mem_base (a guest register when that is 0),
+ * rbp = the instruction budget; rax, rcx, rdx and xmm0,
  * xmm1, xmm15 are scratch.  sp, a0, a2-a5 are pinned in r12, r13, rsi,
  * rdi, r8, r9 across blocks (the trampoline loads them, the epilogue and
  * helper calls store them); other guest registers live in *cpu between
- * blocks, and within a block the most used ones stay in r10, r11 (r15),
+ * blocks, and within a block the most used ones stay in r10, r11 (r14,
+ * r15),
  * F registers in xmm2-xmm14 (see jit_alloc()), written back at exits and
  * helper calls.  The stack frame made by the entry trampoline holds the
  * exit's patchable jump at [rsp + 8].
@@ -151,14 +153,17 @@ struct jit_page {
 /* a guest memory access in translated code: the host instruction at
  * [buf + start, buf + start + len), the guest pc, and which guest
  * register each pool register (jit_pool_regs[]) holds newer than cpu->x
- * (0: none); 24 bytes, as a short process writes thousands */
+ * (0: none); 24 bytes, as a short process writes thousands (an x86
+ * instruction is at most 15 bytes, the cache 32 MiB) */
 struct jit_site {
 	uint64_t pc;
-	uint32_t start;
-	uint8_t len;
-	uint8_t dirty[9];	/* per pool register (jit_pool_regs) */
+	uint32_t start : 27;
+	uint32_t len : 5;
+	uint8_t dirty[10];	/* per pool register (jit_pool_regs) */
 	uint16_t fsite;		/* 1 + its F registers in fsites[], or 0 */
 };
+_Static_assert(sizeof(struct jit_site) == 24, "a fault site's size");
+_Static_assert(JIT_CODE_SIZE <= 1u << 27, "a site's start");
 
 /* per xmm register: 1 + the F register it holds newer than cpu->f, or 0 */
 struct jit_fsite {
@@ -421,13 +426,26 @@ static void jit_insert(struct jit *j, uint64_t pc, uintptr_t key,
  * clobbered, and the helper may have written any x[i]).  rax, rcx, rdx
  * stay scratch.
  */
-static const int jit_pool_regs[] = { R12, R13, RSI, RDI, R8, R9, R10, R11, R15 };
+static const int jit_pool_regs[] = { R12, R13, RSI, RDI, R8, R9, R10, R11, R14, R15 };
 #define JIT_NREGS	((int)(sizeof(jit_pool_regs) / sizeof(jit_pool_regs[0])))
 /* sp, a0, a2-a5: gcc's riscv64 code keeps its temporaries in a5, a4, a3
  * first (measured on bench/emu: 6 pinned beat 4 and 7) */
 static const uint8_t jit_pin[] = { 2, 10, 14, 15, 12, 13 };
 #define JIT_NPIN	((int)sizeof(jit_pin))
 #define JIT_PIN_MASK	(1u << 2 | 1u << 10 | 1u << 14 | 1u << 15 | 1u << 12 | 1u << 13)
+
+/* may a block hand out pool register @h?  r15 is free when guest
+ * addresses are host addresses (mem_base 0), r14 in user mode (system
+ * mode keeps the table's struct jit there: its jumps look up several
+ * fields) */
+static bool jit_pool_free(const struct jit *j, int h)
+{
+	if (h == R15)
+		return !j->mem_base;
+	if (h == R14)
+		return !j->sys;
+	return true;
+}
 
 /* store (0x89) or load (0x8b) the pinned registers */
 static void x_pinned(struct xbuf *b, uint32_t op)
@@ -720,9 +738,11 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool l
 	for (r = 1; r < 32; r++)
 		if (cnt[r] > (loop ? 0u : 16u))	/* a loop loads them once */
 			cand[nc++] = (uint8_t)r;
-	/* r15 (mem_base) is free when guest addresses are host addresses */
-	for (k = JIT_NPIN; k < JIT_NREGS - (t->j->mem_base ? 1 : 0) && nc; k++) {
+	for (k = JIT_NPIN; k < JIT_NREGS && nc; k++) {
 		int best = 0;
+
+		if (!jit_pool_free(t->j, jit_pool_regs[k]))
+			continue;
 
 		for (i = 1; i < nc; i++)	/* the first of the most used */
 			if (cnt[cand[i]] > cnt[cand[best]])
@@ -2351,12 +2371,15 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			sys_ibtc_jump(t);
 			return false;
 		}
-		/* the indirect-branch table: [r14 + (pc & 0x1ffe) * 8]; only
-		 * a miss stores cpu->pc (a block never reads it: its budget
-		 * exit and helpers store their own) */
-		x_mem(b, XW, ALU_RM(ALU_CMP), RAX, R14, RCX, 3, 0);
+		/* the indirect-branch table: [j + (pc & 0x1ffe) * 8] (r14
+		 * is a guest register in user mode: the address is an
+		 * immediate, off the target's path); only a miss stores
+		 * cpu->pc (a block never reads it: its budget exit and
+		 * helpers store their own) */
+		x_mov_imm(b, RDX, (uint64_t)(uintptr_t)t->j->ibtc);
+		x_mem(b, XW, ALU_RM(ALU_CMP), RAX, RDX, RCX, 3, 0);
 		miss = x_jcc(b, CC_NE);
-		x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);		/* jmp [..+8] */
+		x_mem(b, 0, 0xff, 4, RDX, RCX, 3, 8);		/* jmp [..+8] */
 		x_patch(miss, b->p);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
 		x_patch(x_jmp(b), t->j->epilogue_nochain_st);
@@ -2407,7 +2430,8 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		wb(t);
 		x_mov_imm(b, RAX, npc);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
-		x_mb(b, 0, 0xc6, 0, R14, offsetof(struct jit, flush_pending));
+		x_mov_imm(b, RAX, (uint64_t)(uintptr_t)&t->j->flush_pending);
+		x_mb(b, 0, 0xc6, 0, RAX, 0);
 		e8(b, 1);
 		x_patch(x_jmp(b), t->j->epilogue_nochain_st);
 		return false;
@@ -3174,7 +3198,8 @@ static void fault_fsite(struct jit *j, const struct jit_fsite *fs,
 void rv_jit_fault(void *ucontext)
 {
 	static const int greg[] = { REG_R12, REG_R13, REG_RSI, REG_RDI,
-				    REG_R8, REG_R9, REG_R10, REG_R11, REG_R15 };
+				    REG_R8, REG_R9, REG_R10, REG_R11, REG_R14,
+				    REG_R15 };
 	struct jit *j = jit_self;
 	ucontext_t *uc = ucontext;
 	uintptr_t rip;
@@ -3200,7 +3225,7 @@ void rv_jit_fault(void *ucontext)
 		else
 			hi = mid;
 	}
-	if (!lo || off >= j->sites[lo - 1].start + j->sites[lo - 1].len)
+	if (!lo || off >= (uint32_t)j->sites[lo - 1].start + j->sites[lo - 1].len)
 		return;
 	lo--;
 	j->cpu->pc = j->sites[lo].pc;
