@@ -661,6 +661,8 @@ struct jit_tr {
 	int nexits;
 	int8_t host[32];	/* host register of guest x[i], or -1 */
 	int8_t pool_k[32];	/* ... as an index of jit_pool_regs[] */
+	uint8_t cmov_rd;	/* not 0: writes of x[cmov_rd] go to rdx (a
+				 * cmov's skipped instruction, cmov_compute()) */
 	uint32_t loaded;	/* x[i] is in its host register */
 	uint32_t dirty;		/* ... and newer than cpu->x[i] */
 	uint64_t pc0;		/* the block's first pc */
@@ -777,6 +779,8 @@ static int gx(struct jit_tr *t, unsigned r, int scratch)
 /* where to compute a new x[r]: its host register, or @scratch */
 static int dreg(struct jit_tr *t, unsigned r, int scratch)
 {
+	if (r && r == t->cmov_rd)
+		return RDX;
 	return r && t->host[r] >= 0 ? t->host[r] : scratch;
 }
 
@@ -787,6 +791,11 @@ static void put(struct jit_tr *t, unsigned r, int h)
 
 	if (!r)
 		return;
+	if (r == t->cmov_rd) {
+		if (h != RDX)
+			x_rr(&t->b, XW, 0x8b, RDX, h);
+		return;
+	}
 	d = t->host[r];
 	if (d < 0) {
 		x_mb(&t->b, XW, 0x89, h, RBX, OFF_X(r));
@@ -1811,6 +1820,18 @@ static void cmov_compute(struct jit_tr *t, const struct rv_insn *in)
 	int8_t h = t->host[rd];
 	uint32_t bit = 1u << rd, loaded = t->loaded & bit, dirty = t->dirty & bit;
 
+	if (h >= 0 && next->op != RV_OP_SLLI) {
+		/* it reads x[rd] where it is and writes rdx (no copy of
+		 * the old value first: words' `if (c) n++` is one lea);
+		 * what it loads stays loaded (the load runs either way) */
+		t->cmov_rd = (uint8_t)rd;
+		t->pc += in->len;
+		emit_insn(t, next);
+		t->pc -= in->len;
+		t->cmov_rd = 0;
+		t->dirty = (t->dirty & ~bit) | dirty;
+		return;
+	}
 	if (next->rs1 == rd || next->rs2 == rd) {	/* it reads the old value */
 		mov_rr(t, RDX, gx(t, rd, RDX));
 		loaded = t->loaded & bit;	/* gx may have loaded it */

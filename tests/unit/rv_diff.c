@@ -190,6 +190,15 @@ static const char *const snippets[] = {
 	"addi x18, x18, 1\n16: j 17f\n17: slli x19, x20, 3\naddi x19, x19, 8\n"
 	"add x19, x19, x21\naddi x22, sp, 560\nj 18f\n18: sd x23, 0(x22)\n"
 	"ld x24, 0(x22)\n",
+	/* cmovs whose skipped instruction reads the register it writes
+	 * (in a host register it is read in place, the new value goes to
+	 * rdx): in a loop, once with that register pinned, once not */
+	"li x5, 6\n1: bne x6, x7, 2f\naddw x9, x9, 1\n2: beqz x8, 3f\n"
+	"sub x9, x6, x9\n3: bltu x10, x9, 4f\nadd x9, x9, x9\n"
+	"4: bge x9, x11, 5f\nslt x15, x15, x9\n5: bnez x12, 6f\n"
+	"addiw x15, x15, -3\n6: addi x5, x5, -1\nandi x7, x9, 1\nbnez x5, 1b\n"
+	"bltu x13, x14, 7f\nxor x13, x13, x14\n7: bne x13, x0, 8f\n"
+	"ori x13, x13, 5\n8: addi x16, x16, 1\n",
 	/* loops whose rounds take different paths: each side exit's path
 	 * back to the start is a tail of the loop's block (through a jump,
 	 * with F/D arithmetic, a store and a side exit of its own; closed by
