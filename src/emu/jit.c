@@ -265,8 +265,10 @@ static void jit_flush(struct jit *j)
 {
 	unsigned i;
 
+	/* empty: odd (never a target), and of another slot's index, as
+	 * user mode jumps compare their target before clearing bit 0 */
 	for (i = 0; i < JIT_IBTC; i++) {
-		j->ibtc[i].pc = 1;
+		j->ibtc[i].pc = (uint64_t)(i ^ 1) << 1 | 1;
 		j->ibtc[i].code = NULL;
 	}
 	if (j->nhash)	/* a new table (calloc) is clear: leave its pages alone */
@@ -1865,6 +1867,56 @@ static void cmov_commit(struct jit_tr *t, int cc)
 	t->skip = 1;
 }
 
+/*
+ * User mode jalr to rs1 (in host register @a) + imm through the
+ * indirect-branch table: [ibtc + (target & 0x1ffe) * 8].  The target is
+ * compared before its bit 0 is cleared (an odd one never matches: real
+ * entries are even, and an empty slot's odd mark indexes another slot,
+ * see jit_flush()), so `ret` and `jr a5` compare their register as it
+ * is; only a miss clears the bit and stores cpu->pc (a block never reads
+ * it: its budget exit and helpers store their own).  The table's address
+ * is an immediate (r14 is a guest register in user mode).
+ */
+static bool emit_jalr_user(struct jit_tr *t, const struct rv_insn *in,
+			   int a, uint64_t npc)
+{
+	struct xbuf *b = &t->b;
+	unsigned rd = in->rd;
+	uint8_t *miss;
+	int tgt = a, d;
+
+	/* the index beside the target, not after it: a mispredicted jump
+	 * resolves a cycle sooner */
+	if (in->imm)
+		x_mb(b, 0, 0x8d, RCX, a, in->imm);	/* lea ecx */
+	else
+		x_rr(b, 0, 0x8b, RCX, a);
+	x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
+	if (in->imm) {
+		x_mb(b, XW, 0x8d, RAX, a, in->imm);	/* lea */
+		tgt = RAX;
+	} else if (rd && rd == in->rs1) {		/* written below */
+		mov_rr(t, RAX, a);
+		tgt = RAX;
+	}
+	if (rd) {
+		d = dreg(t, rd, RDX);
+		x_mov_imm(b, d, npc);
+		put(t, rd, d);
+	}
+	wb(t);
+	x_mov_imm(b, RDX, (uint64_t)(uintptr_t)t->j->ibtc);
+	x_mem(b, XW, ALU_RM(ALU_CMP), tgt, RDX, RCX, 3, 0);
+	miss = x_jcc(b, CC_NE);
+	x_mem(b, 0, 0xff, 4, RDX, RCX, 3, 8);		/* jmp [..+8] */
+	x_patch(miss, b->p);
+	mov_rr(t, RAX, tgt);
+	x_alu_ri(b, XW, ALU_AND, RAX, -2);
+	x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
+	x_patch(x_jmp(b), t->j->epilogue_nochain_st);
+	return false;
+}
+
 static const uint8_t branch_cc[] = {
 	[RV_OP_BEQ - RV_OP_BEQ] = CC_E, [RV_OP_BNE - RV_OP_BEQ] = CC_NE,
 	[RV_OP_BLT - RV_OP_BEQ] = CC_L, [RV_OP_BGE - RV_OP_BEQ] = CC_GE,
@@ -2027,7 +2079,6 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 	struct xbuf *b = &t->b;
 	unsigned op = in->op, rd = in->rd;
 	uint64_t npc = t->pc + in->len;
-	uint8_t *miss;
 	int d, a;
 
 	switch (op) {
@@ -2367,15 +2418,8 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		return false;
 	case RV_OP_JALR:
 		a = gx(t, in->rs1, RAX);
-		if (!t->j->sys) {
-			/* the table's index beside the target, not after
-			 * it: a mispredicted jump resolves a cycle sooner */
-			if (in->imm)
-				x_mb(b, 0, 0x8d, RCX, a, in->imm);	/* lea ecx */
-			else
-				x_rr(b, 0, 0x8b, RCX, a);
-			x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
-		}
+		if (!t->j->sys)
+			return emit_jalr_user(t, in, a, npc);
 		if (in->imm)
 			x_mb(b, XW, 0x8d, RAX, a, in->imm);	/* lea */
 		else
@@ -2387,23 +2431,8 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			put(t, rd, d);
 		}
 		wb(t);
-		if (t->j->sys) {
-			x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
-			sys_ibtc_jump(t);
-			return false;
-		}
-		/* the indirect-branch table: [j + (pc & 0x1ffe) * 8] (r14
-		 * is a guest register in user mode: the address is an
-		 * immediate, off the target's path); only a miss stores
-		 * cpu->pc (a block never reads it: its budget exit and
-		 * helpers store their own) */
-		x_mov_imm(b, RDX, (uint64_t)(uintptr_t)t->j->ibtc);
-		x_mem(b, XW, ALU_RM(ALU_CMP), RAX, RDX, RCX, 3, 0);
-		miss = x_jcc(b, CC_NE);
-		x_mem(b, 0, 0xff, 4, RDX, RCX, 3, 8);		/* jmp [..+8] */
-		x_patch(miss, b->p);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
-		x_patch(x_jmp(b), t->j->epilogue_nochain_st);
+		sys_ibtc_jump(t);
 		return false;
 	case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
 	case RV_OP_BLTU: case RV_OP_BGEU: {

@@ -179,6 +179,12 @@ static const char *const snippets[] = {
 	"sltu x9, x10, x11\nbltu x10, x11, 1f\nli x9, 5\n1: bge x10, x11, 2f\n"
 	"addi x9, x9, 100\n2: la x12, 3f\njalr x13, 0(x12)\n3:\n"
 	"sub x13, x13, x12\n",
+	/* jalr to odd targets (bit 0 cleared after the table compares
+	 * them), through its own link register, with an offset */
+	"la x5, 1f\naddi x5, x5, 1\njalr x0, 0(x5)\n1: la x6, 2f\n"
+	"jalr x6, 0(x6)\n2: la x7, 2b\nsub x6, x6, x7\nla x9, 3f\n"
+	"addi x9, x9, 3\njalr x10, -2(x9)\n3: la x11, 3b\nsub x10, x10, x11\n"
+	"sub x5, x5, x11\nsub x9, x9, x11\nsub x7, x7, x11\n",
 	/* jumps a block goes on through: forward, backward, a call, a
 	 * chain longer than the translator follows, a loop closed by one,
 	 * a cmov and an lea fusion after one, memory after one */
