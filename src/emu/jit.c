@@ -175,6 +175,7 @@ struct jit_fsite {
 	int32_t lea_disp;
 };
 #define JIT_FSITES	65535u
+#define LEA_NOBASE	0xff	/* jit_fsite.lea_base: an lea without one */
 
 struct jit {
 	struct jit_ibtc ibtc[JIT_IBTC];	/* first: r14 points here */
@@ -663,6 +664,10 @@ struct jit_tr {
 	int nexits;
 	int8_t host[32];	/* host register of guest x[i], or -1 */
 	int8_t pool_k[32];	/* ... as an index of jit_pool_regs[] */
+	/* not 0: x[pend_x] = host pend_index << pend_sc + pend_disp, a
+	 * lea left out (fuse_lea()) that the next fault site records */
+	uint8_t pend_x, pend_index, pend_sc;
+	int32_t pend_disp;
 	uint8_t cmov_rd;	/* not 0: writes of x[cmov_rd] go to rdx (a
 				 * cmov's skipped instruction, cmov_compute()) */
 	uint32_t loaded;	/* x[i] is in its host register */
@@ -1169,7 +1174,7 @@ static struct jit_fsite *emit_site(struct jit_tr *t, unsigned f, uint32_t op,
 		if (t->pool_k[r] >= 0)
 			s->dirty[t->pool_k[r]] = (uint8_t)r;
 	}
-	if (t->fdirty || t->lazy_maybe || fsite) {
+	if (t->fdirty || t->lazy_maybe || fsite || t->pend_x) {
 		fs = &j->fsites[j->nfsites++];
 		memset(fs, 0, sizeof(*fs));
 		s->fsite = (uint16_t)j->nfsites;
@@ -1177,6 +1182,14 @@ static struct jit_fsite *emit_site(struct jit_tr *t, unsigned f, uint32_t op,
 		for (m = t->fdirty; m; m &= m - 1) {
 			r = (unsigned)__builtin_ctz(m);
 			fs->fdirty[t->fhost[r]] = (uint8_t)(r + 1);
+		}
+		if (t->pend_x) {
+			fs->lea_x = t->pend_x;
+			fs->lea_base = LEA_NOBASE;
+			fs->lea_index = t->pend_index;
+			fs->lea_sc = t->pend_sc;
+			fs->lea_disp = t->pend_disp;
+			t->pend_x = 0;
 		}
 	}
 	x_mem(&t->b, f, op, reg, base, index, sc, disp);
@@ -2021,6 +2034,22 @@ static bool fuse_lea_load(struct jit_tr *t, int k, unsigned x, unsigned u,
 	return true;
 }
 
+/* after the add at @k: is the next instruction a load into u that does
+ * not read it (u's value is seen only by a fault there), with y in a
+ * host register the add's lea leaves alone? */
+static bool u_dead(const struct jit_tr *t, int k, unsigned x, unsigned u,
+		   unsigned y)
+{
+	const struct rv_insn *ld;
+
+	if (t->j->sys || k + 1 >= t->end || y == x || t->host[y] < 0 ||
+	    t->lazy_maybe)
+		return false;
+	ld = &t->ins[k + 1];
+	return ld->op >= RV_OP_LB && ld->op <= RV_OP_LWU && ld->rd == u &&
+	       ld->rs1 != u;
+}
+
 /*
  * slli x, y, s (s = 1..3) [; addi u, x, c] ; add x, u, b -- how a
  * compiler indexes an array (u is x, or another register: a stack
@@ -2061,7 +2090,15 @@ static int fuse_lea(struct jit_tr *t, const struct rv_insn *in)
 	bh = gx(t, base, RCX);
 	if (fuse_lea_load(t, k, x, u, y, ih, bh, (int)s, c))
 		return t->skip;
-	if (u != x) {
+	if (u != x && u_dead(t, k, x, u, y)) {
+		/* the load after writes u, read by nothing before: u's lea
+		 * is left out, and that load's fault site says how u is
+		 * made (vm's dispatch: a stack table's offset) */
+		t->pend_x = (uint8_t)u;
+		t->pend_index = (uint8_t)ih;
+		t->pend_sc = (uint8_t)s;
+		t->pend_disp = c;
+	} else if (u != x) {
 		d = dreg(t, u, RDX);
 		x_lea_nobase(&t->b, d, ih, (int)s, c);
 		put(t, u, d);
@@ -3217,7 +3254,8 @@ static void fault_fsite(struct jit *j, const struct jit_fsite *fs,
 		};
 		const greg_t *g = uc->uc_mcontext.gregs;
 
-		j->cpu->x[fs->lea_x] = (uint64_t)g[hreg[fs->lea_base & 15]] +
+		j->cpu->x[fs->lea_x] = (fs->lea_base == LEA_NOBASE ? 0 :
+					 (uint64_t)g[hreg[fs->lea_base & 15]]) +
 			((uint64_t)g[hreg[fs->lea_index & 15]] << fs->lea_sc) +
 			(uint64_t)(int64_t)fs->lea_disp;
 	}

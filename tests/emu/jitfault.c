@@ -8,6 +8,8 @@
  *   - slli x; [addi x;] add x, b; l{b,h,w,d,bu,hu,wu} x, d(x) (one load
  *     from b + x << s + c + d): at the fault x holds the address sum
  *     the add made, not yet the loaded value;
+ *   - slli x, y; addi u, x, c; add x, u, b; l{w,d} u, d(x) (u's lea left
+ *     out: the load overwrites it): at the fault u holds y << s + c;
  *   - five non-pinned registers written before a faulting load, more
  *     than the block's own host registers (r10, r11, r14, r15): each
  *     holds its new value at the fault, wherever the block kept it.
@@ -93,6 +95,31 @@ LEA_LOAD(lbu_addi, "lbu", 2, "addi t1, t1, 100\n")
 LEA_LOAD(lhu_plain, "lhu", 1, "")
 LEA_LOAD(lwu_addi, "lwu", 3, "addi t1, t1, 1\n")
 
+/* a5 (pinned: in a host register) = index; t2 = u */
+#define U_DEAD(name, load, shift, c)						\
+	static void name(void)							\
+	{									\
+		uint64_t t2 = 0;						\
+										\
+		__asm__ volatile(".option push\n.option norvc\n"		\
+				 "mv a5, %[i]\n"				\
+				 "li t0, 0\n"					\
+				 "slli t1, a5, " #shift "\n"			\
+				 "addi t2, t1, " #c "\n"			\
+				 "add t1, t2, t0\n"				\
+				 load " t2, 4(t1)\n"				\
+				 "mv %[o], t2\n"				\
+				 ".option pop\n"				\
+				 : [o] "=r"(t2) : [i] "r"((uint64_t)0x10)	\
+				 : "t0", "t1", "t2", "a5", "memory");		\
+		printf("%s: at the fault t2=%#llx t1=%#llx; after t2=%#llx\n",	\
+		       #name, (unsigned long long)seen_x[7],			\
+		       (unsigned long long)seen_x[6], (unsigned long long)t2);	\
+	}
+
+U_DEAD(u_dead_lw, "lw", 2, 16)
+U_DEAD(u_dead_ld, "ld", 3, -8)
+
 /* t0, t1, t2, t3, t5 each used four times, all new at the fault */
 static void many_dirty(void)
 {
@@ -145,6 +172,8 @@ int main(void)
 		lhu_plain();
 		lwu_addi();
 		many_dirty();
+		u_dead_lw();
+		u_dead_ld();
 	}
 	return 0;
 }

@@ -312,6 +312,17 @@ static const char *const snippets[] = {
 	"addiw x18, x18, 0\nslli x23, x24, 2\naddi x25, x23, 9\nadd x23, x26, x25\n"
 	"slli x27, x28, 1\naddi x29, x27, 3\nadd x27, x29, x27\n"
 	"slli x30, x31, 2\naddi x1, x30, -2048\nadd x30, x1, x1\n",
+	/* ... and the load after into u (u's lea left out), near misses:
+	 * y is x, a load into another register, the loop case */
+	"andi x6, x6, 7\nslli x5, x6, 2\naddi x7, x5, 848\nadd x5, x7, sp\n"
+	"lw x7, -592(x5)\nandi x9, x9, 7\nslli x8, x9, 3\naddi x10, x8, 256\n"
+	"add x8, x10, sp\nld x10, 8(x8)\nandi x11, x11, 7\nslli x11, x11, 2\n"
+	"addi x12, x11, 600\nadd x11, x12, sp\nlwu x12, 0(x11)\n"
+	"andi x13, x13, 15\nslli x14, x13, 1\naddi x15, x14, 512\n"
+	"add x14, sp, x15\nlh x16, 0(x14)\naddi x15, x15, 1\n"
+	"li x20, 6\n1: andi x21, x20, 3\nslli x22, x21, 3\naddi x23, x22, 64\n"
+	"add x22, x23, sp\nld x23, 0(x22)\nadd x24, x24, x23\naddi x20, x20, -1\n"
+	"bnez x20, 1b\n",
 	/* multiply and divide extremes */
 	"li x5, -1\nli x6, 1\nslli x6, x6, 63\ndiv x7, x6, x5\nrem x8, x6, x5\n"
 	"divu x9, x6, x0\nremu x10, x6, x0\nmulh x11, x6, x6\nmulhsu x12, x6, x5\n"
