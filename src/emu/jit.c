@@ -437,16 +437,19 @@ static const uint8_t jit_pin[] = { 2, 10, 14, 15, 12, 13 };
 #define JIT_NPIN	((int)sizeof(jit_pin))
 #define JIT_PIN_MASK	(1u << 2 | 1u << 10 | 1u << 14 | 1u << 15 | 1u << 12 | 1u << 13)
 
-/* may a block hand out pool register @h?  r15 is free when guest
- * addresses are host addresses (mem_base 0), r14 in user mode (system
- * mode keeps the table's struct jit there: its jumps look up several
- * fields) */
-static bool jit_pool_free(const struct jit *j, int h)
+/* may a block (@loop: a loop) hand out pool register @h?  r15 is free
+ * when guest addresses are host addresses (mem_base 0), r14 in a loop
+ * in user mode (system mode keeps the table's struct jit there: its
+ * jumps look up several fields).  A fourth register paid in loops (sort,
+ * tree) but not in straight blocks: words lost 5-10% with it there (a
+ * register used twice costs a load and the write-backs in every exit
+ * stub, where memory operands cost nothing more) */
+static bool jit_pool_free(const struct jit *j, int h, bool loop)
 {
 	if (h == R15)
 		return !j->mem_base;
 	if (h == R14)
-		return !j->sys;
+		return !j->sys && loop;
 	return true;
 }
 
@@ -750,7 +753,7 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool l
 	for (k = JIT_NPIN; k < JIT_NREGS && nc; k++) {
 		int best = 0;
 
-		if (!jit_pool_free(t->j, jit_pool_regs[k]))
+		if (!jit_pool_free(t->j, jit_pool_regs[k], loop))
 			continue;
 
 		for (i = 1; i < nc; i++)	/* the first of the most used */

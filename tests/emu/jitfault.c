@@ -120,13 +120,15 @@ LEA_LOAD(lwu_addi, "lwu", 3, "addi t1, t1, 1\n")
 U_DEAD(u_dead_lw, "lw", 2, 16)
 U_DEAD(u_dead_ld, "ld", 3, -8)
 
-/* t0, t1, t2, t3, t5 each used four times, all new at the fault */
+/* t0, t1, t2, t3, t5 each used four times, all new at the fault, in a
+ * loop (a loop's block has one host register more: r14) of 3 rounds */
 static void many_dirty(void)
 {
 	uint64_t o[5];
 
 	__asm__ volatile(".option push\n.option norvc\n"
-			 "li t0, 1\n"
+			 "li t6, 3\n"
+			 "1: li t0, 1\n"
 			 "li t1, 2\n"
 			 "li t2, 3\n"
 			 "li t3, 4\n"
@@ -138,6 +140,8 @@ static void many_dirty(void)
 			 "add t5, t5, t0\n"
 			 "li t4, 8\n"
 			 "ld t4, 0(t4)\n"
+			 "addi t6, t6, -1\n"
+			 "bnez t6, 1b\n"
 			 "sd t0, 0(%[o])\n"
 			 "sd t1, 8(%[o])\n"
 			 "sd t2, 16(%[o])\n"
@@ -145,7 +149,7 @@ static void many_dirty(void)
 			 "sd t5, 32(%[o])\n"
 			 ".option pop\n"
 			 : : [o] "r"(o)
-			 : "t0", "t1", "t2", "t3", "t4", "t5", "memory");
+			 : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory");
 	printf("many dirty: at the fault t0=%llu t1=%llu t2=%llu t3=%llu t5=%llu; after %llu %llu %llu %llu %llu\n",
 	       (unsigned long long)seen_x[5], (unsigned long long)seen_x[6],
 	       (unsigned long long)seen_x[7], (unsigned long long)seen_x[28],
