@@ -32,11 +32,10 @@
  * xmm1, xmm15 are scratch.  sp, a0, a2-a5 are pinned in r12, r13, rsi,
  * rdi, r8, r9 across blocks (the trampoline loads them, the epilogue and
  * helper calls store them); other guest registers live in *cpu between
- * blocks, and within a block the most used ones stay in r10, r11 (r14,
- * r15),
- * F registers in xmm2-xmm14 (see jit_alloc()), written back at exits and
- * helper calls.  The stack frame made by the entry trampoline holds the
- * exit's patchable jump at [rsp + 8].
+ * blocks, and within a block the most used ones stay in r10, r11 (r15;
+ * r14 in a user mode loop), F registers in xmm2-xmm14 (see jit_alloc()),
+ * written back at exits and helper calls.  The stack frame made by the
+ * entry trampoline holds the exit's patchable jump at [rsp + 8].
  *
  * A few peepholes translate what compilers emit in fewer host
  * instructions: array indexing (slli [; addi] ; add) as one lea
