@@ -25,16 +25,17 @@
  *					; operation needs it (NaN, frm)
  *
  * Register convention inside translated code: rbx = cpu + 128 (so every
- * x[i] is a disp8 away), r14 = this thread's struct jit (its first field
- * is the indirect-branch table), r15 = cpu->mem_base (a guest register
- * when that is 0), rbp = the instruction budget; rax, rcx, rdx and xmm0,
+ * x[i] is a disp8 away), r14 = this thread's struct jit in system mode
+ * (its first field is the indirect-branch table; a guest register in
+ * user mode), r15 = cpu->mem_base (a guest register when that is 0),
+ * rbp = the instruction budget; rax, rcx, rdx and xmm0,
  * xmm1, xmm15 are scratch.  sp, a0, a2-a5 are pinned in r12, r13, rsi,
  * rdi, r8, r9 across blocks (the trampoline loads them, the epilogue and
  * helper calls store them); other guest registers live in *cpu between
- * blocks, and within a block the most used ones stay in r10, r11 (r15),
- * F registers in xmm2-xmm14 (see jit_alloc()), written back at exits and
- * helper calls.  The stack frame made by the entry trampoline holds the
- * exit's patchable jump at [rsp + 8].
+ * blocks, and within a block the most used ones stay in r10, r11 (r15;
+ * r14 in a user mode loop), F registers in xmm2-xmm14 (see jit_alloc()),
+ * written back at exits and helper calls.  The stack frame made by the
+ * entry trampoline holds the exit's patchable jump at [rsp + 8].
  *
  * A few peepholes translate what compilers emit in fewer host
  * instructions: array indexing (slli [; addi] ; add) as one lea
@@ -151,14 +152,17 @@ struct jit_page {
 /* a guest memory access in translated code: the host instruction at
  * [buf + start, buf + start + len), the guest pc, and which guest
  * register each pool register (jit_pool_regs[]) holds newer than cpu->x
- * (0: none); 24 bytes, as a short process writes thousands */
+ * (0: none); 24 bytes, as a short process writes thousands (an x86
+ * instruction is at most 15 bytes, the cache 32 MiB) */
 struct jit_site {
 	uint64_t pc;
-	uint32_t start;
-	uint8_t len;
-	uint8_t dirty[9];	/* per pool register (jit_pool_regs) */
+	uint32_t start : 27;
+	uint32_t len : 5;
+	uint8_t dirty[10];	/* per pool register (jit_pool_regs) */
 	uint16_t fsite;		/* 1 + its F registers in fsites[], or 0 */
 };
+_Static_assert(sizeof(struct jit_site) == 24, "a fault site's size");
+_Static_assert(JIT_CODE_SIZE <= 1u << 27, "a site's start");
 
 /* per xmm register: 1 + the F register it holds newer than cpu->f, or 0 */
 struct jit_fsite {
@@ -170,6 +174,7 @@ struct jit_fsite {
 	int32_t lea_disp;
 };
 #define JIT_FSITES	65535u
+#define LEA_NOBASE	0xff	/* jit_fsite.lea_base: an lea without one */
 
 struct jit {
 	struct jit_ibtc ibtc[JIT_IBTC];	/* first: r14 points here */
@@ -260,8 +265,10 @@ static void jit_flush(struct jit *j)
 {
 	unsigned i;
 
+	/* empty: odd (never a target), and of another slot's index, as
+	 * user mode jumps compare their target before clearing bit 0 */
 	for (i = 0; i < JIT_IBTC; i++) {
-		j->ibtc[i].pc = 1;
+		j->ibtc[i].pc = (uint64_t)(i ^ 1) << 1 | 1;
 		j->ibtc[i].code = NULL;
 	}
 	if (j->nhash)	/* a new table (calloc) is clear: leave its pages alone */
@@ -421,13 +428,29 @@ static void jit_insert(struct jit *j, uint64_t pc, uintptr_t key,
  * clobbered, and the helper may have written any x[i]).  rax, rcx, rdx
  * stay scratch.
  */
-static const int jit_pool_regs[] = { R12, R13, RSI, RDI, R8, R9, R10, R11, R15 };
+static const int jit_pool_regs[] = { R12, R13, RSI, RDI, R8, R9, R10, R11, R14, R15 };
 #define JIT_NREGS	((int)(sizeof(jit_pool_regs) / sizeof(jit_pool_regs[0])))
 /* sp, a0, a2-a5: gcc's riscv64 code keeps its temporaries in a5, a4, a3
  * first (measured on bench/emu: 6 pinned beat 4 and 7) */
 static const uint8_t jit_pin[] = { 2, 10, 14, 15, 12, 13 };
 #define JIT_NPIN	((int)sizeof(jit_pin))
 #define JIT_PIN_MASK	(1u << 2 | 1u << 10 | 1u << 14 | 1u << 15 | 1u << 12 | 1u << 13)
+
+/* may a block (@loop: a loop) hand out pool register @h?  r15 is free
+ * when guest addresses are host addresses (mem_base 0), r14 in a loop
+ * in user mode (system mode keeps the table's struct jit there: its
+ * jumps look up several fields).  A fourth register paid in loops (sort,
+ * tree) but not in straight blocks: words lost 5-10% with it there (a
+ * register used twice costs a load and the write-backs in every exit
+ * stub, where memory operands cost nothing more) */
+static bool jit_pool_free(const struct jit *j, int h, bool loop)
+{
+	if (h == R15)
+		return !j->mem_base;
+	if (h == R14)
+		return !j->sys && loop;
+	return true;
+}
 
 /* store (0x89) or load (0x8b) the pinned registers */
 static void x_pinned(struct xbuf *b, uint32_t op)
@@ -643,6 +666,12 @@ struct jit_tr {
 	int nexits;
 	int8_t host[32];	/* host register of guest x[i], or -1 */
 	int8_t pool_k[32];	/* ... as an index of jit_pool_regs[] */
+	/* not 0: x[pend_x] = host pend_index << pend_sc + pend_disp, a
+	 * lea left out (fuse_lea()) that the next fault site records */
+	uint8_t pend_x, pend_index, pend_sc;
+	int32_t pend_disp;
+	uint8_t cmov_rd;	/* not 0: writes of x[cmov_rd] go to rdx (a
+				 * cmov's skipped instruction, cmov_compute()) */
 	uint32_t loaded;	/* x[i] is in its host register */
 	uint32_t dirty;		/* ... and newer than cpu->x[i] */
 	uint64_t pc0;		/* the block's first pc */
@@ -720,9 +749,11 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool l
 	for (r = 1; r < 32; r++)
 		if (cnt[r] > (loop ? 0u : 16u))	/* a loop loads them once */
 			cand[nc++] = (uint8_t)r;
-	/* r15 (mem_base) is free when guest addresses are host addresses */
-	for (k = JIT_NPIN; k < JIT_NREGS - (t->j->mem_base ? 1 : 0) && nc; k++) {
+	for (k = JIT_NPIN; k < JIT_NREGS && nc; k++) {
 		int best = 0;
+
+		if (!jit_pool_free(t->j, jit_pool_regs[k], loop))
+			continue;
 
 		for (i = 1; i < nc; i++)	/* the first of the most used */
 			if (cnt[cand[i]] > cnt[cand[best]])
@@ -757,6 +788,8 @@ static int gx(struct jit_tr *t, unsigned r, int scratch)
 /* where to compute a new x[r]: its host register, or @scratch */
 static int dreg(struct jit_tr *t, unsigned r, int scratch)
 {
+	if (r && r == t->cmov_rd)
+		return RDX;
 	return r && t->host[r] >= 0 ? t->host[r] : scratch;
 }
 
@@ -767,6 +800,11 @@ static void put(struct jit_tr *t, unsigned r, int h)
 
 	if (!r)
 		return;
+	if (r == t->cmov_rd) {
+		if (h != RDX)
+			x_rr(&t->b, XW, 0x8b, RDX, h);
+		return;
+	}
 	d = t->host[r];
 	if (d < 0) {
 		x_mb(&t->b, XW, 0x89, h, RBX, OFF_X(r));
@@ -1138,7 +1176,7 @@ static struct jit_fsite *emit_site(struct jit_tr *t, unsigned f, uint32_t op,
 		if (t->pool_k[r] >= 0)
 			s->dirty[t->pool_k[r]] = (uint8_t)r;
 	}
-	if (t->fdirty || t->lazy_maybe || fsite) {
+	if (t->fdirty || t->lazy_maybe || fsite || t->pend_x) {
 		fs = &j->fsites[j->nfsites++];
 		memset(fs, 0, sizeof(*fs));
 		s->fsite = (uint16_t)j->nfsites;
@@ -1146,6 +1184,14 @@ static struct jit_fsite *emit_site(struct jit_tr *t, unsigned f, uint32_t op,
 		for (m = t->fdirty; m; m &= m - 1) {
 			r = (unsigned)__builtin_ctz(m);
 			fs->fdirty[t->fhost[r]] = (uint8_t)(r + 1);
+		}
+		if (t->pend_x) {
+			fs->lea_x = t->pend_x;
+			fs->lea_base = LEA_NOBASE;
+			fs->lea_index = t->pend_index;
+			fs->lea_sc = t->pend_sc;
+			fs->lea_disp = t->pend_disp;
+			t->pend_x = 0;
 		}
 	}
 	x_mem(&t->b, f, op, reg, base, index, sc, disp);
@@ -1791,6 +1837,18 @@ static void cmov_compute(struct jit_tr *t, const struct rv_insn *in)
 	int8_t h = t->host[rd];
 	uint32_t bit = 1u << rd, loaded = t->loaded & bit, dirty = t->dirty & bit;
 
+	if (h >= 0 && next->op != RV_OP_SLLI) {
+		/* it reads x[rd] where it is and writes rdx (no copy of
+		 * the old value first: words' `if (c) n++` is one lea);
+		 * what it loads stays loaded (the load runs either way) */
+		t->cmov_rd = (uint8_t)rd;
+		t->pc += in->len;
+		emit_insn(t, next);
+		t->pc -= in->len;
+		t->cmov_rd = 0;
+		t->dirty = (t->dirty & ~bit) | dirty;
+		return;
+	}
 	if (next->rs1 == rd || next->rs2 == rd) {	/* it reads the old value */
 		mov_rr(t, RDX, gx(t, rd, RDX));
 		loaded = t->loaded & bit;	/* gx may have loaded it */
@@ -1822,6 +1880,56 @@ static void cmov_commit(struct jit_tr *t, int cc)
 	}
 	t->sx &= ~(1u << rd);		/* the old value or the new one */
 	t->skip = 1;
+}
+
+/*
+ * User mode jalr to rs1 (in host register @a) + imm through the
+ * indirect-branch table: [ibtc + (target & 0x1ffe) * 8].  The target is
+ * compared before its bit 0 is cleared (an odd one never matches: real
+ * entries are even, and an empty slot's odd mark indexes another slot,
+ * see jit_flush()), so `ret` and `jr a5` compare their register as it
+ * is; only a miss clears the bit and stores cpu->pc (a block never reads
+ * it: its budget exit and helpers store their own).  The table's address
+ * is an immediate (r14 is a guest register in user mode).
+ */
+static bool emit_jalr_user(struct jit_tr *t, const struct rv_insn *in,
+			   int a, uint64_t npc)
+{
+	struct xbuf *b = &t->b;
+	unsigned rd = in->rd;
+	uint8_t *miss;
+	int tgt = a, d;
+
+	/* the index beside the target, not after it: a mispredicted jump
+	 * resolves a cycle sooner */
+	if (in->imm)
+		x_mb(b, 0, 0x8d, RCX, a, in->imm);	/* lea ecx */
+	else
+		x_rr(b, 0, 0x8b, RCX, a);
+	x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
+	if (in->imm) {
+		x_mb(b, XW, 0x8d, RAX, a, in->imm);	/* lea */
+		tgt = RAX;
+	} else if (rd && rd == in->rs1) {		/* written below */
+		mov_rr(t, RAX, a);
+		tgt = RAX;
+	}
+	if (rd) {
+		d = dreg(t, rd, RDX);
+		x_mov_imm(b, d, npc);
+		put(t, rd, d);
+	}
+	wb(t);
+	x_mov_imm(b, RDX, (uint64_t)(uintptr_t)t->j->ibtc);
+	x_mem(b, XW, ALU_RM(ALU_CMP), tgt, RDX, RCX, 3, 0);
+	miss = x_jcc(b, CC_NE);
+	x_mem(b, 0, 0xff, 4, RDX, RCX, 3, 8);		/* jmp [..+8] */
+	x_patch(miss, b->p);
+	mov_rr(t, RAX, tgt);
+	x_alu_ri(b, XW, ALU_AND, RAX, -2);
+	x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
+	x_patch(x_jmp(b), t->j->epilogue_nochain_st);
+	return false;
 }
 
 static const uint8_t branch_cc[] = {
@@ -1928,6 +2036,22 @@ static bool fuse_lea_load(struct jit_tr *t, int k, unsigned x, unsigned u,
 	return true;
 }
 
+/* after the add at @k: is the next instruction a load into u that does
+ * not read it (u's value is seen only by a fault there), with y in a
+ * host register the add's lea leaves alone? */
+static bool u_dead(const struct jit_tr *t, int k, unsigned x, unsigned u,
+		   unsigned y)
+{
+	const struct rv_insn *ld;
+
+	if (t->j->sys || k + 1 >= t->end || y == x || t->host[y] < 0 ||
+	    t->lazy_maybe)
+		return false;
+	ld = &t->ins[k + 1];
+	return ld->op >= RV_OP_LB && ld->op <= RV_OP_LWU && ld->rd == u &&
+	       ld->rs1 != u;
+}
+
 /*
  * slli x, y, s (s = 1..3) [; addi u, x, c] ; add x, u, b -- how a
  * compiler indexes an array (u is x, or another register: a stack
@@ -1968,7 +2092,15 @@ static int fuse_lea(struct jit_tr *t, const struct rv_insn *in)
 	bh = gx(t, base, RCX);
 	if (fuse_lea_load(t, k, x, u, y, ih, bh, (int)s, c))
 		return t->skip;
-	if (u != x) {
+	if (u != x && u_dead(t, k, x, u, y)) {
+		/* the load after writes u, read by nothing before: u's lea
+		 * is left out, and that load's fault site says how u is
+		 * made (vm's dispatch: a stack table's offset) */
+		t->pend_x = (uint8_t)u;
+		t->pend_index = (uint8_t)ih;
+		t->pend_sc = (uint8_t)s;
+		t->pend_disp = c;
+	} else if (u != x) {
 		d = dreg(t, u, RDX);
 		x_lea_nobase(&t->b, d, ih, (int)s, c);
 		put(t, u, d);
@@ -1986,7 +2118,6 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 	struct xbuf *b = &t->b;
 	unsigned op = in->op, rd = in->rd;
 	uint64_t npc = t->pc + in->len;
-	uint8_t *miss;
 	int d, a;
 
 	switch (op) {
@@ -2326,15 +2457,8 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		return false;
 	case RV_OP_JALR:
 		a = gx(t, in->rs1, RAX);
-		if (!t->j->sys) {
-			/* the table's index beside the target, not after
-			 * it: a mispredicted jump resolves a cycle sooner */
-			if (in->imm)
-				x_mb(b, 0, 0x8d, RCX, a, in->imm);	/* lea ecx */
-			else
-				x_rr(b, 0, 0x8b, RCX, a);
-			x_alu_ri(b, 0, ALU_AND, RCX, (JIT_IBTC - 1) << 1);
-		}
+		if (!t->j->sys)
+			return emit_jalr_user(t, in, a, npc);
 		if (in->imm)
 			x_mb(b, XW, 0x8d, RAX, a, in->imm);	/* lea */
 		else
@@ -2346,20 +2470,8 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			put(t, rd, d);
 		}
 		wb(t);
-		if (t->j->sys) {
-			x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
-			sys_ibtc_jump(t);
-			return false;
-		}
-		/* the indirect-branch table: [r14 + (pc & 0x1ffe) * 8]; only
-		 * a miss stores cpu->pc (a block never reads it: its budget
-		 * exit and helpers store their own) */
-		x_mem(b, XW, ALU_RM(ALU_CMP), RAX, R14, RCX, 3, 0);
-		miss = x_jcc(b, CC_NE);
-		x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);		/* jmp [..+8] */
-		x_patch(miss, b->p);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
-		x_patch(x_jmp(b), t->j->epilogue_nochain_st);
+		sys_ibtc_jump(t);
 		return false;
 	case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
 	case RV_OP_BLTU: case RV_OP_BGEU: {
@@ -2407,7 +2519,8 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 		wb(t);
 		x_mov_imm(b, RAX, npc);
 		x_mb(b, XW, 0x89, RAX, RBX, OFF_PC);
-		x_mb(b, 0, 0xc6, 0, R14, offsetof(struct jit, flush_pending));
+		x_mov_imm(b, RAX, (uint64_t)(uintptr_t)&t->j->flush_pending);
+		x_mb(b, 0, 0xc6, 0, RAX, 0);
 		e8(b, 1);
 		x_patch(x_jmp(b), t->j->epilogue_nochain_st);
 		return false;
@@ -3143,7 +3256,8 @@ static void fault_fsite(struct jit *j, const struct jit_fsite *fs,
 		};
 		const greg_t *g = uc->uc_mcontext.gregs;
 
-		j->cpu->x[fs->lea_x] = (uint64_t)g[hreg[fs->lea_base & 15]] +
+		j->cpu->x[fs->lea_x] = (fs->lea_base == LEA_NOBASE ? 0 :
+					 (uint64_t)g[hreg[fs->lea_base & 15]]) +
 			((uint64_t)g[hreg[fs->lea_index & 15]] << fs->lea_sc) +
 			(uint64_t)(int64_t)fs->lea_disp;
 	}
@@ -3174,7 +3288,8 @@ static void fault_fsite(struct jit *j, const struct jit_fsite *fs,
 void rv_jit_fault(void *ucontext)
 {
 	static const int greg[] = { REG_R12, REG_R13, REG_RSI, REG_RDI,
-				    REG_R8, REG_R9, REG_R10, REG_R11, REG_R15 };
+				    REG_R8, REG_R9, REG_R10, REG_R11, REG_R14,
+				    REG_R15 };
 	struct jit *j = jit_self;
 	ucontext_t *uc = ucontext;
 	uintptr_t rip;
@@ -3200,7 +3315,7 @@ void rv_jit_fault(void *ucontext)
 		else
 			hi = mid;
 	}
-	if (!lo || off >= j->sites[lo - 1].start + j->sites[lo - 1].len)
+	if (!lo || off >= (uint32_t)j->sites[lo - 1].start + j->sites[lo - 1].len)
 		return;
 	lo--;
 	j->cpu->pc = j->sites[lo].pc;

@@ -7,7 +7,12 @@
  *     the flags gathered there were once lost);
  *   - slli x; [addi x;] add x, b; l{b,h,w,d,bu,hu,wu} x, d(x) (one load
  *     from b + x << s + c + d): at the fault x holds the address sum
- *     the add made, not yet the loaded value.
+ *     the add made, not yet the loaded value;
+ *   - slli x, y; addi u, x, c; add x, u, b; l{w,d} u, d(x) (u's lea left
+ *     out: the load overwrites it): at the fault u holds y << s + c;
+ *   - five non-pinned registers written before a faulting load, more
+ *     than the block's own host registers (r10, r11, r14, r15): each
+ *     holds its new value at the fault, wherever the block kept it.
  * Run as is under qemu and compared. */
 #include <signal.h>
 #include <stdint.h>
@@ -16,6 +21,7 @@
 #include <ucontext.h>
 
 static volatile uint64_t seen_x5, seen_x6, seen_x14, seen_fcsr;
+static volatile uint64_t seen_x[32];
 
 static void on_segv(int sig, siginfo_t *si, void *ctx)
 {
@@ -25,6 +31,8 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
 	seen_x6 = uc->uc_mcontext.__gregs[6];
 	seen_x14 = uc->uc_mcontext.__gregs[14];
 	seen_fcsr = uc->uc_mcontext.__fpregs.__d.__fcsr;
+	for (int i = 0; i < 32; i++)
+		seen_x[i] = uc->uc_mcontext.__gregs[i];
 	uc->uc_mcontext.__gregs[0] += 4;	/* the load: never compressed */
 	(void)sig, (void)si;
 }
@@ -87,6 +95,69 @@ LEA_LOAD(lbu_addi, "lbu", 2, "addi t1, t1, 100\n")
 LEA_LOAD(lhu_plain, "lhu", 1, "")
 LEA_LOAD(lwu_addi, "lwu", 3, "addi t1, t1, 1\n")
 
+/* a5 (pinned: in a host register) = index; t2 = u */
+#define U_DEAD(name, load, shift, c)						\
+	static void name(void)							\
+	{									\
+		uint64_t t2 = 0;						\
+										\
+		__asm__ volatile(".option push\n.option norvc\n"		\
+				 "mv a5, %[i]\n"				\
+				 "li t0, 0\n"					\
+				 "slli t1, a5, " #shift "\n"			\
+				 "addi t2, t1, " #c "\n"			\
+				 "add t1, t2, t0\n"				\
+				 load " t2, 4(t1)\n"				\
+				 "mv %[o], t2\n"				\
+				 ".option pop\n"				\
+				 : [o] "=r"(t2) : [i] "r"((uint64_t)0x10)	\
+				 : "t0", "t1", "t2", "a5", "memory");		\
+		printf("%s: at the fault t2=%#llx t1=%#llx; after t2=%#llx\n",	\
+		       #name, (unsigned long long)seen_x[7],			\
+		       (unsigned long long)seen_x[6], (unsigned long long)t2);	\
+	}
+
+U_DEAD(u_dead_lw, "lw", 2, 16)
+U_DEAD(u_dead_ld, "ld", 3, -8)
+
+/* t0, t1, t2, t3, t5 each used four times, all new at the fault, in a
+ * loop (a loop's block has one host register more: r14) of 3 rounds */
+static void many_dirty(void)
+{
+	uint64_t o[5];
+
+	__asm__ volatile(".option push\n.option norvc\n"
+			 "li t6, 3\n"
+			 "1: li t0, 1\n"
+			 "li t1, 2\n"
+			 "li t2, 3\n"
+			 "li t3, 4\n"
+			 "li t5, 5\n"
+			 "add t0, t0, t1\n"
+			 "add t1, t1, t2\n"
+			 "add t2, t2, t3\n"
+			 "add t3, t3, t5\n"
+			 "add t5, t5, t0\n"
+			 "li t4, 8\n"
+			 "ld t4, 0(t4)\n"
+			 "addi t6, t6, -1\n"
+			 "bnez t6, 1b\n"
+			 "sd t0, 0(%[o])\n"
+			 "sd t1, 8(%[o])\n"
+			 "sd t2, 16(%[o])\n"
+			 "sd t3, 24(%[o])\n"
+			 "sd t5, 32(%[o])\n"
+			 ".option pop\n"
+			 : : [o] "r"(o)
+			 : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory");
+	printf("many dirty: at the fault t0=%llu t1=%llu t2=%llu t3=%llu t5=%llu; after %llu %llu %llu %llu %llu\n",
+	       (unsigned long long)seen_x[5], (unsigned long long)seen_x[6],
+	       (unsigned long long)seen_x[7], (unsigned long long)seen_x[28],
+	       (unsigned long long)seen_x[30], (unsigned long long)o[0],
+	       (unsigned long long)o[1], (unsigned long long)o[2],
+	       (unsigned long long)o[3], (unsigned long long)o[4]);
+}
+
 int main(void)
 {
 	struct sigaction sa;
@@ -104,6 +175,9 @@ int main(void)
 		lbu_addi();
 		lhu_plain();
 		lwu_addi();
+		many_dirty();
+		u_dead_lw();
+		u_dead_ld();
 	}
 	return 0;
 }

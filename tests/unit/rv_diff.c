@@ -179,6 +179,12 @@ static const char *const snippets[] = {
 	"sltu x9, x10, x11\nbltu x10, x11, 1f\nli x9, 5\n1: bge x10, x11, 2f\n"
 	"addi x9, x9, 100\n2: la x12, 3f\njalr x13, 0(x12)\n3:\n"
 	"sub x13, x13, x12\n",
+	/* jalr to odd targets (bit 0 cleared after the table compares
+	 * them), through its own link register, with an offset */
+	"la x5, 1f\naddi x5, x5, 1\njalr x0, 0(x5)\n1: la x6, 2f\n"
+	"jalr x6, 0(x6)\n2: la x7, 2b\nsub x6, x6, x7\nla x9, 3f\n"
+	"addi x9, x9, 3\njalr x10, -2(x9)\n3: la x11, 3b\nsub x10, x10, x11\n"
+	"sub x5, x5, x11\nsub x9, x9, x11\nsub x7, x7, x11\n",
 	/* jumps a block goes on through: forward, backward, a call, a
 	 * chain longer than the translator follows, a loop closed by one,
 	 * a cmov and an lea fusion after one, memory after one */
@@ -190,6 +196,15 @@ static const char *const snippets[] = {
 	"addi x18, x18, 1\n16: j 17f\n17: slli x19, x20, 3\naddi x19, x19, 8\n"
 	"add x19, x19, x21\naddi x22, sp, 560\nj 18f\n18: sd x23, 0(x22)\n"
 	"ld x24, 0(x22)\n",
+	/* cmovs whose skipped instruction reads the register it writes
+	 * (in a host register it is read in place, the new value goes to
+	 * rdx): in a loop, once with that register pinned, once not */
+	"li x5, 6\n1: bne x6, x7, 2f\naddw x9, x9, 1\n2: beqz x8, 3f\n"
+	"sub x9, x6, x9\n3: bltu x10, x9, 4f\nadd x9, x9, x9\n"
+	"4: bge x9, x11, 5f\nslt x15, x15, x9\n5: bnez x12, 6f\n"
+	"addiw x15, x15, -3\n6: addi x5, x5, -1\nandi x7, x9, 1\nbnez x5, 1b\n"
+	"bltu x13, x14, 7f\nxor x13, x13, x14\n7: bne x13, x0, 8f\n"
+	"ori x13, x13, 5\n8: addi x16, x16, 1\n",
 	/* loops whose rounds take different paths: each side exit's path
 	 * back to the start is a tail of the loop's block (through a jump,
 	 * with F/D arithmetic, a store and a side exit of its own; closed by
@@ -297,6 +312,17 @@ static const char *const snippets[] = {
 	"addiw x18, x18, 0\nslli x23, x24, 2\naddi x25, x23, 9\nadd x23, x26, x25\n"
 	"slli x27, x28, 1\naddi x29, x27, 3\nadd x27, x29, x27\n"
 	"slli x30, x31, 2\naddi x1, x30, -2048\nadd x30, x1, x1\n",
+	/* ... and the load after into u (u's lea left out), near misses:
+	 * y is x, a load into another register, the loop case */
+	"andi x6, x6, 7\nslli x5, x6, 2\naddi x7, x5, 848\nadd x5, x7, sp\n"
+	"lw x7, -592(x5)\nandi x9, x9, 7\nslli x8, x9, 3\naddi x10, x8, 256\n"
+	"add x8, x10, sp\nld x10, 8(x8)\nandi x11, x11, 7\nslli x11, x11, 2\n"
+	"addi x12, x11, 600\nadd x11, x12, sp\nlwu x12, 0(x11)\n"
+	"andi x13, x13, 15\nslli x14, x13, 1\naddi x15, x14, 512\n"
+	"add x14, sp, x15\nlh x16, 0(x14)\naddi x15, x15, 1\n"
+	"li x20, 6\n1: andi x21, x20, 3\nslli x22, x21, 3\naddi x23, x22, 64\n"
+	"add x22, x23, sp\nld x23, 0(x22)\nadd x24, x24, x23\naddi x20, x20, -1\n"
+	"bnez x20, 1b\n",
 	/* multiply and divide extremes */
 	"li x5, -1\nli x6, 1\nslli x6, x6, 63\ndiv x7, x6, x5\nrem x8, x6, x5\n"
 	"divu x9, x6, x0\nremu x10, x6, x0\nmulh x11, x6, x6\nmulhsu x12, x6, x5\n"
