@@ -2233,6 +2233,7 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			op == RV_OP_XOR ? ALU_XOR : op == RV_OP_OR ? ALU_OR : ALU_AND;
 		uint32_t opc = op == RV_OP_MUL || op == RV_OP_MULW ? 0x0faf : ALU_RM(n);
 		bool w = op == RV_OP_ADDW || op == RV_OP_SUBW || op == RV_OP_MULW;
+		unsigned s1, s2;
 
 		if (!rd)
 			return true;
@@ -2252,11 +2253,19 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			return true;
 		}
 		d = dreg(t, rd, RAX);
+		s1 = in->rs1;
+		s2 = in->rs2;
+		/* rd == rs2 != rs1: a commutative op takes rs1 as the
+		 * operand, in place (fnv's mulw: no mov on the side) */
+		if (s2 == rd && s1 != rd && op != RV_OP_SUB && op != RV_OP_SUBW) {
+			s2 = s1;
+			s1 = rd;
+		}
 		/* rd == rs2 != rs1 in a register: compute in rax */
-		if (in->rs2 == rd && in->rs1 != rd && d != RAX)
+		if (s2 == rd && s1 != rd && d != RAX)
 			d = RAX;
-		mov_rr(t, d, gx(t, in->rs1, d));
-		op_x(t, w ? 0 : XW, opc, d, in->rs2);
+		mov_rr(t, d, gx(t, s1, d));
+		op_x(t, w ? 0 : XW, opc, d, s2);
 		if (w)
 			sext_put(t, rd, d);
 		else

@@ -329,6 +329,15 @@ static const char *const snippets[] = {
 	"mulhu x13, x5, x5\ndivw x14, x6, x5\nsraiw x15, x5, 31\n"
 	"li x16, 0x80000000\ndivw x17, x16, x5\nremw x18, x16, x5\n"
 	"divuw x19, x16, x0\nremuw x20, x16, x0\nmulw x21, x16, x16\n",
+	/* rd == rs2 != rs1: a commutative op is computed in rd's place
+	 * (rs1 the operand), sub not; in a loop (its registers in host
+	 * registers) and straight (some in memory) */
+	"li x5, 3\n1: mulw x6, x7, x6\nxor x6, x6, x8\nand x9, x10, x9\n"
+	"addw x11, x12, x11\nsubw x13, x14, x13\nsub x15, x16, x15\n"
+	"mul x17, x18, x17\nor x19, x20, x19\nadd x21, x22, x21\n"
+	"addi x5, x5, -1\nbnez x5, 1b\nmulw x23, x24, x23\nand x25, x26, x25\n"
+	"subw x27, x28, x27\naddw x29, x30, x29\nmul x31, x1, x31\n"
+	"add x28, x0, x28\nand x26, x0, x26\nmulw x24, x31, x24\n",
 };
 
 static void emit_values(FILE *f)
