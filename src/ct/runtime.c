@@ -93,6 +93,7 @@ static int write_map(pid_t pid, const char *file, const struct ct_config *c,
 static void __attribute__((noreturn)) init_child(struct rt *r, int sock)
 {
 	struct err e = { 0 };
+	int status = -1;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* The v1 tasks files were opened by the monitor, root on the host:
@@ -104,21 +105,16 @@ static void __attribute__((noreturn)) init_child(struct rt *r, int sock)
 	}
 	/* Keep stdio and the channel; every other inherited descriptor (the
 	 * state lock, a waiting `start`'s socket) must not live on in the
-	 * container. */
-	if (r->status_pipe[1] >= 0) {
-		/* out of the way of fd 3, then to 4 */
-		int fd = fcntl(r->status_pipe[1], F_DUPFD_CLOEXEC, 10);
-
-		if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == 3)
-			sock = 3;
-		r->status_pipe[1] = fd >= 0 && dup3(fd, 4, O_CLOEXEC) == 4 ? 4 : -1;
-		syscall(SYS_close_range, 5, ~0U, 0);
-	} else {
-		if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == 3)
-			sock = 3;
-		syscall(SYS_close_range, 4, ~0U, 0);
-	}
-	init_main(r->c, r->dir, sock, r->status_pipe[1]);
+	 * container; the status pipe (if any) out of the way of fd 3, then
+	 * to 4. */
+	if (r->status_pipe[1] >= 0)
+		status = fcntl(r->status_pipe[1], F_DUPFD_CLOEXEC, 10);
+	if (sock != 3 && dup3(sock, 3, O_CLOEXEC) == 3)
+		sock = 3;
+	if (status >= 0)
+		status = dup3(status, 4, O_CLOEXEC) == 4 ? 4 : -1;
+	syscall(SYS_close_range, status >= 0 ? 5 : 4, ~0U, 0);
+	init_main(r->c, r->dir, sock, status);
 }
 
 /* Receive one message of type @want, turning an error report or a dead

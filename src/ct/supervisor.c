@@ -236,7 +236,7 @@ static void __attribute__((noreturn)) sup_main(void)
 		if (r > 0 && (p[0].revents & POLLIN))
 			sup_accept(l, &cts, &n, &cap);
 		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;	/* our own helpers: the unmounting child */
+			;	/* our own children: those dropping an overlay */
 	}
 	close(l);
 	_exit(0);
