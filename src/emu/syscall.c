@@ -230,19 +230,26 @@ static long sc_newfstatat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t
  * sc_safe(), as any of them may block: the open of a FIFO waits for the
  * other end, and a path on a network or FUSE file system for its server;
  * a guest signal then interrupts it as it would natively. */
+static long sc_host_path_call(struct rv_cpu *cpu, long nr, const uint64_t *a,
+			      int i, const char *path)
+{
+	uint64_t b[6];
+
+	memcpy(b, a, sizeof(b));
+	b[i] = (uint64_t)(uintptr_t)path;
+	return sc_safe(cpu, &emu_thread_of(cpu)->sigmask, nr, b);
+}
+
 static long sc_path_call_at(struct emu_proc *p, struct rv_cpu *cpu, long nr,
 			    const uint64_t *a, int i, int nofollow)
 {
 	char path[PATH_MAX];
-	uint64_t b[6];
 	long ret;
 
 	ret = sc_path_at(p, a[i], path, sizeof(path), nofollow);
 	if (ret < 0)
 		return ret;
-	memcpy(b, a, sizeof(b));
-	b[i] = (uint64_t)(uintptr_t)path;
-	return sc_safe(cpu, &emu_thread_of(cpu)->sigmask, nr, b);
+	return sc_host_path_call(cpu, nr, a, i, path);
 }
 
 static long sc_path_call(struct emu_proc *p, struct rv_cpu *cpu, long nr,
@@ -256,11 +263,14 @@ static long sc_openat(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	char path[PATH_MAX];
 	long fd;
 
-	/* the guest's own /proc/self files (userproc.c) */
-	if (guest_path(path, a[1]) == 0 && !strncmp(path, "/proc/", 6) &&
-	    user_proc_open(p, path, (int)a[2], &fd))
+	/* the path read and translated once, then the guest's own
+	 * /proc/self files (userproc.c) or the host's open */
+	fd = sc_path(p, a[1], path, sizeof(path));
+	if (fd < 0)
 		return fd;
-	return sc_path_call(p, cpu, SYS_openat, a, 1);
+	if (!strncmp(path, "/proc/", 6) && user_proc_open(p, path, (int)a[2], &fd))
+		return fd;
+	return sc_host_path_call(cpu, SYS_openat, a, 1, path);
 }
 
 static long sc_statx(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
