@@ -19,10 +19,7 @@
 #include <unistd.h>
 
 #include "emu/elf.h"
-
-#define PAGE		4096ULL
-#define PAGE_DOWN(x)	((x) & ~(PAGE - 1))
-#define PAGE_UP(x)	(((x) + PAGE - 1) & ~(PAGE - 1))
+#include "emu/vma.h"
 
 #ifndef EM_RISCV
 #define EM_RISCV 243

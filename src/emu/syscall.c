@@ -40,8 +40,6 @@
 #include "emu/safe_syscall.h"
 #include "emu/syscall.h"
 
-#define PAGE		4096ULL
-#define PAGE_UP(x)	(((x) + PAGE - 1) & ~(PAGE - 1))
 #define RV_NR_MAX	450
 #define RV_AT_FDCWD	(-100)
 

@@ -40,8 +40,6 @@
 #include "emu/syscall.h"
 #include "emu/user.h"
 
-#define PAGE		4096ULL
-#define PAGE_UP(x)	(((x) + PAGE - 1) & ~(PAGE - 1))
 #define ARG_MAX_BYTES	(2U << 20)	/* strings on the stack: a quarter of it */
 #define RUN_CHUNK	(1ULL << 24)
 

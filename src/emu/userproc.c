@@ -42,10 +42,6 @@
 #include "emu/syscall.h"
 #include "emu/user.h"
 
-#define PAGE		4096ULL
-#define PAGE_UP(x)	(((x) + PAGE - 1) & ~(PAGE - 1))
-#define PAGE_DOWN(x)	((x) & ~(PAGE - 1))
-
 void user_note_exec(struct emu_proc *p, uint64_t start, uint64_t end, int exec)
 {
 	/* a display matter: on no memory the x is only missing */

@@ -12,6 +12,11 @@
 
 #include <stdint.h>
 
+/* the guest's page: 4 KiB, as the host's (ranges are host mappings) */
+#define PAGE		4096ULL
+#define PAGE_UP(x)	(((x) + PAGE - 1) & ~(PAGE - 1))
+#define PAGE_DOWN(x)	((x) & ~(PAGE - 1))
+
 struct vma_range {
 	uint64_t start, end;	/* [start, end), page aligned */
 };
