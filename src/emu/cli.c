@@ -164,27 +164,6 @@ static void print_stats(const struct emu_result *res, const struct timespec *t0,
 		(unsigned long long)js.lookups, (unsigned long long)js.flushes);
 }
 
-static int emu_report(const struct emu_result *r)
-{
-	switch (r->signal) {
-	case 0:
-		break;
-	case SIGILL:
-		fprintf(stderr, "strata: illegal instruction at %#llx (%#010x)\n",
-			(unsigned long long)r->pc, r->insn);
-		break;
-	case SIGSEGV:
-		fprintf(stderr, "strata: segmentation fault: address %#llx, pc %#llx\n",
-			(unsigned long long)r->addr, (unsigned long long)r->pc);
-		break;
-	default:
-		fprintf(stderr, "strata: %s at %#llx\n", strsignal(r->signal),
-			(unsigned long long)r->pc);
-		break;
-	}
-	return r->exit_code;
-}
-
 static int cmd_run(int argc, char **argv)
 {
 	struct run_args a = { 0 };

@@ -357,6 +357,20 @@ static long sc_ioctl(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 
 /* ---- memory ------------------------------------------------------------ */
 
+/* Each of these runs whole under p->mm_lock (user.h). */
+#define MM_LOCKED(name)							\
+	static long sc_##name(struct emu_proc *p, struct rv_cpu *cpu,	\
+			      const uint64_t *a)			\
+	{								\
+		long r;							\
+									\
+		(void)cpu;						\
+		pthread_mutex_lock(&p->mm_lock);			\
+		r = mm_##name(p, a);					\
+		pthread_mutex_unlock(&p->mm_lock);			\
+		return r;						\
+	}
+
 /* The host never runs guest pages: PROT_EXEC becomes readable. */
 static int host_prot(uint64_t prot)
 {
@@ -365,7 +379,7 @@ static int host_prot(uint64_t prot)
 	return prot & PROT_EXEC ? hp | PROT_READ : hp;
 }
 
-static long sc_mmap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+static long mm_mmap(struct emu_proc *p, const uint64_t *a)
 {
 	uint64_t addr = a[0], len = a[1], end;
 	int flags = (int)a[3];
@@ -394,7 +408,7 @@ static long sc_mmap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	return r;
 }
 
-static long sc_munmap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+static long mm_munmap(struct emu_proc *p, const uint64_t *a)
 {
 	uint64_t addr = a[0], end = a[0] + PAGE_UP(a[1]);
 	int i;
@@ -417,7 +431,7 @@ static long sc_munmap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	return vma_remove(&p->vmas, addr, end);
 }
 
-static long sc_mprotect(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+static long mm_mprotect(struct emu_proc *p, const uint64_t *a)
 {
 	uint64_t end = a[0] + PAGE_UP(a[1]);
 
@@ -433,14 +447,14 @@ static long sc_mprotect(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *
 	return 0;
 }
 
-static long sc_madvise(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+static long mm_madvise(struct emu_proc *p, const uint64_t *a)
 {
 	if (!vma_covers(&p->vmas, a[0], a[0] + PAGE_UP(a[1])))
 		return -ENOMEM;
 	return sc_ret(syscall(SYS_madvise, a[0], a[1], (int)a[2]));
 }
 
-static long sc_mremap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+static long mm_mremap(struct emu_proc *p, const uint64_t *a)
 {
 	uint64_t old = a[0], olen = PAGE_UP(a[1]), nlen = PAGE_UP(a[2]);
 	int flags = (int)a[3], exec;
@@ -471,7 +485,7 @@ static long sc_mremap(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 
 /* brk: a heap that grows from the end of the program one page range at
  * a time; failure leaves the break where it was, as Linux does. */
-static long sc_brk(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+static long mm_brk(struct emu_proc *p, const uint64_t *a)
 {
 	uint64_t want = a[0], top = PAGE_UP(a[0]);
 	void *m;
@@ -497,6 +511,13 @@ static long sc_brk(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	p->brk_cur = want;
 	return want;
 }
+
+MM_LOCKED(mmap)
+MM_LOCKED(munmap)
+MM_LOCKED(mprotect)
+MM_LOCKED(madvise)
+MM_LOCKED(mremap)
+MM_LOCKED(brk)
 
 /* ---- processes ------------------------------------------------------- */
 
@@ -578,7 +599,11 @@ static long sc_clone(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 		return user_clone_thread(emu_thread_of(cpu), flags, a[1], a[2], a[4], a[3]);
 	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
 		return -EINVAL;
+	/* the child's copy of the guest's ranges is whole: no other
+	 * thread is halfway through changing them */
+	pthread_mutex_lock(&p->mm_lock);
 	pid = fork();
+	pthread_mutex_unlock(&p->mm_lock);
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {

@@ -407,6 +407,27 @@ static enum rv_stop user_run(struct rv_cpu *cpu)
 	return s;
 }
 
+int emu_report(const struct emu_result *r)
+{
+	switch (r->signal) {
+	case 0:
+		break;
+	case SIGILL:
+		fprintf(stderr, "strata: illegal instruction at %#llx (%#010x)\n",
+			(unsigned long long)r->pc, r->insn);
+		break;
+	case SIGSEGV:
+		fprintf(stderr, "strata: segmentation fault: address %#llx, pc %#llx\n",
+			(unsigned long long)r->addr, (unsigned long long)r->pc);
+		break;
+	default:
+		fprintf(stderr, "strata: %s at %#llx\n", strsignal(r->signal),
+			(unsigned long long)r->pc);
+		break;
+	}
+	return r->exit_code;
+}
+
 /* The guest dies of @sig.  Alone, the main thread reports it through
  * @res (a message and exit 128+N, as before threads); with other threads
  * running, a fault ends the process with 128+N at once, and an
@@ -417,9 +438,11 @@ static void user_die(struct emu_thread *t, struct emu_result *res, int sig, int 
 	struct sigaction dfl;
 	sigset_t set;
 
-	if (sync && t->main && __atomic_load_n(&t->p->nthreads, __ATOMIC_SEQ_CST) == 1) {
+	if (sync) {
 		user_signal(res, &t->cpu, sig);
-		return;
+		if (t->main && __atomic_load_n(&t->p->nthreads, __ATOMIC_SEQ_CST) == 1)
+			return;
+		emu_report(res);	/* qemu-user says it too */
 	}
 	if (!sync) {
 		memset(&dfl, 0, sizeof(dfl));
@@ -675,6 +698,7 @@ int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e)
 		goto out_free;
 	}
 	p->opts = o;
+	pthread_mutex_init(&p->mm_lock, NULL);
 	if (!realpath(o->path, p->exe)) {
 		ret = err_set(e, -errno, "%s", o->path);
 		goto out_free;

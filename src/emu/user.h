@@ -7,6 +7,7 @@
 #ifndef STRATA_EMU_USER_H
 #define STRATA_EMU_USER_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -50,6 +51,10 @@ struct emu_proc {
 	const struct emu_opts *opts;
 	char exe[4096];			/* absolute path: /proc/self/exe, AT_EXECFN */
 	char host_exe[4096];		/* strata itself, for execve */
+	/* the guest's threads map and unmap at once: vmas, exec and the
+	 * break change under mm_lock, with the host call that makes them
+	 * true (a range found free must still be free when it is mapped) */
+	pthread_mutex_t mm_lock;
 	struct vma_set vmas;		/* what the guest may map over and unmap */
 	struct vma_set exec;		/* the parts of it the guest made PROT_EXEC
 					 * (the host maps them readable) */
@@ -134,13 +139,17 @@ int usig_sigreturn(struct emu_thread *t);
 /* Record a signal the host delivered to this thread (handler context). */
 void usig_catch(int sig, siginfo_t *si);
 
-/* Run the program to its end.  Returns 0 with @res filled when the guest
- * ran (whatever its exit code), or -errno when it could not start. */
 /* Copy between strata and guest memory, a bad guest address caught:
  * the bytes copied (page granular), or -ENOSYS outside a guest run. */
 long user_copy(void *dst, const void *src, size_t len);
 
+/* Run the program to its end.  Returns 0 with @res filled when the guest
+ * ran (whatever its exit code), or -errno when it could not start. */
 int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e);
+
+/* One stderr line for a guest that died of a fault (nothing for an exit
+ * or a signal sent to it); returns its exit code. */
+int emu_report(const struct emu_result *r);
 
 /*
  * userproc.c: /proc/self/{maps,stat,statm,status,auxv,cmdline} as the

@@ -180,7 +180,7 @@ static void emit_split(const struct emu_proc *p, struct piece *pc,
 }
 
 /* Each part of the host's /proc/self/maps that is the guest's, in order. */
-static int walk_guest(const struct emu_proc *p, piece_fn fn, void *arg)
+static int walk_guest(struct emu_proc *p, piece_fn fn, void *arg)
 {
 	char line[PATH_MAX + 128], name[PATH_MAX + 1];
 	unsigned long long hs, he, off;
@@ -190,6 +190,7 @@ static int walk_guest(const struct emu_proc *p, piece_fn fn, void *arg)
 	f = fopen("/proc/self/maps", "re");
 	if (!f)
 		return -errno;
+	pthread_mutex_lock(&p->mm_lock);	/* the ranges and the host's maps agree */
 	while (fgets(line, sizeof(line), f)) {
 		struct piece pc;
 		int n = 0;
@@ -214,6 +215,7 @@ static int walk_guest(const struct emu_proc *p, piece_fn fn, void *arg)
 			emit_split(p, &pc, hs, off, s, e, fn, arg);
 		}
 	}
+	pthread_mutex_unlock(&p->mm_lock);
 	fclose(f);
 	return 0;
 }
@@ -281,7 +283,7 @@ static char *read_host(const char *name)
 	return buf;
 }
 
-static int write_stat(const struct emu_proc *p, FILE *out)
+static int write_stat(struct emu_proc *p, FILE *out)
 {
 	struct vm_sums v = { 0 };
 	char *host = read_host("stat"), *s, *tok, *save = NULL;
@@ -323,7 +325,7 @@ static int write_stat(const struct emu_proc *p, FILE *out)
 	return 0;
 }
 
-static int write_statm(const struct emu_proc *p, FILE *out)
+static int write_statm(struct emu_proc *p, FILE *out)
 {
 	struct vm_sums v = { 0 };
 	unsigned long f[7] = { 0 };
@@ -343,7 +345,7 @@ static int write_statm(const struct emu_proc *p, FILE *out)
 	return 0;
 }
 
-static int write_status(const struct emu_proc *p, FILE *out)
+static int write_status(struct emu_proc *p, FILE *out)
 {
 	struct vm_sums v = { 0 };
 	char *host = read_host("status"), *line, *save = NULL;
