@@ -67,6 +67,24 @@ static struct nlmsghdr *nl_msg(char *buf, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
+/* A bound NETLINK_ROUTE socket; NULL with @e ("<what>: netlink ...") set
+ * when there is none. */
+static struct mnl_socket *nl_open(const char *what, struct err *e)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+
+	if (!nl) {
+		err_set(e, -errno, "%s: netlink socket", what);
+		return NULL;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err_set(e, -errno, "%s: netlink bind", what);
+		mnl_socket_close(nl);
+		return NULL;
+	}
+	return nl;
+}
+
 /*
  * Send @nlh and read replies until the ACK (or the end of a dump), handing
  * data messages to @cb.  On failure @e reads "<what>: <strerror>"; when @cb
@@ -81,13 +99,9 @@ static int nl_talk(char *buf, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	ssize_t n;
 	int ret;
 
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	nl = nl_open(what, e);
 	if (!nl)
-		return err_set(e, -errno, "%s: netlink socket", what);
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = err_set(e, -errno, "%s: netlink bind", what);
-		goto out;
-	}
+		return e->code;
 	portid = mnl_socket_get_portid(nl);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
 		ret = err_set(e, -errno, "%s", what);
@@ -437,11 +451,10 @@ static int nl_batch_send(struct nl_batch *b, struct err *e)
 	char rbuf[4096];
 	ssize_t n;
 
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	nl = nl_open(b->what[0], e);
 	if (!nl)
-		return err_set(e, -errno, "%s: netlink socket", b->what[0]);
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_sendto(nl, b->buf, b->len) < 0) {
+		return e->code;
+	if (mnl_socket_sendto(nl, b->buf, b->len) < 0) {
 		ret = err_set(e, -errno, "%s", b->what[0]);
 		goto out;
 	}
