@@ -150,6 +150,15 @@ nl_request(char *buf, struct nlmsghdr *nlh, struct err *e, const char *fmt, ...)
 	return ret;
 }
 
+/* The buffer for a request naming link @ifname, once the name is one;
+ * NULL (and @e) otherwise. */
+static char *nl_named_buf(const char *ifname, struct err *e)
+{
+	if (nl_check_name(ifname, e) < 0)
+		return NULL;
+	return nl_buf(e);
+}
+
 /* The buffer for a request about existing link @ifname, whose index
  * goes to *@idx; NULL (and @e) when it does not exist. */
 static char *nl_link_buf(const char *ifname, int *idx, struct err *e)
@@ -197,14 +206,10 @@ int nl_bridge_add(const char *name, struct err *e)
 	struct nlmsghdr *nlh;
 	struct nlattr *info;
 	char *buf;
-	int ret;
 
-	ret = nl_check_name(name, e);
-	if (ret < 0)
-		return ret;
-	buf = nl_buf(e);
+	buf = nl_named_buf(name, e);
 	if (!buf)
-		return -ENOMEM;
+		return e->code;
 	nlh = nl_newlink(buf, name);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
@@ -304,14 +309,10 @@ int nl_link_up(const char *ifname, struct err *e)
 {
 	struct nlmsghdr *nlh;
 	char *buf;
-	int ret;
 
-	ret = nl_check_name(ifname, e);
-	if (ret < 0)
-		return ret;
-	buf = nl_buf(e);
+	buf = nl_named_buf(ifname, e);
 	if (!buf)
-		return -ENOMEM;
+		return e->code;
 	nlh = nl_up_msg(buf, ifname);
 	return nl_request(buf, nlh, e, "link %s up", ifname);
 }
