@@ -27,6 +27,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "ct/oci_hooks.h"
 #include "ct/oci_json.h"
 #include "ct/oci_spec.h"
 #include "ct/oci_spec_parts.h"
@@ -90,15 +91,6 @@ static int parse_root(const json_t *j, struct ct_config *c, struct ct_oci *o,
 	return ret;
 }
 
-static const char *const hook_keys[OCI_HOOK_NKINDS] = {
-	[OCI_HOOK_PRESTART] = "prestart",
-	[OCI_HOOK_CREATE_RUNTIME] = "createRuntime",
-	[OCI_HOOK_CREATE_CONTAINER] = "createContainer",
-	[OCI_HOOK_START_CONTAINER] = "startContainer",
-	[OCI_HOOK_POSTSTART] = "poststart",
-	[OCI_HOOK_POSTSTOP] = "poststop",
-};
-
 static int parse_hook(const json_t *h, const char *where, void *item, void *ctx,
 		      struct err *e)
 {
@@ -128,7 +120,7 @@ static int parse_hooks(const json_t *j, struct ct_oci *o, struct err *e)
 
 	ret = oj_get_obj(j, "", "hooks", &hooks, e);
 	for (k = 0; !ret && hooks && k < OCI_HOOK_NKINDS; k++)
-		ret = oj_each(hooks, "hooks", hook_keys[k], sizeof(*o->hooks[k]),
+		ret = oj_each(hooks, "hooks", oci_hook_name(k), sizeof(*o->hooks[k]),
 			      parse_hook, NULL, (void **)&o->hooks[k], &o->nhooks[k], e);
 	return ret;
 }

@@ -16,19 +16,17 @@ int chan_pair(int sv[2], struct err *e)
 	return 0;
 }
 
-int chan_send(int sock, int type, int value, const char *text, int fd)
+/* One message of @len bytes, with @fd when it is one (>= 0). */
+static int chan_sendmsg(int sock, const void *buf, size_t len, int fd)
 {
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} ctl;
-	struct chan_msg m = { .type = type, .value = value };
-	struct iovec iov = { &m, sizeof(m) };
+	struct iovec iov = { (void *)buf, len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
-	if (text)
-		strncpy(m.text, text, sizeof(m.text) - 1);
 	if (fd >= 0) {
 		memset(&ctl, 0, sizeof(ctl));
 		mh.msg_control = ctl.buf;
@@ -42,6 +40,15 @@ int chan_send(int sock, int type, int value, const char *text, int fd)
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : 0;
+}
+
+int chan_send(int sock, int type, int value, const char *text, int fd)
+{
+	struct chan_msg m = { .type = type, .value = value };
+
+	if (text)
+		strncpy(m.text, text, sizeof(m.text) - 1);
+	return chan_sendmsg(sock, &m, sizeof(m), fd);
 }
 
 int chan_recv(int sock, struct chan_msg *m, int *fd)
@@ -86,26 +93,7 @@ int chan_recv(int sock, struct chan_msg *m, int *fd)
 
 int chan_send_raw(int sock, const char *payload, int fd)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct iovec iov = { (void *)payload, strlen(payload) };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
-	ssize_t n;
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.h.cmsg_level = SOL_SOCKET;
-	ctl.h.cmsg_type = SCM_RIGHTS;
-	ctl.h.cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(&ctl.h), &fd, sizeof(int));
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : 0;
+	return chan_sendmsg(sock, payload, strlen(payload), fd);
 }
 
 int chan_send_err(int sock, int type, const struct err *e)
