@@ -159,9 +159,13 @@ static void print_stats(const struct emu_result *res, const struct timespec *t0,
 		return;
 	rv_jit_get_stats(&js);
 	fprintf(stderr, "strata: emu: jit: %llu blocks translated, %llu jumps chained, "
-		"%llu cache lookups, %llu cache flushes\n",
+		"%llu cache lookups (%llu hits), %llu cache flushes\n",
 		(unsigned long long)js.blocks, (unsigned long long)js.chains,
-		(unsigned long long)js.lookups, (unsigned long long)js.flushes);
+		(unsigned long long)js.lookups,
+		(unsigned long long)(js.lookups > js.blocks ? js.lookups - js.blocks : 0),
+		(unsigned long long)js.flushes);
+	fprintf(stderr, "strata: emu: %.3f s in translated code, %.3f s translating\n",
+		js.run_ns / 1e9, js.translate_ns / 1e9);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -205,6 +209,8 @@ static int cmd_run(int argc, char **argv)
 	o.envp = env;
 	if (a.interp)
 		rv_jit_set_enabled(0);
+	if (a.stats)
+		rv_jit_set_timing(1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (emu_run(&o, &res, &e) < 0) {
 		err_wrap(&e, "emu run");

@@ -67,6 +67,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -3040,6 +3041,48 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 
 /* ---- the dispatcher --------------------------------------------------- */
 
+/* --stats: where the calling thread's time goes, when asked (two clock
+ * reads per entry into translated code, none otherwise). */
+static bool jit_timing;
+
+void rv_jit_set_timing(int on)
+{
+	jit_timing = on;
+}
+
+static uint64_t jit_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct jit_ret jit_enter(struct jit *j, struct rv_cpu *cpu,
+				uint8_t *code, int64_t budget)
+{
+	struct jit_ret r;
+	uint64_t t0;
+
+	if (!jit_timing)
+		return j->enter(cpu, code, budget);
+	t0 = jit_now_ns();
+	r = j->enter(cpu, code, budget);
+	j->st.run_ns += jit_now_ns() - t0;
+	return r;
+}
+
+static uint8_t *jit_translate_timed(struct jit *j, struct rv_cpu *cpu,
+				    const uint8_t *src, uintptr_t key)
+{
+	uint64_t t0 = jit_timing ? jit_now_ns() : 0;
+	uint8_t *code = jit_translate(j, cpu, src, key);
+
+	if (jit_timing)
+		j->st.translate_ns += jit_now_ns() - t0;
+	return code;
+}
+
 static void jit_run_start(struct jit *j, struct rv_cpu *cpu)
 {
 	j->cpu = cpu;
@@ -3135,7 +3178,7 @@ static enum rv_stop jit_run_sys(struct rv_cpu *cpu, uint64_t max_insns)
 		if (!code) {
 			j->sys_fp = fp;
 			j->tr_page = page;
-			code = jit_translate(j, cpu, src, key);
+			code = jit_translate_timed(j, cpu, src, key);
 			if (!code)
 				break;
 			if (j->nflush != nflush)
@@ -3150,7 +3193,7 @@ enter:
 			j->st.chains++;
 		}
 		entry_pc = cpu->pc;
-		r = j->enter(cpu, code, budget);
+		r = jit_enter(j, cpu, code, budget);
 		budget = r.budget;
 		site = r.site;
 		s = cpu->stop;
@@ -3218,7 +3261,7 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 		code = jit_lookup(j, cpu->pc, 0, 0);
 		j->st.lookups++;
 		if (!code) {
-			code = jit_translate(j, cpu,
+			code = jit_translate_timed(j, cpu,
 				(const uint8_t *)(uintptr_t)(cpu->mem_base + cpu->pc), 0);
 			if (j->nflush != nflush)
 				site = NULL;
@@ -3231,7 +3274,7 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 		j->ibtc[k].pc = cpu->pc;
 		j->ibtc[k].code = code;
 
-		r = j->enter(cpu, code, budget);
+		r = jit_enter(j, cpu, code, budget);
 		budget = r.budget;
 		site = r.site;
 		jit_fold_fflags(cpu);

@@ -66,7 +66,12 @@ struct rv_jit_stats {
 	uint64_t chains;	/* direct branches patched */
 	uint64_t lookups;	/* dispatcher lookups (cache misses of chaining) */
 	uint64_t tails;		/* loop paths translated into their loop's block */
+	uint64_t run_ns;	/* in translated code (rv_jit_set_timing) */
+	uint64_t translate_ns;	/* translating */
 };
 void rv_jit_get_stats(struct rv_jit_stats *s);
+
+/* Count run_ns and translate_ns from now on (off: they stay 0). */
+void rv_jit_set_timing(int on);
 
 #endif

@@ -60,7 +60,8 @@ out=$(st emu run --strace "$EMU_TESTS/hello-static" 2>&1 >/dev/null)
 expect_match "--strace shows the system calls" 'write\(0x1, .*\) = 30' "$out"
 out=$(st emu run --stats "$EMU_TESTS/hello-static" 2>&1 >/dev/null)
 expect_match "--stats counts instructions" '[0-9]+ instructions, [0-9]+ system calls' "$out"
-expect_match "--stats shows the translator's cache" '[1-9][0-9]* blocks translated, [0-9]+ jumps chained' "$out"
+expect_match "--stats shows the translator's cache" '[1-9][0-9]* blocks translated, [0-9]+ jumps chained, [1-9][0-9]* cache lookups \([0-9]+ hits\)' "$out"
+expect_match "--stats shows the time in translated code" '[0-9]+\.[0-9]{3} s in translated code, [0-9]+\.[0-9]{3} s translating' "$out"
 
 # bad input: one line on stderr, non-zero exit
 bad() {	# bad NAME REGEX ARGS...
