@@ -212,6 +212,7 @@ struct jit {
 	struct jit_page *tr_page;	/* of the block being translated */
 	const struct rv_cpu *sys_cpu;	/* the hart the blocks ran for */
 	uint64_t nflush;
+	int64_t kicked;			/* budget rv_jit_kick() took from rbp */
 	struct rv_jit_stats st;
 };
 
@@ -3061,15 +3062,41 @@ static uint64_t jit_now_ns(void)
 static struct jit_ret jit_enter(struct jit *j, struct rv_cpu *cpu,
 				uint8_t *code, int64_t budget)
 {
+	uint64_t t0 = jit_timing ? jit_now_ns() : 0;
 	struct jit_ret r;
-	uint64_t t0;
 
-	if (!jit_timing)
-		return j->enter(cpu, code, budget);
-	t0 = jit_now_ns();
 	r = j->enter(cpu, code, budget);
-	j->st.run_ns += jit_now_ns() - t0;
+	if (jit_timing)
+		j->st.run_ns += jit_now_ns() - t0;
+	r.budget += j->kicked;
+	j->kicked = 0;
 	return r;
+}
+
+/*
+ * A host signal handler asks this thread's translated code to come back
+ * to the dispatcher now (a guest signal to deliver) rather than when its
+ * budget runs out, up to 2^24 instructions later: with rip in a block,
+ * the budget register (rbp) is zeroed, so the next block entry or loop
+ * round leaves, and the budget it held is added back in jit_enter().
+ * Blocks only add to and subtract from rbp, so the count stays exact.
+ * With rip elsewhere (the trampoline, a helper, strata) nothing changes:
+ * the dispatcher, or the block the helper returns to, goes on as before.
+ * Async-signal-safe.
+ */
+void rv_jit_kick(void *ucontext)
+{
+	struct jit *j = jit_self;
+	ucontext_t *uc = ucontext;
+	uintptr_t rip;
+
+	if (!j || !uc)
+		return;
+	rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	if (rip < (uintptr_t)j->code_start || rip >= (uintptr_t)j->cur)
+		return;
+	j->kicked += (int64_t)uc->uc_mcontext.gregs[REG_RBP];
+	uc->uc_mcontext.gregs[REG_RBP] = 0;
 }
 
 static uint8_t *jit_translate_timed(struct jit *j, struct rv_cpu *cpu,

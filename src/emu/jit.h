@@ -56,6 +56,11 @@ void rv_jit_set_enabled(int on);
  * nothing to do.  Async-signal-safe. */
 void rv_jit_fault(void *ucontext);
 
+/* From a host signal handler on this thread: translated code it
+ * interrupted comes back to the dispatcher at its next block or loop
+ * round.  Async-signal-safe. */
+void rv_jit_kick(void *ucontext);
+
 /* Release the calling thread's code cache (a guest thread ends). */
 void rv_jit_thread_exit(void);
 

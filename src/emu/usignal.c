@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "emu/jit.h"
 #include "emu/safe_syscall.h"
 #include "emu/syscall.h"
 #include "emu/user.h"
@@ -103,6 +104,7 @@ void usig_catch(int sig, siginfo_t *si)
 static void usig_host_handler(int sig, siginfo_t *si, void *uc)
 {
 	usig_catch(sig, si);
+	rv_jit_kick(uc);	/* delivered now, not at the end of a run */
 	emu_safe_syscall_rewind(uc);
 }
 
