@@ -528,6 +528,7 @@ static long sc_exit_group(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t
 {
 	struct emu_thread *t = emu_thread_of(cpu);
 
+	user_robust_exit(t);
 	if (!t->main || __atomic_load_n(&p->nthreads, __ATOMIC_SEQ_CST) > 1) {
 		fflush(NULL);
 		syscall(SYS_exit_group, (int)(a[0] & 0xff));
@@ -553,11 +554,29 @@ static long sc_set_tid_address(struct emu_proc *p, struct rv_cpu *cpu, const uin
 	return syscall(SYS_gettid);
 }
 
-/* Accepted and forgotten: the host keeps its own robust list (strata's
- * libc registered it); the guest's matters only with threads. */
-static long sc_zero(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+/* The guest's robust list is walked by strata where the kernel would
+ * walk it (user_robust_exit): the host thread's own list is strata's
+ * libc's, and the host walks it only when the host thread ends, after
+ * the guest's clear_child_tid. */
+static long sc_set_robust_list(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
+	if (a[1] != 24)		/* sizeof(struct robust_list_head) */
+		return -EINVAL;
+	emu_thread_of(cpu)->robust_head = a[0];
 	return 0;
+}
+
+/* The caller's own list (pid 0 or its tid); another thread's is the
+ * host's to answer (it is not the guest's list: refused). */
+static long sc_get_robust_list(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	uint64_t len = 24;
+	long ret;
+
+	if (a[0] && (long)a[0] != syscall(SYS_gettid))
+		return -EPERM;
+	ret = guest_write(a[1], &emu_thread_of(cpu)->robust_head, 8);
+	return ret < 0 ? ret : guest_write(a[2], &len, 8);
 }
 
 /* riscv_flush_icache(start, end, flags): code was written there */
@@ -607,8 +626,10 @@ static long sc_clone(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		/* the forking thread is the child's only one */
+		/* the forking thread is the child's only one; its robust
+		 * list is not inherited (the child's libc sets its own) */
 		p->nthreads = 1;
+		emu_thread_of(cpu)->robust_head = 0;
 		tid = (uint32_t)syscall(SYS_gettid);
 		if (flags & CLONE_CHILD_SETTID)
 			guest_write(a[4], &tid, sizeof(tid));
@@ -994,7 +1015,7 @@ static const struct sc_entry sc_table[RV_NR_MAX] = {
 	PASS(88, utimensat), PASS(90, capget), EMU(93, exit, sc_exit),
 	EMU(94, exit_group, sc_exit_group), PASS(95, waitid),
 	EMU(96, set_tid_address, sc_set_tid_address), PASS(98, futex),
-	EMU(99, set_robust_list, sc_zero), PASS(101, nanosleep),
+	EMU(99, set_robust_list, sc_set_robust_list), PASS(101, nanosleep),
 	PASS(102, getitimer), PASS(103, setitimer),
 	PASS(113, clock_gettime), PASS(114, clock_getres), PASS(115, clock_nanosleep),
 	PASS(118, sched_setparam), PASS(120, sched_getscheduler), PASS(121, sched_getparam),
@@ -1038,7 +1059,7 @@ static const struct sc_entry sc_table[RV_NR_MAX] = {
 	PASS(39, umount2), PASS(40, mount), PASS(41, pivot_root),
 	PASS(51, chroot), PASS(58, vhangup), PASS(75, vmsplice), PASS(77, tee),
 	PASS(84, sync_file_range), PASS(89, acct), PASS(91, capset),
-	PASS(97, unshare), PASS(100, get_robust_list),
+	PASS(97, unshare), EMU(100, get_robust_list, sc_get_robust_list),
 	PASS(107, timer_create), PASS(108, timer_gettime),
 	PASS(109, timer_getoverrun), PASS(110, timer_settime),
 	PASS(111, timer_delete), PASS(112, clock_settime), PASS(116, syslog),

@@ -371,6 +371,29 @@ long user_copy(void *dst, const void *src, size_t len)
 	return done;
 }
 
+long user_cas32(uint64_t addr, uint32_t *old, uint32_t new)
+{
+	uint32_t *w = (uint32_t *)(uintptr_t)addr;
+	volatile long ret = -EFAULT;
+	sigjmp_buf jb;
+
+	if (!__atomic_load_n(&user_faults_on, __ATOMIC_RELAXED) || user_jmp)
+		return -ENOSYS;
+	if (addr & 3)
+		return -EFAULT;
+	if (sigsetjmp(jb, 0)) {
+		user_jmp = NULL;
+		return ret;
+	}
+	user_jmp = &jb;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	ret = __atomic_compare_exchange_n(w, old, new, 0, __ATOMIC_SEQ_CST,
+					  __ATOMIC_SEQ_CST);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	user_jmp = NULL;
+	return ret;
+}
+
 static void user_catch_faults(int on)
 {
 	struct sigaction sa;
@@ -438,6 +461,7 @@ static void user_die(struct emu_thread *t, struct emu_result *res, int sig, int 
 	struct sigaction dfl;
 	sigset_t set;
 
+	user_robust_exit(t);	/* the process dies: shared mutexes see it */
 	if (sync) {
 		user_signal(res, &t->cpu, sig);
 		if (t->main && __atomic_load_n(&t->p->nthreads, __ATOMIC_SEQ_CST) == 1)
@@ -558,6 +582,62 @@ static void user_loop(struct emu_thread *t, struct emu_result *res)
 
 /* ---- threads ----------------------------------------------------------- */
 
+/* struct robust_list_head, the same on riscv64 and x86-64 */
+struct robust_head {
+	uint64_t next;		/* the first entry, bit 0: a PI futex */
+	int64_t futex_offset;	/* from an entry to its futex word */
+	uint64_t pending;	/* being locked or unlocked right now */
+};
+
+#define ROBUST_LIMIT	2048	/* the kernel's ROBUST_LIST_LIMIT: a loop ends */
+
+/* Linux's handle_futex_death: the word still names @tid as owner, so
+ * the owner died holding it. */
+static void robust_death(uint64_t uaddr, uint32_t tid, int pi, int pending)
+{
+	uint32_t val, dead;
+	long r;
+
+	if (guest_read(&val, uaddr, 4) != 4)
+		return;
+	/* unlocked already, but a waiter may not have been woken */
+	if (pending && !pi && !val) {
+		syscall(SYS_futex, uaddr, FUTEX_WAKE, 1, NULL, NULL, 0);
+		return;
+	}
+	do {
+		if ((val & FUTEX_TID_MASK) != tid)
+			return;
+		dead = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+		r = user_cas32(uaddr, &val, dead);
+	} while (r == 0);
+	/* robust mutexes wait on shared futexes (the kernel wakes them so);
+	 * a PI futex's waiters are the host kernel's, at the thread's end */
+	if (r == 1 && !pi && (val & FUTEX_WAITERS))
+		syscall(SYS_futex, uaddr, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+void user_robust_exit(struct emu_thread *t)
+{
+	uint64_t head = t->robust_head, entry, next, pending;
+	uint32_t tid = (uint32_t)syscall(SYS_gettid);
+	struct robust_head h;
+	int limit = ROBUST_LIMIT;
+
+	t->robust_head = 0;	/* once */
+	if (!head || guest_read(&h, head, sizeof(h)) != sizeof(h))
+		return;
+	pending = h.pending & ~1ULL;
+	for (entry = h.next; (entry & ~1ULL) != head && limit-- > 0; entry = next) {
+		if (guest_read(&next, entry & ~1ULL, 8) != 8)
+			return;
+		if ((entry & ~1ULL) != pending)
+			robust_death((entry & ~1ULL) + h.futex_offset, tid, entry & 1, 0);
+	}
+	if (pending)
+		robust_death(pending + h.futex_offset, tid, h.pending & 1, 1);
+}
+
 /* A thread's end (exit, not exit_group): the count first, so a joiner
  * woken below sees it gone; then set_tid_address's clear and wake (the
  * guest's pthread_join waits on it).  The main thread waits for the
@@ -570,6 +650,7 @@ static void user_thread_end(struct emu_thread *t)
 
 	/* an exiting thread takes no more signals: the others get them */
 	user_apply_sigmask(~0ULL);
+	user_robust_exit(t);
 	left = __atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST);
 	if (left == 0)
 		syscall(SYS_futex, &p->nthreads, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);

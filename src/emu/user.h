@@ -90,6 +90,7 @@ struct emu_thread {
 	int exited;			/* exit(2) of this thread alone */
 	int exit_code;
 	uint64_t clear_child_tid;	/* set_tid_address / CLONE_CHILD_CLEARTID */
+	uint64_t robust_head;		/* set_robust_list: the guest's list */
 	uint64_t sigmask;		/* bit N-1 blocks signal N */
 	uint64_t pending;		/* caught, not delivered (atomic) */
 	siginfo_t si[EMU_NSIG];		/* their siginfo, as the host saw it */
@@ -142,6 +143,17 @@ void usig_catch(int sig, siginfo_t *si);
 /* Copy between strata and guest memory, a bad guest address caught:
  * the bytes copied (page granular), or -ENOSYS outside a guest run. */
 long user_copy(void *dst, const void *src, size_t len);
+
+/* Compare-and-swap of the guest's 32-bit word at @addr, a bad address
+ * caught: 1 swapped, 0 not (*@old gets the word), -EFAULT, or -ENOSYS
+ * outside a guest run. */
+long user_cas32(uint64_t addr, uint32_t *old, uint32_t new);
+
+/* What the kernel does with a dying thread's robust list (the guest's
+ * set_robust_list): each futex @t still holds gets FUTEX_OWNER_DIED and
+ * a waiter is woken.  Before its clear_child_tid (a joiner may free the
+ * list's memory), at exit, exit_group and a fatal signal. */
+void user_robust_exit(struct emu_thread *t);
 
 /* Run the program to its end.  Returns 0 with @res filled when the guest
  * ran (whatever its exit code), or -errno when it could not start. */

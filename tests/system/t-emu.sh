@@ -46,6 +46,11 @@ expect_match "/proc/self/exe names the program" "^exe=$EMU_TESTS/args-dynamic\$"
 expect_match "uname says riscv64" '^machine=riscv64$' "$out"
 out=$(st emu run "$EMU_TESTS/procself-dynamic" strict 2>&1)
 expect_eq "/proc/self/stat, statm, status: the guest's code bounds and sizes" "strict ok" "$out"
+for f in static dynamic; do
+	out=$(st emu run "$EMU_TESTS/robust-$f" process 2>&1)
+	expect_eq "robust-$f: a child that exits holding a shared robust mutex (qemu: ETIMEDOUT)" \
+		"after a child process exits holding it: EOWNERDEAD" "$out"
+done
 out=$(st emu run "$EMU_TESTS/args-static" -L --strace 2>&1)
 expect_match "options after PROGRAM are the program's" '^argv\[1\]=-L$' "$out"
 
