@@ -618,10 +618,13 @@ static long sc_clone(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 		return user_clone_thread(emu_thread_of(cpu), flags, a[1], a[2], a[4], a[3]);
 	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
 		return -EINVAL;
-	/* the child's copy of the guest's ranges is whole: no other
-	 * thread is halfway through changing them */
+	/* the child's copy of the guest's ranges and dispositions is
+	 * whole, and its locks free: no other thread is halfway through
+	 * changing them */
 	pthread_mutex_lock(&p->mm_lock);
+	pthread_mutex_lock(&p->sig_lock);
 	pid = fork();
+	pthread_mutex_unlock(&p->sig_lock);
 	pthread_mutex_unlock(&p->mm_lock);
 	if (pid < 0)
 		return -errno;
@@ -736,28 +739,25 @@ out:
 static long sc_rt_sigaction(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
 	int sig = (int)a[0];
-	struct emu_sigaction act;
-	long ret;
+	struct emu_sigaction act, old;
 
 	if (sig < 1 || sig >= EMU_NSIG || a[3] != 8)
 		return -EINVAL;
 	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
-	if (a[1]) {
-		ret = guest_read(&act, a[1], sizeof(act));
-		if (ret != sizeof(act))
-			return -EFAULT;
-	}
-	if (a[2]) {
-		ret = guest_write(a[2], &p->sigact[sig], sizeof(p->sigact[sig]));
-		if (ret < 0)
-			return ret;
-	}
-	if (!a[1])
-		return 0;
+	if (a[1] && guest_read(&act, a[1], sizeof(act)) != sizeof(act))
+		return -EFAULT;
 	act.mask &= ~SIG_UNBLOCKABLE;
-	p->sigact[sig] = act;
-	user_host_action(sig, &act);
+	/* the swap whole, guest memory outside the lock (user.h) */
+	pthread_mutex_lock(&p->sig_lock);
+	old = p->sigact[sig];
+	if (a[1]) {
+		p->sigact[sig] = act;
+		user_host_action(sig, &act);
+	}
+	pthread_mutex_unlock(&p->sig_lock);
+	if (a[2])
+		return guest_write(a[2], &old, sizeof(old));
 	return 0;
 }
 

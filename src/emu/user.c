@@ -780,6 +780,7 @@ int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e)
 	}
 	p->opts = o;
 	pthread_mutex_init(&p->mm_lock, NULL);
+	pthread_mutex_init(&p->sig_lock, NULL);
 	if (!realpath(o->path, p->exe)) {
 		ret = err_set(e, -errno, "%s", o->path);
 		goto out_free;

@@ -66,6 +66,11 @@ struct emu_proc {
 	uint64_t auxv[64];
 	int nauxv;			/* words, the AT_NULL pair included */
 	uint64_t brk_start, brk_cur, brk_mapped;
+	/* the dispositions are the process's: a change (with its host
+	 * side) and a read at delivery are whole under sig_lock, so two
+	 * threads' rt_sigaction swap in turn and a handler never runs with
+	 * another action's flags */
+	pthread_mutex_t sig_lock;
 	struct emu_sigaction sigact[EMU_NSIG];	/* the guest's dispositions */
 	uint64_t sigtramp;		/* guest address of `li a7, 139; ecall` */
 	int nthreads;			/* live guest threads (atomic) */
@@ -116,8 +121,12 @@ long user_clone_thread(struct emu_thread *parent, uint64_t flags, uint64_t newsp
 void user_apply_sigmask(uint64_t mask);
 
 /* The host side of a guest disposition change: a guest handler gets
- * strata's catching handler, SIG_IGN and SIG_DFL act on the host. */
+ * strata's catching handler, SIG_IGN and SIG_DFL act on the host.
+ * Under p->sig_lock. */
 void user_host_action(int sig, const struct emu_sigaction *act);
+
+/* The guest's action for @sig, read whole (p->sig_lock). */
+void usig_action(struct emu_proc *p, int sig, struct emu_sigaction *act);
 
 /* Guest signals (src/emu/usignal.c), for the run loop in user.c. */
 int usig_init(struct emu_proc *p, struct err *e);	/* the sigreturn page */

@@ -145,6 +145,27 @@ void user_apply_sigmask(uint64_t mask)
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, 8);
 }
 
+void usig_action(struct emu_proc *p, int sig, struct emu_sigaction *act)
+{
+	pthread_mutex_lock(&p->sig_lock);
+	*act = p->sigact[sig];
+	pthread_mutex_unlock(&p->sig_lock);
+}
+
+/* The action a delivery uses, and SA_RESETHAND's reset with it: a
+ * signal of another thread, or an rt_sigaction, sees one or the other,
+ * never half. */
+static void usig_take_action(struct emu_proc *p, int sig, struct emu_sigaction *act)
+{
+	pthread_mutex_lock(&p->sig_lock);
+	*act = p->sigact[sig];
+	if (act->handler > 1 && (act->flags & SA_RESETHAND)) {
+		memset(&p->sigact[sig], 0, sizeof(p->sigact[sig]));
+		user_host_action(sig, &p->sigact[sig]);
+	}
+	pthread_mutex_unlock(&p->sig_lock);
+}
+
 int usig_next(struct emu_thread *t)
 {
 	uint64_t ready = __atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & ~t->sigmask;
@@ -155,9 +176,10 @@ int usig_next(struct emu_thread *t)
 /* The calls signal(7) lists as never restarted after a handler. */
 int usig_restarts(struct emu_thread *t, int sig, unsigned long nr)
 {
-	const struct emu_sigaction *act = &t->p->sigact[sig];
+	struct emu_sigaction act;
 
-	if (!(act->flags & SA_RESTART) || act->handler <= 1)
+	usig_action(t->p, sig, &act);
+	if (!(act.flags & SA_RESTART) || act.handler <= 1)
 		return 0;
 	switch (nr) {
 	case 4: case 22: case 72: case 73: case 101: case 115: case 133:
@@ -176,10 +198,11 @@ static int usig_on_altstack(const struct emu_thread *t, uint64_t sp)
 	return t->ss_size && sp > t->ss_sp && sp - t->ss_sp <= t->ss_size;
 }
 
-/* Build the frame for @sig (info @si) and enter the handler. */
-static int usig_push(struct emu_thread *t, int sig, const siginfo_t *si)
+/* Build the frame for @sig (info @si) and enter the handler of @act
+ * (taken with usig_take_action). */
+static int usig_push(struct emu_thread *t, int sig, const siginfo_t *si,
+		     const struct emu_sigaction *act)
 {
-	struct emu_sigaction *act = &t->p->sigact[sig];
 	struct rv_cpu *cpu = &t->cpu;
 	struct rv_sigframe f;
 	uint64_t sp = cpu->x[2];
@@ -217,10 +240,6 @@ static int usig_push(struct emu_thread *t, int sig, const siginfo_t *si)
 	cpu->x[12] = sp + offsetof(struct rv_sigframe, uc);
 	cpu->pc = act->handler;
 	cpu->reservation = ~0ULL;
-	if (act->flags & SA_RESETHAND) {
-		memset(act, 0, sizeof(*act));
-		user_host_action(sig, act);
-	}
 	return 0;
 }
 
@@ -238,6 +257,7 @@ static int usig_default(int sig)
 
 int usig_deliver(struct emu_thread *t)
 {
+	struct emu_sigaction act;
 	siginfo_t si;
 	uint64_t h;
 	int sig, ret;
@@ -245,7 +265,8 @@ int usig_deliver(struct emu_thread *t)
 	while ((sig = usig_next(t)) != 0) {
 		memcpy(&si, &t->si[sig], sizeof(si));
 		__atomic_fetch_and(&t->pending, ~BIT(sig), __ATOMIC_SEQ_CST);
-		h = t->p->sigact[sig].handler;
+		usig_take_action(t->p, sig, &act);
+		h = act.handler;
 		if (h == (uint64_t)(uintptr_t)SIG_IGN)
 			continue;
 		if (h == (uint64_t)(uintptr_t)SIG_DFL) {
@@ -254,7 +275,7 @@ int usig_deliver(struct emu_thread *t)
 				return ret;
 			continue;
 		}
-		ret = usig_push(t, sig, &si);
+		ret = usig_push(t, sig, &si, &act);
 		if (ret)
 			return ret;
 		/* one frame at a time: the next signal, if any, nests on
@@ -270,17 +291,20 @@ int usig_deliver(struct emu_thread *t)
 
 int usig_fault(struct emu_thread *t, int sig, int code, uint64_t addr)
 {
-	const struct emu_sigaction *act = &t->p->sigact[sig];
+	struct emu_sigaction act;
 	siginfo_t si;
 
 	/* Linux's force_sig_fault: blocked or ignored means the default */
-	if (act->handler <= 1 || (t->sigmask & BIT(sig)))
+	if (t->sigmask & BIT(sig))
+		return sig;
+	usig_take_action(t->p, sig, &act);
+	if (act.handler <= 1)
 		return sig;
 	memset(&si, 0, sizeof(si));
 	si.si_signo = sig;
 	si.si_code = code;
 	si.si_addr = (void *)(uintptr_t)addr;
-	return usig_push(t, sig, &si);
+	return usig_push(t, sig, &si, &act);
 }
 
 int usig_sigreturn(struct emu_thread *t)

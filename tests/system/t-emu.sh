@@ -32,7 +32,9 @@ qemu (exit $_qrc): $(echo "$_q" | head -n 6)"
 
 for prog in "$EMU_TESTS"/*-static "$EMU_TESTS"/*-dynamic; do
 	name=$(basename "$prog")
-	case $name in illegal-*) continue ;; esac
+	# qemu-user 7.2 dies of SIGUSR1 in sigactthreads every run (its
+	# rt_sigaction races as strata's did): checked on its own below
+	case $name in illegal-*|sigactthreads-*) continue ;; esac
 	same_as_qemu "$name runs as under qemu" "$prog" one "two words" --three
 done
 
@@ -50,6 +52,11 @@ for f in static dynamic; do
 	out=$(st emu run "$EMU_TESTS/robust-$f" process 2>&1)
 	expect_eq "robust-$f: a child that exits holding a shared robust mutex (qemu: ETIMEDOUT)" \
 		"after a child process exits holding it: EOWNERDEAD" "$out"
+done
+for f in static dynamic; do
+	out=$(st emu run "$EMU_TESTS/sigactthreads-$f" 2>&1)
+	expect_eq "sigactthreads-$f: rt_sigaction from threads swaps whole, as Linux" \
+		"40 rounds: swaps chained whole in 40, a signal met the action in place in 40" "$out"
 done
 out=$(st emu run "$EMU_TESTS/args-static" -L --strace 2>&1)
 expect_match "options after PROGRAM are the program's" '^argv\[1\]=-L$' "$out"
