@@ -808,28 +808,37 @@ static long sc_rt_sigpending(struct emu_proc *p, struct rv_cpu *cpu, const uint6
 		return -EINVAL;
 	if (syscall(SYS_rt_sigpending, &set, 8) < 0)
 		return -errno;
+	set = sigset_h2g(set);
 	set |= __atomic_load_n(&emu_thread_of(cpu)->pending, __ATOMIC_SEQ_CST);
 	return guest_write(a[0], &set, 8);
 }
 
 /*
  * Calls that wait with a temporary mask (rt_sigsuspend, ppoll, pselect6,
- * epoll_pwait): the host kernel applies the mask during the call as it
- * is (same sigset on both); when a signal interrupts it, the guest's
- * handler must run under that mask and the frame must restore the old
- * one, so the thread keeps it until the run loop delivers.  A signal
- * caught before the call, and not blocked by that mask, interrupts it
- * at once, as the kernel would.
+ * epoll_pwait): the host kernel applies the mask during the call, in
+ * host numbers (user.h), so argument @idx points at a host copy (for
+ * pselect6, @indirect: at a { sigset pointer, size } pair); when a
+ * signal interrupts it, the guest's handler must run under that mask
+ * and the frame must restore the old one, so the thread keeps it until
+ * the run loop delivers.  A signal caught before the call, and not
+ * blocked by that mask, interrupts it at once, as the kernel would.
  */
 static long sc_masked_call(struct emu_thread *t, long nr, const uint64_t *a,
-			   uint64_t maskp)
+			   int idx, int indirect, uint64_t maskp)
 {
-	uint64_t m;
+	uint64_t m, hm, pair[2], b[6];
 	long ret;
 
-	if (maskp && guest_read(&m, maskp, 8) != 8)
-		return -EFAULT;
-	ret = emu_safe_syscall(&t->pending, maskp ? &m : &t->sigmask, nr, a);
+	memcpy(b, a, sizeof(b));
+	if (maskp) {
+		if (guest_read(&m, maskp, 8) != 8)
+			return -EFAULT;
+		hm = sigset_g2h(m);
+		pair[0] = (uint64_t)(uintptr_t)&hm;
+		pair[1] = 8;
+		b[idx] = (uint64_t)(uintptr_t)(indirect ? (void *)pair : (void *)&hm);
+	}
+	ret = emu_safe_syscall(&t->pending, maskp ? &m : &t->sigmask, nr, b);
 	if (ret == EMU_SAFE_NOT_STARTED)
 		ret = maskp ? -EINTR : ret;
 	if (ret == -EINTR && maskp && !t->mask_saved) {
@@ -844,12 +853,12 @@ static long sc_rt_sigsuspend(struct emu_proc *p, struct rv_cpu *cpu, const uint6
 {
 	if (a[1] != 8)
 		return -EINVAL;
-	return sc_masked_call(emu_thread_of(cpu), SYS_rt_sigsuspend, a, a[0]);
+	return sc_masked_call(emu_thread_of(cpu), SYS_rt_sigsuspend, a, 0, 0, a[0]);
 }
 
 static long sc_ppoll(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
-	return sc_masked_call(emu_thread_of(cpu), SYS_ppoll, a, a[3]);
+	return sc_masked_call(emu_thread_of(cpu), SYS_ppoll, a, 3, 0, a[3]);
 }
 
 static long sc_pselect6(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
@@ -858,7 +867,118 @@ static long sc_pselect6(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *
 
 	if (a[5] && guest_read(ss, a[5], sizeof(ss)) != sizeof(ss))
 		return -EFAULT;
-	return sc_masked_call(emu_thread_of(cpu), SYS_pselect6, a, ss[0]);
+	return sc_masked_call(emu_thread_of(cpu), SYS_pselect6, a, 5, 1, ss[0]);
+}
+
+/* rt_sigtimedwait(set, info, timeout, size): the set in host numbers,
+ * the signal taken and its siginfo back in the guest's.  A signal strata
+ * caught for the thread already (its handler was installed, then the
+ * guest blocked it) is taken first, as the kernel's pending set would
+ * give it. */
+static long sc_rt_sigtimedwait(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	struct emu_thread *t = emu_thread_of(cpu);
+	uint64_t set, hset, b[6] = { 0, 0, a[2], 8 }, caught;
+	siginfo_t si;
+	long ret;
+	int sig;
+
+	if (a[3] != 8)
+		return -EINVAL;
+	if (guest_read(&set, a[0], 8) != 8)
+		return -EFAULT;
+	caught = __atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & set;
+	if (caught) {
+		sig = __builtin_ctzll(caught) + 1;
+		memcpy(&si, &t->si[sig], sizeof(si));
+		__atomic_fetch_and(&t->pending, ~SIGBIT(sig), __ATOMIC_SEQ_CST);
+		ret = sig;
+	} else {
+		hset = sigset_g2h(set);
+		b[0] = (uint64_t)(uintptr_t)&hset;
+		b[1] = (uint64_t)(uintptr_t)&si;
+		/* the set is blocked (the guest's contract): what it waits for
+		 * cannot be caught by strata meanwhile, so no window to close */
+		ret = sc_safe(cpu, &t->sigmask, SYS_rt_sigtimedwait, b);
+		if (ret <= 0)
+			return ret;
+		ret = sig_h2g((int)ret);
+		si.si_signo = (int)ret;
+	}
+	if (a[1] && guest_write(a[1], &si, sizeof(si)) < 0)
+		return -EFAULT;
+	return ret;
+}
+
+/* kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo and
+ * pidfd_send_signal: the signal (argument @i) in host numbers, and in
+ * the siginfo (argument @i + 1) when there is one. */
+static long sc_send_signal(struct rv_cpu *cpu, long nr, const uint64_t *a, int i,
+			   int info)
+{
+	uint64_t b[6];
+	siginfo_t si;
+	int hs = sig_g2h((int)a[i]);
+
+	if (a[i] && !hs)
+		return -EINVAL;
+	memcpy(b, a, sizeof(b));
+	b[i] = (uint64_t)hs;
+	if (info && a[i + 1]) {
+		if (guest_read(&si, a[i + 1], sizeof(si)) != sizeof(si))
+			return -EFAULT;
+		si.si_signo = hs;
+		b[i + 1] = (uint64_t)(uintptr_t)&si;
+	}
+	return sc_safe(cpu, &emu_thread_of(cpu)->sigmask, nr, b);
+}
+
+static long sc_kill(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_send_signal(cpu, SYS_kill, a, 1, 0);
+}
+
+static long sc_tkill(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_send_signal(cpu, SYS_tkill, a, 1, 0);
+}
+
+static long sc_tgkill(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_send_signal(cpu, SYS_tgkill, a, 2, 0);
+}
+
+static long sc_rt_sigqueueinfo(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_send_signal(cpu, SYS_rt_sigqueueinfo, a, 1, 1);
+}
+
+static long sc_rt_tgsigqueueinfo(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_send_signal(cpu, SYS_rt_tgsigqueueinfo, a, 2, 1);
+}
+
+static long sc_pidfd_send_signal(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_send_signal(cpu, SYS_pidfd_send_signal, a, 1, 1);
+}
+
+/* timer_create: a signal notification names the host's number (glibc's
+ * SIGEV_THREAD timers signal their helper thread with 32). */
+static long sc_timer_create(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	struct sigevent ev;
+
+	if (!a[1])
+		return sc_ret(syscall(SYS_timer_create, (int)a[0], NULL, a[2]));
+	if (guest_read(&ev, a[1], sizeof(ev)) != sizeof(ev))
+		return -EFAULT;
+	if (ev.sigev_notify != SIGEV_NONE) {
+		if (ev.sigev_signo && !sig_g2h(ev.sigev_signo))
+			return -EINVAL;
+		ev.sigev_signo = sig_g2h(ev.sigev_signo);
+	}
+	return sc_ret(syscall(SYS_timer_create, (int)a[0], &ev, a[2]));
 }
 
 /* riscv64's stack_t: ss_sp, ss_flags (int, padded), ss_size */
@@ -943,7 +1063,7 @@ static long sc_epoll_wait_common(struct emu_proc *p, struct rv_cpu *cpu,
 	memcpy(b, a, sizeof(b));
 	b[1] = (uint64_t)(uintptr_t)h;
 	b[2] = (uint64_t)max;
-	n = sc_masked_call(emu_thread_of(cpu), nr, b, a[4]);
+	n = sc_masked_call(emu_thread_of(cpu), nr, b, 4, 0, a[4]);
 	for (i = 0; i < n && ret == 0; i++) {
 		memset(&r, 0, sizeof(r));
 		r.events = h[i].events;
@@ -1020,10 +1140,10 @@ static const struct sc_entry sc_table[RV_NR_MAX] = {
 	PASS(113, clock_gettime), PASS(114, clock_getres), PASS(115, clock_nanosleep),
 	PASS(118, sched_setparam), PASS(120, sched_getscheduler), PASS(121, sched_getparam),
 	PASS(122, sched_setaffinity), PASS(123, sched_getaffinity), PASS(124, sched_yield),
-	PASS(129, kill), PASS(130, tkill), PASS(131, tgkill),
+	EMU(129, kill, sc_kill), EMU(130, tkill, sc_tkill), EMU(131, tgkill, sc_tgkill),
 	EMU(132, sigaltstack, sc_sigaltstack), EMU(133, rt_sigsuspend, sc_rt_sigsuspend), EMU(134, rt_sigaction, sc_rt_sigaction),
 	EMU(135, rt_sigprocmask, sc_rt_sigprocmask), EMU(136, rt_sigpending, sc_rt_sigpending),
-	PASS(137, rt_sigtimedwait), EMU(139, rt_sigreturn, sc_enosys), PASS(140, setpriority), PASS(141, getpriority),
+	EMU(137, rt_sigtimedwait, sc_rt_sigtimedwait), EMU(139, rt_sigreturn, sc_enosys), PASS(140, setpriority), PASS(141, getpriority),
 	PASS(143, setregid), PASS(144, setgid), PASS(145, setreuid), PASS(146, setuid),
 	PASS(147, setresuid), PASS(148, getresuid), PASS(149, setresgid),
 	PASS(150, getresgid), PASS(153, times), PASS(154, setpgid), PASS(155, getpgid),
@@ -1060,23 +1180,23 @@ static const struct sc_entry sc_table[RV_NR_MAX] = {
 	PASS(51, chroot), PASS(58, vhangup), PASS(75, vmsplice), PASS(77, tee),
 	PASS(84, sync_file_range), PASS(89, acct), PASS(91, capset),
 	PASS(97, unshare), EMU(100, get_robust_list, sc_get_robust_list),
-	PASS(107, timer_create), PASS(108, timer_gettime),
+	EMU(107, timer_create, sc_timer_create), PASS(108, timer_gettime),
 	PASS(109, timer_getoverrun), PASS(110, timer_settime),
 	PASS(111, timer_delete), PASS(112, clock_settime), PASS(116, syslog),
 	PASS(119, sched_setscheduler), PASS(125, sched_get_priority_max),
 	PASS(126, sched_get_priority_min), PASS(127, sched_rr_get_interval),
-	PASS(138, rt_sigqueueinfo), PASS(151, setfsuid), PASS(152, setfsgid),
+	EMU(138, rt_sigqueueinfo, sc_rt_sigqueueinfo), PASS(151, setfsuid), PASS(152, setfsgid),
 	PASS(161, sethostname), PASS(162, setdomainname),
 	PASS(170, settimeofday), PASS(171, adjtimex),
 	PASS(186, msgget), PASS(187, msgctl), PASS(188, msgrcv), PASS(189, msgsnd),
 	PASS(190, semget), PASS(191, semctl), PASS(192, semtimedop), PASS(193, semop),
 	PASS(194, shmget), PASS(195, shmctl), PASS(213, readahead),
 	PASS(230, mlockall), PASS(231, munlockall),
-	PASS(240, rt_tgsigqueueinfo), PASS(243, recvmmsg), PASS(266, clock_adjtime),
+	EMU(240, rt_tgsigqueueinfo, sc_rt_tgsigqueueinfo), PASS(243, recvmmsg), PASS(266, clock_adjtime),
 	PASS(267, syncfs), PASS(268, setns), PASS(269, sendmmsg), PASS(272, kcmp),
 	PASS(274, sched_setattr), PASS(275, sched_getattr), PASS(283, membarrier),
 	PASS(284, mlock2), PASS(286, preadv2), PASS(287, pwritev2),
-	PASS(424, pidfd_send_signal), PASS(438, pidfd_getfd),
+	EMU(424, pidfd_send_signal, sc_pidfd_send_signal), PASS(438, pidfd_getfd),
 };
 
 const char *syscall_name(unsigned long nr)

@@ -471,11 +471,11 @@ static void user_die(struct emu_thread *t, struct emu_result *res, int sig, int 
 	if (!sync) {
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
-		sigaction(sig, &dfl, NULL);
+		sigaction(sig_g2h(sig), &dfl, NULL);
 		sigemptyset(&set);
-		sigaddset(&set, sig);
+		sigaddset(&set, sig_g2h(sig));
 		sigprocmask(SIG_UNBLOCK, &set, NULL);
-		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig_g2h(sig));
 	}
 	syscall(SYS_exit_group, 128 + sig);
 }

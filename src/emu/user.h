@@ -105,6 +105,49 @@ struct emu_thread {
 	uint64_t saved_mask;		/* mask, the frame restores this one */
 };
 
+/*
+ * Signal numbers.  The host's 32 and 33 are strata's own libc's (thread
+ * cancellation and set*id across threads): a guest's 32 and 33 (its
+ * libc's same two) sent there would run strata's handlers on strata's
+ * threads (a threaded guest's setuid() crashed strata).  The guest's 32
+ * and 33 are the host's 64 and 63 instead, as qemu-user moves them; the
+ * guest's 63 and 64 have no host signal (kill() of them is EINVAL, a
+ * handler for them never runs).  Masks and sets follow.
+ */
+static inline int sig_g2h(int g)
+{
+	return g == 32 ? 64 : g == 33 ? 63 : g == 63 || g == 64 ? 0 : g;
+}
+
+static inline int sig_h2g(int h)
+{
+	return h == 64 ? 32 : h == 63 ? 33 : h == 32 || h == 33 ? 0 : h;
+}
+
+#define SIGSET_BIT(sig)	(1ULL << ((sig) - 1))
+
+static inline uint64_t sigset_g2h(uint64_t g)
+{
+	uint64_t h = g & ~(SIGSET_BIT(32) | SIGSET_BIT(33) | SIGSET_BIT(63) | SIGSET_BIT(64));
+
+	if (g & SIGSET_BIT(32))
+		h |= SIGSET_BIT(64);
+	if (g & SIGSET_BIT(33))
+		h |= SIGSET_BIT(63);
+	return h;
+}
+
+static inline uint64_t sigset_h2g(uint64_t h)
+{
+	uint64_t g = h & ~(SIGSET_BIT(32) | SIGSET_BIT(33) | SIGSET_BIT(63) | SIGSET_BIT(64));
+
+	if (h & SIGSET_BIT(64))
+		g |= SIGSET_BIT(32);
+	if (h & SIGSET_BIT(63))
+		g |= SIGSET_BIT(33);
+	return g;
+}
+
 static inline struct emu_thread *emu_thread_of(struct rv_cpu *cpu)
 {
 	return (struct emu_thread *)cpu;
@@ -117,7 +160,7 @@ long user_clone_thread(struct emu_thread *parent, uint64_t flags, uint64_t newsp
 		       uint64_t ptid, uint64_t ctid, uint64_t tls);
 
 /* The calling thread's guest mask onto its host thread (never blocking
- * SEGV, BUS, ILL, FPE, TRAP, SYS, which strata needs). */
+ * SEGV, BUS, ILL, FPE, TRAP, SYS, which strata needs; guest numbers). */
 void user_apply_sigmask(uint64_t mask);
 
 /* The host side of a guest disposition change: a guest handler gets
@@ -146,7 +189,8 @@ int usig_deliver(struct emu_thread *t);
 int usig_fault(struct emu_thread *t, int sig, int code, uint64_t addr);
 /* rt_sigreturn: registers and mask from the frame at sp.  0 or SIGSEGV. */
 int usig_sigreturn(struct emu_thread *t);
-/* Record a signal the host delivered to this thread (handler context). */
+/* Record a signal the host delivered to this thread (handler context);
+ * @sig is the host's number. */
 void usig_catch(int sig, siginfo_t *si);
 
 /* Copy between strata and guest memory, a bad guest address caught:

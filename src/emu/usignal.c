@@ -89,13 +89,15 @@ void usig_thread_start(struct emu_thread *t)
 }
 
 /* Handler context: async-signal-safe, atomics only. */
-void usig_catch(int sig, siginfo_t *si)
+void usig_catch(int hsig, siginfo_t *si)
 {
 	struct emu_thread *t = usig_self;
+	int sig = sig_h2g(hsig);
 
 	if (!t || sig < 1 || sig >= EMU_NSIG)
 		return;
 	memcpy(&t->si[sig], si, sizeof(*si));
+	t->si[sig].si_signo = sig;
 	__atomic_fetch_or(&t->pending, BIT(sig), __ATOMIC_SEQ_CST);
 	__atomic_store_n(&t->cpu.stop, RV_STOP_EXIT, __ATOMIC_SEQ_CST);
 }
@@ -107,12 +109,12 @@ static void usig_host_handler(int sig, siginfo_t *si, void *uc)
 }
 
 /* Signals strata keeps for itself (faults of the CPU core, ASan), and
- * the two host glibc reserves (SIGCANCEL, SIGSETXID): recorded only. */
+ * the guest's with no host number: recorded only. */
 static int usig_is_strata(int sig)
 {
 	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
 	       sig == SIGTRAP || sig == SIGSYS || sig == SIGKILL || sig == SIGSTOP ||
-	       sig == 32 || sig == 33;
+	       !sig_g2h(sig);
 }
 
 void user_host_action(int sig, const struct emu_sigaction *act)
@@ -134,13 +136,13 @@ void user_host_action(int sig, const struct emu_sigaction *act)
 		h.sa_flags = SA_SIGINFO;
 		sigfillset(&h.sa_mask);
 	}
-	sigaction(sig, &h, NULL);
+	sigaction(sig_g2h(sig), &h, NULL);
 }
 
 void user_apply_sigmask(uint64_t mask)
 {
-	uint64_t set = mask & ~(BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) |
-				BIT(SIGFPE) | BIT(SIGTRAP) | BIT(SIGSYS));
+	uint64_t set = sigset_g2h(mask) & ~(BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) |
+					   BIT(SIGFPE) | BIT(SIGTRAP) | BIT(SIGSYS));
 
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, 8);
 }
