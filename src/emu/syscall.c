@@ -1211,7 +1211,7 @@ void syscall_dispatch(struct emu_proc *p, struct rv_cpu *cpu)
 	const struct sc_entry *s = nr < RV_NR_MAX ? &sc_table[nr] : NULL;
 	long ret;
 
-	p->syscalls++;
+	__atomic_fetch_add(&p->syscalls, 1, __ATOMIC_RELAXED);	/* any thread */
 	if (!s || !s->name) {
 		if (p->opts->strace)
 			fprintf(stderr, "strata: emu: unknown syscall %lu, returning -ENOSYS\n", nr);

@@ -505,7 +505,7 @@ static int user_ecall(struct emu_thread *t, struct emu_result *res)
 	if (usig_next(t))
 		return 1;
 	if (nr == 139) {	/* rt_sigreturn */
-		t->p->syscalls++;
+		__atomic_fetch_add(&t->p->syscalls, 1, __ATOMIC_RELAXED);
 		if (usig_sigreturn(t) == 0)
 			return 1;
 		return user_sync(t, res, SIGSEGV, SEGV_MAPERR, cpu->x[2]);

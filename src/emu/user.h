@@ -76,7 +76,7 @@ struct emu_proc {
 	int nthreads;			/* live guest threads (atomic) */
 	int exited;
 	int exit_code;
-	uint64_t syscalls;
+	uint64_t syscalls;		/* --stats: every thread adds (atomic) */
 };
 
 /*
