@@ -669,6 +669,18 @@ static int is_riscv_elf(const char *path)
 
 #define EXEC_MAX_ARGS 4096
 
+/* The host execve, through emu_safe_syscall: a guest signal caught
+ * while strata prepared it runs its handler first (the call then comes
+ * again), as natively the signal would have come before the call; once
+ * in the kernel, the exec goes on and the signal stays pending across it
+ * (the host handler is reset, as the guest's would be). */
+static long sc_exec(struct rv_cpu *cpu, const char *path, uint64_t argv, uint64_t envp)
+{
+	uint64_t b[6] = { (uint64_t)(uintptr_t)path, argv, envp };
+
+	return sc_safe(cpu, &emu_thread_of(cpu)->sigmask, SYS_execve, b);
+}
+
 static long sc_execve(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
 	char path[PATH_MAX], **argv;
@@ -680,7 +692,7 @@ static long sc_execve(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	if (ret < 0)
 		return ret;
 	if (!is_riscv_elf(path))
-		return sc_ret(syscall(SYS_execve, path, a[1], a[2]));
+		return sc_exec(cpu, path, a[1], a[2]);
 	argv = calloc(EXEC_MAX_ARGS + 10, sizeof(char *));
 	if (!argv)
 		return -ENOMEM;
@@ -720,9 +732,9 @@ static long sc_execve(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	/* /proc/self/exe first: under binfmt_misc in a container, strata's
 	 * own path (host_exe) is the host's and is not in the container's
 	 * root, but the magic link still reaches the binary (flag F) */
-	ret = sc_ret(syscall(SYS_execve, "/proc/self/exe", argv, a[2]));
+	ret = sc_exec(cpu, "/proc/self/exe", (uintptr_t)argv, a[2]);
 	if (ret == -ENOENT)
-		ret = sc_ret(syscall(SYS_execve, p->host_exe, argv, a[2]));
+		ret = sc_exec(cpu, p->host_exe, (uintptr_t)argv, a[2]);
 out:
 	free(argv);
 	return ret;
