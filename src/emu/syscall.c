@@ -629,9 +629,11 @@ static long sc_clone(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		/* the forking thread is the child's only one; its robust
+		/* the forking thread is the child's only one, its leader
+		 * (its exit(2) ends the child with its status); its robust
 		 * list is not inherited (the child's libc sets its own) */
 		p->nthreads = 1;
+		emu_thread_of(cpu)->main = 1;
 		emu_thread_of(cpu)->robust_head = 0;
 		tid = (uint32_t)syscall(SYS_gettid);
 		if (flags & CLONE_CHILD_SETTID)

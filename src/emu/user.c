@@ -691,10 +691,18 @@ static void *user_thread_main(void *arg)
 	user_loop(t, &res);
 	if (t->p->exited)	/* exit_group on a thread: the process ends */
 		syscall(SYS_exit_group, t->p->exit_code);
-	if (res.signal)
+	if (res.signal) {
+		if (t->main)	/* a fork child's leader, alone (user_die) */
+			emu_report(&res);
 		syscall(SYS_exit_group, res.exit_code);
+	}
 	rv_jit_thread_exit();
 	user_thread_end(t);
+	/* a thread that forked is its child's leader (main): the child ends
+	 * with its status when it and its threads are done, as the host's
+	 * libc would end it with 0 */
+	if (t->main)
+		syscall(SYS_exit_group, t->exit_code);
 	free(t);
 	return NULL;
 }
