@@ -648,8 +648,10 @@ static void user_thread_end(struct emu_thread *t)
 	uint32_t zero = 0;
 	int left;
 
-	/* an exiting thread takes no more signals: the others get them */
+	/* an exiting thread takes no more signals: the others get them,
+	 * and those it caught and did not deliver too */
 	user_apply_sigmask(~0ULL);
+	usig_exit_pending(t);
 	user_robust_exit(t);
 	left = __atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST);
 	if (left == 0)

@@ -174,6 +174,11 @@ void usig_action(struct emu_proc *p, int sig, struct emu_sigaction *act);
 /* Guest signals (src/emu/usignal.c), for the run loop in user.c. */
 int usig_init(struct emu_proc *p, struct err *e);	/* the sigreturn page */
 void usig_thread_start(struct emu_thread *t);	/* the host thread runs @t */
+/* @t ends, every host signal blocked: the signals caught for it and not
+ * delivered that were sent to the process go back to the process, for
+ * a thread that takes them (Linux hands them on so at a thread's exit);
+ * tkill's go with the thread. */
+void usig_exit_pending(struct emu_thread *t);
 /* The first signal caught for @t and not blocked by it, or 0. */
 int usig_next(struct emu_thread *t);
 /* 1 when system call @nr, interrupted (EINTR) with signal @sig on the

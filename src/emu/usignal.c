@@ -175,6 +175,26 @@ int usig_next(struct emu_thread *t)
 	return ready ? __builtin_ctzll(ready) + 1 : 0;
 }
 
+void usig_exit_pending(struct emu_thread *t)
+{
+	uint64_t held = __atomic_exchange_n(&t->pending, 0, __ATOMIC_SEQ_CST);
+	pid_t pid = getpid();
+
+	while (held) {
+		int sig = __builtin_ctzll(held) + 1;
+		siginfo_t si = t->si[sig];
+
+		held &= held - 1;
+		if (si.si_code == SI_TKILL)
+			continue;	/* tkill/tgkill: this thread's, gone */
+		si.si_signo = sig_g2h(sig);
+		/* the sender's siginfo where the kernel lets a thread queue
+		 * one (negative codes), a plain kill() otherwise */
+		if (syscall(SYS_rt_sigqueueinfo, pid, si.si_signo, &si) < 0)
+			kill(pid, si.si_signo);
+	}
+}
+
 /* The calls signal(7) lists as never restarted after a handler. */
 int usig_restarts(struct emu_thread *t, int sig, unsigned long nr)
 {
