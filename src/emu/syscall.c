@@ -528,7 +528,7 @@ static long sc_exit_group(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t
 {
 	struct emu_thread *t = emu_thread_of(cpu);
 
-	user_robust_exit(t);
+	user_robust_exit_all(p);
 	if (!t->main || __atomic_load_n(&p->nthreads, __ATOMIC_SEQ_CST) > 1) {
 		fflush(NULL);
 		syscall(SYS_exit_group, (int)(a[0] & 0xff));
@@ -623,7 +623,11 @@ static long sc_clone(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	 * changing them */
 	pthread_mutex_lock(&p->mm_lock);
 	pthread_mutex_lock(&p->sig_lock);
+	pthread_mutex_lock(&p->threads_lock);
 	pid = fork();
+	if (pid == 0)
+		user_threads_forked(emu_thread_of(cpu));
+	pthread_mutex_unlock(&p->threads_lock);
 	pthread_mutex_unlock(&p->sig_lock);
 	pthread_mutex_unlock(&p->mm_lock);
 	if (pid < 0)

@@ -461,7 +461,7 @@ static void user_die(struct emu_thread *t, struct emu_result *res, int sig, int 
 	struct sigaction dfl;
 	sigset_t set;
 
-	user_robust_exit(t);	/* the process dies: shared mutexes see it */
+	user_robust_exit_all(t->p);	/* the process dies: shared mutexes see it */
 	if (sync) {
 		user_signal(res, &t->cpu, sig);
 		if (t->main && __atomic_load_n(&t->p->nthreads, __ATOMIC_SEQ_CST) == 1)
@@ -617,14 +617,12 @@ static void robust_death(uint64_t uaddr, uint32_t tid, int pi, int pending)
 		syscall(SYS_futex, uaddr, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
-void user_robust_exit(struct emu_thread *t)
+static void robust_walk(uint64_t head, uint32_t tid)
 {
-	uint64_t head = t->robust_head, entry, next, pending;
-	uint32_t tid = (uint32_t)syscall(SYS_gettid);
+	uint64_t entry, next, pending;
 	struct robust_head h;
 	int limit = ROBUST_LIMIT;
 
-	t->robust_head = 0;	/* once */
 	if (!head || guest_read(&h, head, sizeof(h)) != sizeof(h))
 		return;
 	pending = h.pending & ~1ULL;
@@ -636,6 +634,67 @@ void user_robust_exit(struct emu_thread *t)
 	}
 	if (pending)
 		robust_death(pending + h.futex_offset, tid, h.pending & 1, 1);
+}
+
+void user_robust_exit(struct emu_thread *t)
+{
+	uint64_t head = __atomic_exchange_n(&t->robust_head, 0, __ATOMIC_SEQ_CST);
+
+	robust_walk(head, (uint32_t)syscall(SYS_gettid));	/* once */
+}
+
+void user_robust_exit_all(struct emu_proc *p)
+{
+	struct { uint64_t head; uint32_t tid; } *l = NULL;
+	struct emu_thread *t;
+	int n = 0, i;
+
+	/* the lists and tids taken under the lock, walked after it (the
+	 * walk reads guest memory) */
+	pthread_mutex_lock(&p->threads_lock);
+	for (t = p->threads; t; t = t->next)
+		n++;
+	l = calloc(n ? n : 1, sizeof(*l));
+	for (t = p->threads, i = 0; l && t; t = t->next, i++) {
+		l[i].head = __atomic_exchange_n(&t->robust_head, 0, __ATOMIC_SEQ_CST);
+		l[i].tid = t->tid;
+	}
+	pthread_mutex_unlock(&p->threads_lock);
+	for (i = 0; l && i < n; i++)
+		robust_walk(l[i].head, l[i].tid);
+	free(l);
+}
+
+void user_thread_link(struct emu_thread *t)
+{
+	struct emu_proc *p = t->p;
+
+	pthread_mutex_lock(&p->threads_lock);
+	t->next = p->threads;
+	p->threads = t;
+	pthread_mutex_unlock(&p->threads_lock);
+}
+
+void user_thread_unlink(struct emu_thread *t)
+{
+	struct emu_proc *p = t->p;
+	struct emu_thread **pp;
+
+	pthread_mutex_lock(&p->threads_lock);
+	for (pp = &p->threads; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	pthread_mutex_unlock(&p->threads_lock);
+}
+
+void user_threads_forked(struct emu_thread *t)
+{
+	/* the lock was held across the fork (sc_clone): free it here */
+	t->p->threads = t;
+	t->next = NULL;
+	t->tid = (uint32_t)syscall(SYS_gettid);
 }
 
 /* A thread's end (exit, not exit_group): the count first, so a joiner
@@ -653,6 +712,7 @@ static void user_thread_end(struct emu_thread *t)
 	user_apply_sigmask(~0ULL);
 	usig_exit_pending(t);
 	user_robust_exit(t);
+	user_thread_unlink(t);
 	left = __atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST);
 	if (left == 0)
 		syscall(SYS_futex, &p->nthreads, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
@@ -687,6 +747,7 @@ static void *user_thread_main(void *arg)
 	if (s->flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = s->ctid;
 	s->tid = tid;
+	t->tid = tid;
 	sem_post(&s->ready);	/* @s is the parent's: not touched after */
 	usig_thread_start(t);
 	memset(&res, 0, sizeof(res));
@@ -741,9 +802,11 @@ long user_clone_thread(struct emu_thread *parent, uint64_t flags, uint64_t newsp
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	__atomic_add_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST);
+	user_thread_link(t);
 	ret = pthread_create(&th, &attr, user_thread_main, &s);
 	pthread_attr_destroy(&attr);
 	if (ret) {
+		user_thread_unlink(t);
 		__atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST);
 		sem_destroy(&s.ready);
 		free(t);
@@ -791,6 +854,7 @@ int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e)
 	p->opts = o;
 	pthread_mutex_init(&p->mm_lock, NULL);
 	pthread_mutex_init(&p->sig_lock, NULL);
+	pthread_mutex_init(&p->threads_lock, NULL);
 	if (!realpath(o->path, p->exe)) {
 		ret = err_set(e, -errno, "%s", o->path);
 		goto out_free;
@@ -817,7 +881,9 @@ int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e)
 	cpu->user = p;
 	t->p = p;
 	t->main = 1;
+	t->tid = (uint32_t)syscall(SYS_gettid);
 	p->nthreads = 1;
+	p->threads = t;
 	usig_thread_start(t);
 	user_catch_faults(1);
 	user_loop(t, res);

@@ -74,6 +74,10 @@ struct emu_proc {
 	struct emu_sigaction sigact[EMU_NSIG];	/* the guest's dispositions */
 	uint64_t sigtramp;		/* guest address of `li a7, 139; ecall` */
 	int nthreads;			/* live guest threads (atomic) */
+	/* every live thread, for what the process's end does to each
+	 * (robust lists): linked under threads_lock */
+	pthread_mutex_t threads_lock;
+	struct emu_thread *threads;
 	int exited;
 	int exit_code;
 	uint64_t syscalls;		/* --stats: every thread adds (atomic) */
@@ -96,6 +100,8 @@ struct emu_thread {
 	int exit_code;
 	uint64_t clear_child_tid;	/* set_tid_address / CLONE_CHILD_CLEARTID */
 	uint64_t robust_head;		/* set_robust_list: the guest's list */
+	uint32_t tid;
+	struct emu_thread *next;	/* p->threads */
 	uint64_t sigmask;		/* bit N-1 blocks signal N */
 	uint64_t pending;		/* caught, not delivered (atomic) */
 	siginfo_t si[EMU_NSIG];		/* their siginfo, as the host saw it */
@@ -212,6 +218,14 @@ long user_cas32(uint64_t addr, uint32_t *old, uint32_t new);
  * a waiter is woken.  Before its clear_child_tid (a joiner may free the
  * list's memory), at exit, exit_group and a fatal signal. */
 void user_robust_exit(struct emu_thread *t);
+/* The process ends (exit_group, a fatal signal): every thread's list,
+ * as Linux walks each as it kills them. */
+void user_robust_exit_all(struct emu_proc *p);
+/* @t joins or leaves p->threads; user_threads_forked: the forking
+ * thread @t is the child's only one. */
+void user_thread_link(struct emu_thread *t);
+void user_thread_unlink(struct emu_thread *t);
+void user_threads_forked(struct emu_thread *t);
 
 /* Run the program to its end.  Returns 0 with @res filled when the guest
  * ran (whatever its exit code), or -errno when it could not start. */

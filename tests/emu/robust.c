@@ -4,12 +4,14 @@
  * EOWNERDEAD instead of waiting for ever.  Two owners: a thread that
  * returns (a waiter already blocked) and one that calls pthread_exit;
  * with the argument "process", a forked child that exits holding a
- * process-shared mutex (qemu-user gets that one wrong: it leaves the
- * robust list to the guest's libc, which walks it at thread exit only).
+ * process-shared mutex, by its main thread or by another thread when
+ * the process ends (qemu-user gets those wrong: it leaves the robust
+ * list to the guest's libc, which walks it at thread exit only).
  * A lock that times out (2 s) says the owner's death went unseen. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -70,25 +72,38 @@ static void *waiter(void *arg)
 	return (void *)lock_after_death(m);
 }
 
-static int process_owner(void)
+static void *hold(void *arg)
 {
+	pthread_mutex_lock(m);
+	held = 1;
+	for (;;)
+		pause();
+	return arg;
+}
+
+/* a child process whose thread @by_thread (0: its main thread) holds
+ * the shared mutex when the child exits */
+static void process_owner(int by_thread)
+{
+	pthread_t t;
 	pid_t pid;
 	int st;
 
-	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED) {
-		printf("mmap failed\n");
-		return 1;
-	}
 	init(m, 1);
 	pid = fork();
 	if (pid == 0) {
-		pthread_mutex_lock(m);
-		_exit(0);
+		if (!by_thread) {
+			pthread_mutex_lock(m);
+			_exit(0);
+		}
+		pthread_create(&t, NULL, hold, NULL);
+		while (!held)
+			usleep(1000);
+		exit(0);	/* exit_group: the holder dies with the process */
 	}
 	waitpid(pid, &st, 0);
-	printf("after a child process exits holding it: %s\n", lock_after_death(m));
-	return 0;
+	printf("after a child process exits %sholding it: %s\n",
+	       by_thread ? "while another thread of it is " : "", lock_after_death(m));
 }
 
 int main(int argc, char **argv)
@@ -98,8 +113,15 @@ int main(int argc, char **argv)
 	void *res;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (argc > 1 && !strcmp(argv[1], "process"))
-		return process_owner();
+	if (argc > 1 && !strcmp(argv[1], "process")) {
+		m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			 -1, 0);
+		if (m == MAP_FAILED)
+			return 1;
+		process_owner(0);
+		process_owner(1);
+		return 0;
+	}
 	m = &local;
 	init(m, 0);
 	pthread_create(&o, NULL, owner_returns, NULL);
