@@ -528,6 +528,7 @@ static long sc_exit_group(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t
 {
 	struct emu_thread *t = emu_thread_of(cpu);
 
+	user_robust_exit_all(p);
 	if (!t->main || __atomic_load_n(&p->nthreads, __ATOMIC_SEQ_CST) > 1) {
 		fflush(NULL);
 		syscall(SYS_exit_group, (int)(a[0] & 0xff));
@@ -553,11 +554,29 @@ static long sc_set_tid_address(struct emu_proc *p, struct rv_cpu *cpu, const uin
 	return syscall(SYS_gettid);
 }
 
-/* Accepted and forgotten: the host keeps its own robust list (strata's
- * libc registered it); the guest's matters only with threads. */
-static long sc_zero(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+/* The guest's robust list is walked by strata where the kernel would
+ * walk it (user_robust_exit): the host thread's own list is strata's
+ * libc's, and the host walks it only when the host thread ends, after
+ * the guest's clear_child_tid. */
+static long sc_set_robust_list(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
+	if (a[1] != 24)		/* sizeof(struct robust_list_head) */
+		return -EINVAL;
+	emu_thread_of(cpu)->robust_head = a[0];
 	return 0;
+}
+
+/* The caller's own list (pid 0 or its tid); another thread's is the
+ * host's to answer (it is not the guest's list: refused). */
+static long sc_get_robust_list(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	uint64_t len = 24;
+	long ret;
+
+	if (a[0] && (long)a[0] != syscall(SYS_gettid))
+		return -EPERM;
+	ret = guest_write(a[1], &emu_thread_of(cpu)->robust_head, 8);
+	return ret < 0 ? ret : guest_write(a[2], &len, 8);
 }
 
 /* riscv_flush_icache(start, end, flags): code was written there */
@@ -599,16 +618,27 @@ static long sc_clone(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 		return user_clone_thread(emu_thread_of(cpu), flags, a[1], a[2], a[4], a[3]);
 	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
 		return -EINVAL;
-	/* the child's copy of the guest's ranges is whole: no other
-	 * thread is halfway through changing them */
+	/* the child's copy of the guest's ranges and dispositions is
+	 * whole, and its locks free: no other thread is halfway through
+	 * changing them */
 	pthread_mutex_lock(&p->mm_lock);
+	pthread_mutex_lock(&p->sig_lock);
+	pthread_mutex_lock(&p->threads_lock);
 	pid = fork();
+	if (pid == 0)
+		user_threads_forked(emu_thread_of(cpu));
+	pthread_mutex_unlock(&p->threads_lock);
+	pthread_mutex_unlock(&p->sig_lock);
 	pthread_mutex_unlock(&p->mm_lock);
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		/* the forking thread is the child's only one */
+		/* the forking thread is the child's only one, its leader
+		 * (its exit(2) ends the child with its status); its robust
+		 * list is not inherited (the child's libc sets its own) */
 		p->nthreads = 1;
+		emu_thread_of(cpu)->main = 1;
+		emu_thread_of(cpu)->robust_head = 0;
 		tid = (uint32_t)syscall(SYS_gettid);
 		if (flags & CLONE_CHILD_SETTID)
 			guest_write(a[4], &tid, sizeof(tid));
@@ -645,6 +675,18 @@ static int is_riscv_elf(const char *path)
 
 #define EXEC_MAX_ARGS 4096
 
+/* The host execve, through emu_safe_syscall: a guest signal caught
+ * while strata prepared it runs its handler first (the call then comes
+ * again), as natively the signal would have come before the call; once
+ * in the kernel, the exec goes on and the signal stays pending across it
+ * (the host handler is reset, as the guest's would be). */
+static long sc_exec(struct rv_cpu *cpu, const char *path, uint64_t argv, uint64_t envp)
+{
+	uint64_t b[6] = { (uint64_t)(uintptr_t)path, argv, envp };
+
+	return sc_safe(cpu, &emu_thread_of(cpu)->sigmask, SYS_execve, b);
+}
+
 static long sc_execve(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
 	char path[PATH_MAX], **argv;
@@ -656,7 +698,7 @@ static long sc_execve(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	if (ret < 0)
 		return ret;
 	if (!is_riscv_elf(path))
-		return sc_ret(syscall(SYS_execve, path, a[1], a[2]));
+		return sc_exec(cpu, path, a[1], a[2]);
 	argv = calloc(EXEC_MAX_ARGS + 10, sizeof(char *));
 	if (!argv)
 		return -ENOMEM;
@@ -696,9 +738,9 @@ static long sc_execve(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	/* /proc/self/exe first: under binfmt_misc in a container, strata's
 	 * own path (host_exe) is the host's and is not in the container's
 	 * root, but the magic link still reaches the binary (flag F) */
-	ret = sc_ret(syscall(SYS_execve, "/proc/self/exe", argv, a[2]));
+	ret = sc_exec(cpu, "/proc/self/exe", (uintptr_t)argv, a[2]);
 	if (ret == -ENOENT)
-		ret = sc_ret(syscall(SYS_execve, p->host_exe, argv, a[2]));
+		ret = sc_exec(cpu, p->host_exe, (uintptr_t)argv, a[2]);
 out:
 	free(argv);
 	return ret;
@@ -715,28 +757,25 @@ out:
 static long sc_rt_sigaction(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
 	int sig = (int)a[0];
-	struct emu_sigaction act;
-	long ret;
+	struct emu_sigaction act, old;
 
 	if (sig < 1 || sig >= EMU_NSIG || a[3] != 8)
 		return -EINVAL;
 	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
-	if (a[1]) {
-		ret = guest_read(&act, a[1], sizeof(act));
-		if (ret != sizeof(act))
-			return -EFAULT;
-	}
-	if (a[2]) {
-		ret = guest_write(a[2], &p->sigact[sig], sizeof(p->sigact[sig]));
-		if (ret < 0)
-			return ret;
-	}
-	if (!a[1])
-		return 0;
+	if (a[1] && guest_read(&act, a[1], sizeof(act)) != sizeof(act))
+		return -EFAULT;
 	act.mask &= ~SIG_UNBLOCKABLE;
-	p->sigact[sig] = act;
-	user_host_action(sig, &act);
+	/* the swap whole, guest memory outside the lock (user.h) */
+	pthread_mutex_lock(&p->sig_lock);
+	old = p->sigact[sig];
+	if (a[1]) {
+		p->sigact[sig] = act;
+		user_host_action(sig, &act);
+	}
+	pthread_mutex_unlock(&p->sig_lock);
+	if (a[2])
+		return guest_write(a[2], &old, sizeof(old));
 	return 0;
 }
 
@@ -787,28 +826,37 @@ static long sc_rt_sigpending(struct emu_proc *p, struct rv_cpu *cpu, const uint6
 		return -EINVAL;
 	if (syscall(SYS_rt_sigpending, &set, 8) < 0)
 		return -errno;
+	set = sigset_h2g(set);
 	set |= __atomic_load_n(&emu_thread_of(cpu)->pending, __ATOMIC_SEQ_CST);
 	return guest_write(a[0], &set, 8);
 }
 
 /*
  * Calls that wait with a temporary mask (rt_sigsuspend, ppoll, pselect6,
- * epoll_pwait): the host kernel applies the mask during the call as it
- * is (same sigset on both); when a signal interrupts it, the guest's
- * handler must run under that mask and the frame must restore the old
- * one, so the thread keeps it until the run loop delivers.  A signal
- * caught before the call, and not blocked by that mask, interrupts it
- * at once, as the kernel would.
+ * epoll_pwait): the host kernel applies the mask during the call, in
+ * host numbers (user.h), so argument @idx points at a host copy (for
+ * pselect6, @indirect: at a { sigset pointer, size } pair); when a
+ * signal interrupts it, the guest's handler must run under that mask
+ * and the frame must restore the old one, so the thread keeps it until
+ * the run loop delivers.  A signal caught before the call, and not
+ * blocked by that mask, interrupts it at once, as the kernel would.
  */
 static long sc_masked_call(struct emu_thread *t, long nr, const uint64_t *a,
-			   uint64_t maskp)
+			   int idx, int indirect, uint64_t maskp)
 {
-	uint64_t m;
+	uint64_t m, hm, pair[2], b[6];
 	long ret;
 
-	if (maskp && guest_read(&m, maskp, 8) != 8)
-		return -EFAULT;
-	ret = emu_safe_syscall(&t->pending, maskp ? &m : &t->sigmask, nr, a);
+	memcpy(b, a, sizeof(b));
+	if (maskp) {
+		if (guest_read(&m, maskp, 8) != 8)
+			return -EFAULT;
+		hm = sigset_g2h(m);
+		pair[0] = (uint64_t)(uintptr_t)&hm;
+		pair[1] = 8;
+		b[idx] = (uint64_t)(uintptr_t)(indirect ? (void *)pair : (void *)&hm);
+	}
+	ret = emu_safe_syscall(&t->pending, maskp ? &m : &t->sigmask, nr, b);
 	if (ret == EMU_SAFE_NOT_STARTED)
 		ret = maskp ? -EINTR : ret;
 	if (ret == -EINTR && maskp && !t->mask_saved) {
@@ -823,12 +871,12 @@ static long sc_rt_sigsuspend(struct emu_proc *p, struct rv_cpu *cpu, const uint6
 {
 	if (a[1] != 8)
 		return -EINVAL;
-	return sc_masked_call(emu_thread_of(cpu), SYS_rt_sigsuspend, a, a[0]);
+	return sc_masked_call(emu_thread_of(cpu), SYS_rt_sigsuspend, a, 0, 0, a[0]);
 }
 
 static long sc_ppoll(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
-	return sc_masked_call(emu_thread_of(cpu), SYS_ppoll, a, a[3]);
+	return sc_masked_call(emu_thread_of(cpu), SYS_ppoll, a, 3, 0, a[3]);
 }
 
 static long sc_pselect6(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
@@ -837,7 +885,118 @@ static long sc_pselect6(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *
 
 	if (a[5] && guest_read(ss, a[5], sizeof(ss)) != sizeof(ss))
 		return -EFAULT;
-	return sc_masked_call(emu_thread_of(cpu), SYS_pselect6, a, ss[0]);
+	return sc_masked_call(emu_thread_of(cpu), SYS_pselect6, a, 5, 1, ss[0]);
+}
+
+/* rt_sigtimedwait(set, info, timeout, size): the set in host numbers,
+ * the signal taken and its siginfo back in the guest's.  A signal strata
+ * caught for the thread already (its handler was installed, then the
+ * guest blocked it) is taken first, as the kernel's pending set would
+ * give it. */
+static long sc_rt_sigtimedwait(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	struct emu_thread *t = emu_thread_of(cpu);
+	uint64_t set, hset, b[6] = { 0, 0, a[2], 8 }, caught;
+	siginfo_t si;
+	long ret;
+	int sig;
+
+	if (a[3] != 8)
+		return -EINVAL;
+	if (guest_read(&set, a[0], 8) != 8)
+		return -EFAULT;
+	caught = __atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & set;
+	if (caught) {
+		sig = __builtin_ctzll(caught) + 1;
+		memcpy(&si, &t->si[sig], sizeof(si));
+		__atomic_fetch_and(&t->pending, ~SIGBIT(sig), __ATOMIC_SEQ_CST);
+		ret = sig;
+	} else {
+		hset = sigset_g2h(set);
+		b[0] = (uint64_t)(uintptr_t)&hset;
+		b[1] = (uint64_t)(uintptr_t)&si;
+		/* the set is blocked (the guest's contract): what it waits for
+		 * cannot be caught by strata meanwhile, so no window to close */
+		ret = sc_safe(cpu, &t->sigmask, SYS_rt_sigtimedwait, b);
+		if (ret <= 0)
+			return ret;
+		ret = sig_h2g((int)ret);
+		si.si_signo = (int)ret;
+	}
+	if (a[1] && guest_write(a[1], &si, sizeof(si)) < 0)
+		return -EFAULT;
+	return ret;
+}
+
+/* kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo and
+ * pidfd_send_signal: the signal (argument @i) in host numbers, and in
+ * the siginfo (argument @i + 1) when there is one. */
+static long sc_send_signal(struct rv_cpu *cpu, long nr, const uint64_t *a, int i,
+			   int info)
+{
+	uint64_t b[6];
+	siginfo_t si;
+	int hs = sig_g2h((int)a[i]);
+
+	if (a[i] && !hs)
+		return -EINVAL;
+	memcpy(b, a, sizeof(b));
+	b[i] = (uint64_t)hs;
+	if (info && a[i + 1]) {
+		if (guest_read(&si, a[i + 1], sizeof(si)) != sizeof(si))
+			return -EFAULT;
+		si.si_signo = hs;
+		b[i + 1] = (uint64_t)(uintptr_t)&si;
+	}
+	return sc_safe(cpu, &emu_thread_of(cpu)->sigmask, nr, b);
+}
+
+static long sc_kill(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_send_signal(cpu, SYS_kill, a, 1, 0);
+}
+
+static long sc_tkill(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_send_signal(cpu, SYS_tkill, a, 1, 0);
+}
+
+static long sc_tgkill(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_send_signal(cpu, SYS_tgkill, a, 2, 0);
+}
+
+static long sc_rt_sigqueueinfo(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_send_signal(cpu, SYS_rt_sigqueueinfo, a, 1, 1);
+}
+
+static long sc_rt_tgsigqueueinfo(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_send_signal(cpu, SYS_rt_tgsigqueueinfo, a, 2, 1);
+}
+
+static long sc_pidfd_send_signal(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	return sc_send_signal(cpu, SYS_pidfd_send_signal, a, 1, 1);
+}
+
+/* timer_create: a signal notification names the host's number (glibc's
+ * SIGEV_THREAD timers signal their helper thread with 32). */
+static long sc_timer_create(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
+{
+	struct sigevent ev;
+
+	if (!a[1])
+		return sc_ret(syscall(SYS_timer_create, (int)a[0], NULL, a[2]));
+	if (guest_read(&ev, a[1], sizeof(ev)) != sizeof(ev))
+		return -EFAULT;
+	if (ev.sigev_notify != SIGEV_NONE) {
+		if (ev.sigev_signo && !sig_g2h(ev.sigev_signo))
+			return -EINVAL;
+		ev.sigev_signo = sig_g2h(ev.sigev_signo);
+	}
+	return sc_ret(syscall(SYS_timer_create, (int)a[0], &ev, a[2]));
 }
 
 /* riscv64's stack_t: ss_sp, ss_flags (int, padded), ss_size */
@@ -922,7 +1081,7 @@ static long sc_epoll_wait_common(struct emu_proc *p, struct rv_cpu *cpu,
 	memcpy(b, a, sizeof(b));
 	b[1] = (uint64_t)(uintptr_t)h;
 	b[2] = (uint64_t)max;
-	n = sc_masked_call(emu_thread_of(cpu), nr, b, a[4]);
+	n = sc_masked_call(emu_thread_of(cpu), nr, b, 4, 0, a[4]);
 	for (i = 0; i < n && ret == 0; i++) {
 		memset(&r, 0, sizeof(r));
 		r.events = h[i].events;
@@ -994,15 +1153,15 @@ static const struct sc_entry sc_table[RV_NR_MAX] = {
 	PASS(88, utimensat), PASS(90, capget), EMU(93, exit, sc_exit),
 	EMU(94, exit_group, sc_exit_group), PASS(95, waitid),
 	EMU(96, set_tid_address, sc_set_tid_address), PASS(98, futex),
-	EMU(99, set_robust_list, sc_zero), PASS(101, nanosleep),
+	EMU(99, set_robust_list, sc_set_robust_list), PASS(101, nanosleep),
 	PASS(102, getitimer), PASS(103, setitimer),
 	PASS(113, clock_gettime), PASS(114, clock_getres), PASS(115, clock_nanosleep),
 	PASS(118, sched_setparam), PASS(120, sched_getscheduler), PASS(121, sched_getparam),
 	PASS(122, sched_setaffinity), PASS(123, sched_getaffinity), PASS(124, sched_yield),
-	PASS(129, kill), PASS(130, tkill), PASS(131, tgkill),
+	EMU(129, kill, sc_kill), EMU(130, tkill, sc_tkill), EMU(131, tgkill, sc_tgkill),
 	EMU(132, sigaltstack, sc_sigaltstack), EMU(133, rt_sigsuspend, sc_rt_sigsuspend), EMU(134, rt_sigaction, sc_rt_sigaction),
 	EMU(135, rt_sigprocmask, sc_rt_sigprocmask), EMU(136, rt_sigpending, sc_rt_sigpending),
-	PASS(137, rt_sigtimedwait), EMU(139, rt_sigreturn, sc_enosys), PASS(140, setpriority), PASS(141, getpriority),
+	EMU(137, rt_sigtimedwait, sc_rt_sigtimedwait), EMU(139, rt_sigreturn, sc_enosys), PASS(140, setpriority), PASS(141, getpriority),
 	PASS(143, setregid), PASS(144, setgid), PASS(145, setreuid), PASS(146, setuid),
 	PASS(147, setresuid), PASS(148, getresuid), PASS(149, setresgid),
 	PASS(150, getresgid), PASS(153, times), PASS(154, setpgid), PASS(155, getpgid),
@@ -1038,24 +1197,24 @@ static const struct sc_entry sc_table[RV_NR_MAX] = {
 	PASS(39, umount2), PASS(40, mount), PASS(41, pivot_root),
 	PASS(51, chroot), PASS(58, vhangup), PASS(75, vmsplice), PASS(77, tee),
 	PASS(84, sync_file_range), PASS(89, acct), PASS(91, capset),
-	PASS(97, unshare), PASS(100, get_robust_list),
-	PASS(107, timer_create), PASS(108, timer_gettime),
+	PASS(97, unshare), EMU(100, get_robust_list, sc_get_robust_list),
+	EMU(107, timer_create, sc_timer_create), PASS(108, timer_gettime),
 	PASS(109, timer_getoverrun), PASS(110, timer_settime),
 	PASS(111, timer_delete), PASS(112, clock_settime), PASS(116, syslog),
 	PASS(119, sched_setscheduler), PASS(125, sched_get_priority_max),
 	PASS(126, sched_get_priority_min), PASS(127, sched_rr_get_interval),
-	PASS(138, rt_sigqueueinfo), PASS(151, setfsuid), PASS(152, setfsgid),
+	EMU(138, rt_sigqueueinfo, sc_rt_sigqueueinfo), PASS(151, setfsuid), PASS(152, setfsgid),
 	PASS(161, sethostname), PASS(162, setdomainname),
 	PASS(170, settimeofday), PASS(171, adjtimex),
 	PASS(186, msgget), PASS(187, msgctl), PASS(188, msgrcv), PASS(189, msgsnd),
 	PASS(190, semget), PASS(191, semctl), PASS(192, semtimedop), PASS(193, semop),
 	PASS(194, shmget), PASS(195, shmctl), PASS(213, readahead),
 	PASS(230, mlockall), PASS(231, munlockall),
-	PASS(240, rt_tgsigqueueinfo), PASS(243, recvmmsg), PASS(266, clock_adjtime),
+	EMU(240, rt_tgsigqueueinfo, sc_rt_tgsigqueueinfo), PASS(243, recvmmsg), PASS(266, clock_adjtime),
 	PASS(267, syncfs), PASS(268, setns), PASS(269, sendmmsg), PASS(272, kcmp),
 	PASS(274, sched_setattr), PASS(275, sched_getattr), PASS(283, membarrier),
 	PASS(284, mlock2), PASS(286, preadv2), PASS(287, pwritev2),
-	PASS(424, pidfd_send_signal), PASS(438, pidfd_getfd),
+	EMU(424, pidfd_send_signal, sc_pidfd_send_signal), PASS(438, pidfd_getfd),
 };
 
 const char *syscall_name(unsigned long nr)
@@ -1070,7 +1229,7 @@ void syscall_dispatch(struct emu_proc *p, struct rv_cpu *cpu)
 	const struct sc_entry *s = nr < RV_NR_MAX ? &sc_table[nr] : NULL;
 	long ret;
 
-	p->syscalls++;
+	__atomic_fetch_add(&p->syscalls, 1, __ATOMIC_RELAXED);	/* any thread */
 	if (!s || !s->name) {
 		if (p->opts->strace)
 			fprintf(stderr, "strata: emu: unknown syscall %lu, returning -ENOSYS\n", nr);

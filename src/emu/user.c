@@ -371,6 +371,29 @@ long user_copy(void *dst, const void *src, size_t len)
 	return done;
 }
 
+long user_cas32(uint64_t addr, uint32_t *old, uint32_t new)
+{
+	uint32_t *w = (uint32_t *)(uintptr_t)addr;
+	volatile long ret = -EFAULT;
+	sigjmp_buf jb;
+
+	if (!__atomic_load_n(&user_faults_on, __ATOMIC_RELAXED) || user_jmp)
+		return -ENOSYS;
+	if (addr & 3)
+		return -EFAULT;
+	if (sigsetjmp(jb, 0)) {
+		user_jmp = NULL;
+		return ret;
+	}
+	user_jmp = &jb;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	ret = __atomic_compare_exchange_n(w, old, new, 0, __ATOMIC_SEQ_CST,
+					  __ATOMIC_SEQ_CST);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	user_jmp = NULL;
+	return ret;
+}
+
 static void user_catch_faults(int on)
 {
 	struct sigaction sa;
@@ -438,6 +461,7 @@ static void user_die(struct emu_thread *t, struct emu_result *res, int sig, int 
 	struct sigaction dfl;
 	sigset_t set;
 
+	user_robust_exit_all(t->p);	/* the process dies: shared mutexes see it */
 	if (sync) {
 		user_signal(res, &t->cpu, sig);
 		if (t->main && __atomic_load_n(&t->p->nthreads, __ATOMIC_SEQ_CST) == 1)
@@ -447,11 +471,11 @@ static void user_die(struct emu_thread *t, struct emu_result *res, int sig, int 
 	if (!sync) {
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
-		sigaction(sig, &dfl, NULL);
+		sigaction(sig_g2h(sig), &dfl, NULL);
 		sigemptyset(&set);
-		sigaddset(&set, sig);
+		sigaddset(&set, sig_g2h(sig));
 		sigprocmask(SIG_UNBLOCK, &set, NULL);
-		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig_g2h(sig));
 	}
 	syscall(SYS_exit_group, 128 + sig);
 }
@@ -481,7 +505,7 @@ static int user_ecall(struct emu_thread *t, struct emu_result *res)
 	if (usig_next(t))
 		return 1;
 	if (nr == 139) {	/* rt_sigreturn */
-		t->p->syscalls++;
+		__atomic_fetch_add(&t->p->syscalls, 1, __ATOMIC_RELAXED);
 		if (usig_sigreturn(t) == 0)
 			return 1;
 		return user_sync(t, res, SIGSEGV, SEGV_MAPERR, cpu->x[2]);
@@ -558,6 +582,121 @@ static void user_loop(struct emu_thread *t, struct emu_result *res)
 
 /* ---- threads ----------------------------------------------------------- */
 
+/* struct robust_list_head, the same on riscv64 and x86-64 */
+struct robust_head {
+	uint64_t next;		/* the first entry, bit 0: a PI futex */
+	int64_t futex_offset;	/* from an entry to its futex word */
+	uint64_t pending;	/* being locked or unlocked right now */
+};
+
+#define ROBUST_LIMIT	2048	/* the kernel's ROBUST_LIST_LIMIT: a loop ends */
+
+/* Linux's handle_futex_death: the word still names @tid as owner, so
+ * the owner died holding it. */
+static void robust_death(uint64_t uaddr, uint32_t tid, int pi, int pending)
+{
+	uint32_t val, dead;
+	long r;
+
+	if (guest_read(&val, uaddr, 4) != 4)
+		return;
+	/* unlocked already, but a waiter may not have been woken */
+	if (pending && !pi && !val) {
+		syscall(SYS_futex, uaddr, FUTEX_WAKE, 1, NULL, NULL, 0);
+		return;
+	}
+	do {
+		if ((val & FUTEX_TID_MASK) != tid)
+			return;
+		dead = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+		r = user_cas32(uaddr, &val, dead);
+	} while (r == 0);
+	/* robust mutexes wait on shared futexes (the kernel wakes them so);
+	 * a PI futex's waiters are the host kernel's, at the thread's end */
+	if (r == 1 && !pi && (val & FUTEX_WAITERS))
+		syscall(SYS_futex, uaddr, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static void robust_walk(uint64_t head, uint32_t tid)
+{
+	uint64_t entry, next, pending;
+	struct robust_head h;
+	int limit = ROBUST_LIMIT;
+
+	if (!head || guest_read(&h, head, sizeof(h)) != sizeof(h))
+		return;
+	pending = h.pending & ~1ULL;
+	for (entry = h.next; (entry & ~1ULL) != head && limit-- > 0; entry = next) {
+		if (guest_read(&next, entry & ~1ULL, 8) != 8)
+			return;
+		if ((entry & ~1ULL) != pending)
+			robust_death((entry & ~1ULL) + h.futex_offset, tid, entry & 1, 0);
+	}
+	if (pending)
+		robust_death(pending + h.futex_offset, tid, h.pending & 1, 1);
+}
+
+void user_robust_exit(struct emu_thread *t)
+{
+	uint64_t head = __atomic_exchange_n(&t->robust_head, 0, __ATOMIC_SEQ_CST);
+
+	robust_walk(head, (uint32_t)syscall(SYS_gettid));	/* once */
+}
+
+void user_robust_exit_all(struct emu_proc *p)
+{
+	struct { uint64_t head; uint32_t tid; } *l = NULL;
+	struct emu_thread *t;
+	int n = 0, i;
+
+	/* the lists and tids taken under the lock, walked after it (the
+	 * walk reads guest memory) */
+	pthread_mutex_lock(&p->threads_lock);
+	for (t = p->threads; t; t = t->next)
+		n++;
+	l = calloc(n ? n : 1, sizeof(*l));
+	for (t = p->threads, i = 0; l && t; t = t->next, i++) {
+		l[i].head = __atomic_exchange_n(&t->robust_head, 0, __ATOMIC_SEQ_CST);
+		l[i].tid = t->tid;
+	}
+	pthread_mutex_unlock(&p->threads_lock);
+	for (i = 0; l && i < n; i++)
+		robust_walk(l[i].head, l[i].tid);
+	free(l);
+}
+
+void user_thread_link(struct emu_thread *t)
+{
+	struct emu_proc *p = t->p;
+
+	pthread_mutex_lock(&p->threads_lock);
+	t->next = p->threads;
+	p->threads = t;
+	pthread_mutex_unlock(&p->threads_lock);
+}
+
+void user_thread_unlink(struct emu_thread *t)
+{
+	struct emu_proc *p = t->p;
+	struct emu_thread **pp;
+
+	pthread_mutex_lock(&p->threads_lock);
+	for (pp = &p->threads; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	pthread_mutex_unlock(&p->threads_lock);
+}
+
+void user_threads_forked(struct emu_thread *t)
+{
+	/* the lock was held across the fork (sc_clone): free it here */
+	t->p->threads = t;
+	t->next = NULL;
+	t->tid = (uint32_t)syscall(SYS_gettid);
+}
+
 /* A thread's end (exit, not exit_group): the count first, so a joiner
  * woken below sees it gone; then set_tid_address's clear and wake (the
  * guest's pthread_join waits on it).  The main thread waits for the
@@ -568,8 +707,12 @@ static void user_thread_end(struct emu_thread *t)
 	uint32_t zero = 0;
 	int left;
 
-	/* an exiting thread takes no more signals: the others get them */
+	/* an exiting thread takes no more signals: the others get them,
+	 * and those it caught and did not deliver too */
 	user_apply_sigmask(~0ULL);
+	usig_exit_pending(t);
+	user_robust_exit(t);
+	user_thread_unlink(t);
 	left = __atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST);
 	if (left == 0)
 		syscall(SYS_futex, &p->nthreads, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
@@ -604,16 +747,25 @@ static void *user_thread_main(void *arg)
 	if (s->flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = s->ctid;
 	s->tid = tid;
+	t->tid = tid;
 	sem_post(&s->ready);	/* @s is the parent's: not touched after */
 	usig_thread_start(t);
 	memset(&res, 0, sizeof(res));
 	user_loop(t, &res);
 	if (t->p->exited)	/* exit_group on a thread: the process ends */
 		syscall(SYS_exit_group, t->p->exit_code);
-	if (res.signal)
+	if (res.signal) {
+		if (t->main)	/* a fork child's leader, alone (user_die) */
+			emu_report(&res);
 		syscall(SYS_exit_group, res.exit_code);
+	}
 	rv_jit_thread_exit();
 	user_thread_end(t);
+	/* a thread that forked is its child's leader (main): the child ends
+	 * with its status when it and its threads are done, as the host's
+	 * libc would end it with 0 */
+	if (t->main)
+		syscall(SYS_exit_group, t->exit_code);
 	free(t);
 	return NULL;
 }
@@ -650,9 +802,11 @@ long user_clone_thread(struct emu_thread *parent, uint64_t flags, uint64_t newsp
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	__atomic_add_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST);
+	user_thread_link(t);
 	ret = pthread_create(&th, &attr, user_thread_main, &s);
 	pthread_attr_destroy(&attr);
 	if (ret) {
+		user_thread_unlink(t);
 		__atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST);
 		sem_destroy(&s.ready);
 		free(t);
@@ -699,6 +853,8 @@ int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e)
 	}
 	p->opts = o;
 	pthread_mutex_init(&p->mm_lock, NULL);
+	pthread_mutex_init(&p->sig_lock, NULL);
+	pthread_mutex_init(&p->threads_lock, NULL);
 	if (!realpath(o->path, p->exe)) {
 		ret = err_set(e, -errno, "%s", o->path);
 		goto out_free;
@@ -725,7 +881,9 @@ int emu_run(const struct emu_opts *o, struct emu_result *res, struct err *e)
 	cpu->user = p;
 	t->p = p;
 	t->main = 1;
+	t->tid = (uint32_t)syscall(SYS_gettid);
 	p->nthreads = 1;
+	p->threads = t;
 	usig_thread_start(t);
 	user_catch_faults(1);
 	user_loop(t, res);

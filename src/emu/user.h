@@ -66,12 +66,21 @@ struct emu_proc {
 	uint64_t auxv[64];
 	int nauxv;			/* words, the AT_NULL pair included */
 	uint64_t brk_start, brk_cur, brk_mapped;
+	/* the dispositions are the process's: a change (with its host
+	 * side) and a read at delivery are whole under sig_lock, so two
+	 * threads' rt_sigaction swap in turn and a handler never runs with
+	 * another action's flags */
+	pthread_mutex_t sig_lock;
 	struct emu_sigaction sigact[EMU_NSIG];	/* the guest's dispositions */
 	uint64_t sigtramp;		/* guest address of `li a7, 139; ecall` */
 	int nthreads;			/* live guest threads (atomic) */
+	/* every live thread, for what the process's end does to each
+	 * (robust lists): linked under threads_lock */
+	pthread_mutex_t threads_lock;
+	struct emu_thread *threads;
 	int exited;
 	int exit_code;
-	uint64_t syscalls;
+	uint64_t syscalls;		/* --stats: every thread adds (atomic) */
 };
 
 /*
@@ -90,6 +99,9 @@ struct emu_thread {
 	int exited;			/* exit(2) of this thread alone */
 	int exit_code;
 	uint64_t clear_child_tid;	/* set_tid_address / CLONE_CHILD_CLEARTID */
+	uint64_t robust_head;		/* set_robust_list: the guest's list */
+	uint32_t tid;
+	struct emu_thread *next;	/* p->threads */
 	uint64_t sigmask;		/* bit N-1 blocks signal N */
 	uint64_t pending;		/* caught, not delivered (atomic) */
 	siginfo_t si[EMU_NSIG];		/* their siginfo, as the host saw it */
@@ -98,6 +110,49 @@ struct emu_thread {
 	int mask_saved;			/* rt_sigsuspend, ppoll...: a temporary */
 	uint64_t saved_mask;		/* mask, the frame restores this one */
 };
+
+/*
+ * Signal numbers.  The host's 32 and 33 are strata's own libc's (thread
+ * cancellation and set*id across threads): a guest's 32 and 33 (its
+ * libc's same two) sent there would run strata's handlers on strata's
+ * threads (a threaded guest's setuid() crashed strata).  The guest's 32
+ * and 33 are the host's 64 and 63 instead, as qemu-user moves them; the
+ * guest's 63 and 64 have no host signal (kill() of them is EINVAL, a
+ * handler for them never runs).  Masks and sets follow.
+ */
+static inline int sig_g2h(int g)
+{
+	return g == 32 ? 64 : g == 33 ? 63 : g == 63 || g == 64 ? 0 : g;
+}
+
+static inline int sig_h2g(int h)
+{
+	return h == 64 ? 32 : h == 63 ? 33 : h == 32 || h == 33 ? 0 : h;
+}
+
+#define SIGSET_BIT(sig)	(1ULL << ((sig) - 1))
+
+static inline uint64_t sigset_g2h(uint64_t g)
+{
+	uint64_t h = g & ~(SIGSET_BIT(32) | SIGSET_BIT(33) | SIGSET_BIT(63) | SIGSET_BIT(64));
+
+	if (g & SIGSET_BIT(32))
+		h |= SIGSET_BIT(64);
+	if (g & SIGSET_BIT(33))
+		h |= SIGSET_BIT(63);
+	return h;
+}
+
+static inline uint64_t sigset_h2g(uint64_t h)
+{
+	uint64_t g = h & ~(SIGSET_BIT(32) | SIGSET_BIT(33) | SIGSET_BIT(63) | SIGSET_BIT(64));
+
+	if (h & SIGSET_BIT(64))
+		g |= SIGSET_BIT(32);
+	if (h & SIGSET_BIT(63))
+		g |= SIGSET_BIT(33);
+	return g;
+}
 
 static inline struct emu_thread *emu_thread_of(struct rv_cpu *cpu)
 {
@@ -111,16 +166,25 @@ long user_clone_thread(struct emu_thread *parent, uint64_t flags, uint64_t newsp
 		       uint64_t ptid, uint64_t ctid, uint64_t tls);
 
 /* The calling thread's guest mask onto its host thread (never blocking
- * SEGV, BUS, ILL, FPE, TRAP, SYS, which strata needs). */
+ * SEGV, BUS, ILL, FPE, TRAP, SYS, which strata needs; guest numbers). */
 void user_apply_sigmask(uint64_t mask);
 
 /* The host side of a guest disposition change: a guest handler gets
- * strata's catching handler, SIG_IGN and SIG_DFL act on the host. */
+ * strata's catching handler, SIG_IGN and SIG_DFL act on the host.
+ * Under p->sig_lock. */
 void user_host_action(int sig, const struct emu_sigaction *act);
+
+/* The guest's action for @sig, read whole (p->sig_lock). */
+void usig_action(struct emu_proc *p, int sig, struct emu_sigaction *act);
 
 /* Guest signals (src/emu/usignal.c), for the run loop in user.c. */
 int usig_init(struct emu_proc *p, struct err *e);	/* the sigreturn page */
 void usig_thread_start(struct emu_thread *t);	/* the host thread runs @t */
+/* @t ends, every host signal blocked: the signals caught for it and not
+ * delivered that were sent to the process go back to the process, for
+ * a thread that takes them (Linux hands them on so at a thread's exit);
+ * tkill's go with the thread. */
+void usig_exit_pending(struct emu_thread *t);
 /* The first signal caught for @t and not blocked by it, or 0. */
 int usig_next(struct emu_thread *t);
 /* 1 when system call @nr, interrupted (EINTR) with signal @sig on the
@@ -136,12 +200,32 @@ int usig_deliver(struct emu_thread *t);
 int usig_fault(struct emu_thread *t, int sig, int code, uint64_t addr);
 /* rt_sigreturn: registers and mask from the frame at sp.  0 or SIGSEGV. */
 int usig_sigreturn(struct emu_thread *t);
-/* Record a signal the host delivered to this thread (handler context). */
+/* Record a signal the host delivered to this thread (handler context);
+ * @sig is the host's number. */
 void usig_catch(int sig, siginfo_t *si);
 
 /* Copy between strata and guest memory, a bad guest address caught:
  * the bytes copied (page granular), or -ENOSYS outside a guest run. */
 long user_copy(void *dst, const void *src, size_t len);
+
+/* Compare-and-swap of the guest's 32-bit word at @addr, a bad address
+ * caught: 1 swapped, 0 not (*@old gets the word), -EFAULT, or -ENOSYS
+ * outside a guest run. */
+long user_cas32(uint64_t addr, uint32_t *old, uint32_t new);
+
+/* What the kernel does with a dying thread's robust list (the guest's
+ * set_robust_list): each futex @t still holds gets FUTEX_OWNER_DIED and
+ * a waiter is woken.  Before its clear_child_tid (a joiner may free the
+ * list's memory), at exit, exit_group and a fatal signal. */
+void user_robust_exit(struct emu_thread *t);
+/* The process ends (exit_group, a fatal signal): every thread's list,
+ * as Linux walks each as it kills them. */
+void user_robust_exit_all(struct emu_proc *p);
+/* @t joins or leaves p->threads; user_threads_forked: the forking
+ * thread @t is the child's only one. */
+void user_thread_link(struct emu_thread *t);
+void user_thread_unlink(struct emu_thread *t);
+void user_threads_forked(struct emu_thread *t);
 
 /* Run the program to its end.  Returns 0 with @res filled when the guest
  * ran (whatever its exit code), or -errno when it could not start. */

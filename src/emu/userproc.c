@@ -18,9 +18,15 @@
  *   statm    size, text and data of the guest (resident and shared stay
  *            the host's: those pages are not told apart)
  *   status   VmPeak, VmSize, VmData, VmStk, VmExe, VmLib of the guest
+ *   smaps    maps' lines, each with the host's figures of the mapping it
+ *            is cut from (scaled to its part when it is one), Size its
+ *            own, and "ex" in VmFlags as in maps
  *   auxv     the vector given to the guest at start
  *   cmdline  the guest's argument strings (as it may have rewritten
  *            them)
+ *
+ * and /proc/cpuinfo is a riscv64 one, as Linux prints it: a processor,
+ * hart, isa, mmu and uarch line per online host CPU.
  *
  * The rest of each file (pid, state, times, residency) is the host's,
  * which is the guest process's too.  Only the calling process's own
@@ -394,6 +400,130 @@ static int write_cmdline(const struct emu_proc *p, FILE *out)
 	return 0;
 }
 
+/* ---- smaps: maps' pieces with the figures of their host mapping ------- */
+
+struct smaps_entry {
+	FILE *out;
+	const char *fields;	/* the host entry's lines after its header */
+	uint64_t len;		/* the host entry's size */
+};
+
+/* VmFlags with "ex" as the guest asked (the host's pages never run) */
+static void smaps_vmflags(FILE *out, const char *line, int x)
+{
+	char flags[256], *tok, *save = NULL;
+
+	snprintf(flags, sizeof(flags), "%.*s", (int)strcspn(line, "\n"), line + 8);
+	fputs("VmFlags:", out);
+	for (tok = strtok_r(flags, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(tok, "ex"))
+			continue;
+		fprintf(out, " %s", tok);
+		/* Linux's order: rd wr ex sh ... */
+		if (x && (!strcmp(tok, "wr") || (!strcmp(tok, "rd") && !strstr(line, " wr"))))
+			fputs(" ex", out);
+	}
+	fputc('\n', out);
+}
+
+static void smaps_piece(const struct piece *pc, void *arg)
+{
+	const struct smaps_entry *en = arg;
+	uint64_t len = pc->end - pc->start;
+	const char *l, *nl;
+
+	print_piece(pc, en->out);
+	for (l = en->fields; *l; l = nl + (*nl == '\n')) {
+		char key[64];
+		unsigned long long kb;
+		int n = 0;
+
+		nl = l + strcspn(l, "\n");
+		if (!strncmp(l, "VmFlags:", 8)) {
+			smaps_vmflags(en->out, l, pc->perm[2] == 'x');
+		} else if (sscanf(l, "%63[^:]: %llu kB%n", key, &kb, &n) == 2 && n &&
+			   strcmp(key, "KernelPageSize") && strcmp(key, "MMUPageSize")) {
+			/* a part's share of its mapping's figures */
+			kb = !strcmp(key, "Size") ? len >> 10 :
+			     en->len ? (unsigned long long)((__uint128_t)kb * len / en->len) : 0;
+			fprintf(en->out, "%s:%*llu kB\n", key,
+				(int)(strlen(key) < 15 ? 23 - strlen(key) : 8), kb);
+		} else {
+			fprintf(en->out, "%.*s\n", (int)(nl - l), l);
+		}
+	}
+}
+
+static int write_smaps(struct emu_proc *p, FILE *out)
+{
+	char *host, *line, *next, *fields;
+	unsigned long long hs, he, off;
+	struct smaps_entry en = { out, NULL, 0 };
+	int i;
+
+	pthread_mutex_lock(&p->mm_lock);	/* the ranges and the host's agree */
+	host = read_host("smaps");
+	for (line = host; line && *line; line = next) {
+		struct piece pc;
+		char name[PATH_MAX + 1];
+		int n = 0;
+
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = '\0';
+		if (sscanf(line, "%llx-%llx %4s %llx %x:%x %lu %n", &hs, &he,
+			   pc.perm, &off, &pc.dmaj, &pc.dmin, &pc.inode, &n) < 7 || !n)
+			continue;
+		snprintf(name, sizeof(name), "%s", line + n);
+		/* its field lines: up to the next header (a line with '-'
+		 * before the first space) */
+		fields = next;
+		while (*next) {
+			size_t sp = strcspn(next, " ");
+
+			if (memchr(next, '-', sp) && !memchr(next, ':', sp))
+				break;
+			next += strcspn(next, "\n");
+			if (*next)
+				next++;
+		}
+		if (next > fields)
+			next[-1] = '\0';
+		en.fields = fields;
+		en.len = he - hs;
+		for (i = 0; i < p->vmas.n; i++) {
+			uint64_t s = p->vmas.v[i].start, e = p->vmas.v[i].end;
+
+			if (s < hs)
+				s = hs;
+			if (e > he)
+				e = he;
+			if (s >= e)
+				continue;
+			pc.name = name;
+			emit_split(p, &pc, hs, off, s, e, smaps_piece, &en);
+		}
+	}
+	pthread_mutex_unlock(&p->mm_lock);
+	if (!host)
+		return -EIO;
+	free(host);
+	return 0;
+}
+
+/* /proc/cpuinfo of a riscv64 Linux (arch/riscv/kernel/cpu.c), a block
+ * per online host CPU: what strata runs is RV64IMAFDC with Zicsr and
+ * Zifencei, sv39 as a Linux kernel would report for user space. */
+static int write_cpuinfo(FILE *out)
+{
+	long i, n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	for (i = 0; i < (n > 0 ? n : 1); i++)
+		fprintf(out, "processor\t: %ld\nhart\t\t: %ld\nisa\t\t: rv64imafdc_zicsr_zifencei\n"
+			"mmu\t\t: sv39\nuarch\t\t: strata,emu\n\n", i, i);
+	return 0;
+}
+
 /* "maps" when @path is /proc/self/maps or the like; NULL otherwise */
 static const char *own_proc_file(const char *path)
 {
@@ -416,12 +546,17 @@ int user_proc_open(struct emu_proc *p, const char *path, int flags, long *fdp)
 	FILE *out;
 	int fd, ret;
 
+	if (!strcmp(path, "/proc/cpuinfo"))
+		name = "cpuinfo";
+	else if (name && !strcmp(name, "cpuinfo"))
+		return 0;	/* no /proc/self/cpuinfo */
 	if (!name || (flags & O_ACCMODE) != O_RDONLY ||
 	    (flags & (O_PATH | O_DIRECTORY)))
 		return 0;
 	if (strcmp(name, "maps") && strcmp(name, "stat") &&
 	    strcmp(name, "statm") && strcmp(name, "status") &&
-	    strcmp(name, "auxv") && strcmp(name, "cmdline"))
+	    strcmp(name, "auxv") && strcmp(name, "cmdline") &&
+	    strcmp(name, "smaps") && strcmp(name, "cpuinfo"))
 		return 0;
 	fd = memfd_create(name, flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
 	if (fd < 0)
@@ -439,6 +574,10 @@ int user_proc_open(struct emu_proc *p, const char *path, int flags, long *fdp)
 		ret = write_statm(p, out);
 	else if (!strcmp(name, "status"))
 		ret = write_status(p, out);
+	else if (!strcmp(name, "smaps"))
+		ret = write_smaps(p, out);
+	else if (!strcmp(name, "cpuinfo"))
+		ret = write_cpuinfo(out);
 	else if (!strcmp(name, "auxv"))
 		ret = fwrite(p->auxv, 8, p->nauxv, out) == (size_t)p->nauxv ? 0 : -EIO;
 	else

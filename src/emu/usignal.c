@@ -90,13 +90,15 @@ void usig_thread_start(struct emu_thread *t)
 }
 
 /* Handler context: async-signal-safe, atomics only. */
-void usig_catch(int sig, siginfo_t *si)
+void usig_catch(int hsig, siginfo_t *si)
 {
 	struct emu_thread *t = usig_self;
+	int sig = sig_h2g(hsig);
 
 	if (!t || sig < 1 || sig >= EMU_NSIG)
 		return;
 	memcpy(&t->si[sig], si, sizeof(*si));
+	t->si[sig].si_signo = sig;
 	__atomic_fetch_or(&t->pending, BIT(sig), __ATOMIC_SEQ_CST);
 	__atomic_store_n(&t->cpu.stop, RV_STOP_EXIT, __ATOMIC_SEQ_CST);
 }
@@ -109,12 +111,12 @@ static void usig_host_handler(int sig, siginfo_t *si, void *uc)
 }
 
 /* Signals strata keeps for itself (faults of the CPU core, ASan), and
- * the two host glibc reserves (SIGCANCEL, SIGSETXID): recorded only. */
+ * the guest's with no host number: recorded only. */
 static int usig_is_strata(int sig)
 {
 	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
 	       sig == SIGTRAP || sig == SIGSYS || sig == SIGKILL || sig == SIGSTOP ||
-	       sig == 32 || sig == 33;
+	       !sig_g2h(sig);
 }
 
 void user_host_action(int sig, const struct emu_sigaction *act)
@@ -136,15 +138,36 @@ void user_host_action(int sig, const struct emu_sigaction *act)
 		h.sa_flags = SA_SIGINFO;
 		sigfillset(&h.sa_mask);
 	}
-	sigaction(sig, &h, NULL);
+	sigaction(sig_g2h(sig), &h, NULL);
 }
 
 void user_apply_sigmask(uint64_t mask)
 {
-	uint64_t set = mask & ~(BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) |
-				BIT(SIGFPE) | BIT(SIGTRAP) | BIT(SIGSYS));
+	uint64_t set = sigset_g2h(mask) & ~(BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) |
+					   BIT(SIGFPE) | BIT(SIGTRAP) | BIT(SIGSYS));
 
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, 8);
+}
+
+void usig_action(struct emu_proc *p, int sig, struct emu_sigaction *act)
+{
+	pthread_mutex_lock(&p->sig_lock);
+	*act = p->sigact[sig];
+	pthread_mutex_unlock(&p->sig_lock);
+}
+
+/* The action a delivery uses, and SA_RESETHAND's reset with it: a
+ * signal of another thread, or an rt_sigaction, sees one or the other,
+ * never half. */
+static void usig_take_action(struct emu_proc *p, int sig, struct emu_sigaction *act)
+{
+	pthread_mutex_lock(&p->sig_lock);
+	*act = p->sigact[sig];
+	if (act->handler > 1 && (act->flags & SA_RESETHAND)) {
+		memset(&p->sigact[sig], 0, sizeof(p->sigact[sig]));
+		user_host_action(sig, &p->sigact[sig]);
+	}
+	pthread_mutex_unlock(&p->sig_lock);
 }
 
 int usig_next(struct emu_thread *t)
@@ -154,12 +177,33 @@ int usig_next(struct emu_thread *t)
 	return ready ? __builtin_ctzll(ready) + 1 : 0;
 }
 
+void usig_exit_pending(struct emu_thread *t)
+{
+	uint64_t held = __atomic_exchange_n(&t->pending, 0, __ATOMIC_SEQ_CST);
+	pid_t pid = getpid();
+
+	while (held) {
+		int sig = __builtin_ctzll(held) + 1;
+		siginfo_t si = t->si[sig];
+
+		held &= held - 1;
+		if (si.si_code == SI_TKILL)
+			continue;	/* tkill/tgkill: this thread's, gone */
+		si.si_signo = sig_g2h(sig);
+		/* the sender's siginfo where the kernel lets a thread queue
+		 * one (negative codes), a plain kill() otherwise */
+		if (syscall(SYS_rt_sigqueueinfo, pid, si.si_signo, &si) < 0)
+			kill(pid, si.si_signo);
+	}
+}
+
 /* The calls signal(7) lists as never restarted after a handler. */
 int usig_restarts(struct emu_thread *t, int sig, unsigned long nr)
 {
-	const struct emu_sigaction *act = &t->p->sigact[sig];
+	struct emu_sigaction act;
 
-	if (!(act->flags & SA_RESTART) || act->handler <= 1)
+	usig_action(t->p, sig, &act);
+	if (!(act.flags & SA_RESTART) || act.handler <= 1)
 		return 0;
 	switch (nr) {
 	case 4: case 22: case 72: case 73: case 101: case 115: case 133:
@@ -178,10 +222,11 @@ static int usig_on_altstack(const struct emu_thread *t, uint64_t sp)
 	return t->ss_size && sp > t->ss_sp && sp - t->ss_sp <= t->ss_size;
 }
 
-/* Build the frame for @sig (info @si) and enter the handler. */
-static int usig_push(struct emu_thread *t, int sig, const siginfo_t *si)
+/* Build the frame for @sig (info @si) and enter the handler of @act
+ * (taken with usig_take_action). */
+static int usig_push(struct emu_thread *t, int sig, const siginfo_t *si,
+		     const struct emu_sigaction *act)
 {
-	struct emu_sigaction *act = &t->p->sigact[sig];
 	struct rv_cpu *cpu = &t->cpu;
 	struct rv_sigframe f;
 	uint64_t sp = cpu->x[2];
@@ -219,10 +264,6 @@ static int usig_push(struct emu_thread *t, int sig, const siginfo_t *si)
 	cpu->x[12] = sp + offsetof(struct rv_sigframe, uc);
 	cpu->pc = act->handler;
 	cpu->reservation = ~0ULL;
-	if (act->flags & SA_RESETHAND) {
-		memset(act, 0, sizeof(*act));
-		user_host_action(sig, act);
-	}
 	return 0;
 }
 
@@ -240,6 +281,7 @@ static int usig_default(int sig)
 
 int usig_deliver(struct emu_thread *t)
 {
+	struct emu_sigaction act;
 	siginfo_t si;
 	uint64_t h;
 	int sig, ret;
@@ -247,7 +289,8 @@ int usig_deliver(struct emu_thread *t)
 	while ((sig = usig_next(t)) != 0) {
 		memcpy(&si, &t->si[sig], sizeof(si));
 		__atomic_fetch_and(&t->pending, ~BIT(sig), __ATOMIC_SEQ_CST);
-		h = t->p->sigact[sig].handler;
+		usig_take_action(t->p, sig, &act);
+		h = act.handler;
 		if (h == (uint64_t)(uintptr_t)SIG_IGN)
 			continue;
 		if (h == (uint64_t)(uintptr_t)SIG_DFL) {
@@ -256,7 +299,7 @@ int usig_deliver(struct emu_thread *t)
 				return ret;
 			continue;
 		}
-		ret = usig_push(t, sig, &si);
+		ret = usig_push(t, sig, &si, &act);
 		if (ret)
 			return ret;
 		/* one frame at a time: the next signal, if any, nests on
@@ -272,17 +315,20 @@ int usig_deliver(struct emu_thread *t)
 
 int usig_fault(struct emu_thread *t, int sig, int code, uint64_t addr)
 {
-	const struct emu_sigaction *act = &t->p->sigact[sig];
+	struct emu_sigaction act;
 	siginfo_t si;
 
 	/* Linux's force_sig_fault: blocked or ignored means the default */
-	if (act->handler <= 1 || (t->sigmask & BIT(sig)))
+	if (t->sigmask & BIT(sig))
+		return sig;
+	usig_take_action(t->p, sig, &act);
+	if (act.handler <= 1)
 		return sig;
 	memset(&si, 0, sizeof(si));
 	si.si_signo = sig;
 	si.si_code = code;
 	si.si_addr = (void *)(uintptr_t)addr;
-	return usig_push(t, sig, &si);
+	return usig_push(t, sig, &si, &act);
 }
 
 int usig_sigreturn(struct emu_thread *t)

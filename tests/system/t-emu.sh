@@ -32,7 +32,10 @@ qemu (exit $_qrc): $(echo "$_q" | head -n 6)"
 
 for prog in "$EMU_TESTS"/*-static "$EMU_TESTS"/*-dynamic; do
 	name=$(basename "$prog")
-	case $name in illegal-*) continue ;; esac
+	# qemu-user 7.2 dies of SIGUSR1 in sigactthreads every run (its
+	# rt_sigaction races as strata's did) and leaves /proc/cpuinfo and
+	# smaps the host's (procinfo): checked on their own below
+	case $name in illegal-*|sigactthreads-*|procinfo-*) continue ;; esac
 	same_as_qemu "$name runs as under qemu" "$prog" one "two words" --three
 done
 
@@ -46,6 +49,25 @@ expect_match "/proc/self/exe names the program" "^exe=$EMU_TESTS/args-dynamic\$"
 expect_match "uname says riscv64" '^machine=riscv64$' "$out"
 out=$(st emu run "$EMU_TESTS/procself-dynamic" strict 2>&1)
 expect_eq "/proc/self/stat, statm, status: the guest's code bounds and sizes" "strict ok" "$out"
+for f in static dynamic; do
+	out=$(st emu run "$EMU_TESTS/robust-$f" process 2>&1)
+	expect_eq "robust-$f: a child that exits holding a shared robust mutex (qemu: ETIMEDOUT)" \
+		"after a child process exits holding it: EOWNERDEAD
+after a child process exits while another thread of it is holding it: EOWNERDEAD" "$out"
+done
+for f in static dynamic; do
+	out=$(st emu run "$EMU_TESTS/procinfo-$f" 2>&1)
+	expect_eq "procinfo-$f: a riscv64 /proc/cpuinfo, /proc/self/smaps as maps" \
+		"cpuinfo: a block per online CPU: yes
+cpuinfo: each with processor, hart, isa, mmu, uarch: yes
+cpuinfo: isa rv64 with i, m, a, f, d, c: yes
+smaps: the mappings of maps, in order: yes
+smaps: each Size its range's: yes
+smaps: VmFlags ex where maps says x: yes" "$out"
+	out=$(st emu run "$EMU_TESTS/sigactthreads-$f" 2>&1)
+	expect_eq "sigactthreads-$f: rt_sigaction from threads swaps whole, as Linux" \
+		"40 rounds: swaps chained whole in 40, a signal met the action in place in 40" "$out"
+done
 out=$(st emu run "$EMU_TESTS/args-static" -L --strace 2>&1)
 expect_match "options after PROGRAM are the program's" '^argv\[1\]=-L$' "$out"
 
