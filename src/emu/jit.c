@@ -2878,8 +2878,13 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	t.pc0 = pc0;
 	nmain = n;
 	loop = jumps_to(ins, pcs, n, pc0);
-	if (loop && !j->sys)
+	/* a block whose side exit comes back to its start (glibc's strlen:
+	 * the word test's exit, then the loop's branch) is a loop too, with
+	 * that path as its tail, though its own code never branches back */
+	if (!j->sys) {
 		n = jit_tails(&t, ins, pcs, n, src0, &follow, &lo, &hi);
+		loop = loop || n > nmain;
+	}
 	for (i = 0; i + 2 < n && !j->sys; i++)
 		if (fcmp_pattern(&ins[i])) {
 			t.lazy_a = ins[i].rd;

@@ -217,6 +217,14 @@ static const char *const snippets[] = {
 	"7: li x12, 10\n8: addi x12, x12, -1\nandi x14, x12, 1\nbnez x14, 9f\n"
 	"addi x16, x16, 1\nbnez x12, 8b\nj 10f\n"
 	"9: addi x15, x15, 3\nfmul.d f3, f3, f4\nbeqz x12, 10f\nj 8b\n10:\n",
+	/* a block that never branches back itself, whose first side exit
+	 * comes back to its start (glibc's strlen: the word test, then the
+	 * loop's branch in another block) is a loop with that tail; so is
+	 * the block of that branch (its side exit's path comes back) */
+	"li x5, 21\nli x8, 0\nli x10, 1\nli x12, 0\n1: andi x6, x5, 3\n"
+	"beqz x6, 2f\naddi x7, x7, 1\nbltu x5, x8, 3f\naddi x9, x9, 2\n"
+	"beqz x10, 3f\nsd x9, 560(sp)\nbnez x12, 3f\naddi x13, x13, 1\n"
+	"2: addi x5, x5, -1\nbnez x5, 1b\n3: ld x14, 560(sp)\n",
 	/* memory: loads and stores around the dump area, misaligned */
 	"sd x10, 520(sp)\nsw x11, 531(sp)\nsh x12, 537(sp)\nsb x13, 540(sp)\n"
 	"ld x14, 521(sp)\nlw x15, 527(sp)\nlwu x16, 531(sp)\nlh x17, 537(sp)\n"
