@@ -672,6 +672,12 @@ struct jit_tr {
 	int32_t pend_disp;
 	uint8_t cmov_rd;	/* not 0: writes of x[cmov_rd] go to rdx (a
 				 * cmov's skipped instruction, cmov_compute()) */
+	/* not 0: x[fwd_r], in memory, was just stored from host fwd_h, the
+	 * last thing emitted (at fwd_at): a read right after takes it from
+	 * there (see put()) */
+	uint8_t fwd_r;
+	int8_t fwd_h;
+	uint8_t *fwd_at;
 	uint32_t loaded;	/* x[i] is in its host register */
 	uint32_t dirty;		/* ... and newer than cpu->x[i] */
 	uint64_t pc0;		/* the block's first pc */
@@ -765,6 +771,17 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool l
 	}
 }
 
+static void mov_rr(struct jit_tr *t, int d, int s);
+
+/* is x[r] (in memory) still in the host register it was stored from?
+ * Only when nothing was emitted since: no other path joins there (put()
+ * records it, emit_insn() forgets it after instructions that may branch
+ * inside their code) */
+static bool fwd_ok(const struct jit_tr *t, unsigned r)
+{
+	return r && t->fwd_r == r && t->fwd_at == t->b.p;
+}
+
 /* a host register holding x[r]: its own, or @scratch loaded */
 static int gx(struct jit_tr *t, unsigned r, int scratch)
 {
@@ -775,6 +792,11 @@ static int gx(struct jit_tr *t, unsigned r, int scratch)
 		return scratch;
 	}
 	if (h < 0) {
+		if (fwd_ok(t, r)) {
+			mov_rr(t, scratch, t->fwd_h);
+			t->fwd_at = t->b.p;
+			return scratch;
+		}
 		x_mb(&t->b, XW, 0x8b, scratch, RBX, OFF_X(r));
 		return scratch;
 	}
@@ -807,7 +829,13 @@ static void put(struct jit_tr *t, unsigned r, int h)
 	}
 	d = t->host[r];
 	if (d < 0) {
+		/* a register without a host one, read by the next
+		 * instruction (sort: add a6, s2, a5; lw a3, 0(a6)), would
+		 * wait for this store to forward to its load */
 		x_mb(&t->b, XW, 0x89, h, RBX, OFF_X(r));
+		t->fwd_r = (uint8_t)r;
+		t->fwd_h = (int8_t)h;
+		t->fwd_at = t->b.p;
 		return;
 	}
 	if (d != h)
@@ -821,6 +849,8 @@ static void op_x(struct jit_tr *t, unsigned f, uint32_t op, int reg, unsigned r)
 {
 	if (r && t->host[r] >= 0)
 		x_rr(&t->b, f, op, reg, gx(t, r, RCX));
+	else if (fwd_ok(t, r))
+		x_rr(&t->b, f, op, reg, t->fwd_h);
 	else
 		x_mb(&t->b, f, op, reg, RBX, OFF_X(r));
 }
@@ -1973,6 +2003,22 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in);
 static int sys_csr(const struct jit *j, const struct rv_insn *in);
 
 /* one instruction, and what it tells of x[rd]'s sign extension */
+/* may a register this instruction stored stay forwarded (fwd_ok())?
+ * Integer ALU operations and loads in user mode: straight host code,
+ * no path of their own joining after it (a division's, a cold path's
+ * return, system mode's TLB refill) */
+static bool fwd_keeps(const struct jit_tr *t, unsigned op)
+{
+	if (t->j->sys)
+		return false;
+	return (op >= RV_OP_LUI && op <= RV_OP_AUIPC) ||
+	       (op >= RV_OP_ADDI && op <= RV_OP_SRAW) ||
+	       (op >= RV_OP_LB && op <= RV_OP_LWU) ||
+	       (op >= RV_OP_MUL && op <= RV_OP_MULW &&
+		op != RV_OP_DIV && op != RV_OP_DIVU && op != RV_OP_REM &&
+		op != RV_OP_REMU);
+}
+
 static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 {
 	bool sx, more;
@@ -1981,6 +2027,8 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 		lazy_pay(t);
 	sx = sx_result(t, in);
 	more = emit_insn1(t, in);
+	if (!fwd_keeps(t, in->op))
+		t->fwd_r = 0;
 	if (t->sx_rd) {
 		sx = t->sx_rd - 1;
 		t->sx_rd = 0;
@@ -2239,9 +2287,9 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			return true;
 		if ((op == RV_OP_ADD || op == RV_OP_OR || op == RV_OP_XOR) &&
 		    (!in->rs1 || !in->rs2)) {	/* c.mv is add rd, x0, rs2 */
-			d = dreg(t, rd, RAX);
-			mov_rr(t, d, gx(t, in->rs1 | in->rs2, d));
-			put(t, rd, d);
+			/* straight from the source (a store when rd has no
+			 * host register, not a mov through rax first) */
+			put(t, rd, gx(t, in->rs1 | in->rs2, dreg(t, rd, RAX)));
 			return true;
 		}
 		if (op == RV_OP_ADD && rd != in->rs1 && rd != in->rs2) {
@@ -2785,6 +2833,7 @@ static void jit_emit_part(struct jit_tr *t, int from, uint64_t next)
 {
 	int i;
 
+	t->fwd_r = 0;
 	for (i = from; i < t->end; i++) {
 		bool more;
 

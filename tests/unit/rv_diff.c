@@ -225,6 +225,16 @@ static const char *const snippets[] = {
 	"beqz x6, 2f\naddi x7, x7, 1\nbltu x5, x8, 3f\naddi x9, x9, 2\n"
 	"beqz x10, 3f\nsd x9, 560(sp)\nbnez x12, 3f\naddi x13, x13, 1\n"
 	"2: addi x5, x5, -1\nbnez x5, 1b\n3: ld x14, 560(sp)\n",
+	/* a register without a host one, read right after it was stored
+	 * (taken from the host register it came from): as an address, both
+	 * operands, a shift count, a memory operand, after a mv, a mulh,
+	 * and not after a division or a branch */
+	"addi x20, sp, 520\nld x21, 8(x20)\nadd x22, x21, x21\n"
+	"sll x23, x22, x21\nsub x24, x21, x23\nmv x25, x24\nsd x25, 0(x20)\n"
+	"slt x26, x25, x23\nmulh x27, x26, x25\nxor x28, x27, x27\n"
+	"add x29, x20, x26\nlbu x30, 3(x29)\ndivu x31, x30, x21\n"
+	"add x5, x31, x31\nbeqz x22, 1f\naddi x6, x5, 1\n1: or x7, x6, x5\n"
+	"addw x8, x7, x9\nsraw x10, x9, x8\nand x11, x10, x8\n",
 	/* memory: loads and stores around the dump area, misaligned */
 	"sd x10, 520(sp)\nsw x11, 531(sp)\nsh x12, 537(sp)\nsb x13, 540(sp)\n"
 	"ld x14, 521(sp)\nlw x15, 527(sp)\nlwu x16, 531(sp)\nlh x17, 537(sp)\n"
