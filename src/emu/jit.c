@@ -656,6 +656,26 @@ struct jit_tail {
 	int done;		/* instructions run when the branch is taken */
 };
 
+/*
+ * An inner loop of a block: a branch of the body back to an earlier
+ * instruction of the body (not the start: that is the block's own loop),
+ * as sort's partition loops (while (a[i] < p) i++) inside the block of
+ * their outer loop.  The taken branch goes to a stub that writes back
+ * what is dirty at the branch and not at the target, pays the rounds'
+ * budget and jumps to the target's code (a join: struct jit_join); out
+ * of budget, it leaves to the target's pc.
+ */
+struct jit_join {
+	uint8_t *at;		/* the instruction's code, or NULL: no join */
+	uint32_t loaded, dirty, floaded, fdirty;	/* the state there */
+};
+
+struct jit_back {
+	uint8_t *site;		/* the branch's rel32 */
+	int k, ran, refund;	/* its target ins[k], k..branch, the refund */
+	uint32_t dirty, fdirty;	/* at the branch */
+};
+
 struct jit_tr {
 	struct xbuf b;
 	const struct rv_insn *ins;	/* the block's */
@@ -711,7 +731,13 @@ struct jit_tr {
 	uint8_t lazy_a;		/* the register of the block's lazy frflags */
 	bool lazy_maybe;	/* ... whose value may be owed here */
 	struct jit_tail tails[JIT_MAX_TAILS];
+	int8_t back_to[JIT_MAX_INSNS];	/* an inner loop's branch: its target
+					 * ins[k], or -1 */
+	uint64_t join;		/* bit k: ins[k] is an inner loop's target */
+	int nbacks;
+	struct jit_back backs[JIT_MAX_SIDE];
 	/* the lists, last: only the fields above are cleared per block */
+	struct jit_join joins[JIT_MAX_INSNS];
 	uint8_t *slots[JIT_MAX_INSNS];
 	struct jit_exit exits[JIT_MAX_INSNS + 1];
 	struct jit_exit loops[JIT_MAX_INSNS];	/* jumps back to the head */
@@ -1016,6 +1042,83 @@ static void tail_fork(struct jit_tr *t, struct jit_tail *tl, uint8_t *site)
 	tl->frm_ok = t->frm_ok;
 	tl->lazy_maybe = t->lazy_maybe;
 	tl->done = t->idx + 1 + t->done_off;
+}
+
+/* is the branch being translated an inner loop's, whose target's code
+ * holds (what is loaded there is loaded here too)? */
+static bool back_ok(const struct jit_tr *t)
+{
+	const struct jit_join *jn;
+	int k = t->back_to[t->idx];
+
+	if (k < 0 || t->done_off || t->nbacks == JIT_MAX_SIDE)
+		return false;
+	jn = &t->joins[k];
+	return jn->at && (t->loaded & jn->loaded) == jn->loaded &&
+	       (t->floaded & jn->floaded) == jn->floaded;
+}
+
+static void back_fork(struct jit_tr *t, uint8_t *site)
+{
+	struct jit_back *bk = &t->backs[t->nbacks++];
+
+	t->j->st.inner++;
+	bk->site = site;
+	bk->k = t->back_to[t->idx];
+	bk->ran = t->idx + 1 - bk->k;
+	bk->refund = t->n - (t->idx + 1);
+	bk->dirty = t->dirty & ~JIT_PIN_MASK;
+	bk->fdirty = t->fdirty;
+}
+
+/* ins[k] is an inner loop's target: a join, where the translation state
+ * must hold for the rounds too (what it knows of sign extensions, the
+ * pc stored, frm, a forwarded register, is forgotten) */
+static void join_mark(struct jit_tr *t, int k)
+{
+	struct jit_join *jn = &t->joins[k];
+
+	jn->at = NULL;
+	if (t->lazy_a || t->pend_x || t->cmov_rd)
+		return;
+	jn->at = t->b.p;
+	jn->loaded = t->loaded;
+	jn->dirty = t->dirty & ~JIT_PIN_MASK;
+	jn->floaded = t->floaded;
+	jn->fdirty = t->fdirty;
+	t->sx = 1;
+	t->pc_hi_stored = false;
+	t->frm_ok = false;
+	t->fwd_r = 0;
+}
+
+/* the stubs of the inner loops' branches: write back what the join does
+ * not have dirty, pay the round, go to the join; out of budget, an exit
+ * to its pc */
+static void back_stubs(struct jit_tr *t)
+{
+	int i;
+
+	for (i = 0; i < t->nbacks; i++) {
+		const struct jit_back *bk = &t->backs[i];
+		const struct jit_join *jn = &t->joins[bk->k];
+		struct jit_exit *e;
+
+		x_patch(bk->site, t->b.p);
+		wb_masks(t, bk->dirty & ~jn->dirty, bk->fdirty & ~jn->fdirty);
+		x_rr(&t->b, XW, 0x83, 5, RBP);		/* sub rbp, ran */
+		e8(&t->b, (uint8_t)bk->ran);
+		x_patch(x_jcc(&t->b, CC_G), jn->at);
+		x_rr(&t->b, XW, 0x83, 0, RBP);		/* add rbp, ran */
+		e8(&t->b, (uint8_t)bk->ran);
+		e = &t->exits[t->nexits++];
+		e->site = x_jmp(&t->b);
+		e->target = t->pcs[bk->k];
+		e->dirty = bk->dirty & jn->dirty;
+		e->fdirty = bk->fdirty & jn->fdirty;
+		e->refund = bk->refund;
+		e->lazy = false;
+	}
 }
 
 /* op reg, [rip + target]; @imm bytes of immediate follow the
@@ -2561,7 +2664,9 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			t->oob[t->noob++] = x_jmp(b);
 			return false;
 		}
-		if (t->tail_of[t->idx] >= 0)	/* taken: its tail, later */
+		if (back_ok(t))		/* taken: an inner loop's round */
+			back_fork(t, x_jcc(b, branch_cc[op - RV_OP_BEQ]));
+		else if (t->tail_of[t->idx] >= 0)	/* taken: its tail, later */
 			tail_fork(t, &t->tails[t->tail_of[t->idx]],
 				  x_jcc(b, branch_cc[op - RV_OP_BEQ]));
 		else
@@ -2795,6 +2900,31 @@ static int decode_tail(struct rv_insn *ins, uint64_t *pcs, int n,
 	return -1;
 }
 
+/* user mode: the body's branches back to an earlier instruction of it
+ * (struct jit_back) */
+static void jit_inner_loops(struct jit_tr *t, const struct rv_insn *ins,
+			    const uint64_t *pcs, int n)
+{
+	int i, k;
+
+	for (i = 0; i + 2 < n; i++)	/* a lazy frflags: no joins (join_mark()) */
+		if (fcmp_pattern(&ins[i]))
+			return;
+	for (i = 1; i < n; i++) {
+		uint64_t to = pcs[i] + (uint64_t)(int64_t)ins[i].imm;
+
+		if (!is_branch(ins[i].op))
+			continue;
+		for (k = 1; k <= i && pcs[k] != to; k++)
+			;
+		if (k > i)
+			continue;
+		t->back_to[i] = (int8_t)k;
+		t->join |= 1ull << k;
+		t->joins[k].at = NULL;	/* until translated (not in a fusion) */
+	}
+}
+
 /* a loop block's tails (see struct jit_tail): the new n */
 static int jit_tails(struct jit_tr *t, struct rv_insn *ins, uint64_t *pcs,
 		     int n, const uint8_t *src0, uint64_t *follow,
@@ -2804,7 +2934,7 @@ static int jit_tails(struct jit_tr *t, struct rv_insn *ins, uint64_t *pcs,
 	int i, k, m, nt = 0;
 
 	for (i = 0; i < n && nt < JIT_MAX_TAILS; i++) {
-		if (!is_branch(ins[i].op))
+		if (!is_branch(ins[i].op) || t->back_to[i] >= 0)
 			continue;
 		to = pcs[i] + (uint64_t)(int64_t)ins[i].imm;
 		if (to == pc0 || (to ^ pc0) >> 12)
@@ -2837,6 +2967,8 @@ static void jit_emit_part(struct jit_tr *t, int from, uint64_t next)
 	for (i = from; i < t->end; i++) {
 		bool more;
 
+		if (!from && (t->join >> i & 1))
+			join_mark(t, i);
 		t->idx = i;
 		t->pc = t->pcs[i];
 		more = emit_insn(t, &t->ins[i]);
@@ -2923,6 +3055,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		return NULL;
 	memset(&t, 0, offsetof(struct jit_tr, exits));
 	memset(t.tail_of, -1, sizeof(t.tail_of));
+	memset(t.back_to, -1, sizeof(t.back_to));
 	t.j = j;
 	t.pc0 = pc0;
 	nmain = n;
@@ -2931,7 +3064,19 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	 * the word test's exit, then the loop's branch) is a loop too, with
 	 * that path as its tail, though its own code never branches back */
 	if (!j->sys) {
+		/* inner loops before the tails (a tail through an inner
+		 * loop's branch would leave at its next round), and in a
+		 * loop only, whose registers are loaded from the head on:
+		 * making a block a loop for them, every register loaded at
+		 * its entry, cost the entries that leave early (nbody's outer
+		 * loop, tree's sieve) */
+		jit_inner_loops(&t, ins, pcs, nmain);
 		n = jit_tails(&t, ins, pcs, n, src0, &follow, &lo, &hi);
+		if (!loop && n == nmain && t.join) {
+			memset(t.back_to, -1, sizeof(t.back_to));
+			t.join = 0;
+			n = jit_tails(&t, ins, pcs, n, src0, &follow, &lo, &hi);
+		}
 		loop = loop || n > nmain;
 	}
 	for (i = 0; i + 2 < n && !j->sys; i++)
@@ -3021,6 +3166,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		jit_emit_part(&t, tl->start, tl->next);
 	}
 
+	back_stubs(&t);
 	/* exit stubs: the write-back, the budget a side exit skips, then
 	 * the chained jump; unchained: cpu->pc = target, [rsp+8] = the
 	 * site to patch */

@@ -66,6 +66,7 @@ struct rv_jit_stats {
 	uint64_t chains;	/* direct branches patched */
 	uint64_t lookups;	/* dispatcher lookups (cache misses of chaining) */
 	uint64_t tails;		/* loop paths translated into their loop's block */
+	uint64_t inner;		/* inner loops' branches kept in their block */
 };
 void rv_jit_get_stats(struct rv_jit_stats *s);
 
