@@ -33,7 +33,8 @@
  * rdi, r8, r9 across blocks (the trampoline loads them, the epilogue and
  * helper calls store them); other guest registers live in *cpu between
  * blocks, and within a block the most used ones stay in r10, r11 (r15;
- * r14 in a user mode loop), F registers in xmm2-xmm14 (see jit_alloc()),
+ * r14 in a user mode loop: outside them it holds the jalr table, as in
+ * system mode), F registers in xmm2-xmm14 (see jit_alloc()),
  * written back at exits and helper calls.  The stack frame made by the
  * entry trampoline holds the exit's patchable jump at [rsp + 8].
  *
@@ -428,7 +429,11 @@ static void jit_insert(struct jit *j, uint64_t pc, uintptr_t key,
  * clobbered, and the helper may have written any x[i]).  rax, rcx, rdx
  * stay scratch.
  */
-static const int jit_pool_regs[] = { R12, R13, RSI, RDI, R8, R9, R10, R11, R14, R15 };
+/* r14 last: a loop that takes it for a guest register gives the jalr
+ * table back at each exit (emit_jalr_user()) */
+static const int jit_pool_regs[] = {
+	R12, R13, RSI, RDI, R8, R9, R10, R11, R15, R14
+};
 #define JIT_NREGS	((int)(sizeof(jit_pool_regs) / sizeof(jit_pool_regs[0])))
 /* sp, a0, a2-a5: gcc's riscv64 code keeps its temporaries in a5, a4, a3
  * first (measured on bench/emu: 6 pinned beat 4 and 7) */
@@ -736,6 +741,8 @@ struct jit_tr {
 	uint64_t join;		/* bit k: ins[k] is an inner loop's target */
 	int nbacks;
 	struct jit_back backs[JIT_MAX_SIDE];
+	bool r14_guest;		/* user mode: a loop's guest register is in
+				 * r14 (else it holds the jalr table) */
 	/* the lists, last: only the fields above are cleared per block */
 	struct jit_join joins[JIT_MAX_INSNS];
 	uint8_t *slots[JIT_MAX_INSNS];
@@ -2053,10 +2060,19 @@ static bool emit_jalr_user(struct jit_tr *t, const struct rv_insn *in,
 		put(t, rd, d);
 	}
 	wb(t);
-	x_mov_imm(b, RDX, (uint64_t)(uintptr_t)t->j->ibtc);
-	x_mem(b, XW, ALU_RM(ALU_CMP), tgt, RDX, RCX, 3, 0);
+	/* r14 holds the table (the trampoline's, kept by every block
+	 * that leaves), unless this block is a loop that took it for a
+	 * guest register: then it is the table again from here on */
+	if (t->r14_guest) {
+		if (tgt == R14) {
+			mov_rr(t, RAX, R14);
+			tgt = RAX;
+		}
+		x_mov_imm(b, R14, (uint64_t)(uintptr_t)t->j->ibtc);
+	}
+	x_mem(b, XW, ALU_RM(ALU_CMP), tgt, R14, RCX, 3, 0);
 	miss = x_jcc(b, CC_NE);
-	x_mem(b, 0, 0xff, 4, RDX, RCX, 3, 8);		/* jmp [..+8] */
+	x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);		/* jmp [..+8] */
 	x_patch(miss, b->p);
 	mov_rr(t, RAX, tgt);
 	x_alu_ri(b, XW, ALU_AND, RAX, -2);
@@ -3109,6 +3125,8 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	t.pcs = pcs;
 	t.follow = follow;
 	jit_alloc(&t, ins, n, loop);
+	for (i = 1; i < 32; i++)
+		t.r14_guest |= t.host[i] == R14;
 	if (j->sys) {
 		for (i = 0; i < n; i++)
 			if ((ins[i].op >= RV_OP_LB && ins[i].op <= RV_OP_SD) ||
@@ -3174,10 +3192,13 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		struct jit_exit *e = &t.exits[i];
 
 		x_patch(e->site, t.b.p);
-		if (e->dirty || e->fdirty || e->refund || e->lazy) {
+		if (e->dirty || e->fdirty || e->refund || e->lazy ||
+		    t.r14_guest) {
 			if (e->lazy)
 				lazy_emit(&t);
 			wb_masks(&t, e->dirty, e->fdirty);
+			if (t.r14_guest)	/* the next block's jalr table */
+				x_mov_imm(&t.b, R14, (uint64_t)(uintptr_t)j);
 			if (e->refund) {
 				x_rr(&t.b, XW, 0x83, 0, RBP);	/* add rbp, refund */
 				e8(&t.b, (uint8_t)e->refund);
@@ -3497,8 +3518,8 @@ static void fault_fsite(struct jit *j, const struct jit_fsite *fs,
 void rv_jit_fault(void *ucontext)
 {
 	static const int greg[] = { REG_R12, REG_R13, REG_RSI, REG_RDI,
-				    REG_R8, REG_R9, REG_R10, REG_R11, REG_R14,
-				    REG_R15 };
+				    REG_R8, REG_R9, REG_R10, REG_R11, REG_R15,
+				    REG_R14 };	/* as jit_pool_regs[] */
 	struct jit *j = jit_self;
 	ucontext_t *uc = ucontext;
 	uintptr_t rip;

@@ -249,13 +249,17 @@ static const char *const snippets[] = {
 	"6: addi x16, x16, 1\nsltiu x19, x16, 3\nbnez x19, 7b\n"
 	"addi x15, x15, -1\nbnez x15, 4b\n"
 	/* ... whose target reads a register without a host one, stored
-	 * just before it (forwarded on the way in, not in the rounds) */
-	"li x5, 2\n8: li x6, 0\naddi x20, sp, 552\n9: ld x21, 8(x20)\n"
+	 * just before it (forwarded on the way in, not in the rounds);
+	 * three times, the loop's exit chained to a jalr (its table in
+	 * r14, which the loop took for a guest register) */
+	"li x26, 3\n12: li x5, 2\n8: li x6, 0\naddi x20, sp, 552\n9: ld x21, 8(x20)\n"
 	"add x7, x7, x21\nadd x8, x8, x7\nadd x9, x9, x8\nadd x11, x11, x9\n"
 	"add x16, x16, x11\nadd x17, x17, x16\nadd x7, x7, x17\n"
 	"add x8, x8, x9\nadd x11, x11, x16\nadd x16, x16, x7\n"
 	"add x17, x17, x8\naddi x6, x6, 1\nsltiu x22, x6, 3\nbnez x22, 9b\n"
-	"addi x5, x5, -1\nbnez x5, 8b\n",
+	"addi x5, x5, -1\nbnez x5, 8b\n"
+	"la x23, 10f\njalr x24, 0(x23)\n10: la x25, 11f\njalr x0, 0(x25)\n"
+	"11: sub x24, x24, x23\naddi x26, x26, -1\nbnez x26, 12b\n",
 	/* memory: loads and stores around the dump area, misaligned */
 	"sd x10, 520(sp)\nsw x11, 531(sp)\nsh x12, 537(sp)\nsb x13, 540(sp)\n"
 	"ld x14, 521(sp)\nlw x15, 527(sp)\nlwu x16, 531(sp)\nlh x17, 537(sp)\n"
