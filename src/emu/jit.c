@@ -1948,11 +1948,31 @@ static uint32_t fregs_of(const struct rv_insn *in)
  * branch's condition -- no branch for the host to mispredict.  A taken
  * one counts the instruction it skips as retired.
  */
+/*
+ * Is the branch ins[i] over one instruction a pointer chase (tree's
+ * a4 = key < x ? left : right; ld a5, 0(a4))?  Not a cmov then: a
+ * branch lets the host start the load before the compare's own load is
+ * in, a cmov makes it wait (native code branches there); the taken
+ * path is a tail of the loop instead.
+ */
+static bool is_chase(const struct rv_insn *ins, const uint64_t *pcs, int i, int n)
+{
+	const struct rv_insn *ld = &ins[i + 2];
+
+	return i + 2 < n && pcs[i + 2] == pcs[i] + ins[i].imm &&
+	       pcs[i + 2] == pcs[i + 1] + ins[i + 1].len &&
+	       ld->op >= RV_OP_LB && ld->op <= RV_OP_LWU &&
+	       ins[i + 1].rd && ld->rs1 == ins[i + 1].rd;
+}
+
 static bool cmov_ok(struct jit_tr *t, const struct rv_insn *in)
 {
 	const struct rv_insn *next = &t->ins[t->idx + 1];
 
 	if (t->idx + 1 >= t->end || in->imm != in->len + next->len || !next->rd)
+		return false;
+	if (!t->j->sys && in == &t->ins[t->idx] &&
+	    is_chase(t->ins, t->pcs, t->idx, t->end))
 		return false;
 	switch (next->op) {
 	case RV_OP_LUI: case RV_OP_AUIPC: case RV_OP_ADDI: case RV_OP_XORI:
@@ -2956,7 +2976,8 @@ static int jit_tails(struct jit_tr *t, struct rv_insn *ins, uint64_t *pcs,
 		if (to == pc0 || (to ^ pc0) >> 12)
 			continue;
 		if (i + 1 < n && pcs[i + 1] == pcs[i] + ins[i].len &&
-		    ins[i].imm == ins[i].len + ins[i + 1].len)
+		    ins[i].imm == ins[i].len + ins[i + 1].len &&
+		    !is_chase(ins, pcs, i, n))
 			continue;		/* a cmov's, perhaps */
 		m = decode_tail(ins, pcs, n, pc0, src0, to, follow, &next);
 		if (m < 0)

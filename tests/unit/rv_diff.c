@@ -260,6 +260,15 @@ static const char *const snippets[] = {
 	"addi x5, x5, -1\nbnez x5, 8b\n"
 	"la x23, 10f\njalr x24, 0(x23)\n10: la x25, 11f\njalr x0, 0(x25)\n"
 	"11: sub x24, x24, x23\naddi x26, x26, -1\nbnez x26, 12b\n",
+	/* a pointer chase in a loop (a4 = x < key ? left : right; ld
+	 * through a4): a branch with the taken path as a tail, not a cmov;
+	 * and one whose load goes through another register (a cmov) */
+	"addi x20, sp, 560\nsd x20, 8(x20)\nsd x20, 16(x20)\nsw x24, 0(x20)\n"
+	"li x21, 5\n1: lw x22, 0(x20)\naddi x23, x20, 16\nbgeu x24, x22, 2f\n"
+	"addi x23, x20, 8\n2: ld x20, 0(x23)\naddi x24, x24, 1\naddi x21, x21, -1\n"
+	"bnez x21, 1b\nli x21, 3\n3: lw x22, 0(x20)\naddi x23, x20, 16\n"
+	"bltu x22, x25, 4f\naddi x23, x20, 8\n4: ld x26, 0(x20)\n"
+	"add x27, x27, x23\naddi x21, x21, -1\nbnez x21, 3b\n",
 	/* memory: loads and stores around the dump area, misaligned */
 	"sd x10, 520(sp)\nsw x11, 531(sp)\nsh x12, 537(sp)\nsb x13, 540(sp)\n"
 	"ld x14, 521(sp)\nlw x15, 527(sp)\nlwu x16, 531(sp)\nlh x17, 537(sp)\n"
