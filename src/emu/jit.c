@@ -33,7 +33,8 @@
  * rdi, r8, r9 across blocks (the trampoline loads them, the epilogue and
  * helper calls store them); other guest registers live in *cpu between
  * blocks, and within a block the most used ones stay in r10, r11 (r15;
- * r14 in a user mode loop), F registers in xmm2-xmm14 (see jit_alloc()),
+ * r14 in a user mode loop: outside them it holds the jalr table, as in
+ * system mode), F registers in xmm2-xmm14 (see jit_alloc()),
  * written back at exits and helper calls.  The stack frame made by the
  * entry trampoline holds the exit's patchable jump at [rsp + 8].
  *
@@ -430,7 +431,11 @@ static void jit_insert(struct jit *j, uint64_t pc, uintptr_t key,
  * clobbered, and the helper may have written any x[i]).  rax, rcx, rdx
  * stay scratch.
  */
-static const int jit_pool_regs[] = { R12, R13, RSI, RDI, R8, R9, R10, R11, R14, R15 };
+/* r14 last: a loop that takes it for a guest register gives the jalr
+ * table back at each exit (emit_jalr_user()) */
+static const int jit_pool_regs[] = {
+	R12, R13, RSI, RDI, R8, R9, R10, R11, R15, R14
+};
 #define JIT_NREGS	((int)(sizeof(jit_pool_regs) / sizeof(jit_pool_regs[0])))
 /* sp, a0, a2-a5: gcc's riscv64 code keeps its temporaries in a5, a4, a3
  * first (measured on bench/emu: 6 pinned beat 4 and 7) */
@@ -658,6 +663,26 @@ struct jit_tail {
 	int done;		/* instructions run when the branch is taken */
 };
 
+/*
+ * An inner loop of a block: a branch of the body back to an earlier
+ * instruction of the body (not the start: that is the block's own loop),
+ * as sort's partition loops (while (a[i] < p) i++) inside the block of
+ * their outer loop.  The taken branch goes to a stub that writes back
+ * what is dirty at the branch and not at the target, pays the rounds'
+ * budget and jumps to the target's code (a join: struct jit_join); out
+ * of budget, it leaves to the target's pc.
+ */
+struct jit_join {
+	uint8_t *at;		/* the instruction's code, or NULL: no join */
+	uint32_t loaded, dirty, floaded, fdirty;	/* the state there */
+};
+
+struct jit_back {
+	uint8_t *site;		/* the branch's rel32 */
+	int k, ran, refund;	/* its target ins[k], k..branch, the refund */
+	uint32_t dirty, fdirty;	/* at the branch */
+};
+
 struct jit_tr {
 	struct xbuf b;
 	const struct rv_insn *ins;	/* the block's */
@@ -674,6 +699,12 @@ struct jit_tr {
 	int32_t pend_disp;
 	uint8_t cmov_rd;	/* not 0: writes of x[cmov_rd] go to rdx (a
 				 * cmov's skipped instruction, cmov_compute()) */
+	/* not 0: x[fwd_r], in memory, was just stored from host fwd_h, the
+	 * last thing emitted (at fwd_at): a read right after takes it from
+	 * there (see put()) */
+	uint8_t fwd_r;
+	int8_t fwd_h;
+	uint8_t *fwd_at;
 	uint32_t loaded;	/* x[i] is in its host register */
 	uint32_t dirty;		/* ... and newer than cpu->x[i] */
 	uint64_t pc0;		/* the block's first pc */
@@ -707,7 +738,15 @@ struct jit_tr {
 	uint8_t lazy_a;		/* the register of the block's lazy frflags */
 	bool lazy_maybe;	/* ... whose value may be owed here */
 	struct jit_tail tails[JIT_MAX_TAILS];
+	int8_t back_to[JIT_MAX_INSNS];	/* an inner loop's branch: its target
+					 * ins[k], or -1 */
+	uint64_t join;		/* bit k: ins[k] is an inner loop's target */
+	int nbacks;
+	struct jit_back backs[JIT_MAX_SIDE];
+	bool r14_guest;		/* user mode: a loop's guest register is in
+				 * r14 (else it holds the jalr table) */
 	/* the lists, last: only the fields above are cleared per block */
+	struct jit_join joins[JIT_MAX_INSNS];
 	uint8_t *slots[JIT_MAX_INSNS];
 	struct jit_exit exits[JIT_MAX_INSNS + 1];
 	struct jit_exit loops[JIT_MAX_INSNS];	/* jumps back to the head */
@@ -767,6 +806,17 @@ static void jit_alloc(struct jit_tr *t, const struct rv_insn *ins, int n, bool l
 	}
 }
 
+static void mov_rr(struct jit_tr *t, int d, int s);
+
+/* is x[r] (in memory) still in the host register it was stored from?
+ * Only when nothing was emitted since: no other path joins there (put()
+ * records it, emit_insn() forgets it after instructions that may branch
+ * inside their code) */
+static bool fwd_ok(const struct jit_tr *t, unsigned r)
+{
+	return r && t->fwd_r == r && t->fwd_at == t->b.p;
+}
+
 /* a host register holding x[r]: its own, or @scratch loaded */
 static int gx(struct jit_tr *t, unsigned r, int scratch)
 {
@@ -777,6 +827,11 @@ static int gx(struct jit_tr *t, unsigned r, int scratch)
 		return scratch;
 	}
 	if (h < 0) {
+		if (fwd_ok(t, r)) {
+			mov_rr(t, scratch, t->fwd_h);
+			t->fwd_at = t->b.p;
+			return scratch;
+		}
 		x_mb(&t->b, XW, 0x8b, scratch, RBX, OFF_X(r));
 		return scratch;
 	}
@@ -809,7 +864,13 @@ static void put(struct jit_tr *t, unsigned r, int h)
 	}
 	d = t->host[r];
 	if (d < 0) {
+		/* a register without a host one, read by the next
+		 * instruction (sort: add a6, s2, a5; lw a3, 0(a6)), would
+		 * wait for this store to forward to its load */
 		x_mb(&t->b, XW, 0x89, h, RBX, OFF_X(r));
+		t->fwd_r = (uint8_t)r;
+		t->fwd_h = (int8_t)h;
+		t->fwd_at = t->b.p;
 		return;
 	}
 	if (d != h)
@@ -823,6 +884,8 @@ static void op_x(struct jit_tr *t, unsigned f, uint32_t op, int reg, unsigned r)
 {
 	if (r && t->host[r] >= 0)
 		x_rr(&t->b, f, op, reg, gx(t, r, RCX));
+	else if (fwd_ok(t, r))
+		x_rr(&t->b, f, op, reg, t->fwd_h);
 	else
 		x_mb(&t->b, f, op, reg, RBX, OFF_X(r));
 }
@@ -988,6 +1051,83 @@ static void tail_fork(struct jit_tr *t, struct jit_tail *tl, uint8_t *site)
 	tl->frm_ok = t->frm_ok;
 	tl->lazy_maybe = t->lazy_maybe;
 	tl->done = t->idx + 1 + t->done_off;
+}
+
+/* is the branch being translated an inner loop's, whose target's code
+ * holds (what is loaded there is loaded here too)? */
+static bool back_ok(const struct jit_tr *t)
+{
+	const struct jit_join *jn;
+	int k = t->back_to[t->idx];
+
+	if (k < 0 || t->done_off || t->nbacks == JIT_MAX_SIDE)
+		return false;
+	jn = &t->joins[k];
+	return jn->at && (t->loaded & jn->loaded) == jn->loaded &&
+	       (t->floaded & jn->floaded) == jn->floaded;
+}
+
+static void back_fork(struct jit_tr *t, uint8_t *site)
+{
+	struct jit_back *bk = &t->backs[t->nbacks++];
+
+	t->j->st.inner++;
+	bk->site = site;
+	bk->k = t->back_to[t->idx];
+	bk->ran = t->idx + 1 - bk->k;
+	bk->refund = t->n - (t->idx + 1);
+	bk->dirty = t->dirty & ~JIT_PIN_MASK;
+	bk->fdirty = t->fdirty;
+}
+
+/* ins[k] is an inner loop's target: a join, where the translation state
+ * must hold for the rounds too (what it knows of sign extensions, the
+ * pc stored, frm, a forwarded register, is forgotten) */
+static void join_mark(struct jit_tr *t, int k)
+{
+	struct jit_join *jn = &t->joins[k];
+
+	jn->at = NULL;
+	if (t->lazy_a || t->pend_x || t->cmov_rd)
+		return;
+	jn->at = t->b.p;
+	jn->loaded = t->loaded;
+	jn->dirty = t->dirty & ~JIT_PIN_MASK;
+	jn->floaded = t->floaded;
+	jn->fdirty = t->fdirty;
+	t->sx = 1;
+	t->pc_hi_stored = false;
+	t->frm_ok = false;
+	t->fwd_r = 0;
+}
+
+/* the stubs of the inner loops' branches: write back what the join does
+ * not have dirty, pay the round, go to the join; out of budget, an exit
+ * to its pc */
+static void back_stubs(struct jit_tr *t)
+{
+	int i;
+
+	for (i = 0; i < t->nbacks; i++) {
+		const struct jit_back *bk = &t->backs[i];
+		const struct jit_join *jn = &t->joins[bk->k];
+		struct jit_exit *e;
+
+		x_patch(bk->site, t->b.p);
+		wb_masks(t, bk->dirty & ~jn->dirty, bk->fdirty & ~jn->fdirty);
+		x_rr(&t->b, XW, 0x83, 5, RBP);		/* sub rbp, ran */
+		e8(&t->b, (uint8_t)bk->ran);
+		x_patch(x_jcc(&t->b, CC_G), jn->at);
+		x_rr(&t->b, XW, 0x83, 0, RBP);		/* add rbp, ran */
+		e8(&t->b, (uint8_t)bk->ran);
+		e = &t->exits[t->nexits++];
+		e->site = x_jmp(&t->b);
+		e->target = t->pcs[bk->k];
+		e->dirty = bk->dirty & jn->dirty;
+		e->fdirty = bk->fdirty & jn->fdirty;
+		e->refund = bk->refund;
+		e->lazy = false;
+	}
 }
 
 /* op reg, [rip + target]; @imm bytes of immediate follow the
@@ -1810,11 +1950,31 @@ static uint32_t fregs_of(const struct rv_insn *in)
  * branch's condition -- no branch for the host to mispredict.  A taken
  * one counts the instruction it skips as retired.
  */
+/*
+ * Is the branch ins[i] over one instruction a pointer chase (tree's
+ * a4 = key < x ? left : right; ld a5, 0(a4))?  Not a cmov then: a
+ * branch lets the host start the load before the compare's own load is
+ * in, a cmov makes it wait (native code branches there); the taken
+ * path is a tail of the loop instead.
+ */
+static bool is_chase(const struct rv_insn *ins, const uint64_t *pcs, int i, int n)
+{
+	const struct rv_insn *ld = &ins[i + 2];
+
+	return i + 2 < n && pcs[i + 2] == pcs[i] + ins[i].imm &&
+	       pcs[i + 2] == pcs[i + 1] + ins[i + 1].len &&
+	       ld->op >= RV_OP_LB && ld->op <= RV_OP_LWU &&
+	       ins[i + 1].rd && ld->rs1 == ins[i + 1].rd;
+}
+
 static bool cmov_ok(struct jit_tr *t, const struct rv_insn *in)
 {
 	const struct rv_insn *next = &t->ins[t->idx + 1];
 
 	if (t->idx + 1 >= t->end || in->imm != in->len + next->len || !next->rd)
+		return false;
+	if (!t->j->sys && in == &t->ins[t->idx] &&
+	    is_chase(t->ins, t->pcs, t->idx, t->end))
 		return false;
 	switch (next->op) {
 	case RV_OP_LUI: case RV_OP_AUIPC: case RV_OP_ADDI: case RV_OP_XORI:
@@ -1922,10 +2082,19 @@ static bool emit_jalr_user(struct jit_tr *t, const struct rv_insn *in,
 		put(t, rd, d);
 	}
 	wb(t);
-	x_mov_imm(b, RDX, (uint64_t)(uintptr_t)t->j->ibtc);
-	x_mem(b, XW, ALU_RM(ALU_CMP), tgt, RDX, RCX, 3, 0);
+	/* r14 holds the table (the trampoline's, kept by every block
+	 * that leaves), unless this block is a loop that took it for a
+	 * guest register: then it is the table again from here on */
+	if (t->r14_guest) {
+		if (tgt == R14) {
+			mov_rr(t, RAX, R14);
+			tgt = RAX;
+		}
+		x_mov_imm(b, R14, (uint64_t)(uintptr_t)t->j->ibtc);
+	}
+	x_mem(b, XW, ALU_RM(ALU_CMP), tgt, R14, RCX, 3, 0);
 	miss = x_jcc(b, CC_NE);
-	x_mem(b, 0, 0xff, 4, RDX, RCX, 3, 8);		/* jmp [..+8] */
+	x_mem(b, 0, 0xff, 4, R14, RCX, 3, 8);		/* jmp [..+8] */
 	x_patch(miss, b->p);
 	mov_rr(t, RAX, tgt);
 	x_alu_ri(b, XW, ALU_AND, RAX, -2);
@@ -1975,6 +2144,22 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in);
 static int sys_csr(const struct jit *j, const struct rv_insn *in);
 
 /* one instruction, and what it tells of x[rd]'s sign extension */
+/* may a register this instruction stored stay forwarded (fwd_ok())?
+ * Integer ALU operations and loads in user mode: straight host code,
+ * no path of their own joining after it (a division's, a cold path's
+ * return, system mode's TLB refill) */
+static bool fwd_keeps(const struct jit_tr *t, unsigned op)
+{
+	if (t->j->sys)
+		return false;
+	return (op >= RV_OP_LUI && op <= RV_OP_AUIPC) ||
+	       (op >= RV_OP_ADDI && op <= RV_OP_SRAW) ||
+	       (op >= RV_OP_LB && op <= RV_OP_LWU) ||
+	       (op >= RV_OP_MUL && op <= RV_OP_MULW &&
+		op != RV_OP_DIV && op != RV_OP_DIVU && op != RV_OP_REM &&
+		op != RV_OP_REMU);
+}
+
 static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 {
 	bool sx, more;
@@ -1983,6 +2168,8 @@ static bool emit_insn(struct jit_tr *t, const struct rv_insn *in)
 		lazy_pay(t);
 	sx = sx_result(t, in);
 	more = emit_insn1(t, in);
+	if (!fwd_keeps(t, in->op))
+		t->fwd_r = 0;
 	if (t->sx_rd) {
 		sx = t->sx_rd - 1;
 		t->sx_rd = 0;
@@ -2241,9 +2428,9 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			return true;
 		if ((op == RV_OP_ADD || op == RV_OP_OR || op == RV_OP_XOR) &&
 		    (!in->rs1 || !in->rs2)) {	/* c.mv is add rd, x0, rs2 */
-			d = dreg(t, rd, RAX);
-			mov_rr(t, d, gx(t, in->rs1 | in->rs2, d));
-			put(t, rd, d);
+			/* straight from the source (a store when rd has no
+			 * host register, not a mov through rax first) */
+			put(t, rd, gx(t, in->rs1 | in->rs2, dreg(t, rd, RAX)));
 			return true;
 		}
 		if (op == RV_OP_ADD && rd != in->rs1 && rd != in->rs2) {
@@ -2515,7 +2702,9 @@ static bool emit_insn1(struct jit_tr *t, const struct rv_insn *in)
 			t->oob[t->noob++] = x_jmp(b);
 			return false;
 		}
-		if (t->tail_of[t->idx] >= 0)	/* taken: its tail, later */
+		if (back_ok(t))		/* taken: an inner loop's round */
+			back_fork(t, x_jcc(b, branch_cc[op - RV_OP_BEQ]));
+		else if (t->tail_of[t->idx] >= 0)	/* taken: its tail, later */
 			tail_fork(t, &t->tails[t->tail_of[t->idx]],
 				  x_jcc(b, branch_cc[op - RV_OP_BEQ]));
 		else
@@ -2749,6 +2938,31 @@ static int decode_tail(struct rv_insn *ins, uint64_t *pcs, int n,
 	return -1;
 }
 
+/* user mode: the body's branches back to an earlier instruction of it
+ * (struct jit_back) */
+static void jit_inner_loops(struct jit_tr *t, const struct rv_insn *ins,
+			    const uint64_t *pcs, int n)
+{
+	int i, k;
+
+	for (i = 0; i + 2 < n; i++)	/* a lazy frflags: no joins (join_mark()) */
+		if (fcmp_pattern(&ins[i]))
+			return;
+	for (i = 1; i < n; i++) {
+		uint64_t to = pcs[i] + (uint64_t)(int64_t)ins[i].imm;
+
+		if (!is_branch(ins[i].op))
+			continue;
+		for (k = 1; k <= i && pcs[k] != to; k++)
+			;
+		if (k > i)
+			continue;
+		t->back_to[i] = (int8_t)k;
+		t->join |= 1ull << k;
+		t->joins[k].at = NULL;	/* until translated (not in a fusion) */
+	}
+}
+
 /* a loop block's tails (see struct jit_tail): the new n */
 static int jit_tails(struct jit_tr *t, struct rv_insn *ins, uint64_t *pcs,
 		     int n, const uint8_t *src0, uint64_t *follow,
@@ -2758,13 +2972,14 @@ static int jit_tails(struct jit_tr *t, struct rv_insn *ins, uint64_t *pcs,
 	int i, k, m, nt = 0;
 
 	for (i = 0; i < n && nt < JIT_MAX_TAILS; i++) {
-		if (!is_branch(ins[i].op))
+		if (!is_branch(ins[i].op) || t->back_to[i] >= 0)
 			continue;
 		to = pcs[i] + (uint64_t)(int64_t)ins[i].imm;
 		if (to == pc0 || (to ^ pc0) >> 12)
 			continue;
 		if (i + 1 < n && pcs[i + 1] == pcs[i] + ins[i].len &&
-		    ins[i].imm == ins[i].len + ins[i + 1].len)
+		    ins[i].imm == ins[i].len + ins[i + 1].len &&
+		    !is_chase(ins, pcs, i, n))
 			continue;		/* a cmov's, perhaps */
 		m = decode_tail(ins, pcs, n, pc0, src0, to, follow, &next);
 		if (m < 0)
@@ -2787,9 +3002,12 @@ static void jit_emit_part(struct jit_tr *t, int from, uint64_t next)
 {
 	int i;
 
+	t->fwd_r = 0;
 	for (i = from; i < t->end; i++) {
 		bool more;
 
+		if (!from && (t->join >> i & 1))
+			join_mark(t, i);
 		t->idx = i;
 		t->pc = t->pcs[i];
 		more = emit_insn(t, &t->ins[i]);
@@ -2876,12 +3094,30 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		return NULL;
 	memset(&t, 0, offsetof(struct jit_tr, exits));
 	memset(t.tail_of, -1, sizeof(t.tail_of));
+	memset(t.back_to, -1, sizeof(t.back_to));
 	t.j = j;
 	t.pc0 = pc0;
 	nmain = n;
 	loop = jumps_to(ins, pcs, n, pc0);
-	if (loop && !j->sys)
+	/* a block whose side exit comes back to its start (glibc's strlen:
+	 * the word test's exit, then the loop's branch) is a loop too, with
+	 * that path as its tail, though its own code never branches back */
+	if (!j->sys) {
+		/* inner loops before the tails (a tail through an inner
+		 * loop's branch would leave at its next round), and in a
+		 * loop only, whose registers are loaded from the head on:
+		 * making a block a loop for them, every register loaded at
+		 * its entry, cost the entries that leave early (nbody's outer
+		 * loop, tree's sieve) */
+		jit_inner_loops(&t, ins, pcs, nmain);
 		n = jit_tails(&t, ins, pcs, n, src0, &follow, &lo, &hi);
+		if (!loop && n == nmain && t.join) {
+			memset(t.back_to, -1, sizeof(t.back_to));
+			t.join = 0;
+			n = jit_tails(&t, ins, pcs, n, src0, &follow, &lo, &hi);
+		}
+		loop = loop || n > nmain;
+	}
 	for (i = 0; i + 2 < n && !j->sys; i++)
 		if (fcmp_pattern(&ins[i])) {
 			t.lazy_a = ins[i].rd;
@@ -2912,6 +3148,8 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	t.pcs = pcs;
 	t.follow = follow;
 	jit_alloc(&t, ins, n, loop);
+	for (i = 1; i < 32; i++)
+		t.r14_guest |= t.host[i] == R14;
 	if (j->sys) {
 		for (i = 0; i < n; i++)
 			if ((ins[i].op >= RV_OP_LB && ins[i].op <= RV_OP_SD) ||
@@ -2969,6 +3207,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		jit_emit_part(&t, tl->start, tl->next);
 	}
 
+	back_stubs(&t);
 	/* exit stubs: the write-back, the budget a side exit skips, then
 	 * the chained jump; unchained: cpu->pc = target, [rsp+8] = the
 	 * site to patch */
@@ -2976,10 +3215,13 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		struct jit_exit *e = &t.exits[i];
 
 		x_patch(e->site, t.b.p);
-		if (e->dirty || e->fdirty || e->refund || e->lazy) {
+		if (e->dirty || e->fdirty || e->refund || e->lazy ||
+		    t.r14_guest) {
 			if (e->lazy)
 				lazy_emit(&t);
 			wb_masks(&t, e->dirty, e->fdirty);
+			if (t.r14_guest)	/* the next block's jalr table */
+				x_mov_imm(&t.b, R14, (uint64_t)(uintptr_t)j);
 			if (e->refund) {
 				x_rr(&t.b, XW, 0x83, 0, RBP);	/* add rbp, refund */
 				e8(&t.b, (uint8_t)e->refund);
@@ -3367,8 +3609,8 @@ static void fault_fsite(struct jit *j, const struct jit_fsite *fs,
 void rv_jit_fault(void *ucontext)
 {
 	static const int greg[] = { REG_R12, REG_R13, REG_RSI, REG_RDI,
-				    REG_R8, REG_R9, REG_R10, REG_R11, REG_R14,
-				    REG_R15 };
+				    REG_R8, REG_R9, REG_R10, REG_R11, REG_R15,
+				    REG_R14 };	/* as jit_pool_regs[] */
 	struct jit *j = jit_self;
 	ucontext_t *uc = ucontext;
 	uintptr_t rip;

@@ -71,6 +71,7 @@ struct rv_jit_stats {
 	uint64_t chains;	/* direct branches patched */
 	uint64_t lookups;	/* dispatcher lookups (cache misses of chaining) */
 	uint64_t tails;		/* loop paths translated into their loop's block */
+	uint64_t inner;		/* inner loops' branches kept in their block */
 	uint64_t run_ns;	/* in translated code (rv_jit_set_timing) */
 	uint64_t translate_ns;	/* translating */
 };

@@ -12,7 +12,10 @@
  *     out: the load overwrites it): at the fault u holds y << s + c;
  *   - five non-pinned registers written before a faulting load, more
  *     than the block's own host registers (r10, r11, r14, r15): each
- *     holds its new value at the fault, wherever the block kept it.
+ *     holds its new value at the fault, wherever the block kept it;
+ *   - the same in an inner loop (a branch back into the middle of a
+ *     loop's block), the load faulting in its third round: what the
+ *     rounds wrote is there, what was written before them too.
  * Run as is under qemu and compared. */
 #include <signal.h>
 #include <stdint.h>
@@ -158,6 +161,49 @@ static void many_dirty(void)
 	       (unsigned long long)o[3], (unsigned long long)o[4]);
 }
 
+/* an outer loop (2 rounds) whose block holds an inner loop (4 rounds);
+ * its load faults in the third inner round of each outer round */
+static void inner_loop(void)
+{
+	uint64_t buf[2] = { 0, 0 }, o[6];
+
+	__asm__ volatile(".option push\n.option norvc\n"
+			 "li t6, 2\n"
+			 "1: li t0, 0\n"
+			 "li t1, 7\n"
+			 "li t2, 5\n"
+			 "addi t3, t6, 40\n"
+			 "2: addi t0, t0, 1\n"
+			 "add t1, t1, t0\n"
+			 "xor t2, t2, t1\n"
+			 "add t3, t3, t2\n"
+			 "mv t5, %[b]\n"
+			 "li t4, 3\n"
+			 "bne t0, t4, 3f\n"
+			 "li t5, 8\n"
+			 "3: ld t4, 0(t5)\n"
+			 "li t4, 4\n"
+			 "bltu t0, t4, 2b\n"
+			 "addi t6, t6, -1\n"
+			 "bnez t6, 1b\n"
+			 "sd t0, 0(%[o])\n"
+			 "sd t1, 8(%[o])\n"
+			 "sd t2, 16(%[o])\n"
+			 "sd t3, 24(%[o])\n"
+			 "sd t5, 32(%[o])\n"
+			 "sd t6, 40(%[o])\n"
+			 ".option pop\n"
+			 : : [o] "r"(o), [b] "r"(buf)
+			 : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory");
+	printf("inner loop: at the fault t0=%llu t1=%llu t2=%llu t3=%llu t5=%llu t6=%llu; after %llu %llu %llu %llu %llu\n",
+	       (unsigned long long)seen_x[5], (unsigned long long)seen_x[6],
+	       (unsigned long long)seen_x[7], (unsigned long long)seen_x[28],
+	       (unsigned long long)seen_x[30], (unsigned long long)seen_x[31],
+	       (unsigned long long)o[0], (unsigned long long)o[1],
+	       (unsigned long long)o[2], (unsigned long long)o[3],
+	       (unsigned long long)o[5]);
+}
+
 int main(void)
 {
 	struct sigaction sa;
@@ -178,6 +224,7 @@ int main(void)
 		many_dirty();
 		u_dead_lw();
 		u_dead_ld();
+		inner_loop();
 	}
 	return 0;
 }
