@@ -59,6 +59,7 @@
  * block stores all of it).
  */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -68,6 +69,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -214,6 +216,10 @@ struct jit {
 	const struct rv_cpu *sys_cpu;	/* the hart the blocks ran for */
 	uint64_t nflush;
 	int64_t kicked;			/* budget rv_jit_kick() took from rbp */
+	int running;			/* user mode: in rv_jit_run() (atomic) */
+	pid_t tid;			/* the host thread's */
+	uint64_t kicks;			/* rv_jit_kick_signal()s taken */
+	struct jit *next_thread;	/* jit_threads */
 	struct rv_jit_stats st;
 };
 
@@ -229,13 +235,126 @@ void rv_jit_set_enabled(int on)
 	jit_enabled = on;
 }
 
-void rv_jit_invalidate(uint64_t start, uint64_t len)
+/* The new generation, or 0 when nothing translated is in the range. */
+static uint64_t jit_invalidate(uint64_t start, uint64_t len)
 {
 	uint64_t lo = __atomic_load_n(&jit_lo, __ATOMIC_RELAXED);
 	uint64_t hi = __atomic_load_n(&jit_hi, __ATOMIC_RELAXED);
 
 	if (len && start < hi && start + len > lo)
-		__atomic_add_fetch(&jit_gen, 1, __ATOMIC_RELEASE);
+		return __atomic_add_fetch(&jit_gen, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+void rv_jit_invalidate(uint64_t start, uint64_t len)
+{
+	jit_invalidate(start, len);
+}
+
+/*
+ * The user-mode threads' caches.  Linux's riscv_flush_icache is done on
+ * every hart when it returns: a guest thread that writes code, flushes
+ * and then tells another, has that one run the new code.  A thread's
+ * blocks (chained, or through the inline jalr table) take a new
+ * generation only at its dispatcher: rv_jit_invalidate_sync() waits for
+ * that in every other thread inside a run, and hurries each with a kick
+ * (a SIGSEGV queued with this process's mark: rv_jit_kick_signal()), as
+ * Linux sends the other harts an IPI.  A kick that lands in a blocking
+ * call the thread entered meanwhile makes it fail with EINTR: the run
+ * loop makes such a call again (rv_jit_kicks()).
+ */
+static pthread_mutex_t jit_threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct jit *jit_threads;
+
+static void jit_thread_link(struct jit *j)
+{
+	pthread_mutex_lock(&jit_threads_lock);
+	j->next_thread = jit_threads;
+	jit_threads = j;
+	pthread_mutex_unlock(&jit_threads_lock);
+}
+
+static void jit_thread_unlink(struct jit *j)
+{
+	struct jit **pp;
+
+	pthread_mutex_lock(&jit_threads_lock);
+	for (pp = &jit_threads; *pp; pp = &(*pp)->next_thread)
+		if (*pp == j) {
+			*pp = j->next_thread;
+			break;
+		}
+	pthread_mutex_unlock(&jit_threads_lock);
+}
+
+/* the mark of a kick: this process's, and an address of strata's */
+static void jit_send_kick(pid_t tid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGSEGV;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_ptr = &jit_threads;
+	syscall(SYS_rt_tgsigqueueinfo, getpid(), tid, SIGSEGV, &si);
+}
+
+static bool jit_behind(const struct jit *o, uint64_t gen)
+{
+	return __atomic_load_n(&o->running, __ATOMIC_SEQ_CST) &&
+	       __atomic_load_n(&o->gen, __ATOMIC_ACQUIRE) < gen;
+}
+
+void rv_jit_invalidate_sync(uint64_t start, uint64_t len)
+{
+	uint64_t gen = jit_invalidate(start, len);
+	struct jit *o;
+	int spins;
+
+	if (!gen)
+		return;
+	pthread_mutex_lock(&jit_threads_lock);
+	for (o = jit_threads; o; o = o->next_thread) {
+		if (o == jit_self)
+			continue;
+		/* a kick lost in a helper or the dispatcher is sent again */
+		while (jit_behind(o, gen)) {
+			jit_send_kick(o->tid);
+			for (spins = 0; spins < 1000 && jit_behind(o, gen); spins++)
+				sched_yield();
+		}
+	}
+	pthread_mutex_unlock(&jit_threads_lock);
+}
+
+int rv_jit_kick_signal(const siginfo_t *si, void *ucontext)
+{
+	if (si->si_signo != SIGSEGV || si->si_code != SI_QUEUE ||
+	    si->si_pid != getpid() || si->si_value.sival_ptr != &jit_threads)
+		return 0;
+	if (jit_self)
+		jit_self->kicks++;
+	rv_jit_kick(ucontext);
+	return 1;
+}
+
+uint64_t rv_jit_kicks(void)
+{
+	return jit_self ? jit_self->kicks : 0;
+}
+
+void rv_jit_forked(void)
+{
+	/* the other threads' caches are not the child's to wait for (the
+	 * lock may have been held by one of them: made anew) */
+	pthread_mutex_init(&jit_threads_lock, NULL);
+	jit_threads = jit_self;
+	if (jit_self) {
+		jit_self->next_thread = NULL;
+		jit_self->tid = (pid_t)syscall(SYS_gettid);
+	}
 }
 
 void rv_jit_invalidate_all(void)
@@ -284,7 +403,8 @@ static void jit_flush(struct jit *j)
 	j->cur = j->code_start;
 	j->data_cur = j->buf + JIT_CODE_SIZE;
 	j->flush_pending = 0;
-	j->gen = __atomic_load_n(&jit_gen, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&j->gen, __atomic_load_n(&jit_gen, __ATOMIC_SEQ_CST),
+			 __ATOMIC_RELEASE);
 	j->nflush++;
 	j->st.flushes++;
 }
@@ -567,6 +687,8 @@ static struct jit *jit_get(void)
 	jit_emit_trampoline(j);
 	jit_flush(j);
 	j->st.flushes = 0;
+	j->tid = (pid_t)syscall(SYS_gettid);
+	jit_thread_link(j);
 	jit_self = j;
 	if (jit_key != (pthread_key_t)-1)
 		pthread_setspecific(jit_key, j);
@@ -587,6 +709,7 @@ void rv_jit_thread_exit(void)
 
 static void jit_free(struct jit *j)
 {
+	jit_thread_unlink(j);
 	munmap(j->buf, JIT_CODE_SIZE + JIT_DATA_SIZE);
 	if (j->perfmap > 0)
 		close(j->perfmap);
@@ -2965,11 +3088,10 @@ static void jit_inner_loops(struct jit_tr *t, const struct rv_insn *ins,
 
 /* a loop block's tails (see struct jit_tail): the new n */
 static int jit_tails(struct jit_tr *t, struct rv_insn *ins, uint64_t *pcs,
-		     int n, const uint8_t *src0, uint64_t *follow,
-		     uint64_t *lo, uint64_t *hi)
+		     int n, const uint8_t *src0, uint64_t *follow)
 {
 	uint64_t pc0 = t->pc0, to, next;
-	int i, k, m, nt = 0;
+	int i, m, nt = 0;
 
 	for (i = 0; i < n && nt < JIT_MAX_TAILS; i++) {
 		if (!is_branch(ins[i].op) || t->back_to[i] >= 0)
@@ -2988,10 +3110,6 @@ static int jit_tails(struct jit_tr *t, struct rv_insn *ins, uint64_t *pcs,
 						  .end = m, .next = next };
 		t->tail_of[i] = (int8_t)nt++;
 		t->j->st.tails++;
-		for (k = n; k < m; k++) {
-			*lo = pcs[k] < *lo ? pcs[k] : *lo;
-			*hi = pcs[k] + ins[k].len > *hi ? pcs[k] + ins[k].len : *hi;
-		}
 		n = m;
 	}
 	return n;
@@ -3033,7 +3151,7 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	struct rv_insn ins[JIT_MAX_INSNS];
 	uint64_t pcs[JIT_MAX_INSNS], follow = 0;
 	uint64_t pc0 = cpu->pc, pc = pc0, page_end = (pc0 | 4095) + 1;
-	uint64_t lo = pc0, hi = pc0, src_end = page_end;
+	uint64_t hi = pc0, src_end = page_end;	/* hi: system mode's end */
 	uint8_t copy[JIT_MAX_INSNS * 4];
 	struct jit_tr t;
 	uint8_t *budget_jle, *code;
@@ -3041,6 +3159,11 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	uint32_t gen = 0;
 	bool loop;
 
+	/* before the code is read: from now on an invalidation of its page
+	 * (another thread's munmap, say) makes this block stale, where
+	 * noting it after could miss one that came in between.  A block
+	 * reads its page and at most a 4-byte instruction across its end. */
+	jit_note_range(pc0 & ~4095ull, page_end + 2);
 	if (j->sys) {
 		/* decode a copy: what jit_page_sync() compares is what
 		 * was translated, whatever another hart writes meanwhile */
@@ -3069,7 +3192,6 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 			break;
 		pcs[n] = pc;
 		pc += ins[n].len;
-		lo = pc - ins[n].len < lo ? pc - ins[n].len : lo;
 		hi = pc > hi ? pc : hi;
 		n++;
 		if (n < JIT_MAX_INSNS && nfollow < JIT_MAX_FOLLOW &&
@@ -3110,11 +3232,11 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 		 * its entry, cost the entries that leave early (nbody's outer
 		 * loop, tree's sieve) */
 		jit_inner_loops(&t, ins, pcs, nmain);
-		n = jit_tails(&t, ins, pcs, n, src0, &follow, &lo, &hi);
+		n = jit_tails(&t, ins, pcs, n, src0, &follow);
 		if (!loop && n == nmain && t.join) {
 			memset(t.back_to, -1, sizeof(t.back_to));
 			t.join = 0;
-			n = jit_tails(&t, ins, pcs, n, src0, &follow, &lo, &hi);
+			n = jit_tails(&t, ins, pcs, n, src0, &follow);
 		}
 		loop = loop || n > nmain;
 	}
@@ -3277,7 +3399,6 @@ static uint8_t *jit_translate(struct jit *j, struct rv_cpu *cpu,
 	j->cur = (uint8_t *)(((uintptr_t)t.b.p + 15) & ~(uintptr_t)15);
 	jit_perfmap(j, code, t.b.p, pc0);
 	jit_insert(j, pc0, key, gen, code);
-	jit_note_range(lo, hi);
 	j->st.blocks++;
 	return code;
 }
@@ -3476,23 +3597,16 @@ enter:
 	return s;
 }
 
-enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
+/* User mode: the guest's own code, its addresses the host's (plus
+ * mem_base).  Returns at a stop, or when the budget ran out. */
+static enum rv_stop jit_run_user(struct jit *j, struct rv_cpu *cpu,
+				 uint64_t max_insns)
 {
 	int64_t budget0, budget;
 	uint64_t insns0 = cpu->insns, nflush;
 	enum rv_stop s = cpu->stop;
 	uint8_t *site = NULL;
-	struct jit *j;
 
-	if (jit_enabled < 0) {
-		const char *e = getenv("STRATA_EMU_INTERP");
-
-		jit_enabled = !(e && e[0] && strcmp(e, "0") != 0);
-	}
-	if (cpu->sys)
-		return jit_run_sys(cpu, max_insns);
-	if (!jit_enabled || cpu->regions || !(j = jit_get()))
-		return rv_interp_run(cpu, max_insns);
 	if (j->sys) {
 		jit_flush(j);
 		j->sys = false;
@@ -3521,8 +3635,10 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 			s = RV_STOP_EXIT;
 			break;
 		}
+		/* seq_cst: against rv_jit_invalidate_sync()'s look at
+		 * running (a plain load on x86) */
 		if (j->flush_pending ||
-		    j->gen != __atomic_load_n(&jit_gen, __ATOMIC_ACQUIRE)) {
+		    j->gen != __atomic_load_n(&jit_gen, __ATOMIC_SEQ_CST)) {
 			jit_flush(j);
 			site = NULL;
 		}
@@ -3559,6 +3675,27 @@ enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
 			break;
 	}
 	cpu->insns = insns0 + (uint64_t)(budget0 - budget);
+	return s;
+}
+
+enum rv_stop rv_jit_run(struct rv_cpu *cpu, uint64_t max_insns)
+{
+	enum rv_stop s;
+	struct jit *j;
+
+	if (jit_enabled < 0) {
+		const char *e = getenv("STRATA_EMU_INTERP");
+
+		jit_enabled = !(e && e[0] && strcmp(e, "0") != 0);
+	}
+	if (cpu->sys)
+		return jit_run_sys(cpu, max_insns);
+	if (!jit_enabled || cpu->regions || !(j = jit_get()))
+		return rv_interp_run(cpu, max_insns);
+	/* a fault leaves by siglongjmp: rv_jit_fault() clears it then */
+	__atomic_store_n(&j->running, 1, __ATOMIC_SEQ_CST);
+	s = jit_run_user(j, cpu, max_insns);
+	__atomic_store_n(&j->running, 0, __ATOMIC_RELEASE);
 	return s;
 }
 
@@ -3622,6 +3759,7 @@ void rv_jit_fault(void *ucontext)
 	_Static_assert(sizeof(struct jit_site) == 24, "site size");
 	if (!j || !j->cpu || !uc)
 		return;
+	__atomic_store_n(&j->running, 0, __ATOMIC_RELEASE);	/* the run ends */
 	rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
 	if (rip < (uintptr_t)j->buf || rip >= (uintptr_t)j->buf + JIT_CODE_SIZE)
 		return;

@@ -13,6 +13,7 @@
 #ifndef STRATA_EMU_JIT_H
 #define STRATA_EMU_JIT_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "emu/cpu.h"
@@ -60,6 +61,23 @@ void rv_jit_fault(void *ucontext);
  * interrupted comes back to the dispatcher at its next block or loop
  * round.  Async-signal-safe. */
 void rv_jit_kick(void *ucontext);
+
+/* rv_jit_invalidate(), and return only when no other thread can run a
+ * block of the range any more (riscv_flush_icache: done on every hart
+ * when it returns). */
+void rv_jit_invalidate_sync(uint64_t start, uint64_t len);
+
+/* From the SIGSEGV handler: 1 when @si is another thread's kick
+ * (rv_jit_invalidate_sync()), taken as rv_jit_kick() does; 0 when it is
+ * a signal like any other.  Async-signal-safe. */
+int rv_jit_kick_signal(const siginfo_t *si, void *ucontext);
+
+/* How many kicks the calling thread took: a system call that failed with
+ * EINTR while this changed, and for no guest signal, is made again. */
+uint64_t rv_jit_kicks(void);
+
+/* In a forked child: the caller's is the only thread (and cache). */
+void rv_jit_forked(void);
 
 /* Release the calling thread's code cache (a guest thread ends). */
 void rv_jit_thread_exit(void);

@@ -583,7 +583,7 @@ static long sc_get_robust_list(struct emu_proc *p, struct rv_cpu *cpu, const uin
 static long sc_flush_icache(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 {
 	if (a[1] > a[0])
-		rv_jit_invalidate(a[0], a[1] - a[0]);
+		rv_jit_invalidate_sync(a[0], a[1] - a[0]);
 	return 0;
 }
 
@@ -625,8 +625,10 @@ static long sc_clone(struct emu_proc *p, struct rv_cpu *cpu, const uint64_t *a)
 	pthread_mutex_lock(&p->sig_lock);
 	pthread_mutex_lock(&p->threads_lock);
 	pid = fork();
-	if (pid == 0)
+	if (pid == 0) {
 		user_threads_forked(emu_thread_of(cpu));
+		rv_jit_forked();
+	}
 	pthread_mutex_unlock(&p->threads_lock);
 	pthread_mutex_unlock(&p->sig_lock);
 	pthread_mutex_unlock(&p->mm_lock);

@@ -316,7 +316,8 @@ static void user_fault(int sig, siginfo_t *si, void *uc)
 	sigjmp_buf *j = user_jmp;
 
 	if (si->si_code <= 0) {	/* kill(): the guest's, even mid-syscall */
-		usig_catch(sig, si);
+		if (!rv_jit_kick_signal(si, uc))
+			usig_catch(sig, si);
 		return;
 	}
 	if (!j) {
@@ -496,7 +497,7 @@ static int user_sync(struct emu_thread *t, struct emu_result *res, int sig,
 static int user_ecall(struct emu_thread *t, struct emu_result *res)
 {
 	struct rv_cpu *cpu = &t->cpu;
-	uint64_t a0 = cpu->x[10];
+	uint64_t a0 = cpu->x[10], kicks;
 	unsigned long nr = cpu->x[17];
 	int sig;
 
@@ -510,6 +511,7 @@ static int user_ecall(struct emu_thread *t, struct emu_result *res)
 			return 1;
 		return user_sync(t, res, SIGSEGV, SEGV_MAPERR, cpu->x[2]);
 	}
+	kicks = rv_jit_kicks();
 	syscall_dispatch(t->p, cpu);
 	if (t->p->exited || t->exited)
 		return 0;
@@ -518,6 +520,8 @@ static int user_ecall(struct emu_thread *t, struct emu_result *res)
 		cpu->x[10] = a0;	/* never made: the handler, then the call */
 	else if ((int64_t)cpu->x[10] == -EINTR && sig && usig_restarts(t, sig, nr))
 		cpu->x[10] = a0;	/* the handler runs, then the call again */
+	else if ((int64_t)cpu->x[10] == -EINTR && !sig && rv_jit_kicks() != kicks)
+		cpu->x[10] = a0;	/* only strata's kick stopped it: again */
 	else
 		cpu->pc += 4;
 	return 1;
