@@ -410,22 +410,14 @@ static long mm_mmap(struct emu_proc *p, const uint64_t *a)
 
 static long mm_munmap(struct emu_proc *p, const uint64_t *a)
 {
-	uint64_t addr = a[0], end = a[0] + PAGE_UP(a[1]);
-	int i;
+	uint64_t addr = a[0], end = a[0] + PAGE_UP(a[1]), s, t;
+	int pos;
 
 	if ((addr & (PAGE - 1)) || a[1] == 0 || end < addr)
 		return -EINVAL;
 	/* only the guest's parts go; the rest is not the guest's to free */
-	for (i = 0; i < p->vmas.n; i++) {
-		uint64_t s = p->vmas.v[i].start, t = p->vmas.v[i].end;
-
-		if (s < addr)
-			s = addr;
-		if (t > end)
-			t = end;
-		if (s < t)
-			munmap((void *)(uintptr_t)s, t - s);
-	}
+	for (pos = 0; vma_clip_next(&p->vmas, &pos, addr, end, &s, &t); )
+		munmap((void *)(uintptr_t)s, t - s);
 	rv_jit_invalidate(addr, end - addr);
 	user_note_exec(p, addr, end, 0);
 	return vma_remove(&p->vmas, addr, end);

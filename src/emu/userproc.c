@@ -190,8 +190,9 @@ static int walk_guest(struct emu_proc *p, piece_fn fn, void *arg)
 {
 	char line[PATH_MAX + 128], name[PATH_MAX + 1];
 	unsigned long long hs, he, off;
+	uint64_t s, e;
 	FILE *f;
-	int i;
+	int pos;
 
 	f = fopen("/proc/self/maps", "re");
 	if (!f)
@@ -208,15 +209,7 @@ static int walk_guest(struct emu_proc *p, piece_fn fn, void *arg)
 		nm = line + n;
 		nm[strcspn(nm, "\n")] = '\0';
 		snprintf(name, sizeof(name), "%s", nm);
-		for (i = 0; i < p->vmas.n; i++) {
-			uint64_t s = p->vmas.v[i].start, e = p->vmas.v[i].end;
-
-			if (s < hs)
-				s = hs;
-			if (e > he)
-				e = he;
-			if (s >= e)
-				continue;
+		for (pos = 0; vma_clip_next(&p->vmas, &pos, hs, he, &s, &e); ) {
 			pc.name = name;
 			emit_split(p, &pc, hs, off, s, e, fn, arg);
 		}
@@ -459,7 +452,8 @@ static int write_smaps(struct emu_proc *p, FILE *out)
 	char *host, *line, *next, *fields;
 	unsigned long long hs, he, off;
 	struct smaps_entry en = { out, NULL, 0 };
-	int i;
+	uint64_t s, e;
+	int pos;
 
 	pthread_mutex_lock(&p->mm_lock);	/* the ranges and the host's agree */
 	host = read_host("smaps");
@@ -491,15 +485,7 @@ static int write_smaps(struct emu_proc *p, FILE *out)
 			next[-1] = '\0';
 		en.fields = fields;
 		en.len = he - hs;
-		for (i = 0; i < p->vmas.n; i++) {
-			uint64_t s = p->vmas.v[i].start, e = p->vmas.v[i].end;
-
-			if (s < hs)
-				s = hs;
-			if (e > he)
-				e = he;
-			if (s >= e)
-				continue;
+		for (pos = 0; vma_clip_next(&p->vmas, &pos, hs, he, &s, &e); ) {
 			pc.name = name;
 			emit_split(p, &pc, hs, off, s, e, smaps_piece, &en);
 		}

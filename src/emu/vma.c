@@ -46,6 +46,19 @@ static int vma_find(const struct vma_set *s, uint64_t addr)
 	return lo;
 }
 
+int vma_clip_next(const struct vma_set *s, int *pos, uint64_t lo, uint64_t hi,
+		  uint64_t *ps, uint64_t *pe)
+{
+	int i = *pos ? *pos : vma_find(s, lo);
+
+	if (i >= s->n || s->v[i].start >= hi || lo >= hi)
+		return 0;
+	*ps = s->v[i].start > lo ? s->v[i].start : lo;
+	*pe = s->v[i].end < hi ? s->v[i].end : hi;
+	*pos = i + 1;
+	return 1;
+}
+
 int vma_remove(struct vma_set *s, uint64_t start, uint64_t end)
 {
 	int i, j;

@@ -37,6 +37,12 @@ int vma_covers(const struct vma_set *s, uint64_t start, uint64_t end);
  * host mapping at all (read from /proc/self/maps): safe for MAP_FIXED. */
 int vma_free_or_guest(const struct vma_set *s, uint64_t start, uint64_t end);
 
+/* The guest's parts of [lo, hi), one per call, in order: start with
+ * *@pos = 0; 1 with the part in [*@ps, *@pe), 0 when there is no more.
+ *	for (pos = 0; vma_clip_next(s, &pos, lo, hi, &ps, &pe); ) ... */
+int vma_clip_next(const struct vma_set *s, int *pos, uint64_t lo, uint64_t hi,
+		  uint64_t *ps, uint64_t *pe);
+
 void vma_free(struct vma_set *s);
 
 #endif

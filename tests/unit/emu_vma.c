@@ -51,5 +51,29 @@ int main(void)
 	test_assert(vma_free_or_guest(&s, (uintptr_t)host, (uintptr_t)host + 0x3000),
 		    "unmapped space is free");
 	vma_free(&s);
+	vma_free(&s);
+	vma_add(&s, 0x1000, 0x3000);
+	vma_add(&s, 0x5000, 0x6000);
+	vma_add(&s, 0x8000, 0x9000);
+	{
+		uint64_t ps, pe, got[6] = { 0 };
+		int pos, k = 0;
+
+		for (pos = 0; k < 6 && vma_clip_next(&s, &pos, 0x2000, 0x8800, &ps, &pe); k += 2) {
+			got[k] = ps;
+			got[k + 1] = pe;
+		}
+		test_assert(k == 6 && got[0] == 0x2000 && got[1] == 0x3000 &&
+			    got[2] == 0x5000 && got[3] == 0x6000 &&
+			    got[4] == 0x8000 && got[5] == 0x8800,
+			    "clip: the guest's parts of a range, cut to it, in order");
+		pos = 0;
+		test_assert(!vma_clip_next(&s, &pos, 0x3000, 0x5000, &ps, &pe),
+			    "clip: a range in a hole has no part");
+		pos = 0;
+		test_assert(!vma_clip_next(&s, &pos, 0x9000, 0x20000, &ps, &pe),
+			    "clip: nor one past the last");
+	}
+	vma_free(&s);
 	return test_report();
 }
