@@ -187,15 +187,9 @@ static void __attribute__((noreturn)) sup_main(void)
 	struct pollfd *p = NULL;
 	struct sockaddr_un a;
 	socklen_t alen = sup_addr(&a);
-	int l, n = 0, cap = 0, pcap = 0, fd, i;
+	int l, n = 0, cap = 0, pcap = 0, i;
 	sigset_t none;
 
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-	}
 	if (chdir("/") < 0)
 		_exit(1);
 	syscall(SYS_close_range, 3, ~0U, 0);
@@ -251,7 +245,7 @@ static void sup_spawn(void)
 		return;
 	if (pid == 0) {
 		setsid();
-		if (fork() != 0)
+		if (proc_fork_detached() != 0)	/* stdio on /dev/null */
 			_exit(0);
 		sup_main();
 	}
